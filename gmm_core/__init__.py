@@ -1,0 +1,47 @@
+"""gmm_core -- the engine behind GMM Explorer.
+
+Gaussian mixture models fitted by Expectation-Maximization, written from
+scratch with numpy and scipy, plus the data layer (demo data, a forgiving CSV
+reader, scaling and projections) and the figures the app draws.
+
+A Gaussian mixture says each point was drawn from one of ``n_components``
+Gaussian distributions, component ``k`` chosen with probability
+``weights_[k]``, with mean ``means_[k]`` and covariance ``covariances_[k]``.
+EM alternates two steps until the log-likelihood settles:
+
+* the **E-step** gives each point its *responsibilities*, the posterior
+  probability that each component produced it (Bayes' rule);
+* the **M-step** re-estimates weights, means and covariances from the
+  responsibility-weighted sufficient statistics.
+
+Each step never decreases the log-likelihood.
+
+This package never imports streamlit; only :mod:`gmm_core.figures` imports
+plotly.
+"""
+
+from gmm_core.errors import ConvergenceWarning, DataError
+
+# --- engine (issue 2) ---
+from gmm_core.em import (COVARIANCE_TYPES, EStep, GMMParams, SufficientStats, e_step,
+                         full_covariances, m_step, n_parameters, params_from_stats,
+                         summarize)
+from gmm_core.labels import (align_labels, anomaly_score, canonical_order, canonicalize,
+                             label_mapping, uncertainty)
+from gmm_core.mixture import GaussianMixture, NotFittedError, initial_params
+from gmm_core.selection import ModelSelection, select_model
+from gmm_core.stepping import Step, Trajectory, fit_trajectory
+
+# --- data layer (issue 3) ---
+
+# --- app support (issue 4) ---
+
+__all__ = [
+    "ConvergenceWarning", "DataError",
+    # engine
+    "COVARIANCE_TYPES", "EStep", "GMMParams", "SufficientStats", "e_step", "full_covariances",
+    "m_step", "n_parameters", "params_from_stats", "summarize", "align_labels",
+    "anomaly_score", "canonical_order", "canonicalize", "label_mapping", "uncertainty",
+    "GaussianMixture", "NotFittedError", "initial_params", "ModelSelection", "select_model",
+    "Step", "Trajectory", "fit_trajectory",
+]

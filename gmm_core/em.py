@@ -1,0 +1,470 @@
+"""The maths of EM for Gaussian mixtures, as small pure functions.
+
+A Gaussian mixture with ``K`` components in ``D`` dimensions has
+
+* ``weights`` (K,) that sum to one,
+* ``means`` (K, D),
+* covariances whose shape depends on ``covariance_type``:
+
+  ============  ===========  ==========================================
+  type          shape        meaning
+  ============  ===========  ==========================================
+  ``full``      (K, D, D)    each component has its own covariance
+  ``tied``      (D, D)       all components share one covariance
+  ``diag``      (K, D)       axis-aligned ellipsoids (variances only)
+  ``spherical`` (K,)         round clusters, one variance per component
+  ============  ===========  ==========================================
+
+Everything is computed in log space with the Cholesky factor ``L`` of the
+*precision* (inverse covariance), as scikit-learn does: with
+``precision = L @ L.T`` the Mahalanobis term is ``||(x - mu) @ L||^2`` and
+``log|precision|^(1/2) = sum(log(diag(L)))``.
+
+EM is organised around **sufficient statistics** (after pomegranate's
+*summarize* / *from_summaries* split).  The E-step over a block of rows
+(:func:`summarize`) yields, besides the block's log-likelihood,
+
+* ``N_k = sum_i w_i r_ik`` -- the (weighted) count of each component,
+* ``S1_k = sum_i w_i r_ik (x_i - c_k)`` -- first moments about a shift,
+* ``S2_k = sum_i w_i r_ik (x_i - c_k)(x_i - c_k)^T`` -- second moments, or
+  their diagonal (``diag``/``spherical``) or a pooled (D, D) sum (``tied``),
+
+and the M-step (:func:`params_from_stats`) consumes their sums.  Stats of
+blocks add up (:meth:`SufficientStats.__add__`), so the same EM runs on
+chunks, threads or a cluster without touching the maths.  Moments are taken
+about a shift ``c`` -- the previous means -- which keeps the one-pass
+covariance ``S2/N - d d^T`` (``d`` the small move of the mean) as accurate as
+the two-pass formula.
+
+The functions here trust their inputs; :class:`gmm_core.GaussianMixture`
+validates.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import linalg
+from scipy.special import logsumexp
+
+__all__ = [
+    "COVARIANCE_TYPES",
+    "GMMParams",
+    "SufficientStats",
+    "EStep",
+    "estimate_log_gaussian_prob",
+    "e_step",
+    "m_step",
+    "summarize",
+    "params_from_stats",
+    "precision_cholesky",
+    "full_covariances",
+    "n_parameters",
+]
+
+COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
+
+
+# ---------------------------------------------------------------- parameters
+@dataclass(frozen=True, eq=False)
+class GMMParams:
+    """The parameters of a Gaussian mixture at one point of a fit (immutable).
+
+    Attributes
+    ----------
+    weights : ndarray of shape (K,)
+    means : ndarray of shape (K, D)
+    covariances : ndarray, shape by ``covariance_type`` (see module docs)
+    precisions_cholesky : ndarray, same shape as ``covariances``
+    covariance_type : {"full", "tied", "diag", "spherical"}
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> p = GMMParams.from_covariances(np.array([0.5, 0.5]),
+    ...                                np.array([[0.0, 0.0], [3.0, 0.0]]),
+    ...                                np.array([1.0, 2.0]), "spherical")
+    >>> p.n_components, p.n_features
+    (2, 2)
+    >>> p.full_covariances[1]
+    array([[2., 0.],
+           [0., 2.]])
+    """
+
+    weights: np.ndarray
+    means: np.ndarray
+    covariances: np.ndarray
+    precisions_cholesky: np.ndarray
+    covariance_type: str
+
+    def __post_init__(self):
+        for name in ("weights", "means", "covariances", "precisions_cholesky"):
+            arr = np.array(getattr(self, name), dtype=float)  # a private copy
+            arr.setflags(write=False)
+            object.__setattr__(self, name, arr)
+
+    @classmethod
+    def from_covariances(cls, weights, means, covariances, covariance_type):
+        """Build parameters from covariances, computing the precision Cholesky factors."""
+        covariances = np.asarray(covariances, dtype=float)
+        return cls(weights, means, covariances,
+                   precision_cholesky(covariances, covariance_type), covariance_type)
+
+    @property
+    def n_components(self):
+        return self.means.shape[0]
+
+    @property
+    def n_features(self):
+        return self.means.shape[1]
+
+    @property
+    def full_covariances(self):
+        """Covariances as a (K, D, D) array whatever the covariance type."""
+        return full_covariances(self.covariances, self.covariance_type,
+                                self.n_components, self.n_features)
+
+    @property
+    def precisions(self):
+        """Precision matrices (inverse covariances), shaped like ``covariances``."""
+        pc = self.precisions_cholesky
+        if self.covariance_type == "full":
+            return np.einsum("kij,klj->kil", pc, pc)
+        if self.covariance_type == "tied":
+            return pc @ pc.T
+        return pc ** 2
+
+    def permuted(self, order):
+        """The same mixture with components listed in ``order`` (old indices)."""
+        order = np.asarray(order)
+        if self.covariance_type == "tied":
+            return GMMParams(self.weights[order], self.means[order], self.covariances,
+                             self.precisions_cholesky, self.covariance_type)
+        return GMMParams(self.weights[order], self.means[order], self.covariances[order],
+                         self.precisions_cholesky[order], self.covariance_type)
+
+
+def precision_cholesky(covariances, covariance_type):
+    """Cholesky factors of the precisions, ``L`` with ``inv(cov) = L @ L.T``.
+
+    Raises
+    ------
+    ValueError
+        When a covariance is not positive definite (a collapsed component); the
+        message names the component and the remedies.
+    """
+    covariances = np.asarray(covariances, dtype=float)
+    if covariance_type in ("full", "tied"):
+        covs = covariances[None] if covariance_type == "tied" else covariances
+        n_features = covs.shape[-1]
+        out = np.empty_like(covs)
+        for k, cov in enumerate(covs):
+            try:
+                cov_chol = linalg.cholesky(cov, lower=True)
+            except linalg.LinAlgError:
+                raise ValueError(_collapse_message(k, covariance_type)) from None
+            out[k] = linalg.solve_triangular(cov_chol, np.eye(n_features), lower=True).T
+        return out[0] if covariance_type == "tied" else out
+    bad = np.flatnonzero(np.any(np.reshape(covariances, (len(covariances), -1)) <= 0.0, axis=1))
+    if bad.size:
+        raise ValueError(_collapse_message(int(bad[0]), covariance_type))
+    return 1.0 / np.sqrt(covariances)
+
+
+def _collapse_message(k, covariance_type):
+    who = "The shared covariance" if covariance_type == "tied" else f"Component {k}"
+    return (
+        f"{who} collapsed: its covariance ({covariance_type}) is singular, because "
+        "the points it holds lie on a line or plane or are all identical. "
+        "Remedies: increase reg_covar (e.g. 1e-4), fit fewer components, "
+        "standardise the features, or remove duplicate rows."
+    )
+
+
+def full_covariances(covariances, covariance_type, n_components, n_features):
+    """Expand any covariance type to a (K, D, D) array of full matrices.
+
+    >>> full_covariances(np.array([[1.0, 4.0]]), "diag", 1, 2)
+    array([[[1., 0.],
+            [0., 4.]]])
+    """
+    covariances = np.asarray(covariances, dtype=float)
+    if covariance_type == "full":
+        return covariances.copy()
+    if covariance_type == "tied":
+        return np.repeat(covariances[None], n_components, axis=0)
+    if covariance_type == "diag":
+        return np.einsum("kd,de->kde", covariances, np.eye(n_features))
+    return covariances[:, None, None] * np.eye(n_features)[None]
+
+
+def n_parameters(covariance_type, n_components, n_features):
+    """Free parameters of the mixture (as scikit-learn counts them, for BIC/AIC).
+
+    >>> n_parameters("full", 3, 2)   # 3*3 covariance + 3*2 means + 2 weights
+    17
+    """
+    k, d = n_components, n_features
+    cov_params = {"full": k * d * (d + 1) / 2.0, "tied": d * (d + 1) / 2.0,
+                  "diag": k * d, "spherical": k}[covariance_type]
+    return int(cov_params + k * d + k - 1)
+
+
+# ---------------------------------------------------------------- E-step
+def _log_det_cholesky(precisions_cholesky, covariance_type, n_features):
+    pc = precisions_cholesky
+    if covariance_type == "full":
+        return np.sum(np.log(np.diagonal(pc, axis1=1, axis2=2)), axis=1)
+    if covariance_type == "tied":
+        return np.sum(np.log(np.diag(pc)))
+    if covariance_type == "diag":
+        return np.sum(np.log(pc), axis=1)
+    return n_features * np.log(pc)
+
+
+def estimate_log_gaussian_prob(X, means, precisions_cholesky, covariance_type):
+    """``log N(x_i | mu_k, Sigma_k)`` for every row and component, shape (N, K).
+
+    >>> import numpy as np
+    >>> from scipy.stats import multivariate_normal
+    >>> X = np.array([[0.0, 1.0]]); mu = np.zeros((1, 2)); cov = np.eye(2)
+    >>> lp = estimate_log_gaussian_prob(X, mu, precision_cholesky(cov[None], "full"), "full")
+    >>> bool(np.isclose(lp[0, 0], multivariate_normal(mu[0], cov).logpdf(X[0])))
+    True
+    """
+    n_samples, n_features = X.shape
+    n_components = means.shape[0]
+    log_det = _log_det_cholesky(precisions_cholesky, covariance_type, n_features)
+    maha = np.empty((n_samples, n_components))
+    pc = precisions_cholesky
+    for k in range(n_components):
+        diff = X - means[k]
+        if covariance_type == "full":
+            y = diff @ pc[k]
+        elif covariance_type == "tied":
+            y = diff @ pc
+        elif covariance_type == "diag":
+            y = diff * pc[k]
+        else:
+            y = diff * pc[k]
+        maha[:, k] = np.einsum("ij,ij->i", y, y)
+    return -0.5 * (n_features * np.log(2 * np.pi) + maha) + log_det
+
+
+def _weighted_log_prob(X, params):
+    return (estimate_log_gaussian_prob(X, params.means, params.precisions_cholesky,
+                                       params.covariance_type)
+            + np.log(params.weights))
+
+
+@dataclass(frozen=True, eq=False)
+class EStep:
+    """What one E-step gives.
+
+    Attributes
+    ----------
+    log_resp : ndarray (N, K)
+        Log responsibilities ``log p(k | x_i)``; ``exp`` rows sum to one.
+    log_prob_norm : ndarray (N,)
+        ``log p(x_i)`` under the mixture.
+    log_likelihood : float
+        Mean (weighted by ``sample_weight``) of ``log_prob_norm`` -- the
+        quantity scikit-learn calls the lower bound.
+    """
+
+    log_resp: np.ndarray
+    log_prob_norm: np.ndarray
+    log_likelihood: float
+
+    @property
+    def resp(self):
+        return np.exp(self.log_resp)
+
+
+def e_step(X, params, sample_weight=None):
+    """One E-step: responsibilities of every component for every row (Bayes' rule).
+
+    >>> import numpy as np
+    >>> p = GMMParams.from_covariances(np.array([0.5, 0.5]), np.array([[0.0], [4.0]]),
+    ...                                np.array([1.0, 1.0]), "spherical")
+    >>> step = e_step(np.array([[0.0], [2.0]]), p)
+    >>> np.round(step.resp, 3)
+    array([[1. , 0. ],
+           [0.5, 0.5]])
+    """
+    wlp = _weighted_log_prob(X, params)
+    log_prob_norm = logsumexp(wlp, axis=1)
+    with np.errstate(under="ignore"):
+        log_resp = wlp - log_prob_norm[:, None]
+    if sample_weight is None:
+        ll = float(np.mean(log_prob_norm))
+    else:
+        ll = float(np.dot(sample_weight, log_prob_norm) / np.sum(sample_weight))
+    return EStep(log_resp, log_prob_norm, ll)
+
+
+# ---------------------------------------------------------------- statistics
+@dataclass(frozen=True, eq=False)
+class SufficientStats:
+    """Sums over rows that the M-step needs; blocks' stats add up.
+
+    Attributes
+    ----------
+    covariance_type : str
+    shift : ndarray
+        The points the moments are taken about: (K, D), or (D,) for ``tied``.
+    nk : ndarray (K,)
+        Weighted responsibility mass of each component.
+    s1 : ndarray (K, D)
+        ``sum_i w_i r_ik (x_i - shift_k)``.
+    s2 : ndarray
+        Second moments about the shift: (K, D, D) full, (K, D) diag and
+        spherical, (D, D) tied (pooled over components, ``sum_i w_i (x_i - c)(x_i - c)^T``).
+    total_weight : float
+        ``sum_i w_i``.
+    log_likelihood_sum : float
+        ``sum_i w_i log p(x_i)`` under the parameters the E-step used.
+    """
+
+    covariance_type: str
+    shift: np.ndarray
+    nk: np.ndarray
+    s1: np.ndarray
+    s2: np.ndarray
+    total_weight: float
+    log_likelihood_sum: float
+
+    def __add__(self, other):
+        if other == 0:  # lets sum() start from 0
+            return self
+        if self.covariance_type != other.covariance_type or not np.array_equal(
+                self.shift, other.shift):
+            raise ValueError("Only statistics taken about the same shift can be added.")
+        return SufficientStats(self.covariance_type, self.shift, self.nk + other.nk,
+                               self.s1 + other.s1, self.s2 + other.s2,
+                               self.total_weight + other.total_weight,
+                               self.log_likelihood_sum + other.log_likelihood_sum)
+
+    __radd__ = __add__
+
+    @property
+    def log_likelihood(self):
+        """Mean log-likelihood of the rows summarised."""
+        return self.log_likelihood_sum / self.total_weight
+
+
+def _stats_from_resp(X, resp, covariance_type, shift, sample_weight=None, ll_sum=0.0):
+    """Accumulate sufficient statistics of rows ``X`` with responsibilities ``resp``."""
+    wr = resp if sample_weight is None else resp * sample_weight[:, None]
+    total_weight = float(X.shape[0] if sample_weight is None else np.sum(sample_weight))
+    nk = wr.sum(axis=0)
+    n_components, n_features = resp.shape[1], X.shape[1]
+    if covariance_type == "tied":
+        diff = X - shift
+        s1 = wr.T @ diff
+        wdiff = diff if sample_weight is None else diff * sample_weight[:, None]
+        s2 = wdiff.T @ diff
+        return SufficientStats(covariance_type, shift, nk, s1, s2, total_weight, ll_sum)
+    s1 = np.empty((n_components, n_features))
+    s2 = np.empty((n_components, n_features, n_features) if covariance_type == "full"
+                  else (n_components, n_features))
+    for k in range(n_components):
+        diff = X - shift[k]
+        wdiff = wr[:, k:k + 1] * diff
+        s1[k] = wdiff.sum(axis=0)
+        if covariance_type == "full":
+            s2[k] = wdiff.T @ diff
+        else:
+            s2[k] = np.einsum("ij,ij->j", wdiff, diff)
+    return SufficientStats(covariance_type, shift, nk, s1, s2, total_weight, ll_sum)
+
+
+def summarize(X, params, sample_weight=None, shift=None):
+    """E-step of a block of rows, reduced to sufficient statistics.
+
+    Parameters
+    ----------
+    X : ndarray (N, D)
+    params : GMMParams
+        The parameters the E-step evaluates.
+    sample_weight : ndarray (N,), optional
+    shift : ndarray, optional
+        The points to take moments about; defaults to ``params.means`` (or their
+        weighted average for ``tied``).  All blocks of one iteration must use the
+        same shift.
+    """
+    if shift is None:
+        shift = default_shift(params)
+    step = e_step(X, params, sample_weight)
+    ll_sum = float(np.sum(step.log_prob_norm) if sample_weight is None
+                   else np.dot(sample_weight, step.log_prob_norm))
+    return _stats_from_resp(X, np.exp(step.log_resp), params.covariance_type, shift,
+                            sample_weight, ll_sum)
+
+
+def default_shift(params):
+    """The shift :func:`summarize` uses: the current means (their weighted mean for tied)."""
+    if params.covariance_type == "tied":
+        return params.weights @ params.means
+    return params.means
+
+
+def params_from_stats(stats, reg_covar=1e-6):
+    """M-step: weights, means and covariances from summed sufficient statistics.
+
+    ``mean_k = shift_k + S1_k / N_k`` and ``cov_k = S2_k / N_k - d_k d_k^T + reg``
+    with ``d_k = S1_k / N_k``, the same estimate as the centred two-pass formula.
+    """
+    ct = stats.covariance_type
+    nk = stats.nk + 10 * np.finfo(float).eps
+    d = stats.s1 / nk[:, None]
+    means = stats.shift + d
+    n_features = means.shape[1]
+    if ct == "full":
+        cov = stats.s2 / nk[:, None, None] - np.einsum("ki,kj->kij", d, d)
+        cov = 0.5 * (cov + np.swapaxes(cov, 1, 2))
+        cov[:, np.arange(n_features), np.arange(n_features)] += reg_covar
+    elif ct == "tied":
+        # sum_k sum_i w r (x - mu_k)(x - mu_k)^T = S2 - sum_k N_k (mu_k - c)(mu_k - c)^T
+        cov = stats.s2 - np.einsum("k,ki,kj->ij", nk, d, d)
+        cov = cov / nk.sum()
+        cov = 0.5 * (cov + cov.T)
+        cov.flat[:: n_features + 1] += reg_covar
+    elif ct == "diag":
+        cov = stats.s2 / nk[:, None] - d ** 2 + reg_covar
+    else:
+        cov = (stats.s2 / nk[:, None] - d ** 2).mean(axis=1) + reg_covar
+    weights = nk / nk.sum()
+    return GMMParams.from_covariances(weights, means, cov, ct)
+
+
+def m_step(X, resp, covariance_type, reg_covar=1e-6, sample_weight=None):
+    """M-step from responsibilities (two passes: means first, then moments about them).
+
+    This is the textbook M-step and the one used after initialisation, when
+    there are no previous means to take moments about.
+
+    >>> import numpy as np
+    >>> X = np.array([[0.0, 0.0], [2.0, 2.0], [10.0, 10.0], [12.0, 8.0]])
+    >>> resp = np.array([[1, 0], [1, 0], [0, 1], [0, 1]], dtype=float)
+    >>> p = m_step(X, resp, "diag", reg_covar=0.0)
+    >>> p.means
+    array([[ 1.,  1.],
+           [11.,  9.]])
+    >>> p.covariances
+    array([[1., 1.],
+           [1., 1.]])
+    """
+    wr = resp if sample_weight is None else resp * sample_weight[:, None]
+    nk = wr.sum(axis=0) + 10 * np.finfo(float).eps
+    means = (wr.T @ X) / nk[:, None]
+    if covariance_type == "tied":
+        shift = (nk / nk.sum()) @ means
+    else:
+        shift = means
+    stats = _stats_from_resp(X, resp, covariance_type, shift, sample_weight)
+    if covariance_type == "tied":
+        return params_from_stats(stats, reg_covar)
+    # Moments about the means themselves: S1 is zero up to rounding; use means as is.
+    stats = SufficientStats(covariance_type, means, stats.nk, np.zeros_like(stats.s1),
+                            stats.s2, stats.total_weight, 0.0)
+    return params_from_stats(stats, reg_covar)
