@@ -33,6 +33,11 @@ from gmm_core.selection import ModelSelection, select_model
 from gmm_core.stepping import Step, Trajectory, fit_trajectory
 
 # --- data layer (issue 3) ---
+from gmm_core.datasets import (CUSTOMER_SEGMENTS, DEMO_DATASETS, DemoDataset, load_iris_data,
+                               load_wine_data, make_customers, make_elongated_blobs)
+from gmm_core.preprocess import (Projection, Scaler, axes_projection, display_subsample,
+                                 fit_projection, pca_projection)
+from gmm_core.reader import ReadReport, TableResult, read_table
 
 # --- app support (issue 4) ---
 
@@ -44,4 +49,9 @@ __all__ = [
     "anomaly_score", "canonical_order", "canonicalize", "label_mapping", "uncertainty",
     "GaussianMixture", "NotFittedError", "initial_params", "ModelSelection", "select_model",
     "Step", "Trajectory", "fit_trajectory",
+    # data layer (issue 3)
+    "CUSTOMER_SEGMENTS", "DEMO_DATASETS", "DemoDataset", "load_iris_data", "load_wine_data",
+    "make_customers", "make_elongated_blobs", "Projection", "Scaler", "axes_projection",
+    "display_subsample", "fit_projection", "pca_projection", "ReadReport", "TableResult",
+    "read_table",
 ]

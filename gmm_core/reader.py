@@ -1,0 +1,583 @@
+"""Read an uploaded table -- forgivingly -- into clean numeric features.
+
+A Gaussian mixture needs a matrix of numbers: rows are observations,
+columns are features, every cell finite.  Real uploads are messier:
+semicolons and decimal commas from European spreadsheets, UTF-16 from
+Excel's "Unicode text", ID and name columns, "n/a" markers, ragged rows.
+:func:`read_table` turns such bytes into a float64 DataFrame plus a
+:class:`ReadReport` saying, in plain language, everything it did:
+
+* **encoding** -- byte-order mark (UTF-8, UTF-16 LE/BE, UTF-32), else strict
+  UTF-8, else cp1252, else latin-1;
+* **dialect** -- delimiter ``, ; TAB |`` (or an Excel ``sep=`` first line),
+  decimal mark ``.`` or ``,``, thousands grouping when unambiguous
+  (``"1,234.5"``, ``1.234,5``);
+* **columns** -- text, ID-like, constant, all-missing and mostly-non-numeric
+  columns are dropped with their reason; low-cardinality text or integer
+  columns become *label candidates* (true classes a user may compare with);
+* **missing values** -- ``"" NA n/a N/A #N/A null NULL - NaN`` (and a few
+  more, see :data:`~gmm_core._sniff.MISSING_MARKERS`) are missing; so are
+  stray text cells in a numeric column and infinite values (``inf``,
+  ``1e400``), each with a warning.  Rows with a missing value are dropped
+  (``missing="drop"``, default) or filled with the column mean/median.
+
+Repairs and refusals, all documented in the report's warnings:
+
+* rows *longer* than the header are dropped if they are at most 10% of the
+  rows (:data:`~gmm_core._sniff.MAX_RAGGED_SHARE`), else the file is refused
+  (the delimiter is probably wrong); *empty* extra fields (trailing
+  delimiters) are ignored silently;
+* rows *shorter* than the header are padded with missing values;
+* up to five one-field title lines above the header are skipped; a first
+  line of numbers is read as data (columns become "Column 1", ...);
+* infinite values and overflows (``1e400``) become missing, with a warning;
+* at least :data:`MIN_ROWS` complete rows and two usable numeric columns
+  must remain, else :class:`DataError`.
+
+Anything the user must fix raises :class:`~gmm_core.errors.DataError` with a
+message for a non-programmer -- and *only* ``DataError``: any unexpected
+internal failure is wrapped in one too.
+
+Limits (module constants, overridable per call) are checked before the
+expensive work, so a hostile upload cannot exhaust memory: the byte size
+before decoding, the number of header fields before reading rows, and the
+row and cell counts while streaming rows.
+
+Examples
+--------
+>>> data = (b"id;height (cm);weight (kg);group\\n1;170,5;65;A\\n2;n/a;70;B\\n"
+...         b"3;180;82;A\\n4;165;58,5;B\\n")
+>>> result = read_table(data, "people.csv")
+>>> result.features
+   height (cm)  weight (kg)
+0        170.5         65.0
+1        180.0         82.0
+2        165.0         58.5
+>>> result.report.delimiter, result.report.decimal, result.report.dropped_lines
+(';', ',', [3])
+>>> result.report.columns_dropped
+[('id', 'ID-like'), ('group', 'text')]
+>>> result.label_candidates, result.label_values("group").tolist()
+(['group'], ['A', 'A', 'B'])
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from gmm_core._sniff import (MAX_LISTED_LINES, decode, detect_binary, lines_text,
+                             parse_rows, sniff_decimal, sniff_delimiter, to_numbers)
+from gmm_core.errors import DataError
+
+__all__ = [
+    "MAX_BYTES",
+    "MAX_CELLS",
+    "MAX_COLUMNS",
+    "MAX_LINE_CHARS",
+    "MAX_ROWS",
+    "MIN_ROWS",
+    "ReadReport",
+    "TableResult",
+    "read_table",
+]
+
+#: 200 MB: Streamlit's default upload limit (``server.maxUploadSize``); checked on
+#: ``len(data)`` before anything is decoded.
+MAX_BYTES = 200 * 1024 * 1024
+#: 2,000,000 rows: far more than a browser can draw or EM fits interactively.
+MAX_ROWS = 2_000_000
+#: 500 columns (counted in the header line, before rows are read): mixtures with
+#: full covariances in more dimensions need more data than an upload holds.
+MAX_COLUMNS = 500
+#: 10,000,000 cells (rows x columns), e.g. 2,000,000 rows of 5 columns: caps the
+#: memory the parsed cell strings take (about 1.5 GB at peak) whatever the shape.
+MAX_CELLS = 10_000_000
+#: 1,000,000 characters: the longest first line accepted; checked before the
+#: header is split into fields, so one endless line cannot exhaust memory.
+MAX_LINE_CHARS = 1_000_000
+#: 3 rows: the fewest with which a covariance can be estimated at all.  The
+#: fitting code checks the stricter ``n_samples >= n_components`` itself.
+MIN_ROWS = 3
+#: A label column has between 2 and this many distinct values.
+MAX_LABEL_LEVELS = 30
+
+_MISSING_POLICIES = ("drop", "mean", "median")
+_ID_NAME = re.compile(
+    r"(?i)(?:^|[^a-z])(?:id|ids|identifier|key|index|no|nr|#)(?:[^a-z]|$)|^unnamed"
+)
+_ID_SUFFIX = re.compile(r"[a-z](?:ID|Id)$|_id$")
+_ID_TEXT = re.compile(r"^[A-Za-z]{0,4}[-_#]?\d+$")
+
+
+@dataclass
+class ReadReport:
+    """What :func:`read_table` found and did, for the Data page.
+
+    Attributes
+    ----------
+    filename, encoding, delimiter, decimal : str
+        ``delimiter`` is one of ``, ; \\t |``; ``decimal`` is ``.`` or ``,``.
+    thousands : str or None
+        Thousands separator removed from grouped numbers, if any.
+    has_header : bool
+        False when the first line held numbers (columns are then named
+        "Column 1", "Column 2", ...).
+    n_rows_read : int
+        Data rows parsed (blank lines and refused ragged rows excluded).
+    columns_kept : list of str
+    columns_dropped : list of (str, str)
+        Column and reason: "text", "ID-like", "constant", "all-missing" or
+        "too few numbers".
+    rows_dropped : int
+        Rows left out because a kept column had no usable value there.
+    dropped_lines : list of int
+        1-based file line numbers of the first :data:`MAX_LISTED_LINES` of them.
+    rows_imputed, cells_imputed : int
+        Rows/cells filled in under ``missing="mean"`` or ``"median"``.
+    missing : str
+        The policy used.
+    warnings : list of str
+        Plain-language notes about every repair made.
+    """
+
+    filename: str = ""
+    encoding: str = ""
+    delimiter: str = ","
+    decimal: str = "."
+    thousands: str | None = None
+    has_header: bool = True
+    n_rows_read: int = 0
+    columns_kept: list = field(default_factory=list)
+    columns_dropped: list = field(default_factory=list)
+    rows_dropped: int = 0
+    dropped_lines: list = field(default_factory=list)
+    rows_imputed: int = 0
+    cells_imputed: int = 0
+    missing: str = "drop"
+    warnings: list = field(default_factory=list)
+
+    def summary(self):
+        """One plain-language paragraph describing the read.
+
+        Examples
+        --------
+        >>> ReadReport(encoding="utf-8", delimiter=";", n_rows_read=3,
+        ...            columns_kept=["a", "b"]).summary()
+        'Read 3 rows (utf-8, semicolon-separated, decimal point). Using 2 numeric columns.'
+        """
+        names = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+        delim = names.get(self.delimiter, repr(self.delimiter))
+        mark = "decimal comma" if self.decimal == "," else "decimal point"
+        parts = [
+            f"Read {self.n_rows_read} rows ({self.encoding}, {delim}-separated, {mark}).",
+            f"Using {len(self.columns_kept)} numeric columns.",
+        ]
+        if self.columns_dropped:
+            left = ", ".join(f"{c} ({why})" for c, why in self.columns_dropped)
+            parts.append(f"Left out: {left}.")
+        if self.rows_dropped:
+            parts.append(f"{self.rows_dropped} rows with missing values left out.")
+        if self.rows_imputed:
+            parts.append(
+                f"{self.rows_imputed} rows had gaps filled with the column {self.missing}."
+            )
+        return " ".join(parts)
+
+
+@dataclass
+class TableResult:
+    """The outcome of :func:`read_table`.
+
+    Attributes
+    ----------
+    features : pandas.DataFrame
+        Clean float64 numbers, one column per kept feature, a fresh RangeIndex.
+    frame : pandas.DataFrame
+        *All* columns of the file (dropped ones too), with rows aligned with
+        ``features`` (rows dropped for missing values are left out here too).
+        Numeric columns are float64, other columns text (``None`` if missing).
+    report : ReadReport
+    label_candidates : list of str
+        Columns that look like true class labels: text or integer columns
+        with 2 to :data:`MAX_LABEL_LEVELS` distinct values, kept or dropped.
+    line_numbers : numpy.ndarray of int
+        1-based file line of each row of ``features``.
+    """
+
+    features: pd.DataFrame
+    frame: pd.DataFrame
+    report: ReadReport
+    label_candidates: list
+    line_numbers: np.ndarray
+
+    def label_values(self, column):
+        """The values of a label candidate as strings, aligned with ``features``.
+
+        Missing cells become ``"(missing)"``; integer labels are written
+        without a decimal point (``"2"``, not ``"2.0"``).  If ``column`` is
+        also a feature, drop it from ``features`` before fitting.
+
+        Raises
+        ------
+        KeyError
+            If ``column`` is not in ``label_candidates``.
+        """
+        if column not in self.label_candidates:
+            raise KeyError(
+                f"{column!r} is not a label candidate; choose from {self.label_candidates}."
+            )
+        values = self.frame[column]
+        if pd.api.types.is_numeric_dtype(values):
+            out = [("(missing)" if np.isnan(v) else str(int(v))) for v in values.to_numpy(float)]
+        else:
+            out = ["(missing)" if v is None or v != v else str(v) for v in values.tolist()]
+        return np.array(out, dtype=object)
+
+
+def read_table(
+    data,
+    filename="upload.csv",
+    *,
+    missing="drop",
+    max_bytes=MAX_BYTES,
+    max_rows=MAX_ROWS,
+    max_columns=MAX_COLUMNS,
+    max_cells=MAX_CELLS,
+    min_rows=MIN_ROWS,
+):
+    """Parse an uploaded delimited text file into numeric features.
+
+    Parameters
+    ----------
+    data : bytes
+        The raw upload (``bytes``, ``bytearray`` or ``memoryview``).
+    filename : str, default="upload.csv"
+        Only used in messages and the report; the content decides the format.
+    missing : {"drop", "mean", "median"}, default="drop"
+        What to do with rows where a kept column has no usable value: drop the
+        row, or fill the gap with the column's mean or median.
+    max_bytes, max_rows, max_columns, max_cells, min_rows : int
+        Limits; see the module constants of the same names for the defaults
+        and why.  ``min_rows`` is counted after missing values are handled.
+
+    Returns
+    -------
+    TableResult
+
+    Raises
+    ------
+    DataError
+        For every problem with the *data* (and for any unexpected internal
+        failure, as "could not read this file as a table").  The message
+        says what is wrong, where and what to do; ``.column``/``.row`` carry
+        the column name and 1-based line when known.
+    ValueError, TypeError
+        For bad *arguments* (an unknown ``missing`` policy, ``data`` not bytes).
+
+    Examples
+    --------
+    >>> r = read_table("a\\tb\\n1\\t2\\n3\\t4\\n5\\t7\\n".encode("utf-16"), "t.txt")
+    >>> r.features.to_numpy().tolist(), r.report.encoding, r.report.delimiter
+    ([[1.0, 2.0], [3.0, 4.0], [5.0, 7.0]], 'utf-16-le', '\\t')
+    >>> read_table(b"name,city\\nAda,Paris\\n")  # doctest: +ELLIPSIS +NORMALIZE_WHITESPACE
+    Traceback (most recent call last):
+    ...
+    gmm_core.errors.DataError: Clustering needs at least two columns of numbers, but this
+    file has none. Left out: name (text), city (text). Check that the file uses a comma, ...
+    """
+    if missing not in _MISSING_POLICIES:
+        raise ValueError(f"missing must be one of {_MISSING_POLICIES}, got {missing!r}.")
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise TypeError(f"data must be bytes (the raw upload), got {type(data).__name__}.")
+    limits = dict(max_bytes=max_bytes, max_rows=max_rows, max_columns=max_columns,
+                  max_cells=max_cells, min_rows=min_rows)
+    for name, value in limits.items():
+        if int(value) < 1:
+            raise ValueError(f"{name} must be a positive integer, got {value!r}.")
+    try:
+        return _read_table(data, str(filename), missing, **limits)
+    except DataError:
+        raise
+    except MemoryError:
+        raise DataError(
+            f"'{filename}' is too large to read into memory. Upload fewer rows or columns."
+        ) from None
+    except Exception as exc:  # noqa: BLE001 -- nothing but DataError may reach the user
+        raise DataError(
+            f"Could not read '{filename}' as a table ({type(exc).__name__}). Check that it is a "
+            "CSV or text file with one row per line and the same number of values in every row."
+        ) from exc
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+def _read_table(data, filename, missing, *, max_bytes, max_rows, max_columns, max_cells, min_rows):
+    report = ReadReport(filename=filename, missing=missing)
+    if len(data) > max_bytes:
+        raise DataError(
+            f"'{filename}' is {len(data) / 1e6:.1f} MB, more than the {max_bytes / 1e6:.0f} MB "
+            "limit. Upload a smaller file, for example a sample of its rows."
+        )
+    if len(data) == 0:
+        raise DataError(f"'{filename}' is empty. Choose a file that contains a table.")
+    detect_binary(data)
+    text, report.encoding = decode(data)
+    text = text.lstrip("\ufeff")
+    if not re.search(r"\S", text):
+        raise DataError(
+            f"'{filename}' contains no text (only blank lines). Choose a file with a table."
+        )
+
+    first_break = re.search(r"[\r\n]", text[:MAX_LINE_CHARS + 1])
+    if first_break is None and len(text) > MAX_LINE_CHARS:
+        raise DataError(
+            f"The first line of '{filename}' is longer than {MAX_LINE_CHARS:,} characters, so it "
+            "is not a table header. Check that the file has one row per line."
+        )
+    sep_hint = re.match(r"(?i)sep=([^\r\n])[ \t]*(\r\n|\r|\n|$)", text)
+    first_line = 1
+    if sep_hint:  # Excel's "sep=;" first line
+        text = text[sep_hint.end():]
+        first_line = 2
+        report.delimiter = sep_hint.group(1)
+    else:
+        report.delimiter = sniff_delimiter(text)
+
+    header, header_line, columns, line_numbers = parse_rows(
+        text, report, max_rows=max_rows, max_columns=max_columns, max_cells=max_cells,
+        first_line=first_line,
+    )
+    names = _column_names(header, columns, report)
+    if names is None:  # the first line is data
+        names = [f"Column {j + 1}" for j in range(len(header))]
+        for col, cell in zip(columns, header):
+            col.insert(0, cell)
+        line_numbers.insert(0, header_line)
+    n_rows = len(line_numbers)
+    if n_rows == 0:
+        shown = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
+        raise DataError(
+            f"'{filename}' has column names ({shown}) but no data rows. "
+            "Add rows of values below the header line."
+        )
+    report.n_rows_read = n_rows
+    line_numbers = np.asarray(line_numbers, dtype=np.int64)
+
+    sample = [cell for col in columns for cell in col[:200]]
+    report.decimal = sniff_decimal(sample, report.delimiter)
+    return _build(names, columns, line_numbers, report, missing, min_rows)
+
+
+def _column_names(header, columns, report):
+    """Header cells as names -- unless the first line is data.
+
+    The first line is data when, in every column whose first values are
+    mostly numbers, its cell is a number too (text columns may hold any text).
+    """
+    cells = [c.strip() for c in header]
+    decimal = sniff_decimal(cells + [c for col in columns for c in col[:20]], report.delimiter)
+    numbers, miss, _ = to_numbers(cells, decimal=decimal)
+    numeric_columns = []
+    for col in columns:
+        head, head_missing, _ = to_numbers(col[:50], decimal=decimal)
+        present = ~head_missing
+        numeric_columns.append(present.any() and np.isfinite(head[present]).mean() > 0.5)
+    numeric_columns = np.array(numeric_columns, dtype=bool)
+    if numeric_columns.any() and np.isfinite(numbers[numeric_columns]).all():
+        report.has_header = False
+        report.warnings.append(
+            "The first line holds numbers, not column names, so it was read as data and the "
+            "columns were named Column 1, Column 2, ..."
+        )
+        return None
+    names, taken = [], set()
+    for j, cell in enumerate(cells):
+        name = base = cell or f"Column {j + 1}"
+        k = 1
+        while name in taken:
+            k += 1
+            name = f"{base} ({k})"
+        if k > 1:
+            report.warnings.append(
+                f"Column name '{base}' appears more than once; renamed to '{name}'."
+            )
+        taken.add(name)
+        names.append(name)
+    return names
+
+
+# --------------------------------------------------------------------------- columns
+
+
+def _build(names, columns, line_numbers, report, missing, min_rows):
+    """Classify columns, handle missing values, assemble the result."""
+    n_rows = len(line_numbers)
+    numeric, text, reasons = {}, {}, {}
+    thousands = False
+    for j, (name, cells) in enumerate(zip(names, columns)):
+        numbers, is_missing, grouped = to_numbers(cells, report.decimal)
+        columns[j] = None  # free the strings as we go
+        is_text = np.isnan(numbers) & ~is_missing
+        n_missing, n_text = int(is_missing.sum()), int(is_text.sum())
+        n_numbers = n_rows - n_missing - n_text
+        if n_missing == n_rows:
+            reasons[name] = "all-missing"
+            text[name] = np.full(n_rows, None, dtype=object)
+            continue
+        if n_numbers == 0 or n_text > n_numbers:
+            values = np.array([c.strip() for c in cells], dtype=object)
+            values[is_missing] = None
+            text[name] = values
+            reasons[name] = "ID-like" if _text_is_id(name, values, n_rows) else "text"
+            continue
+        numeric[name] = numbers
+        thousands |= grouped
+        finite = np.isfinite(numbers)
+        if finite.sum() < 0.5 * n_rows:
+            reasons[name] = "too few numbers"
+        elif np.unique(numbers[finite]).size == 1:
+            reasons[name] = "constant"
+        elif _numbers_are_id(name, j, numbers):
+            reasons[name] = "ID-like"
+        else:
+            _warn_bad_cells(report, name, cells, numbers, is_text, line_numbers)
+            reasons[name] = None
+    if thousands:
+        report.thousands = "." if report.decimal == "," else ","
+    kept = [name for name in names if reasons[name] is None]
+    report.columns_kept = kept
+    report.columns_dropped = [(name, reasons[name]) for name in names if reasons[name] is not None]
+    if len(kept) < 2:
+        raise _too_few_columns(names, kept, report)
+
+    X = np.column_stack([numeric[name] for name in kept])
+    X[~np.isfinite(X)] = np.nan
+    gaps = np.isnan(X)
+    bad_rows = gaps.any(axis=1)
+    keep = np.ones(n_rows, dtype=bool)
+    if bad_rows.any() and missing == "drop":
+        keep = ~bad_rows
+        report.rows_dropped = int(bad_rows.sum())
+        report.dropped_lines = line_numbers[bad_rows][:MAX_LISTED_LINES].tolist()
+        report.warnings.append(
+            f"{report.rows_dropped} row(s) with a missing value were left out "
+            f"(lines {lines_text(line_numbers[bad_rows].tolist())}). To keep them, fill gaps "
+            "with the column mean or median instead."
+        )
+    elif bad_rows.any():
+        fill = np.nanmean if missing == "mean" else np.nanmedian
+        for j in np.flatnonzero(gaps.any(axis=0)):
+            X[gaps[:, j], j] = fill(X[:, j])
+        report.rows_imputed = int(bad_rows.sum())
+        report.cells_imputed = int(gaps.sum())
+        report.warnings.append(
+            f"{report.cells_imputed} missing value(s) in {report.rows_imputed} row(s) were "
+            f"filled with the column {missing}."
+        )
+    n_left = int(keep.sum())
+    if n_left < min_rows:
+        if n_left < n_rows:
+            raise DataError(
+                f"Only {n_left} of the {n_rows} rows have a value in every numeric column, but "
+                f"at least {min_rows} are needed. Fill the gaps, or choose to fill them with the "
+                "column mean or median."
+            )
+        raise DataError(
+            f"The file has only {n_rows} data row(s); at least {min_rows} are needed to fit a "
+            "mixture. Add more rows."
+        )
+
+    features = pd.DataFrame(X[keep], columns=kept, dtype=np.float64)
+    frame = pd.DataFrame(
+        {
+            name: (
+                pd.Series(numeric[name][keep], dtype=np.float64)
+                if name in numeric
+                else pd.Series(text[name][keep], dtype=object)
+            )
+            for name in names
+        }
+    )
+    frame[kept] = features.to_numpy()  # imputed values, as used
+    candidates = [n for n in names if _is_label(n, reasons[n], frame[n])]
+    return TableResult(
+        features=features,
+        frame=frame,
+        report=report,
+        label_candidates=candidates,
+        line_numbers=line_numbers[keep],
+    )
+
+
+def _text_is_id(name, values, n_rows):
+    present = values[values != None]  # noqa: E711 -- elementwise on an object array
+    if present.size < n_rows or pd.unique(present).size < n_rows:
+        return False
+    return _looks_like_id(name) or all(_ID_TEXT.match(v) for v in present[:1000])
+
+
+def _looks_like_id(name):
+    """"CustomerID", "customer_id", "ID", "Order no", "#", "Unnamed: 0" -- not "paid"."""
+    return bool(_ID_NAME.search(name) or _ID_SUFFIX.search(name))
+
+
+def _numbers_are_id(name, j, numbers):
+    if not np.isfinite(numbers).all() or np.any(numbers != np.round(numbers)):
+        return False
+    if np.unique(numbers).size < numbers.size:
+        return False
+    if _looks_like_id(name):
+        return True
+    # an unnamed first column counting 0, 1, 2, ... is a saved DataFrame index
+    steps = np.diff(numbers)
+    return j == 0 and name == "Column 1" and numbers[0] in (0, 1) and bool(np.all(steps == 1))
+
+
+def _warn_bad_cells(report, name, cells, numbers, is_text, line_numbers):
+    for mask, what in (
+        (is_text, "not a number"),
+        (np.isinf(numbers), "infinite or too large to store"),
+    ):
+        if mask.any():
+            first = int(np.flatnonzero(mask)[0])
+            report.warnings.append(
+                f"Column '{name}': {int(mask.sum())} value(s) {what} (first on line "
+                f"{line_numbers[first]}: '{cells[first].strip()[:40]}') were treated as missing."
+            )
+
+
+def _is_label(name, reason, values):
+    if reason in ("all-missing", "ID-like", "too few numbers", "constant"):
+        return False
+    present = values.dropna()
+    if present.empty:
+        return False
+    if reason is None or pd.api.types.is_numeric_dtype(values):
+        arr = present.to_numpy(dtype=float)
+        if np.any(arr != np.round(arr)):
+            return False
+    n_levels = present.nunique()
+    return 2 <= n_levels <= MAX_LABEL_LEVELS and n_levels < len(present)
+
+
+def _too_few_columns(names, kept, report):
+    found = {0: "none", 1: f"only one ('{kept[0]}')" if kept else ""}[len(kept)]
+    parts = [f"Clustering needs at least two columns of numbers, but this file has {found}."]
+    if report.columns_dropped:
+        shown = ", ".join(f"{c} ({why})" for c, why in report.columns_dropped[:10])
+        more = ", ..." if len(report.columns_dropped) > 10 else ""
+        parts.append(f"Left out: {shown}{more}.")
+    if len(names) == 1:
+        parts.append("Only one column was found, so the values may be separated by a character "
+                     "other than the ones understood.")
+    parts.append(
+        "Check that the file uses a comma, semicolon, tab or | between values, and that the "
+        "columns you want hold only numbers."
+    )
+    column = report.columns_dropped[0][0] if report.columns_dropped else None
+    return DataError(" ".join(parts), column=column)

@@ -1,0 +1,408 @@
+"""Tests for gmm_core.reader: a corpus of tricky files, properties and round trips.
+
+Every file is generated here; nothing is downloaded.  Each corpus case pins
+its exact outcome: the columns and shape read (plus values or report fields
+where they matter), or a DataError and the gist of its message.
+"""
+
+import csv
+import io
+import zlib
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from gmm_core import DataError, read_table
+from gmm_core.reader import MAX_LISTED_LINES
+
+
+def rows(header, n=5, start=1.0):
+    """A small clean comma file with ``n`` rows of distinct numbers."""
+    lines = [",".join(header)]
+    for i in range(n):
+        lines.append(",".join(f"{start + i * (j + 1) + 0.5 * j}" for j in range(len(header))))
+    return ("\n".join(lines) + "\n").encode()
+
+
+def png_bytes():
+    raw = b"\x00\xff\x00\xff"
+    chunk = b"IDAT" + zlib.compress(raw)
+    return b"\x89PNG\r\n\x1a\n" + len(chunk).to_bytes(4, "big") + chunk + b"\x00" * 8
+
+
+class Err:
+    """Expected DataError whose message contains ``gist`` (case-insensitive)."""
+
+    def __init__(self, gist, row=None, column=None):
+        self.gist, self.row, self.column = gist, row, column
+
+
+MISSING_BLOCK = "a,b\n1,NA\n2,n/a\n3,N/A\n4,#N/A\n5,null\n6,NULL\n7,-\n8,NaN\n9,\n" + "".join(
+    f"{i},{i * i}\n" for i in range(10, 20)
+)
+
+# (id, data, read_table kwargs, expected)
+CORPUS = [
+    ("comma", b"a,b\n1,2\n3,4\n5,7\n", {}, dict(columns=["a", "b"], shape=(3, 2),
+                                                  values=[[1, 2], [3, 4], [5, 7]])),
+    ("semicolon-decimal-comma", "x;y\n1,5;2,5\n3,0;4\n5;6,25\n".encode(), {},
+     dict(columns=["x", "y"], shape=(3, 2), values=[[1.5, 2.5], [3, 4], [5, 6.25]],
+          report=dict(delimiter=";", decimal=","))),
+    ("tab", b"x\ty\tz\n1\t2\t3\n4\t5\t6\n7\t8\t10\n", {},
+     dict(columns=["x", "y", "z"], shape=(3, 3), report=dict(delimiter="\t"))),
+    ("pipe", b"x|y\n1|2\n3|4\n5|7\n", {},
+     dict(columns=["x", "y"], shape=(3, 2), report=dict(delimiter="|"))),
+    ("utf8-bom", b"\xef\xbb\xbfa,b\n1,2\n3,4\n5,7\n", {},
+     dict(columns=["a", "b"], shape=(3, 2), report=dict(encoding="utf-8-sig"))),
+    ("utf16-le-bom", "a\tb\n1\t2\n3\t4\n5\t7\n".encode("utf-16-le").join([b"\xff\xfe", b""]), {},
+     dict(columns=["a", "b"], shape=(3, 2), report=dict(encoding="utf-16-le"))),
+    ("utf16-be-bom", b"\xfe\xff" + "a;b\n1,5;2\n3;4\n5;7\n".encode("utf-16-be"), {},
+     dict(columns=["a", "b"], shape=(3, 2), values=[[1.5, 2], [3, 4], [5, 7]],
+          report=dict(encoding="utf-16-be", decimal=","))),
+    ("utf32-bom", "a,b\n1,2\n3,4\n5,7\n".encode("utf-32"), {},
+     dict(columns=["a", "b"], shape=(3, 2))),
+    ("utf16-truncated", "a,b\n1,2\n3,4\n5,7\n".encode("utf-16")[:-1] + b"\x00\xd8", {},
+     Err("is not valid UTF-16")),
+    ("utf16-no-bom", "a,b\n1,2\n3,4\n5,7\n".encode("utf-16-le"), {},
+     dict(columns=["a", "b"], shape=(3, 2), report=dict(encoding="utf-16-le"))),
+    ("cp1252", "Größe (cm);Preis (€)\n170;2,5\n180;3\n175;4\n".encode("cp1252"), {},
+     dict(columns=["Größe (cm)", "Preis (€)"], shape=(3, 2), report=dict(encoding="cp1252"))),
+    ("latin1-only", b"caf\xe9 \x81,b\n1,2\n3,4\n5,7\n", {},
+     dict(columns=["café \x81", "b"], shape=(3, 2), report=dict(encoding="latin-1"))),
+    ("quoted-fields", b'name,x,y\n"Smith, J",1,2\n"Doe, A","3","4"\n"Roe, B",5,7\n', {},
+     dict(columns=["x", "y"], shape=(3, 2), dropped=[("name", "text")])),
+    ("quoted-newline", b'a,b,note\n1,2,"two\nlines"\n3,4,z\n5,7,w\n', {},
+     dict(columns=["a", "b"], shape=(3, 2), lines=[2, 4, 5], dropped=[("note", "text")])),
+    ("blank-lines", b"a,b\n\n1,2\n\n   \n3,4\n,\n5,7\n\n\n", {},
+     dict(columns=["a", "b"], shape=(3, 2), lines=[3, 6, 8])),
+    ("crlf", b"a,b\r\n1,2\r\n3,4\r\n5,7\r\n", {}, dict(columns=["a", "b"], shape=(3, 2))),
+    ("cr-only", b"a,b\r1,2\r3,4\r5,7\r", {}, dict(columns=["a", "b"], shape=(3, 2))),
+    ("trailing-delimiters", b"a,b,\n1,2,\n3,4,\n5,7,\n", {},
+     dict(columns=["a", "b"], shape=(3, 2), dropped=[])),
+    ("trailing-delimiter-some-rows", b"a;b\n1;2;\n3;4\n5;7;;\n", {},
+     dict(columns=["a", "b"], shape=(3, 2), warnings=0)),
+    ("missing-markers-drop", MISSING_BLOCK.encode(), {},
+     dict(columns=["a", "b"], shape=(10, 2), report=dict(rows_dropped=9),
+          lines=list(range(11, 21)))),
+    ("missing-markers-mean", MISSING_BLOCK.encode(), dict(missing="mean"),
+     dict(columns=["a", "b"], shape=(19, 2), report=dict(rows_imputed=9, cells_imputed=9))),
+    ("missing-median", b"a,b\n1,\n2,10\n3,20\n4,90\n", dict(missing="median"),
+     dict(columns=["a", "b"], shape=(4, 2), values=[[1, 20], [2, 10], [3, 20], [4, 90]])),
+    ("empty", b"", {}, Err("is empty")),
+    ("blank-only", b"\n \r\n\t\n", {}, Err("no text")),
+    ("header-only", b"a,b,c\n", {}, Err("no data rows")),
+    ("png-renamed", png_bytes(), {}, Err("PNG image")),
+    ("xlsx-renamed", b"PK\x03\x04\x14\x00\x06\x00" + bytes(range(256)), {}, Err("Excel")),
+    ("pdf", b"%PDF-1.4\n%\xe2\xe3\n1 0 obj\n", {}, Err("PDF")),
+    ("binary-nul", b"a,b\n1,2\x00\x00\x07\x00\x01\n3,4\n", {}, Err("binary data")),
+    ("control-chars", bytes([1, 2, 3, 4, 5, 6, 7, 8, 14, 15]) * 10, {}, Err("binary data")),
+    ("one-column", b"a\n1\n2\n3\n", {}, Err("only one ('a')")),
+    ("space-separated", b"a b c\n1 2 3\n4 5 6\n7 8 9\n", {}, Err("Only one column was found")),
+    ("text-only", b"name,city\nAda,Paris\nBob,Rome\nCy,Oslo\n", {}, Err("has none")),
+    ("too-few-rows", b"a,b\n1,2\n3,4\n", {}, Err("only 2 data row")),
+    ("too-few-complete-rows", b"a,b\n1,\n2,3\n,4\n5,6\n", {}, Err("Only 2 of the 4 rows")),
+    ("ragged-wrong-delimiter", b"a,b\n1,2,3\n4,5,6\n7,8,9\n", {},
+     Err("Line 2 has 3 values", row=2)),
+    ("ragged-one-long-row", rows(["a", "b"], 20).replace(b"\n3.0,", b"\n3.0,9,", 1), {},
+     dict(columns=["a", "b"], shape=(19, 2), warnings=1, n_rows_read=19)),
+    ("short-row", b"a,b,c\n1,2,3\n4,5\n6,7,8\n9,10,12\n", {},
+     dict(columns=["a", "b", "c"], shape=(3, 3), lines=[2, 4, 5], report=dict(rows_dropped=1))),
+    ("overflow-1e400", b"a,b\n1,2\n1e400,3\n4,5\n6,8\n", {},
+     dict(columns=["a", "b"], shape=(3, 2), warn="too large", lines=[2, 4, 5])),
+    ("infinity", b"a,b\n1,2\ninf,3\n4,-Infinity\n6,8\n7,9\n", {},
+     dict(columns=["a", "b"], shape=(3, 2), warn="infinite")),
+    ("all-missing-column", b"a,b,c\n1,2,\n3,4,NA\n5,7,\n", {},
+     dict(columns=["a", "b"], shape=(3, 2), dropped=[("c", "all-missing")])),
+    ("constant-column", b"a,b,c\n1,2,5\n3,4,5\n5,7,5\n", {},
+     dict(columns=["a", "b"], shape=(3, 2), dropped=[("c", "constant")])),
+    ("id-column", b"CustomerID,x,y\n101,1,2\n102,3,4\n103,5,7\n", {},
+     dict(columns=["x", "y"], shape=(3, 2), dropped=[("CustomerID", "ID-like")])),
+    ("text-id-column", b"code,x,y\nC001,1,2\nC002,3,4\nC003,5,7\n", {},
+     dict(columns=["x", "y"], shape=(3, 2), dropped=[("code", "ID-like")])),
+    ("pandas-index", b",x,y\n0,1,2\n1,3,4\n2,5,7\n", {},
+     dict(columns=["x", "y"], shape=(3, 2), dropped=[("Column 1", "ID-like")])),
+    ("no-header", b"1,2\n3,4\n5,7\n", {},
+     dict(columns=["Column 1", "Column 2"], shape=(3, 2), report=dict(has_header=False))),
+    ("no-header-with-text-column", b"1,2,a\n3,4,b\n5,7,a\n", {},
+     dict(columns=["Column 1", "Column 2"], shape=(3, 2), labels={"Column 3": ["a", "b", "a"]})),
+    ("numeric-header-names-kept", b"x,2020,2021\n1,2,3\n4,5,6\n7,8,10\n", {},
+     dict(columns=["x", "2020", "2021"], shape=(3, 3), report=dict(has_header=True))),
+    ("mostly-missing-column", b"a,b,c\n1,2,\n3,4,\n5,7,9\n6,1,\n", {},
+     dict(columns=["a", "b"], shape=(4, 2), dropped=[("c", "too few numbers")])),
+    ("mostly-text-column", b"a,b,c\n1,2,x\n3,4,y\n5,7,3\n6,1,z\n", {},
+     dict(columns=["a", "b"], shape=(4, 2), dropped=[("c", "text")])),
+    ("stray-text-cell", b"a,b\n1,2\n2,oops\n3,4\n5,7\n", {},
+     dict(columns=["a", "b"], shape=(3, 2), warn="not a number", lines=[2, 4, 5])),
+    ("thousands-quoted", b'a,b\n"1,234.5",2\n"2,000",3\n"3,100.25",4\n', {},
+     dict(columns=["a", "b"], shape=(3, 2), values=[[1234.5, 2], [2000, 3], [3100.25, 4]],
+          report=dict(thousands=","))),
+    ("thousands-dot-decimal-comma", "a;b\n1.234,5;2\n2.000,0;3\n3,5;4\n".encode(), {},
+     dict(columns=["a", "b"], shape=(3, 2), values=[[1234.5, 2], [2000, 3], [3.5, 4]],
+          report=dict(decimal=",", thousands="."))),
+    ("excel-sep-line", b"sep=;\na;b\n1;2\n3;4\n5;7\n", {},
+     dict(columns=["a", "b"], shape=(3, 2), report=dict(delimiter=";"), lines=[3, 4, 5])),
+    ("title-line", b"Export from ShopTool\na,b\n1,2\n3,4\n5,7\n", {},
+     dict(columns=["a", "b"], shape=(3, 2), lines=[3, 4, 5], warn="title")),
+    ("duplicate-names", b"x,x,x\n1,2,3\n3,4,5\n5,7,2\n", {},
+     dict(columns=["x", "x (2)", "x (3)"], shape=(3, 3))),
+    ("label-column", b"species,x,y\nA,1,2\nB,3,4\nA,5,7\nB,2,2\n", {},
+     dict(columns=["x", "y"], shape=(4, 2), labels={"species": ["A", "B", "A", "B"]})),
+    ("unclosed-quote", b'a,b\n1,"2\n3,4\n5,6\n', {}, Err("never closed", row=2)),
+    ("spaces-around-values", b"a , b\n 1 , 2\n 3 ,4 \n5, 7\n", {},
+     dict(columns=["a", "b"], shape=(3, 2), values=[[1, 2], [3, 4], [5, 7]])),
+    ("too-large", rows(["a", "b"], 50), dict(max_bytes=100), Err("limit")),
+    ("too-many-columns", rows([f"c{j}" for j in range(12)]), dict(max_columns=10),
+     Err("12 columns, more than the limit of 10")),
+    ("too-many-rows", rows(["a", "b"], 50), dict(max_rows=20), Err("more than 20 data rows")),
+    ("too-many-cells", rows(["a", "b"], 50), dict(max_cells=30), Err("(rows x columns)")),
+    ("min-rows-param", rows(["a", "b"], 4), dict(min_rows=5), Err("at least 5")),
+]
+
+
+@pytest.mark.parametrize(
+    "data, kwargs, expected", [c[1:] for c in CORPUS], ids=[c[0] for c in CORPUS]
+)
+def test_corpus(data, kwargs, expected):
+    if isinstance(expected, Err):
+        with pytest.raises(DataError) as info:
+            read_table(data, "case.csv", **kwargs)
+        assert expected.gist.lower() in str(info.value).lower()
+        if expected.row is not None:
+            assert info.value.row == expected.row
+        return
+    result = read_table(data, "case.csv", **kwargs)
+    assert list(result.features.columns) == expected["columns"]
+    assert result.features.shape == expected["shape"]
+    assert (result.features.dtypes == np.float64).all()
+    assert np.isfinite(result.features.to_numpy()).all()
+    assert len(result.frame) == len(result.features) == len(result.line_numbers)
+    report = result.report
+    assert report.columns_kept == expected["columns"]
+    if "values" in expected:
+        np.testing.assert_allclose(result.features.to_numpy(), expected["values"])
+    for key, value in expected.get("report", {}).items():
+        assert getattr(report, key) == value, key
+    if "dropped" in expected:
+        assert report.columns_dropped == expected["dropped"]
+    if "lines" in expected:
+        assert result.line_numbers.tolist() == expected["lines"]
+    if "warnings" in expected:
+        assert len(report.warnings) == expected["warnings"], report.warnings
+    if "warn" in expected:
+        assert any(expected["warn"] in w for w in report.warnings), report.warnings
+    if "n_rows_read" in expected:
+        assert report.n_rows_read == expected["n_rows_read"]
+    for column, values in expected.get("labels", {}).items():
+        assert column in result.label_candidates
+        assert result.label_values(column).tolist() == values
+
+
+def test_customers_export_reads_back():
+    """The CSV a user downloads from the customers demo uploads cleanly."""
+    from gmm_core.datasets import make_customers
+
+    ds = make_customers(300, random_state=2)
+    result = read_table(ds.frame.to_csv(index=False).encode(), "customers.csv")
+    assert result.report.columns_kept == ["Age", "Annual income (k$)", "Spending score (1-100)"]
+    assert result.report.columns_dropped == [
+        ("CustomerID", "ID-like"), ("Gender", "text"), ("City", "text"),
+    ]
+    assert result.label_candidates == ["Gender", "City"]
+    np.testing.assert_allclose(
+        result.features[list(ds.features.columns)].to_numpy(), ds.features.to_numpy()
+    )
+
+
+def test_corpus_is_large_enough():
+    assert len(CORPUS) >= 25
+
+
+# --- details --------------------------------------------------------------------------------
+
+
+def test_error_carries_column_and_row():
+    with pytest.raises(DataError) as info:
+        read_table(b"name,x\nAda,1\nBob,2\nCy,3\n")
+    assert info.value.column == "name"
+    assert "at least two columns" in str(info.value)
+
+
+def test_dropped_lines_are_bounded_but_count_is_exact():
+    lines = ["a,b"] + [f"{i},{'' if i % 2 else i}" for i in range(200)]
+    result = read_table("\n".join(lines).encode())
+    assert result.report.rows_dropped == 100
+    assert len(result.report.dropped_lines) == MAX_LISTED_LINES
+    assert result.report.dropped_lines[:3] == [3, 5, 7]
+
+
+def test_frame_keeps_all_columns_aligned_with_features():
+    data = b"id,group,x,y,note\n1,a,1,2,hi\n2,b,3,,yo\n3,a,5,7,ok\n4,b,6,1,no\n"
+    result = read_table(data)
+    assert list(result.frame.columns) == ["id", "group", "x", "y", "note"]
+    assert result.frame["group"].tolist() == ["a", "a", "b"]
+    np.testing.assert_array_equal(result.frame[["x", "y"]].to_numpy(), result.features.to_numpy())
+    assert result.label_candidates == ["group"]
+    assert result.label_values("group").tolist() == ["a", "a", "b"]
+    with pytest.raises(KeyError):
+        result.label_values("note")
+
+
+def test_integer_feature_is_also_a_label_candidate():
+    data = b"x,y,class\n1.5,2,0\n3.1,4,1\n5.2,7,0\n6.3,1,1\n"
+    result = read_table(data)
+    assert result.report.columns_kept == ["x", "y", "class"]
+    assert result.label_candidates == ["class"]
+    assert result.label_values("class").tolist() == ["0", "1", "0", "1"]
+
+
+def test_imputed_values_appear_in_frame_and_report():
+    result = read_table(b"a,b\n1,\n2,10\n3,20\n", missing="mean")
+    assert result.features["b"].tolist() == [15.0, 10.0, 20.0]
+    assert result.frame["b"].tolist() == [15.0, 10.0, 20.0]
+    assert "filled with the column mean" in result.report.warnings[0]
+    assert "mean" in result.report.summary()
+
+
+def test_summary_mentions_what_was_left_out():
+    result = read_table(b"id,x,y\n1,1,2\n2,3,\n3,5,7\n4,6,1\n")
+    text = result.report.summary()
+    assert "id (ID-like)" in text and "1 rows with missing values" in text
+
+
+def test_bad_arguments_are_programmer_errors():
+    with pytest.raises(ValueError, match="missing must be"):
+        read_table(b"a,b\n1,2\n", missing="zero")
+    with pytest.raises(TypeError):
+        read_table("a,b\n1,2\n")
+    with pytest.raises(ValueError, match="max_rows"):
+        read_table(b"a,b\n1,2\n", max_rows=0)
+
+
+def test_unexpected_internal_failure_becomes_data_error(monkeypatch):
+    import gmm_core.reader as reader
+
+    def boom(*args, **kwargs):
+        raise KeyError("internal")
+
+    monkeypatch.setattr(reader, "_build", boom)
+    with pytest.raises(DataError, match="Could not read 'x.csv' as a table"):
+        read_table(b"a,b\n1,2\n3,4\n5,6\n", "x.csv")
+
+
+def test_size_is_checked_before_decoding(monkeypatch):
+    import gmm_core.reader as reader
+
+    def fail(*args):
+        raise AssertionError("decoded an oversized file")
+
+    monkeypatch.setattr(reader, "decode", fail)
+    with pytest.raises(DataError, match="limit"):
+        read_table(b"x" * 1000, max_bytes=999)
+
+
+def test_column_limit_is_checked_before_rows_are_read():
+    """A header with too many fields fails even if the rest would be unreadable."""
+    data = (",".join(f"c{j}" for j in range(600)) + "\n").encode() + b'1,"' + b"x" * 1000
+    with pytest.raises(DataError, match="more than the limit of 500"):
+        read_table(data)
+
+
+def test_endless_first_line_is_refused_before_splitting():
+    with pytest.raises(DataError, match="first line .* is longer than"):
+        read_table(b"1," * 600_000)
+
+
+def test_bytearray_and_memoryview_are_accepted():
+    data = b"a,b\n1,2\n3,4\n5,7\n"
+    assert read_table(bytearray(data)).features.shape == (3, 2)
+    assert read_table(memoryview(data)).features.shape == (3, 2)
+
+
+# --- properties -----------------------------------------------------------------------------
+
+FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@FAST
+@given(st.binary(max_size=400))
+def test_random_bytes_raise_only_data_error(data):
+    try:
+        result = read_table(data)
+    except DataError:
+        return
+    assert result.features.shape[1] >= 2
+
+
+CELL = st.one_of(
+    st.sampled_from(
+        ["", "NA", "n/a", "-", "1e400", "inf", "x", '"', '"a,b"', "1,5", "2.000,5", " "]
+    ),
+    st.integers(-1000, 1000).map(str),
+    st.floats(allow_nan=True, allow_infinity=True).map(repr),
+    st.text(alphabet="ab,;|\t\"\n\r 0123456789.-eé\x00", max_size=6),
+)
+
+
+@FAST
+@given(
+    st.lists(st.lists(CELL, min_size=1, max_size=6), min_size=0, max_size=12),
+    st.sampled_from([",", ";", "\t", "|"]),
+    st.sampled_from(["utf-8", "utf-16", "cp1252", "latin-1"]),
+    st.sampled_from(["drop", "mean", "median"]),
+)
+def test_random_csv_like_text_raises_only_data_error(table, delimiter, encoding, missing):
+    text = "\n".join(delimiter.join(row) for row in table)
+    data = text.encode(encoding, errors="replace")
+    try:
+        result = read_table(data, missing=missing)
+    except DataError as exc:
+        assert str(exc)
+        return
+    X = result.features.to_numpy()
+    assert X.shape[1] >= 2 and X.shape[0] >= 3 and np.isfinite(X).all()
+
+
+# --- round trips ----------------------------------------------------------------------------
+
+DIALECTS = {
+    "comma": dict(sep=",", decimal="."),
+    "semicolon-decimal-comma": dict(sep=";", decimal=","),
+    "tab": dict(sep="\t", decimal="."),
+    "pipe": dict(sep="|", decimal="."),
+}
+ENCODINGS = ["utf-8", "utf-8-sig", "utf-16", "cp1252"]
+
+
+@pytest.fixture
+def table():
+    rng = np.random.default_rng(7)
+    frame = pd.DataFrame(
+        {
+            "Höhe (m)": rng.normal(10, 3, 40).round(6),
+            "Gewicht (kg)": rng.normal(-5, 100, 40).round(3),
+            "tiny": rng.normal(0, 1e-3, 40).round(9),
+            "big": rng.normal(1e6, 1e5, 40).round(2),
+        }
+    )
+    frame["Gruppe"] = np.where(frame.index % 3 == 0, "Süd", "Nord")
+    return frame
+
+
+@pytest.mark.parametrize("encoding", ENCODINGS)
+@pytest.mark.parametrize("dialect", list(DIALECTS))
+def test_round_trip(table, dialect, encoding):
+    buffer = io.StringIO()
+    table.to_csv(buffer, index=False, quoting=csv.QUOTE_MINIMAL, **DIALECTS[dialect])
+    data = buffer.getvalue().encode(encoding)
+    result = read_table(data, f"table.{dialect}.csv")
+    numeric = list(table.columns[:4])
+    assert list(result.features.columns) == numeric
+    np.testing.assert_allclose(result.features.to_numpy(), table[numeric].to_numpy(), rtol=1e-12)
+    assert result.report.delimiter == DIALECTS[dialect]["sep"]
+    assert result.report.decimal == DIALECTS[dialect]["decimal"]
+    assert result.report.columns_dropped == [("Gruppe", "text")]
+    assert result.label_candidates == ["Gruppe"]
+    assert result.label_values("Gruppe").tolist() == table["Gruppe"].tolist()
