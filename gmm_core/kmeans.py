@@ -72,8 +72,12 @@ def kmeans_plusplus(X, n_clusters, *, random_state, sample_weight=None, n_local_
 
 
 def kmeans(X, n_clusters, *, random_state, sample_weight=None, max_iter=100, tol=1e-4,
-           block_size=65536):
+           block_size=65536, max_seed_rows=50_000):
     """k-means++ seeds refined by Lloyd's algorithm.
+
+    Seeds are drawn from a random sample of ``max_seed_rows`` rows when there
+    are more; Lloyd's passes then use every row, a block at a time, so memory
+    stays flat in N.
 
     Returns
     -------
@@ -91,9 +95,17 @@ def kmeans(X, n_clusters, *, random_state, sample_weight=None, max_iter=100, tol
     """
     n_samples = X.shape[0]
     w = np.ones(n_samples) if sample_weight is None else np.asarray(sample_weight, float)
-    centers = X[kmeans_plusplus(X, n_clusters, random_state=random_state,
-                                sample_weight=sample_weight)].astype(float)
-    scale = np.mean(np.var(X, axis=0)) if n_samples > 1 else 0.0
+    if n_samples > max_seed_rows:  # seeding is O(N K log K): do it on a sample
+        rows = np.sort(random_state.choice(n_samples, max_seed_rows, replace=False))
+        seeds = kmeans_plusplus(X[rows], n_clusters, random_state=random_state,
+                                sample_weight=None if sample_weight is None
+                                else w[rows])
+        centers = X[rows[seeds]].astype(float)
+    else:
+        centers = X[kmeans_plusplus(X, n_clusters, random_state=random_state,
+                                    sample_weight=sample_weight)].astype(float)
+    sample = X[:max_seed_rows]  # the tolerance's scale: the variance of a sample
+    scale = float(np.mean(np.var(sample, axis=0))) if n_samples > 1 else 0.0
     labels = np.zeros(n_samples, dtype=int)
     for _ in range(max_iter):
         sums = np.zeros_like(centers)
@@ -113,7 +125,9 @@ def kmeans(X, n_clusters, *, random_state, sample_weight=None, max_iter=100, tol
         centers = new
         if shift <= tol * scale:
             break
-    labels = np.argmin(_sq_distances(X, centers), axis=1)
+    for start in range(0, n_samples, block_size):  # labels of the final centres
+        labels[start:start + block_size] = np.argmin(
+            _sq_distances(X[start:start + block_size], centers), axis=1)
     return centers, labels
 
 

@@ -13,7 +13,7 @@ scikit-learn:
 * errors that name the collapsed component and say what to do.
 
 The EM loop is the one of scikit-learn's ``BaseMixture.fit_predict``: each
-iteration is one pass over the rows (:func:`~gmm_core.em.summarize`, the
+iteration is one pass over the rows (:func:`~gmm_core.fast.summarize`, the
 E-step reduced to sufficient statistics) followed by the M-step
 (:func:`~gmm_core.em.params_from_stats`); the lower bound of iteration ``n``
 is the mean log-likelihood of the parameters *before* its M-step; ``tol``
@@ -28,13 +28,14 @@ import warnings
 import numpy as np
 from scipy import linalg
 
-from gmm_core import em
+from gmm_core import em, fast
 from gmm_core.errors import ConvergenceWarning
 from gmm_core.kmeans import kmeans, kmeans_plusplus
 
 __all__ = ["GaussianMixture", "NotFittedError", "initial_params", "check_random_state"]
 
 INIT_METHODS = ("kmeans", "k-means++", "random", "random_from_data")
+KMEANS_INIT_ITER = 10  # Lloyd passes for init_params="kmeans": a start, not a clustering
 
 
 class NotFittedError(ValueError, AttributeError):
@@ -199,30 +200,40 @@ def initial_params(X, n_components, *, covariance_type="full", init_params="kmea
     """
     rng = check_random_state(random_state)
     n_samples = X.shape[0]
+    total = n_samples if sample_weight is None else float(np.sum(sample_weight))
     if weights_init is not None and means_init is not None and precisions_init is not None:
         return _params_from_precisions(weights_init, means_init, precisions_init,
                                        covariance_type)
-    resp = np.zeros((n_samples, n_components))
+    resp = labels = None
     if init_params == "kmeans":
-        _, labels = kmeans(X, n_components, random_state=rng, sample_weight=sample_weight)
-        resp[np.arange(n_samples), labels] = 1
+        _, labels = kmeans(X, n_components, random_state=rng, sample_weight=sample_weight,
+                           max_iter=KMEANS_INIT_ITER)
     elif init_params == "k-means++":
-        indices = kmeans_plusplus(X, n_components, random_state=rng,
-                                  sample_weight=sample_weight)
-        resp[indices, np.arange(n_components)] = 1
+        labels = np.full(n_samples, -1)  # rows that are no seed take no part
+        labels[kmeans_plusplus(X, n_components, random_state=rng,
+                               sample_weight=sample_weight)] = np.arange(n_components)
     elif init_params == "random":
         resp = rng.uniform(size=(n_samples, n_components))
         resp /= resp.sum(axis=1)[:, None]
     elif init_params == "random_from_data":
-        indices = rng.choice(n_samples, size=n_components, replace=False)
-        resp[indices, np.arange(n_components)] = 1
+        labels = np.full(n_samples, -1)
+        labels[rng.choice(n_samples, size=n_components, replace=False)] = np.arange(
+            n_components)
     else:
         raise ValueError(f"init_params must be one of {INIT_METHODS}; got {init_params!r}.")
-    params = em.m_step(X, resp, covariance_type, reg_covar, sample_weight)
+    if labels is not None and np.any(labels < 0):  # seeds only: a tiny subset of rows
+        rows = np.flatnonzero(labels >= 0)
+        X, labels = X[rows], labels[rows]
+        sample_weight = None if sample_weight is None else sample_weight[rows]
+    params = fast.m_step(X, covariance_type, reg_covar, sample_weight, resp=resp,
+                         labels=labels, n_components=n_components)
     # scikit-learn's initial weights are nk / n_samples, not renormalised
-    wr = resp if sample_weight is None else resp * sample_weight[:, None]
-    total = n_samples if sample_weight is None else float(np.sum(sample_weight))
-    weights = (wr.sum(axis=0) + 10 * np.finfo(float).eps) / total
+    if resp is not None:
+        wr = resp if sample_weight is None else resp * sample_weight[:, None]
+        nk = wr.sum(axis=0)
+    else:
+        nk = np.bincount(labels, weights=sample_weight, minlength=n_components)
+    weights = (nk + 10 * np.finfo(float).eps) / total
     weights = weights if weights_init is None else weights_init
     means = params.means if means_init is None else means_init
     if precisions_init is None:
@@ -439,7 +450,7 @@ class GaussianMixture:
             bounds, converged = [], False
             for n_iter in range(1, self.max_iter + 1):
                 prev = lower_bound
-                stats = em.summarize(X, params, sw)
+                stats = fast.summarize(X, params, sw)
                 params = em.params_from_stats(stats, self.reg_covar)
                 lower_bound = stats.log_likelihood
                 bounds.append(lower_bound)
@@ -459,7 +470,7 @@ class GaussianMixture:
         self.n_iter_ = best_n_iter
         self.lower_bound_ = best_lb
         self.lower_bounds_ = best_bounds
-        return self._e_step(X).log_resp.argmax(axis=1)
+        return fast.predict_blocks(X, best)
 
     def _set_params(self, params):
         self.weights_ = np.array(params.weights)
@@ -468,8 +479,6 @@ class GaussianMixture:
         self.precisions_cholesky_ = np.array(params.precisions_cholesky)
         self.precisions_ = np.array(params.precisions)
 
-    def _e_step(self, X):
-        return em.e_step(X, self.params_)
 
     # -------------------------------------------------------------- fitted views
     @property
@@ -488,7 +497,8 @@ class GaussianMixture:
     def score_samples(self, X):
         """Log of the mixture density at each row, ``log p(x)``, shape (N,)."""
         self._check_fitted()
-        return self._e_step(self._validate_X(X, reset=False)).log_prob_norm
+        return fast.log_prob_blocks(self._validate_X(X, reset=False), self.params_,
+                                    what="log_prob_norm")
 
     def score(self, X, y=None):
         """Mean log-likelihood per row."""
@@ -497,12 +507,12 @@ class GaussianMixture:
     def predict_proba(self, X):
         """Responsibilities: the posterior probability of each component, (N, K)."""
         self._check_fitted()
-        return np.exp(self._e_step(self._validate_X(X, reset=False)).log_resp)
+        return np.exp(fast.log_prob_blocks(self._validate_X(X, reset=False), self.params_))
 
     def predict(self, X):
         """The most probable component of each row."""
         self._check_fitted()
-        return self._e_step(self._validate_X(X, reset=False)).log_resp.argmax(axis=1)
+        return fast.predict_blocks(self._validate_X(X, reset=False), self.params_)
 
     def _n_parameters(self):
         return em.n_parameters(self.covariance_type, self.means_.shape[0],

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from gmm_core import em
+from gmm_core import em, fast
 from gmm_core.mixture import (GaussianMixture, _check_sample_weight, check_random_state,
                               initial_params)
 
@@ -120,7 +120,7 @@ def fit_trajectory(X, n_components, *, covariance_type="full", init_params="kmea
                             init_params=init_params, random_state=check_random_state(
                                 random_state), reg_covar=reg_covar, sample_weight=sw)
     traj = Trajectory(tol=tol, max_iter=max_iter)
-    stats = em.summarize(X, params, sw)
+    stats = fast.summarize(X, params, sw)
     traj.steps.append(Step(0, 0, "init", params, params, stats.log_likelihood))
     prev_ll = -np.inf
     for it in range(1, max_iter + 1):
@@ -131,7 +131,7 @@ def fit_trajectory(X, n_components, *, covariance_type="full", init_params="kmea
         ll = stats.log_likelihood  # of the current params: this iteration's E-step
         traj.steps.append(Step(len(traj.steps), it, "E", params, params, ll))
         new_params = em.params_from_stats(stats, reg_covar)
-        stats = em.summarize(X, new_params, sw)  # E-step of the next iteration
+        stats = fast.summarize(X, new_params, sw)  # E-step of the next iteration
         traj.steps.append(Step(len(traj.steps), it, "M", new_params, params,
                                stats.log_likelihood))
         params = new_params
