@@ -40,6 +40,9 @@ from gmm_core.preprocess import (Projection, Scaler, axes_projection, display_su
 from gmm_core.reader import ReadReport, TableResult, read_table
 
 # --- app support (issue 4) ---
+from gmm_core.compare import (Comparison, ComparisonView, compare_models, comparison_view,
+                             decision_grid, describe_comparison, view_projection)
+from gmm_core.geometry import ellipse_points, level_radius, sigma_level
 
 __all__ = [
     "ConvergenceWarning", "DataError",
@@ -54,4 +57,7 @@ __all__ = [
     "make_customers", "make_elongated_blobs", "Projection", "Scaler", "axes_projection",
     "display_subsample", "fit_projection", "pca_projection", "ReadReport", "TableResult",
     "read_table",
+    # app support (issue 4)
+    "Comparison", "ComparisonView", "compare_models", "comparison_view", "decision_grid",
+    "describe_comparison", "ellipse_points", "level_radius", "sigma_level", "view_projection",
 ]

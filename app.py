@@ -1,0 +1,31 @@
+"""GMM Explorer -- entry point: page setup, navigation and the dataset summary.
+
+Run with ``streamlit run app.py``.  This file only navigates; each page in
+``pages/`` is a thin view over :mod:`gmm_core`, and :mod:`state` names every
+session-state key.
+"""
+
+import streamlit as st
+
+import state
+
+st.set_page_config(page_title="GMM Explorer", page_icon=":material/scatter_plot:", layout="wide")
+
+#: The app's pages, in menu order.  A new page is one more line here.
+PAGES = [
+    st.Page("pages/data.py", title="Data", icon=":material/table_chart:", default=True),
+    st.Page("pages/compare.py", title="Compare", icon=":material/compare:"),
+]
+
+state.init()
+page = st.navigation(PAGES)
+
+with st.sidebar:
+    dataset = state.get_dataset()
+    st.subheader("Loaded dataset")
+    st.text(dataset.name)
+    st.caption(state.plain(dataset.summary()))
+    if dataset.label_column:
+        st.caption("True labels known")
+
+page.run()

@@ -1,0 +1,451 @@
+"""KMeans next to a Gaussian mixture: the numbers behind the Compare page.
+
+KMeans and a Gaussian mixture model (GMM) both split data into ``k`` groups,
+but they assume different things:
+
+* **KMeans** gives every point to its nearest centre.  Its groups are
+  separated by straight lines halfway between centres (a Voronoi diagram),
+  so it prefers round groups of similar spread.
+* **A GMM** models each group as a Gaussian with its own covariance: groups
+  may be stretched, tilted, large or small, and every point gets a
+  probability of belonging to each group (a *soft* assignment).  Where two
+  groups overlap, the GMM says so with probabilities near 50/50.
+
+:func:`compare_models` fits both on the same scaled data with the same ``k``,
+gives KMeans' clusters the colour of the GMM component they match best
+(:func:`gmm_core.align_labels`), maps means and covariances back to the
+data's original units and scores the agreement (adjusted Rand index, ARI:
+1 = the same partition, about 0 = no better than chance).
+:func:`describe_comparison` turns the result into one plain sentence, and
+:func:`decision_grid` shades which model claims which part of the plane.
+
+Examples
+--------
+>>> import numpy as np
+>>> rng = np.random.default_rng(0)
+>>> X = np.vstack([rng.normal([0, 0], 0.5, (100, 2)), rng.normal([5, 5], 0.5, (100, 2))])
+>>> cmp = compare_models(X, 2, random_state=0)
+>>> round(cmp.metrics["ari_models"], 3)
+1.0
+>>> describe_comparison(cmp)  # doctest: +ELLIPSIS
+'Both models find the same 2 segments...'
+"""
+
+import time
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from gmm_core.errors import ConvergenceWarning
+
+__all__ = [
+    "Comparison",
+    "ComparisonView",
+    "compare_models",
+    "comparison_view",
+    "view_projection",
+    "contingency",
+    "decision_grid",
+    "describe_comparison",
+    "plot_ranges",
+]
+
+#: A GMM segment is *split* when two or more KMeans clusters each hold this share of it.
+_SPLIT_SHARE = 0.25
+#: A KMeans cluster *merges* GMM segments when it holds more than this share of each.
+_MERGE_SHARE = 0.5
+
+
+@dataclass(frozen=True, eq=False)
+class Comparison:
+    """Both fitted models and everything the Compare page shows about them.
+
+    Models are fitted on scaled data; ``means``, ``covariances`` and
+    ``centroids`` are in the data's original units.  ``kmeans_labels`` and
+    ``centroids`` are already renumbered to match the GMM's components, so
+    label ``j`` means the same segment (and colour) in both.
+    """
+
+    n_components: int
+    gmm: object
+    kmeans: object
+    scaler: object
+    gmm_labels: np.ndarray
+    kmeans_labels: np.ndarray
+    kmeans_mapping: np.ndarray
+    proba: np.ndarray
+    means: np.ndarray
+    covariances: np.ndarray
+    centroids: np.ndarray
+    metrics: dict
+    warnings: tuple = field(default_factory=tuple)
+    seconds: float = 0.0
+
+    @property
+    def certainty(self):
+        """Probability of each point's most likely GMM component, in [1/k, 1]."""
+        return self.proba.max(axis=1)
+
+    @property
+    def disagreement(self):
+        """Boolean mask of points the two models put in different segments."""
+        return self.gmm_labels != self.kmeans_labels
+
+
+def _make_scaler(scaling):
+    from gmm_core import Scaler
+
+    return Scaler(method=scaling)
+
+
+def compare_models(X, n_components, *, scaling="standard", covariance_type="full",
+                   init_params="kmeans", n_init=1, random_state=0, y_true=None):
+    """Fit KMeans and a GaussianMixture on the same scaled data and compare them.
+
+    Parameters
+    ----------
+    X : array-like (n_samples, n_features)
+        Data in original units; every row is used.
+    n_components : int
+        ``k``, the number of clusters / components for both models.
+    scaling : {"standard", "minmax", "none"}
+        How features are scaled before fitting (see :class:`gmm_core.Scaler`).
+    covariance_type, init_params, n_init, random_state
+        Passed to :class:`gmm_core.GaussianMixture`; ``n_init`` and
+        ``random_state`` also to :class:`sklearn.cluster.KMeans`.
+    y_true : array-like (n_samples,), optional
+        Known labels; adds ARI and NMI against them to ``metrics``.
+
+    Returns
+    -------
+    Comparison
+
+    Raises
+    ------
+    ValueError
+        Bad arguments or a fit that cannot go on (the message has a remedy).
+        :class:`gmm_core.ConvergenceWarning` is captured into
+        ``Comparison.warnings`` rather than raised.
+    """
+    from sklearn.cluster import KMeans
+
+    from gmm_core import GaussianMixture, canonicalize, label_mapping
+
+    start = time.perf_counter()
+    X = np.asarray(X, dtype=float)
+    if X.ndim != 2 or X.shape[0] == 0:
+        raise ValueError(f"X must be a non-empty 2-D array, got shape {X.shape}; choose at least one feature.")
+    k = int(n_components)
+    if X.shape[0] < k:
+        raise ValueError(
+            f"k = {k} is more than the {X.shape[0]} rows in the data; choose a smaller k or load more rows.")
+    scaler = _make_scaler(scaling)
+    Xs = np.asarray(scaler.fit_transform(X) if hasattr(scaler, "fit_transform")
+                    else scaler.fit(X).transform(X), dtype=float)
+
+    caught = []
+    with warnings.catch_warnings(record=True) as records:
+        warnings.simplefilter("always", ConvergenceWarning)
+        gmm = GaussianMixture(k, covariance_type=covariance_type, init_params=init_params,
+                              n_init=int(n_init), random_state=int(random_state))
+        gmm.fit(Xs)
+        canonicalize(gmm, Xs)
+    for rec in records:
+        if issubclass(rec.category, ConvergenceWarning):
+            caught.append(str(rec.message))
+
+    kmeans = KMeans(n_clusters=k, n_init=int(n_init), random_state=int(random_state)).fit(Xs)
+    proba = gmm.predict_proba(Xs)
+    gmm_labels = proba.argmax(axis=1)
+    mapping = np.asarray(label_mapping(gmm_labels, kmeans.labels_, n_labels=k), dtype=int)
+    kmeans_labels = mapping[kmeans.labels_]
+    centroids_scaled = np.empty_like(kmeans.cluster_centers_)
+    centroids_scaled[mapping] = kmeans.cluster_centers_
+
+    metrics = _metrics(gmm, Xs, gmm_labels, kmeans_labels, y_true)
+    return Comparison(
+        n_components=k,
+        gmm=gmm,
+        kmeans=kmeans,
+        scaler=scaler,
+        gmm_labels=gmm_labels,
+        kmeans_labels=kmeans_labels,
+        kmeans_mapping=mapping,
+        proba=proba,
+        means=np.asarray(scaler.inverse_means(gmm.means_), dtype=float),
+        covariances=np.asarray(scaler.inverse_covariances(gmm.full_covariances_), dtype=float),
+        centroids=np.asarray(scaler.inverse_means(centroids_scaled), dtype=float),
+        metrics=metrics,
+        warnings=tuple(dict.fromkeys(caught)),
+        seconds=time.perf_counter() - start,
+    )
+
+
+def _metrics(gmm, Xs, gmm_labels, kmeans_labels, y_true):
+    from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
+
+    out = {
+        "ari_models": float(adjusted_rand_score(gmm_labels, kmeans_labels)),
+        "agreement": float(np.mean(gmm_labels == kmeans_labels)),
+        "log_likelihood": float(gmm.score(Xs)),
+        "bic": float(gmm.bic(Xs)),
+        "ari_gmm_truth": None,
+        "nmi_gmm_truth": None,
+        "ari_kmeans_truth": None,
+        "nmi_kmeans_truth": None,
+    }
+    if y_true is not None:
+        y = np.asarray(y_true)
+        if y.shape[0] != gmm_labels.shape[0]:
+            raise ValueError(f"y_true has {y.shape[0]} labels for {gmm_labels.shape[0]} rows; "
+                             "choose the label column of this dataset.")
+        out["ari_gmm_truth"] = float(adjusted_rand_score(y, gmm_labels))
+        out["nmi_gmm_truth"] = float(normalized_mutual_info_score(y, gmm_labels))
+        out["ari_kmeans_truth"] = float(adjusted_rand_score(y, kmeans_labels))
+        out["nmi_kmeans_truth"] = float(normalized_mutual_info_score(y, kmeans_labels))
+    return out
+
+
+def contingency(a, b, n_components):
+    """Counts ``C[i, j]`` of points labelled ``i`` in ``a`` and ``j`` in ``b``.
+
+    >>> contingency([0, 0, 1], [1, 1, 1], 2)
+    array([[0, 2],
+           [0, 1]])
+    """
+    a = np.asarray(a, dtype=int)
+    b = np.asarray(b, dtype=int)
+    table = np.zeros((n_components, n_components), dtype=int)
+    np.add.at(table, (a, b), 1)
+    return table
+
+
+def _join(names):
+    names = list(names)
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def describe_comparison(comparison, names=None):
+    """One plain-language sentence on how the two models' segments differ.
+
+    The sentence is derived from the results: a GMM component whose points
+    KMeans shares out over two or more clusters is *split*; a KMeans cluster
+    that takes large shares of two or more GMM components *merges* them.
+
+    Parameters
+    ----------
+    comparison : Comparison
+    names : sequence of str, optional
+        Display name of each segment (e.g. its colour); default "#1", "#2", ...
+    """
+    c = comparison
+    k = c.n_components
+    names = list(names) if names is not None else [f"#{j + 1}" for j in range(k)]
+    n = c.gmm_labels.shape[0]
+    disagree = c.disagreement
+    n_dis = int(disagree.sum())
+    pct = 100.0 * n_dis / max(n, 1)
+    if k == 1:
+        return ("With k = 1 both models put every point in one segment; "
+                "raise k to see how they split the data.")
+
+    table = contingency(c.gmm_labels, c.kmeans_labels, k)
+    gmm_sizes = table.sum(axis=1)
+    # split: a GMM segment of which two or more KMeans clusters each hold a quarter
+    split = [g for g in range(k)
+             if gmm_sizes[g] and np.sum(table[g] >= _SPLIT_SHARE * gmm_sizes[g]) >= 2]
+    # merge: a KMeans cluster that holds most of two or more GMM segments
+    merged = [tuple(np.flatnonzero(table[:, j] > _MERGE_SHARE * np.maximum(gmm_sizes, 1)).tolist())
+              for j in range(k)]
+    merged = [m for m in merged if len(m) >= 2]
+
+    shape = ""
+    evals = np.linalg.eigvalsh(c.gmm.full_covariances_)
+    ratio = float(np.max(evals[:, -1] / np.maximum(evals[:, 0], 1e-12)))
+    if ratio > 4.0:
+        shape = ", because KMeans assumes round segments and the GMM's are stretched"
+    tail = f"{shape}; the models disagree on {n_dis:,} of {n:,} points ({pct:.0f}%)."
+
+    if len(split) >= 2:
+        return (f"KMeans cuts across the GMM's segments: the GMM's {_join(names[g] for g in split)} "
+                f"segments are each shared between two or more KMeans clusters{tail}")
+    if split:
+        g = split[0]
+        parts = int(np.sum(table[g] >= _SPLIT_SHARE * gmm_sizes[g]))
+        how = {2: "in two", 3: "in three"}.get(parts, f"into {parts} parts")
+        text = f"KMeans splits the GMM's {names[g]} segment {how}"
+        others = [m for m in merged if g not in m]
+        if others:
+            text += f" and merges its {_join(names[j] for j in others[0])} segments into one cluster"
+        return text + tail
+    if merged:
+        return (f"KMeans merges the GMM's {_join(names[j] for j in merged[0])} segments "
+                f"into one cluster{tail}")
+
+    if n_dis == 0:
+        return f"Both models find the same {k} segments and agree on every point."
+    unsure = float(np.mean(c.certainty[disagree])) < float(np.mean(c.certainty))
+    where = ("mostly where segments overlap and the GMM is unsure" if unsure
+             else "spread over the segments' edges")
+    if pct < 5.0:
+        return (f"Both models find the same {k} segments; they disagree on only "
+                f"{n_dis:,} of {n:,} points ({pct:.1f}%), {where}.")
+    off = table.copy()
+    np.fill_diagonal(off, 0)
+    g, j = np.unravel_index(int(off.argmax()), off.shape)
+    return (f"The models find similar segments but draw the borders differently{shape}: "
+            f"KMeans gives {int(off[g, j]):,} points of the GMM's {names[g]} segment to its "
+            f"{names[j]} cluster, and in all they disagree on {n_dis:,} of {n:,} points "
+            f"({pct:.0f}%), {where}.")
+
+
+def plot_ranges(points, *, pad=0.05):
+    """Axis ranges ``((xmin, xmax), (ymin, ymax))`` around 2-D points, padded.
+
+    >>> plot_ranges([[0, 0], [10, 20]])
+    ((-0.5, 10.5), (-1.0, 21.0))
+    """
+    pts = np.asarray(points, dtype=float)
+    lo = np.nanmin(pts, axis=0)
+    hi = np.nanmax(pts, axis=0)
+    span = np.where(hi > lo, hi - lo, 1.0)
+    lo, hi = lo - pad * span, hi + pad * span
+    return (float(lo[0]), float(hi[0])), (float(lo[1]), float(hi[1]))
+
+
+def decision_grid(comparison, x_range, y_range, *, kind="kmeans", resolution=160):
+    """Evaluate a model on a grid over the plane of a two-feature dataset.
+
+    Parameters
+    ----------
+    comparison : Comparison
+        Fitted on exactly two features (in a projection of more features the
+        regions depend on the hidden coordinates, so they are not drawn).
+    x_range, y_range : (float, float)
+        Grid extent in original units.
+    kind : {"kmeans", "gmm", "density"}
+        KMeans' segment (aligned colours), the GMM's most likely component, or
+        the GMM's density (per unit area of the scaled data).
+    resolution : int
+        Grid points per axis.
+
+    Returns
+    -------
+    xs : ndarray (resolution,)
+    ys : ndarray (resolution,)
+    z : ndarray (resolution, resolution)
+        ``z[i, j]`` is the value at ``(xs[j], ys[i])``.
+    """
+    if comparison.means.shape[1] != 2:
+        raise ValueError("decision regions need exactly two features; "
+                         f"this fit has {comparison.means.shape[1]}.")
+    xs = np.linspace(x_range[0], x_range[1], int(resolution))
+    ys = np.linspace(y_range[0], y_range[1], int(resolution))
+    gx, gy = np.meshgrid(xs, ys)
+    grid = np.column_stack([gx.ravel(), gy.ravel()])
+    gs = np.asarray(comparison.scaler.transform(grid), dtype=float)
+    if kind == "kmeans":
+        z = comparison.kmeans_mapping[comparison.kmeans.predict(gs)]
+    elif kind == "gmm":
+        z = comparison.gmm.predict(gs)
+    elif kind == "density":
+        z = np.exp(comparison.gmm.score_samples(gs))
+    else:
+        raise ValueError(f"kind must be 'kmeans', 'gmm' or 'density', got {kind!r}")
+    return xs, ys, np.asarray(z).reshape(gx.shape)
+
+
+@dataclass(frozen=True, eq=False)
+class ComparisonView:
+    """What the two panels draw: a display subsample and the models, in plot units."""
+
+    points: np.ndarray
+    gmm_labels: np.ndarray
+    kmeans_labels: np.ndarray
+    certainty: np.ndarray
+    disagree: np.ndarray
+    means: np.ndarray
+    covariances: np.ndarray
+    centroids: np.ndarray
+    x_range: tuple
+    y_range: tuple
+    axis_titles: tuple
+    n_shown: int
+    n_total: int
+    is_plane: bool
+
+
+def comparison_view(comparison, X, projection, *, max_points=20_000, seed=0):
+    """Project a comparison to the plotted plane and subsample the points drawn.
+
+    Parameters
+    ----------
+    comparison : Comparison
+    X : array-like (n_samples, n_features)
+        The data the comparison was fitted on, in original units.
+    projection : object
+        A fitted 2-D projection from :mod:`gmm_core.preprocess`, with
+        ``project_points``, ``project_means``, ``project_covariances``
+        (``A S A^T``) and ``axis_labels``.
+    max_points : int
+        At most this many points are drawn, a deterministic subsample.
+
+    Returns
+    -------
+    ComparisonView
+    """
+    from gmm_core import display_subsample
+
+    X = np.asarray(X, dtype=float)
+    idx = np.asarray(display_subsample(X.shape[0], max_points=max_points, seed=seed))
+    points = np.asarray(projection.project_points(X[idx]), dtype=float)
+    means = np.asarray(projection.project_means(comparison.means), dtype=float)
+    covs = np.asarray(projection.project_covariances(comparison.covariances), dtype=float)
+    centroids = np.asarray(projection.project_means(comparison.centroids), dtype=float)
+    # room for the points, the centres and each component's 2-sigma box
+    half = 2.0 * np.sqrt(np.clip(np.diagonal(covs, axis1=1, axis2=2), 0.0, None))
+    x_range, y_range = plot_ranges(np.vstack([points, means, centroids, means - half, means + half]))
+    return ComparisonView(
+        points=points,
+        gmm_labels=comparison.gmm_labels[idx],
+        kmeans_labels=comparison.kmeans_labels[idx],
+        certainty=comparison.certainty[idx],
+        disagree=comparison.disagreement[idx],
+        means=means,
+        covariances=covs,
+        centroids=centroids,
+        x_range=x_range,
+        y_range=y_range,
+        axis_titles=tuple(str(a) for a in projection.axis_labels),
+        n_shown=int(idx.shape[0]),
+        n_total=int(X.shape[0]),
+        is_plane=X.shape[1] == 2,
+    )
+
+
+def view_projection(comparison, X, feature_names, *, axes=None):
+    """The 2-D view to draw a comparison in, acting on data in original units.
+
+    ``axes=(x, y)`` (names or indices) plots two features as they are.
+    Otherwise the view is the first two principal components of the *scaled*
+    data -- the space the models were fitted in, where no feature dominates
+    by its units -- written as a map of the original data:
+    ``y = A_s ((x - offset_) / scale_ - o_s) = (A_s / scale_) (x - offset_ - scale_ o_s)``.
+
+    Returns
+    -------
+    gmm_core.Projection
+    """
+    from gmm_core import Projection, axes_projection, pca_projection
+
+    names = [str(n) for n in feature_names]
+    if axes is not None:
+        return axes_projection(names, axes[0], axes[1])
+    scaler = comparison.scaler
+    pca = pca_projection(scaler.transform(np.asarray(X, dtype=float)), names)
+    A = pca.A / scaler.scale_[None, :]
+    offset = scaler.offset_ + scaler.scale_ * pca.offset
+    labels = tuple(label + (" of scaled data" if getattr(scaler, "method", "none") != "none" else "")
+                   for label in pca.axis_labels)
+    return Projection(A, offset, labels, "pca", pca.explained_variance_ratio)

@@ -1,0 +1,305 @@
+"""Plotly figures for GMM Explorer -- the only gmm_core module that imports plotly.
+
+Every function here is a pure builder, ``*_figure(...) -> go.Figure``: it takes
+arrays that are already computed (points in the plotted units, labels,
+means, covariances, grids) and returns a figure.  No fitting, no Streamlit.
+
+Colours are explicit and shared: segment ``j`` is ``PALETTE[j]`` (Tableau 10,
+distinguishable for most colour-blind readers) in every chart, so after
+:func:`gmm_core.align_labels` one segment has one colour in both the KMeans
+and the GMM panel.  Large point clouds are drawn with ``Scattergl``; callers
+pass a display subsample, never the data that was fitted.
+
+Examples
+--------
+>>> import numpy as np
+>>> fig = scatter_matrix_figure(__import__("pandas").DataFrame({"a": [1, 2], "b": [3, 4]}))
+>>> fig.data[0].type
+'scattergl'
+"""
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from gmm_core.geometry import ellipse_points
+
+__all__ = [
+    "PALETTE",
+    "COLOUR_NAMES",
+    "segment_names",
+    "scatter_matrix_figure",
+    "kmeans_figure",
+    "gmm_figure",
+]
+
+#: Tableau 10: one colour per segment, in segment order.
+PALETTE = ("#4E79A7", "#F28E2B", "#E15759", "#76B7B2", "#59A14F",
+           "#EDC948", "#B07AA1", "#FF9DA7", "#9C755F", "#BAB0AC")
+#: Plain names of :data:`PALETTE`, used in captions and sentences.
+COLOUR_NAMES = ("blue", "orange", "red", "teal", "green",
+                "yellow", "purple", "pink", "brown", "grey")
+
+_INK = "#222222"
+_FONT = dict(family="Source Sans Pro, Arial, sans-serif", size=14, color=_INK)
+
+
+def colour(j):
+    """Colour of segment ``j`` (cycles after 10)."""
+    return PALETTE[int(j) % len(PALETTE)]
+
+
+def segment_names(k):
+    """Display names "blue", "orange", ... for ``k`` segments (numbered past 10).
+
+    >>> segment_names(3)
+    ['blue', 'orange', 'red']
+    """
+    return [COLOUR_NAMES[j] if j < len(COLOUR_NAMES) else f"segment {j + 1}" for j in range(int(k))]
+
+
+def _rgba(hex_colour, alpha):
+    h = hex_colour.lstrip("#")
+    r, g, b = (int(h[i:i + 2], 16) for i in (0, 2, 4))
+    return f"rgba({r},{g},{b},{alpha:.3f})"
+
+
+def _layout(fig, *, title, x_range, y_range, axis_titles, height=590):
+    # Fixed margins (no auto-expansion for the legend) so two panels side by side
+    # get plot areas of the same size, whatever their legends hold.
+    fig.update_layout(
+        title=dict(text=title, x=0.0, xanchor="left", font=dict(size=18)),
+        font=_FONT,
+        height=height,
+        margin=dict(l=64, r=12, t=44, b=156, autoexpand=False),
+        plot_bgcolor="white",
+        paper_bgcolor="white",
+        legend=dict(orientation="h", y=-0.17, yanchor="top", x=0.0,
+                    xanchor="left", font=dict(size=13), itemsizing="constant"),
+        hovermode="closest",
+    )
+    grid = dict(showgrid=True, gridcolor="#E5E5E5", zeroline=False, showline=True,
+                linecolor="#888888", mirror=True, ticks="outside")
+    fig.update_xaxes(range=list(x_range), title_text=axis_titles[0], title_standoff=6, **grid)
+    fig.update_yaxes(range=list(y_range), title_text=axis_titles[1], title_standoff=4, **grid)
+    return fig
+
+
+def _regions_trace(regions, n_components, opacity=0.16):
+    xs, ys, z = regions
+    k = max(int(n_components), 1)
+    scale = []
+    for j in range(k):
+        scale += [(j / k, colour(j)), ((j + 1) / k, colour(j))]
+    return go.Heatmap(x=xs, y=ys, z=z, zmin=-0.5, zmax=k - 0.5, colorscale=scale,
+                      showscale=False, opacity=opacity, hoverinfo="skip", zsmooth=False,
+                      name="decision regions")
+
+
+def _density_trace(density):
+    xs, ys, z = density
+    logz = np.log(np.maximum(np.asarray(z, dtype=float), 1e-300))
+    top = float(np.max(logz))
+    return go.Contour(x=xs, y=ys, z=np.maximum(logz, top - 9.0), showscale=False,
+                      contours=dict(coloring="lines", start=top - 8.0, end=top - 0.5, size=1.0),
+                      colorscale=[(0, "#9A9A9A"), (1, "#333333")], line=dict(width=1),
+                      hoverinfo="skip", name="GMM density")
+
+
+def _points_traces(points, labels, names, alphas=None, hover=None):
+    points = np.asarray(points, dtype=float)
+    labels = np.asarray(labels, dtype=int)
+    traces = []
+    for j, name in enumerate(names):
+        mask = labels == j
+        if alphas is None:
+            color = colour(j)
+            opacity = 0.75
+        else:
+            color = [_rgba(colour(j), a) for a in np.asarray(alphas)[mask]]
+            opacity = 1.0
+        extra = {}
+        if hover is not None:
+            extra = dict(customdata=np.asarray(hover)[mask],
+                         hovertemplate="x=%{x:.3g}<br>y=%{y:.3g}<br>certainty=%{customdata:.0%}"
+                                       f"<extra>{name}</extra>")
+        traces.append(go.Scattergl(
+            x=points[mask, 0], y=points[mask, 1], mode="markers", name=name,
+            legendgroup=f"seg{j}", opacity=opacity,
+            marker=dict(size=5, color=color, line=dict(width=0)), **extra))
+    return traces
+
+
+def _disagree_trace(points, disagree):
+    pts = np.asarray(points, dtype=float)[np.asarray(disagree, dtype=bool)]
+    return go.Scattergl(x=pts[:, 0], y=pts[:, 1], mode="markers", name="models disagree",
+                        hoverinfo="skip",
+                        marker=dict(size=9, symbol="circle-open", color=_INK, line=dict(width=1.4)))
+
+
+def _centres_trace(centres, name, symbol):
+    centres = np.asarray(centres, dtype=float)
+    k = centres.shape[0]
+    return go.Scatter(
+        x=centres[:, 0], y=centres[:, 1], mode="markers", name=name,
+        marker=dict(size=15, symbol=symbol, color=[colour(j) for j in range(k)],
+                    line=dict(width=2, color=_INK)),
+        hovertemplate="centre<br>x=%{x:.3g}<br>y=%{y:.3g}<extra></extra>")
+
+
+def scatter_matrix_figure(frame, *, labels=None, label_names=None, title=None):
+    """Scatter matrix (lower triangle: every pair of columns once) of ``frame``.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The (display-subsampled) rows and the chosen feature columns; with one
+        column, a histogram.
+    labels : array-like of int, optional
+        Colours the points by known label.
+    label_names : sequence of str, optional
+        Legend text for each label value.
+    """
+    cols = list(frame.columns)
+    n = len(cols)
+    values = [frame[c].to_numpy(dtype=float) for c in cols]
+    if labels is None:
+        groups = [(None, np.ones(len(frame), dtype=bool), PALETTE[0])]
+    else:
+        labels = np.asarray(labels)
+        groups = []
+        for i, v in enumerate(sorted(np.unique(labels).tolist())):
+            known = label_names is not None and 0 <= int(v) < len(label_names)
+            groups.append((str(label_names[int(v)]) if known else str(v), labels == v, colour(i)))
+    side = max(n - 1, 1)
+    fig = make_subplots(rows=side, cols=side, shared_xaxes="columns", shared_yaxes="rows",
+                        horizontal_spacing=0.03 if side > 1 else 0.0,
+                        vertical_spacing=0.03 if side > 1 else 0.0)
+    for g, (name, mask, col) in enumerate(groups):
+        if n == 1:
+            fig.add_trace(go.Histogram(x=values[0][mask], name=name or "rows", marker_color=col,
+                                       opacity=0.7, showlegend=name is not None), 1, 1)
+            continue
+        for r in range(1, n):          # y = column r
+            for c in range(r):         # x = column c
+                fig.add_trace(go.Scattergl(
+                    x=values[c][mask], y=values[r][mask], mode="markers", name=name or "rows",
+                    legendgroup=f"g{g}", showlegend=name is not None and r == 1 and c == 0,
+                    marker=dict(size=4, color=col, opacity=0.6),
+                    hovertemplate=f"{cols[c]}=%{{x:.4g}}<br>{cols[r]}=%{{y:.4g}}<extra>{name or ''}</extra>"),
+                    r, c + 1)
+    grid = dict(showgrid=True, gridcolor="#E5E5E5", zeroline=False, showline=True,
+                linecolor="#888888", mirror=True)
+    fig.update_xaxes(**grid)
+    fig.update_yaxes(**grid)
+    if n == 1:
+        fig.update_xaxes(title_text=cols[0], row=1, col=1)
+        fig.update_yaxes(title_text="rows", row=1, col=1)
+        fig.update_layout(barmode="overlay")
+    for c in range(side):
+        fig.update_xaxes(title_text=cols[c] if n > 1 else cols[0], row=side, col=c + 1)
+    for r in range(1, n):
+        fig.update_yaxes(title_text=cols[r], row=r, col=1)
+    for r in range(1, side + 1):       # hide the empty upper triangle
+        for c in range(r + 1, side + 1):
+            fig.update_xaxes(visible=False, row=r, col=c)
+            fig.update_yaxes(visible=False, row=r, col=c)
+    per = 380 if side == 1 else (260 if side <= 2 else 170)
+    fig.update_layout(
+        title=dict(text=title or "", x=0.0, xanchor="left"),
+        font=_FONT, plot_bgcolor="white", paper_bgcolor="white",
+        height=per * side + 110, width=None,
+        margin=dict(l=70, r=10, t=(40 if title else 20) + (40 if labels is not None else 0), b=60),
+        legend=dict(orientation="h", yref="container", yanchor="top", y=1.0, x=0.0,
+                    title_text="Known label: ", itemsizing="constant"),
+    )
+    return fig
+
+
+def kmeans_figure(points, labels, centroids, *, x_range, y_range, axis_titles,
+                  regions=None, disagree=None, names=None, title="KMeans"):
+    """KMeans panel: points coloured by cluster, centroids, optional Voronoi regions.
+
+    Parameters
+    ----------
+    points : ndarray (n, 2)
+        Displayed points in plot units.
+    labels : ndarray (n,) of int
+        Cluster of each point, already aligned to the GMM's colours.
+    centroids : ndarray (k, 2)
+        Cluster centres in plot units, aligned order.
+    x_range, y_range : (float, float)
+    axis_titles : (str, str)
+    regions : (xs, ys, z), optional
+        Grid of cluster labels from :func:`gmm_core.compare.decision_grid`.
+    disagree : ndarray (n,) of bool, optional
+        Rings the points where the two models disagree.
+    names : list of str, optional
+        Legend text per cluster.
+    """
+    k = np.asarray(centroids).shape[0]
+    names = names or segment_names(k)
+    fig = go.Figure()
+    if regions is not None:
+        fig.add_trace(_regions_trace(regions, k))
+    for tr in _points_traces(points, labels, names):
+        fig.add_trace(tr)
+    if disagree is not None and np.any(disagree):
+        fig.add_trace(_disagree_trace(points, disagree))
+    fig.add_trace(_centres_trace(centroids, "centroids", "diamond"))
+    return _layout(fig, title=title, x_range=x_range, y_range=y_range, axis_titles=axis_titles)
+
+
+def gmm_figure(points, labels, certainty, means, covariances, *, x_range, y_range, axis_titles,
+               levels=(0.3935, 0.8647), level_names=None, regions=None, density=None,
+               disagree=None, names=None, title="Gaussian mixture"):
+    """GMM panel: points faded by uncertainty, covariance ellipses, means.
+
+    Parameters
+    ----------
+    points : ndarray (n, 2)
+    labels : ndarray (n,) of int
+        Most likely component of each point.
+    certainty : ndarray (n,)
+        Probability of that component; opaque when sure, faint when unsure.
+    means : ndarray (k, 2)
+    covariances : ndarray (k, 2, 2)
+        In plot units (projected with ``A S A^T`` when plotting a projection).
+    levels : sequence of float
+        Probability inside each drawn ellipse (default: the 1- and 2-sigma
+        ellipses of a 2-D Gaussian).
+    level_names : sequence of str, optional
+        Legend text per level.
+    regions, density : (xs, ys, z), optional
+        Shaded most-likely-component grid, or density contours.
+    """
+    means = np.asarray(means, dtype=float)
+    covariances = np.asarray(covariances, dtype=float)
+    k = means.shape[0]
+    names = names or segment_names(k)
+    certainty = np.asarray(certainty, dtype=float)
+    floor = 1.0 / max(k, 1)
+    sure = np.clip((certainty - floor) / max(1.0 - floor, 1e-12), 0.0, 1.0) if k > 1 else np.ones_like(certainty)
+    alphas = 0.12 + 0.83 * sure
+    fig = go.Figure()
+    if regions is not None:
+        fig.add_trace(_regions_trace(regions, k))
+    if density is not None:
+        fig.add_trace(_density_trace(density))
+    for tr in _points_traces(points, labels, names, alphas=alphas, hover=certainty):
+        fig.add_trace(tr)
+    if disagree is not None and np.any(disagree):
+        fig.add_trace(_disagree_trace(points, disagree))
+    level_names = level_names or [f"{lv:.0%} ellipse" for lv in levels]
+    dashes = ("solid", "dash", "dot")
+    for i, (lv, lname) in enumerate(zip(levels, level_names)):
+        # legend entry only; the ellipses themselves take their segment's colour
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name=lname, hoverinfo="skip",
+                                 line=dict(color=_INK, width=2, dash=dashes[i % 3])))
+        for j in range(k):
+            pts = ellipse_points(means[j], covariances[j], level=lv, n_points=90)
+            fig.add_trace(go.Scatter(x=pts[:, 0], y=pts[:, 1], mode="lines", showlegend=False,
+                                     hoverinfo="skip", legendgroup=f"seg{j}",
+                                     line=dict(color=colour(j), width=3, dash=dashes[i % 3])))
+    fig.add_trace(_centres_trace(means, "means", "diamond"))
+    return _layout(fig, title=title, x_range=x_range, y_range=y_range, axis_titles=axis_titles)

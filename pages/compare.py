@@ -1,0 +1,181 @@
+"""Compare page: KMeans and a Gaussian mixture side by side on the loaded data.
+
+A thin view: :func:`gmm_core.compare_models` fits both (cached on the data's
+fingerprint and the controls), :func:`gmm_core.comparison_view` projects and
+subsamples for drawing, :mod:`gmm_core.figures` draws.
+"""
+
+import streamlit as st
+
+import gmm_core
+import state
+from gmm_core import figures
+
+MAX_SHOWN = 20_000
+GRID = 160
+LEVELS = {
+    "1σ and 2σ": ((gmm_core.sigma_level(1), gmm_core.sigma_level(2)),
+                  ("1σ ellipse (39% of the segment)", "2σ ellipse (86%)")),
+    "50% and 90%": ((0.5, 0.9), ("50% ellipse", "90% ellipse")),
+    "95%": ((0.95,), ("95% ellipse",)),
+}
+COVARIANCE_HELP = ("full: any shape and tilt · tied: one shared shape · "
+                   "diag: stretched along the axes only · spherical: round")
+
+
+@st.cache_data(show_spinner=False, max_entries=24)
+def _compare(fingerprint, _X, _y, scaling, k, covariance_type, init_params, n_init, seed):
+    """Cached fit of both models; ``fingerprint`` stands for ``_X`` and ``_y``."""
+    return gmm_core.compare_models(_X, k, scaling=scaling, covariance_type=covariance_type,
+                                   init_params=init_params, n_init=n_init, random_state=seed,
+                                   y_true=_y)
+
+
+@st.cache_data(show_spinner=False, max_entries=48)
+def _grid(fingerprint, settings, _comparison, x_range, y_range, kind):
+    return gmm_core.decision_grid(_comparison, x_range, y_range, kind=kind, resolution=GRID)
+
+
+st.title("Compare KMeans and a Gaussian mixture")
+st.caption("Both models split the same data into k segments. KMeans draws straight borders "
+           "between round groups; a Gaussian mixture (GMM) lets each segment be stretched and "
+           "tilted, and says how sure it is about every point.")
+
+ds = state.get_dataset()
+if ds.n_features < 2:
+    st.info("The comparison needs at least two feature columns. Choose them on the Data page.")
+    st.page_link("pages/data.py", label="Go to Data", icon=":material/table_chart:")
+    st.stop()
+if ds.n_rows < 2:
+    st.info("The loaded data has fewer than two rows. Load more data on the Data page.")
+    st.page_link("pages/data.py", label="Go to Data", icon=":material/table_chart:")
+    st.stop()
+
+# --- controls ------------------------------------------------------------------------------
+saved = st.session_state.get(state.COMPARE_SETTINGS, {})
+default_k = len(ds.label_names) if ds.label_names else 3
+state.seed_widget(state.W_K, saved.get(state.W_K, min(max(default_k, 1), 10)))
+state.seed_widget(state.W_COVARIANCE, saved.get(state.W_COVARIANCE, "full"))
+state.seed_widget(state.W_INIT, saved.get(state.W_INIT, "kmeans"))
+state.seed_widget(state.W_N_INIT, saved.get(state.W_N_INIT, 1))
+state.seed_widget(state.W_SEED, saved.get(state.W_SEED, 0))
+
+c1, c2, c3, c4, c5 = st.columns([3, 2, 2, 1, 1])
+k = c1.slider("Number of segments (k)", 1, 10, key=state.W_K)
+covariance_type = c2.selectbox("GMM covariance type", ("full", "tied", "diag", "spherical"),
+                               key=state.W_COVARIANCE, help=COVARIANCE_HELP)
+init_params = c3.selectbox("GMM start", ("kmeans", "k-means++", "random", "random_from_data"),
+                           key=state.W_INIT, help="How EM picks its starting point.")
+n_init = c4.number_input("Restarts", 1, 10, key=state.W_N_INIT,
+                         help="Both models keep the best of this many starts.")
+seed = c5.number_input("Seed", 0, 10_000, key=state.W_SEED)
+st.session_state[state.COMPARE_SETTINGS] = {
+    state.W_K: k, state.W_COVARIANCE: covariance_type, state.W_INIT: init_params,
+    state.W_N_INIT: int(n_init), state.W_SEED: int(seed)}
+
+features = list(ds.features)
+d1, d2, d3, d4 = st.columns([3, 2, 2, 2])
+axes = (features[0], features[1])
+if ds.n_features > 2:
+    view_kind = d1.radio("View", ("PCA (best 2-D view)", "Two features"), key=state.W_VIEW,
+                         horizontal=True,
+                         help="With more than two features the chart shows a 2-D view of them; "
+                              "ellipses are projected exactly into it.")
+    if view_kind == "Two features":
+        ax1, ax2 = d1.columns(2)
+        axes = (ax1.selectbox("x axis", features, index=0, key=state.W_AXIS_X),
+                ax2.selectbox("y axis", features, index=1, key=state.W_AXIS_Y))
+        if axes[0] == axes[1]:
+            st.warning("Choose two different features for the axes.")
+            st.stop()
+    else:
+        axes = None
+regions = d2.toggle("Shade decision regions", value=True, key=state.W_REGIONS,
+                    disabled=ds.n_features != 2,
+                    help="Colour the background by the segment each model would give a new point "
+                         "(only for data with exactly two features).")
+gmm_shade = d3.selectbox("GMM background", ("decision regions", "density contours"),
+                         key=state.W_GMM_SHADE, disabled=not regions,
+                         help="The GMM's most likely segment, or contour lines of its density.")
+disagree_on = d2.toggle("Highlight disagreements", value=False, key=state.W_DISAGREE,
+                        help="Ring the points the two models put in different segments.")
+level_name = d4.selectbox("GMM ellipses", tuple(LEVELS), key=state.W_LEVELS,
+                          help="Each ellipse holds this share of its segment's Gaussian.")
+
+# --- fit ----------------------------------------------------------------------------------------
+X = ds.X
+try:
+    with st.spinner(f"Fitting KMeans and a {k}-component GMM on {ds.n_rows:,} rows…", show_time=True):
+        cmp = _compare(ds.fingerprint, X, ds.labels, ds.scaling, k, covariance_type,
+                       init_params, int(n_init), int(seed))
+except ValueError as exc:  # includes gmm_core.DataError
+    st.error(state.plain(str(exc)), icon=":material/error:")
+    st.stop()
+for message in cmp.warnings:
+    st.warning(state.plain(message), icon=":material/warning:")
+
+projection = gmm_core.view_projection(cmp, X, features, axes=axes)
+view = gmm_core.comparison_view(cmp, X, projection, max_points=MAX_SHOWN, seed=0)
+names = figures.segment_names(k)
+
+# --- metrics -------------------------------------------------------------------------------
+m = cmp.metrics
+cols = st.columns(5 if ds.labels is not None else 3)
+cols[0].metric("Models agree (ARI)", f"{m['ari_models']:.2f}",
+               help="Adjusted Rand index: 1 = the same segments, 0 = no better than chance.")
+cols[1].metric("Log-likelihood / row", f"{m['log_likelihood']:.3f}",
+               help="Average log-density of the rows under the GMM (on the scaled data); higher fits better.")
+cols[2].metric("GMM BIC", f"{m['bic']:,.0f}",
+               help="Bayesian information criterion: fit penalised by model size; lower is better.")
+if ds.labels is not None:
+    cols[3].metric("GMM vs labels (ARI/NMI)", f"{m['ari_gmm_truth']:.2f} / {m['nmi_gmm_truth']:.2f}",
+                   help="How well the GMM's segments match the known labels (1 = perfectly; "
+                        "ARI = adjusted Rand index, NMI = normalised mutual information).")
+    cols[4].metric("KMeans vs labels (ARI/NMI)",
+                   f"{m['ari_kmeans_truth']:.2f} / {m['nmi_kmeans_truth']:.2f}",
+                   help="How well KMeans' clusters match the known labels (1 = perfectly).")
+
+st.info(state.plain(gmm_core.describe_comparison(cmp, names)), icon=":material/lightbulb:")
+
+# --- charts ---------------------------------------------------------------------------------
+km_regions = gmm_regions = density = None
+settings = (k, covariance_type, init_params, int(n_init), int(seed), ds.scaling)
+if regions and view.is_plane:
+    km_regions = _grid(ds.fingerprint, settings, cmp, view.x_range, view.y_range, "kmeans")
+    if gmm_shade == "density contours":
+        density = _grid(ds.fingerprint, settings, cmp, view.x_range, view.y_range, "density")
+    else:
+        gmm_regions = _grid(ds.fingerprint, settings, cmp, view.x_range, view.y_range, "gmm")
+disagree = view.disagree if disagree_on else None
+levels, level_names = LEVELS[level_name]
+
+left, right = st.columns(2)
+with left:
+    st.plotly_chart(figures.kmeans_figure(
+        view.points, view.kmeans_labels, view.centroids, x_range=view.x_range,
+        y_range=view.y_range, axis_titles=view.axis_titles, regions=km_regions,
+        disagree=disagree, names=names, title="KMeans"), key="cmp_kmeans",
+        config={"displaylogo": False})
+with right:
+    st.plotly_chart(figures.gmm_figure(
+        view.points, view.gmm_labels, view.certainty, view.means, view.covariances,
+        x_range=view.x_range, y_range=view.y_range, axis_titles=view.axis_titles,
+        levels=levels, level_names=level_names, regions=gmm_regions, density=density,
+        disagree=disagree, names=names, title=f"Gaussian mixture ({covariance_type})"),
+        key="cmp_gmm", config={"displaylogo": False})
+
+units = ("the charts show the original units" if axes is not None else
+         "the charts show the data's first two principal components, a 2-D view of all features")
+notes = [f"Both models were fitted on all {view.n_total:,} rows"
+         + ("" if ds.scaling == "none" else f" after {ds.scaling} scaling") + f"; {units}."]
+if view.n_shown < view.n_total:
+    notes.append(f"The charts draw a fixed random sample of {view.n_shown:,} rows.")
+notes.append("In the GMM panel faint points are ones the model is unsure about.")
+if not view.is_plane:
+    notes.append("Decision regions are drawn only for data with exactly two features: in a 2-D view "
+                 "of more features a region depends on the hidden coordinates.")
+if disagree_on:
+    n_dis = int(cmp.disagreement.sum())
+    notes.append(f"Ringed: the {n_dis:,} rows where the models disagree." if n_dis
+                 else "The models agree on every row, so nothing is ringed.")
+st.caption(" ".join(notes))

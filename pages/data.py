@@ -1,0 +1,184 @@
+"""Data page: load a dataset (upload or demo), choose its columns, look at it.
+
+A thin view: the reading, generating and plotting live in :mod:`gmm_core`;
+:mod:`state` keeps the loaded dataset across pages.  User strings (file and
+column names, cells) are shown with ``st.text`` / ``st.dataframe`` or escaped
+with :func:`state.plain`, never as HTML or Markdown.
+"""
+
+import pandas as pd
+import streamlit as st
+
+import gmm_core
+import state
+from gmm_core import figures
+
+MAX_MATRIX_COLUMNS = 6
+MAX_SHOWN = 20_000
+
+st.title("Data")
+st.caption("Load a table of numbers, choose the columns to cluster, and check what was read. "
+           "The other pages use the dataset loaded here.")
+
+
+def _handle_upload():
+    """Read the file in the uploader into the loaded dataset (or remember why not)."""
+    up = st.session_state.get(state.W_UPLOAD)
+    if up is None or st.session_state.get(state.UPLOAD_SEEN) == up.file_id:
+        return
+    st.session_state[state.UPLOAD_SEEN] = up.file_id
+    _load_upload(up.name, up.getvalue())
+
+
+def _load_upload(filename, data):
+    missing = st.session_state.get(state.W_MISSING, "drop")
+    try:
+        ds = state.load_upload(data, filename, missing=missing)
+    except gmm_core.DataError as exc:
+        st.session_state[state.UPLOAD_ERROR] = str(exc)
+        return
+    st.session_state[state.UPLOAD] = (filename, data)
+    st.session_state[state.UPLOAD_ERROR] = None
+    state.set_dataset(ds)
+
+
+def _reread_upload():
+    """Missing-value policy changed: read the last upload again with the new policy."""
+    ds = state.get_dataset()
+    if ds.source == "upload" and st.session_state.get(state.UPLOAD):
+        _load_upload(*st.session_state[state.UPLOAD])
+
+
+def _load_demo():
+    name = st.session_state[state.W_DEMO]
+    try:
+        if name == "Elongated clusters":
+            ds = state.load_blobs(
+                n_components=st.session_state[state.W_BLOB_K],
+                n_samples=st.session_state[state.W_BLOB_N],
+                elongation=st.session_state[state.W_BLOB_ELONGATION],
+                rotation=st.session_state[state.W_BLOB_ROTATION],
+                separation=st.session_state[state.W_BLOB_SEPARATION],
+                random_state=st.session_state[state.W_BLOB_SEED])
+        else:
+            ds = state.load_demo(name)
+    except ValueError as exc:
+        st.session_state[state.UPLOAD_ERROR] = str(exc)
+        return
+    st.session_state[state.UPLOAD_ERROR] = None
+    state.set_dataset(ds)
+
+
+# --- 1. load --------------------------------------------------------------------------
+loaded = state.get_dataset()
+state.seed_widget(state.W_MISSING, loaded.report.missing if loaded.report is not None else "drop")
+upload_tab, demo_tab = st.tabs(["Upload a CSV", "Generate or load a demo"])
+with upload_tab:
+    st.file_uploader(
+        "Drop a CSV file here or browse (comma, semicolon or tab separated)",
+        type=["csv", "tsv", "txt"], key=state.W_UPLOAD, on_change=_handle_upload,
+        help="Limit 200 MB per file. The first row should hold column names.")
+    st.caption("Size limit: 200 MB per file. Numeric columns become features; "
+               "text columns can serve as known labels.")
+    st.selectbox("Rows with missing values", state.MISSING_POLICIES, key=state.W_MISSING,
+                 format_func={"drop": "drop the row", "mean": "fill with the column mean",
+                              "median": "fill with the column median"}.get,
+                 on_change=_reread_upload)
+with demo_tab:
+    names = state.demo_names()
+    state.seed_widget(state.W_DEMO, state.DEFAULT_DEMO)
+    demo = st.selectbox("Dataset", names, key=state.W_DEMO)
+    if demo == "Elongated clusters":
+        c1, c2, c3 = st.columns(3)
+        c1.slider("Clusters (k)", 1, 8, 3, key=state.W_BLOB_K)
+        c1.slider("Rows", 100, 50_000, 600, step=100, key=state.W_BLOB_N)
+        c2.slider("Elongation (long / short axis)", 1.0, 12.0, 6.0, step=0.5, key=state.W_BLOB_ELONGATION)
+        c2.slider("Rotation (degrees)", -90, 90, 30, key=state.W_BLOB_ROTATION)
+        c3.slider("Separation (short-axis SDs)", 1.0, 15.0, 6.0, step=0.5, key=state.W_BLOB_SEPARATION)
+        c3.number_input("Seed", 0, 10_000, 0, key=state.W_BLOB_SEED)
+    st.button("Load this dataset", key=state.W_DEMO_LOAD, on_click=_load_demo, type="primary")
+
+if st.session_state.get(state.UPLOAD_ERROR):
+    st.error("Could not load that data: " + state.plain(st.session_state[state.UPLOAD_ERROR])
+             + "  \nThe previous dataset is still loaded.", icon=":material/error:")
+
+ds = state.get_dataset()
+
+# --- 2. what was read --------------------------------------------------------------------
+st.subheader("Loaded")
+st.text(f"{ds.name}: {ds.n_rows:,} rows, {ds.frame.shape[1]} numeric columns")
+description = getattr(ds.origin, "description", "")
+if description:
+    st.caption(state.plain(description))
+report = ds.report
+if report is not None:
+    with st.expander("What the reader did", expanded=True):
+        st.text(report.summary())
+        columns = pd.DataFrame(
+            [(c, "used as a feature", "") for c in report.columns_kept]
+            + [(c, "left out", why) for c, why in report.columns_dropped],
+            columns=["column", "status", "reason"])
+        st.dataframe(columns, hide_index=True)
+        st.text(f"Encoding: {report.encoding}   Delimiter: {report.delimiter!r}   "
+                f"Decimal mark: {report.decimal!r}   Rows read: {report.n_rows_read:,}   "
+                f"Rows dropped: {report.rows_dropped:,}   Rows filled in: {report.rows_imputed:,}")
+        if report.dropped_lines:
+            st.text("Lines left out (first few): " + ", ".join(str(n) for n in report.dropped_lines))
+        for note in report.warnings:
+            st.text("⚠ " + str(note))
+
+
+# --- 3. choices -------------------------------------------------------------------------------
+def _set_features():
+    chosen = tuple(c for c in ds.frame.columns if c in st.session_state[state.W_FEATURES])
+    state.set_choice(features=chosen)
+
+
+def _set_label():
+    state.set_label(st.session_state[state.W_LABEL])
+
+
+def _set_scaling():
+    state.set_choice(scaling=st.session_state[state.W_SCALING])
+
+
+st.subheader("Columns")
+state.seed_widget(state.W_FEATURES, list(ds.features))
+state.seed_widget(state.W_LABEL, ds.label_column or state.NO_LABEL)
+state.seed_widget(state.W_SCALING, ds.scaling)
+c1, c2 = st.columns([3, 2])
+c1.multiselect("Feature columns to cluster", list(ds.frame.columns), key=state.W_FEATURES,
+               on_change=_set_features, help="Clustering uses every row of these columns.")
+c2.selectbox("Known labels (optional)", (state.NO_LABEL, *ds.label_options), key=state.W_LABEL,
+             on_change=_set_label,
+             help="If the data already says which group each row is in, the Compare page "
+                  "scores both models against it.")
+c2.radio("Scaling before fitting", state.SCALINGS, key=state.W_SCALING, horizontal=True,
+         on_change=_set_scaling,
+         format_func={"standard": "standardise", "minmax": "min-max", "none": "none"}.get,
+         help="Standardise puts every feature on the same footing (mean 0, SD 1). "
+              "Charts always show the original units.")
+if ds.n_features < 2:
+    st.warning("Choose at least two feature columns: the Compare page plots two axes.")
+
+# --- 4. look ----------------------------------------------------------------------------------
+st.subheader("Preview")
+table_col, chart_col = st.columns([2, 3])
+table_col.dataframe(ds.frame[list(ds.features)].head(500) if ds.features else ds.frame.head(500),
+                    height=460)
+if ds.n_features >= 1:
+    idx = gmm_core.display_subsample(ds.n_rows, max_points=MAX_SHOWN, seed=0)
+    cols = list(ds.features)[:MAX_MATRIX_COLUMNS]
+    labels = None if ds.labels is None else ds.labels[idx]
+    fig = figures.scatter_matrix_figure(ds.frame.iloc[idx][cols].reset_index(drop=True),
+                                        labels=labels, label_names=ds.label_names)
+    chart_col.plotly_chart(fig, key="data_matrix", config={"displaylogo": False})
+    notes = ["The table shows the first 500 rows; the chart every pair of chosen columns."]
+    if len(idx) < ds.n_rows:
+        notes.append(f"The chart draws a fixed random sample of {len(idx):,} of {ds.n_rows:,} rows.")
+    if ds.n_features > MAX_MATRIX_COLUMNS:
+        notes.append(f"It shows the first {MAX_MATRIX_COLUMNS} of {ds.n_features} chosen columns.")
+    st.caption(" ".join(notes))
+
+st.page_link("pages/compare.py", label="Compare KMeans and a Gaussian mixture on this data",
+             icon=":material/arrow_forward:")

@@ -1,0 +1,241 @@
+"""Session state of GMM Explorer: every key, and the dataset that is loaded.
+
+This is the one place that names ``st.session_state`` keys.  Two kinds:
+
+* **data keys** (plain names) hold what the user has made -- the loaded
+  :class:`Dataset`, the bytes of the last upload -- and live for the whole
+  session, whichever page is open;
+* **widget keys** (``w_`` prefix) belong to widgets.  Streamlit forgets a
+  widget's value when the user leaves its page, so a page seeds its widgets
+  from the data keys with :func:`seed_widget` and writes changes back to them.
+
+Pages call :func:`get_dataset`; the app starts with the income-vs-spend demo
+loaded so every page works on first open.
+"""
+
+import hashlib
+import re
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+import gmm_core
+
+# --- data keys -----------------------------------------------------------------
+DATASET = "dataset"                  # the loaded Dataset
+UPLOAD = "upload"                    # (filename, bytes) of the last upload that loaded
+UPLOAD_SEEN = "upload_seen"          # file_id of the last upload handled
+UPLOAD_ERROR = "upload_error"        # message of the last failed upload, or None
+COMPARE_SETTINGS = "compare_settings"  # last controls used on the Compare page
+
+# --- widget keys: Data page ----------------------------------------------------
+W_UPLOAD = "w_upload"
+W_MISSING = "w_missing"
+W_DEMO = "w_demo"
+W_DEMO_LOAD = "w_demo_load"
+W_BLOB_K = "w_blob_k"
+W_BLOB_N = "w_blob_n"
+W_BLOB_ELONGATION = "w_blob_elongation"
+W_BLOB_ROTATION = "w_blob_rotation"
+W_BLOB_SEPARATION = "w_blob_separation"
+W_BLOB_SEED = "w_blob_seed"
+W_FEATURES = "w_features"
+W_LABEL = "w_label"
+W_SCALING = "w_scaling"
+#: Widgets that describe the loaded dataset; reset when another dataset loads.
+DATASET_WIDGETS = (W_FEATURES, W_LABEL, W_SCALING)
+
+# --- widget keys: Compare page -------------------------------------------------
+W_K = "w_k"
+W_COVARIANCE = "w_covariance"
+W_INIT = "w_init"
+W_N_INIT = "w_n_init"
+W_SEED = "w_seed"
+W_VIEW = "w_view"
+W_AXIS_X = "w_axis_x"
+W_AXIS_Y = "w_axis_y"
+W_REGIONS = "w_regions"
+W_GMM_SHADE = "w_gmm_shade"
+W_DISAGREE = "w_disagree"
+W_LEVELS = "w_levels"
+
+
+NO_LABEL = "(none)"
+KNOWN_LABEL = "known groups (from the generator)"
+DEFAULT_DEMO = "Mall customers"
+SCALINGS = ("standard", "minmax", "none")
+MISSING_POLICIES = ("drop", "mean", "median")
+
+
+@dataclass(frozen=True, eq=False)
+class Dataset:
+    """The loaded data: numeric columns in original units plus the user's choices."""
+
+    name: str
+    frame: pd.DataFrame
+    features: tuple
+    scaling: str = "standard"
+    label_column: str | None = None
+    labels: np.ndarray | None = None
+    label_names: tuple | None = None
+    label_options: tuple = ()
+    source: str = "demo"
+    origin: object = field(default=None, repr=False)
+
+    @property
+    def X(self):
+        """The chosen features as a float array (n_rows, n_features)."""
+        return self.frame[list(self.features)].to_numpy(dtype=float)
+
+    @property
+    def n_rows(self):
+        return int(self.frame.shape[0])
+
+    @property
+    def n_features(self):
+        return len(self.features)
+
+    @property
+    def report(self):
+        """What the CSV reader did (uploads only)."""
+        return getattr(self.origin, "report", None) if self.source == "upload" else None
+
+    @cached_property
+    def fingerprint(self):
+        """Hash of the fitted data and choices: the cache key of every fit."""
+        h = hashlib.blake2b(digest_size=16)
+        X = np.ascontiguousarray(self.X)
+        h.update(repr((X.shape, self.features, self.scaling, self.label_column)).encode())
+        h.update(X.tobytes())
+        if self.labels is not None:
+            h.update(np.ascontiguousarray(self.labels).tobytes())
+        return h.hexdigest()
+
+    def summary(self):
+        """``"name -- rows x features"`` for the sidebar."""
+        return f"{self.n_rows:,} rows × {self.n_features} features"
+
+
+# --- building datasets -------------------------------------------------------------
+
+def _from_generated(result, name):
+    frame = result.features.reset_index(drop=True)
+    labels = getattr(result, "labels", None)
+    names = getattr(result, "label_names", None)
+    return Dataset(
+        name=name,
+        frame=frame,
+        features=tuple(frame.columns),
+        labels=None if labels is None else np.asarray(labels),
+        label_names=None if names is None else tuple(str(n) for n in names),
+        label_column=None if labels is None else KNOWN_LABEL,
+        label_options=() if labels is None else (KNOWN_LABEL,),
+        source="demo",
+        origin=result,
+    )
+
+
+def demo_names():
+    """Names of the built-in datasets, the default first."""
+    names = list(gmm_core.DEMO_DATASETS)
+    return sorted(names, key=lambda n: n != DEFAULT_DEMO)
+
+
+def load_demo(name):
+    """Build one of ``gmm_core.DEMO_DATASETS`` with its defaults."""
+    return _from_generated(gmm_core.DEMO_DATASETS[name](), name)
+
+
+def load_blobs(*, n_components, n_samples, elongation, rotation, separation, random_state):
+    """Elongated Gaussian blobs, the case where KMeans and a GMM disagree most."""
+    result = gmm_core.make_elongated_blobs(
+        n_samples=n_samples, n_components=n_components, elongation=elongation,
+        rotation=rotation, separation=separation, random_state=random_state)
+    return _from_generated(result, f"Elongated clusters (k={n_components}, seed={random_state})")
+
+
+def load_upload(data, filename, *, missing="drop"):
+    """Read an uploaded file into a Dataset; raises :class:`gmm_core.DataError`."""
+    result = gmm_core.read_table(data, filename, missing=missing)
+    frame = result.features.reset_index(drop=True)
+    return Dataset(
+        name=filename,
+        frame=frame,
+        features=tuple(frame.columns),
+        label_options=tuple(result.label_candidates),
+        source="upload",
+        origin=result,
+    )
+
+
+def with_label(ds, column):
+    """The dataset with ``column`` as its true labels (``NO_LABEL`` for none)."""
+    if column in (None, NO_LABEL):
+        return replace(ds, label_column=None, labels=None, label_names=None)
+    if column == KNOWN_LABEL:
+        res = ds.origin
+        return replace(ds, label_column=column, labels=np.asarray(res.labels),
+                       label_names=tuple(str(n) for n in res.label_names))
+    values = ds.origin.label_values(column)
+    features = tuple(f for f in ds.features if f != column) or ds.features
+    if isinstance(values, tuple) and len(values) == 2:
+        codes, names = values
+    else:
+        codes, names = pd.factorize(pd.Series(values), sort=True)
+    return replace(ds, features=features, label_column=column, labels=np.asarray(codes),
+                   label_names=tuple(str(n) for n in names))
+
+
+# --- session state -------------------------------------------------------------------
+
+def init():
+    """Load the default demo on the first run of a session."""
+    if DATASET not in st.session_state:
+        st.session_state[DATASET] = load_demo(DEFAULT_DEMO)
+        st.session_state[UPLOAD_ERROR] = None
+
+
+def get_dataset():
+    """The loaded :class:`Dataset` (the default demo on first use)."""
+    init()
+    return st.session_state[DATASET]
+
+
+def set_dataset(ds):
+    """Make ``ds`` the loaded dataset and reset the widgets that described the old one."""
+    st.session_state[DATASET] = ds
+    for key in DATASET_WIDGETS:
+        st.session_state.pop(key, None)
+
+
+def seed_widget(key, value):
+    """Give widget ``key`` its value from the data keys if Streamlit has forgotten it."""
+    if key not in st.session_state:
+        st.session_state[key] = value
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=&])")
+
+
+def plain(text):
+    """Escape ``text`` so Markdown shows it literally (for user strings in st.error etc.).
+
+    >>> plain("**bold** <b>[x](y)")
+    '\\\\*\\\\*bold\\\\*\\\\* \\\\<b\\\\>\\\\[x\\\\]\\\\(y\\\\)'
+    """
+    return _MD_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+
+
+def set_choice(**changes):
+    """Change the loaded dataset's choices (``features=``, ``scaling=``)."""
+    st.session_state[DATASET] = replace(get_dataset(), **changes)
+
+
+def set_label(column):
+    """Use ``column`` (or ``NO_LABEL``) as the loaded dataset's known labels."""
+    st.session_state[DATASET] = with_label(get_dataset(), column)
+    st.session_state.pop(W_FEATURES, None)  # the label column may have left the features
+
