@@ -36,7 +36,7 @@ import numpy as np
 
 FULL_GRID = dict(n=(10_000, 100_000, 1_000_000), d=(2, 10, 50), k=(3, 10),
                  cov=("full", "diag"))
-QUICK_GRID = dict(n=(10_000, 100_000), d=(2, 10), k=(3, 10), cov=("full", "diag"))
+QUICK_GRID = dict(n=(10_000, 100_000), d=(2, 10), k=(10,), cov=("full", "diag"))
 
 
 def make_data(n, d, k, seed=0):

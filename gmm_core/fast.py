@@ -39,13 +39,20 @@ except ImportError:  # pragma: no cover
 __all__ = ["summarize", "log_prob_blocks", "predict_blocks", "default_block_size",
            "default_n_threads"]
 
-_CACHE_FLOATS = 1 << 15  # ~256 KiB per (B, K, D) temporary: three of them sit in L2
+_FULL_FLOATS = 1 << 17  # floats in one (B, K, D) temporary of a full-covariance block
+_FLAT_FLOATS = 1 << 18  # floats in a block's (B, K + D) temporaries for the other types
 MIN_ROWS_PER_THREAD = 8192  # below this a worker thread costs more than it saves
 
 
-def default_block_size(n_components, n_features):
-    """Rows per block so that a (rows, K, D) temporary holds about 32k floats."""
-    return int(np.clip(_CACHE_FLOATS // max(1, n_components * n_features), 64, 16384))
+def default_block_size(n_components, n_features, covariance_type="full"):
+    """Rows per block: big enough to amortise Python's per-call cost, small enough for cache.
+
+    ``full`` holds (rows, K, D) temporaries: about 128k floats (1 MiB) each.
+    The other types hold only (rows, D) and (rows, K) ones.
+    """
+    if covariance_type == "full":
+        return int(np.clip(_FULL_FLOATS // max(1, n_components * n_features), 256, 16384))
+    return int(np.clip(_FLAT_FLOATS // max(1, n_components + n_features), 1024, 32768))
 
 
 def default_n_threads():
@@ -178,9 +185,11 @@ def _run(work, n_samples, block_size, n_threads):
     """
     n_threads = min(n_threads, max(1, n_samples // MIN_ROWS_PER_THREAD))
     ranges = _ranges(n_samples, block_size, n_threads)
-    if len(ranges) == 1:
+    if len(ranges) == 1 and n_samples <= block_size:  # one small block: BLAS as it is
         return [work(*ranges[0])]
-    with _PARALLEL_LOCK, _blas_limit():
+    with _PARALLEL_LOCK, _blas_limit():  # small per-block products: one BLAS thread each
+        if len(ranges) == 1:
+            return [work(*ranges[0])]
         return list(_pool(len(ranges)).map(lambda r: work(*r), ranges))
 
 
@@ -213,7 +222,8 @@ def summarize(X, params, sample_weight=None, *, block_size=None, n_threads=None)
     """
     prep = _Prepared(params)
     n_samples = X.shape[0]
-    block_size = block_size or default_block_size(params.n_components, params.n_features)
+    block_size = block_size or default_block_size(params.n_components, params.n_features,
+                                                  params.covariance_type)
     n_threads = n_threads or default_n_threads()
 
     def work(start, stop):
@@ -241,7 +251,8 @@ def log_prob_blocks(X, params, *, block_size=None, n_threads=None, what="log_res
     """
     prep = _Prepared(params)
     n_samples, k = X.shape[0], params.n_components
-    block_size = block_size or default_block_size(k, params.n_features)
+    block_size = block_size or default_block_size(k, params.n_features,
+                                                  params.covariance_type)
     n_threads = n_threads or default_n_threads()
     shape = (n_samples, k) if what == "log_resp" else (n_samples,)
     out = np.empty(shape, dtype=np.int64 if what == "labels" else np.float64)

@@ -76,7 +76,8 @@ def test_blocked_m_step_from_labels_or_resp_equals_reference(covariance_type):
         np.testing.assert_allclose(got.weights, ref.weights, rtol=1e-12)
 
 
-def test_default_block_size_keeps_temporaries_small():
-    assert fast.default_block_size(10, 50) * 10 * 50 <= 1 << 16
-    assert fast.default_block_size(1, 1) == 16384
-    assert fast.default_block_size(50, 500) == 64
+def test_default_block_size_keeps_temporaries_bounded():
+    assert fast.default_block_size(10, 50) * 10 * 50 <= 1 << 17
+    assert fast.default_block_size(50, 500) == 256  # the floor
+    assert fast.default_block_size(1, 1) == 16384  # the ceiling
+    assert fast.default_block_size(10, 50, "diag") * (10 + 50) <= 1 << 18
