@@ -62,7 +62,8 @@ def test_gmm_figure_colours_ellipses_like_their_segment_and_fades_unsure_points(
     assert len(outlines) == 6
     assert {t.line.color for t in outlines} == set(figures.PALETTE[:3])
     first = next(t for t in fig.data if t.type == "scattergl")
-    alphas = [float(c.rsplit(",", 1)[1].rstrip(")")) for c in first.marker.color]
+    assert first.marker.color == figures.PALETTE[0]
+    alphas = np.asarray(first.marker.opacity)
     order = np.argsort(certainty[labels == 0])
     assert np.all(np.diff(np.asarray(alphas)[order]) >= 0)
 
