@@ -26,7 +26,6 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 
 import numpy as np
-from scipy.special import logsumexp
 
 from gmm_core import em
 
@@ -39,7 +38,7 @@ except ImportError:  # pragma: no cover
 __all__ = ["summarize", "log_prob_blocks", "predict_blocks", "default_block_size",
            "default_n_threads"]
 
-_FULL_FLOATS = 1 << 17  # floats in one (B, K, D) temporary of a full-covariance block
+_FULL_FLOATS = 1 << 18  # floats in one (B, K, D) temporary of a full-covariance block
 _FLAT_FLOATS = 1 << 18  # floats in a block's (B, K + D) temporaries for the other types
 MIN_ROWS_PER_THREAD = 8192  # below this a worker thread costs more than it saves
 
@@ -47,7 +46,7 @@ MIN_ROWS_PER_THREAD = 8192  # below this a worker thread costs more than it save
 def default_block_size(n_components, n_features, covariance_type="full"):
     """Rows per block: big enough to amortise Python's per-call cost, small enough for cache.
 
-    ``full`` holds (rows, K, D) temporaries: about 128k floats (1 MiB) each.
+    ``full`` holds (rows, K, D) temporaries: about 256k floats (2 MiB) each.
     The other types hold only (rows, D) and (rows, K) ones.
     """
     if covariance_type == "full":
@@ -63,15 +62,24 @@ def default_n_threads():
         return max(1, os.cpu_count() or 1)
 
 
+SMALL_D = 4  # full covariance up to this many features: elementwise kernels, no BLAS
+
+
 class _Prepared:
     """Per-iteration constants shared by all blocks.
 
-    ``full`` centres each block on every component's mean (a (B, K, D) array
-    that serves the E-step and the moments alike).  The other types expand the
-    quadratic form into matrix products about one shared centre ``c`` (the
-    weighted mean of the means), which costs no (B, K, D) array at all:
-    ``||(x - mu_k) * p_k||^2 = (xc^2) @ p_k^2 - 2 xc @ (muc_k * p_k^2) + ||muc_k * p_k||^2``
-    with ``xc = x - c``, ``muc = mu - c``; the moments are then taken about ``c``.
+    Blocks are laid out **components by rows**, (K, B), rows innermost, so
+    that every elementwise pass and every reduction over components runs along
+    long contiguous rows whatever K and D are.
+
+    ``full`` centres each block on every component's mean before anything is
+    squared (the moments are then taken about the means themselves, as
+    accurate as the two-pass formula however far the clusters lie from zero).
+    The other types expand the quadratic form about one shared centre ``c``
+    (the weighted mean of the means) into one matrix product:
+    ``-||(x - mu_k) * p_k||^2 / 2 = [xc^2, xc] @ [-p_k^2 / 2, muc_k p_k^2] - ||muc_k p_k||^2 / 2``
+    with ``xc = x - c`` and ``muc = mu - c``, whose features ``[xc^2, xc]`` also
+    give the moments about ``c`` in one more product.
     """
 
     def __init__(self, params):
@@ -79,70 +87,112 @@ class _Prepared:
         ct = self.covariance_type = params.covariance_type
         self.means = np.ascontiguousarray(params.means)
         pc = params.precisions_cholesky
-        d = params.n_features
+        k, d = params.n_components, params.n_features
         self.pc = pc
         log_det = em._log_det_cholesky(pc, ct, d)
-        self.const = np.log(params.weights) + log_det - 0.5 * d * np.log(2 * np.pi)
+        const = np.log(params.weights) + log_det - 0.5 * d * np.log(2 * np.pi)
         if ct == "full":
             self.shift = self.means
+            self.const = const[:, None]
+            self.means_t = np.ascontiguousarray(self.means.T)[:, :, None]  # (D, K, 1)
+            self.pc_de = np.ascontiguousarray(pc.transpose(1, 2, 0))[..., None]  # (D, D, K, 1)
             return
         self.c = params.weights @ params.means
         muc = self.means - self.c
         if ct == "tied":
             self.shift = self.c
-            self.muc_pc = muc @ pc  # (K, D)
-            self.quad_const = np.einsum("kd,kd->k", self.muc_pc, self.muc_pc)
+            self.pc_t = np.ascontiguousarray(pc.T)
+            muc_pc = muc @ pc  # (K, D)
+            self.lin = muc_pc  # (K, D)
+            self.const = (const - 0.5 * np.einsum("kd,kd->k", muc_pc, muc_pc))[:, None]
             return
         prec = pc ** 2 if ct == "diag" else np.repeat((pc ** 2)[:, None], d, axis=1)
-        self.shift = np.repeat(self.c[None], len(self.means), axis=0)
-        self.prec_t = np.ascontiguousarray(prec.T)  # (D, K)
-        self.lin_t = np.ascontiguousarray((muc * prec).T)  # (D, K)
-        self.quad_const = np.einsum("kd,kd->k", muc * muc, prec)
+        self.shift = np.repeat(self.c[None], k, axis=0)
+        self.weights_t = np.ascontiguousarray(np.hstack([-0.5 * prec, muc * prec]))  # (K, 2D)
+        self.const = (const - 0.5 * np.einsum("kd,kd->k", muc * muc, prec))[:, None]
+
+
+def _normalise(wlp):
+    """Log-sum-exp over components, in place: (K, B) log-probs -> responsibilities.
+
+    Returns ``(resp, log_prob_norm)``; ``resp`` is ``wlp``'s buffer.
+    """
+    top = wlp.max(axis=0)
+    wlp -= top
+    np.exp(wlp, out=wlp)
+    total = wlp.sum(axis=0)
+    wlp /= total
+    return wlp, top + np.log(total)
 
 
 def _block_wlp(xb, prep):
-    """Weighted log-probabilities (B, K) of one block, and what the moments need."""
+    """Weighted log-probabilities (K, B) of one block, and what the moments need."""
     ct = prep.covariance_type
     if ct == "full":
-        centred = xb[:, None, :] - prep.means[None]  # (B, K, D)
-        y = np.matmul(centred.transpose(1, 0, 2), prep.pc)  # (K, B, D)
-        maha = np.einsum("kbd,kbd->bk", y, y)
-        return prep.const - 0.5 * maha, centred
+        d = xb.shape[1]
+        if d <= SMALL_D:  # (D, K, B): rows innermost, each product elementwise
+            centred = xb.T[:, None, :] - prep.means_t
+            maha = None
+            for e in range(d):
+                y = prep.pc_de[0, e] * centred[0]
+                for i in range(1, d):
+                    y += prep.pc_de[i, e] * centred[i]
+                maha = y * y if maha is None else maha + y * y
+        else:  # (K, B, D + 1): one batched BLAS product; the column of ones gives S1
+            centred = np.empty((prep.means.shape[0], xb.shape[0], d + 1))
+            centred[..., d] = 1.0
+            np.subtract(xb[None, :, :], prep.means[:, None, :], out=centred[..., :d])
+            y = np.matmul(centred[..., :d], prep.pc)
+            maha = np.einsum("kbd,kbd->kb", y, y)
+        maha *= -0.5
+        maha += prep.const
+        return maha, centred
     xc = xb - prep.c
     if ct == "tied":
-        y = xc @ prep.pc
-        maha = (np.einsum("bd,bd->b", y, y)[:, None] - 2.0 * (y @ prep.muc_pc.T)
-                + prep.quad_const)
-    else:
-        maha = (xc * xc) @ prep.prec_t - 2.0 * (xc @ prep.lin_t) + prep.quad_const
-    return prep.const - 0.5 * maha, xc
+        y = xc @ prep.pc  # (B, D)
+        wlp = prep.lin @ y.T  # (K, B)
+        wlp -= 0.5 * np.einsum("bd,bd->b", y, y)
+        wlp += prep.const
+        return wlp, xc
+    feats = np.hstack([xc * xc, xc])  # (B, 2D)
+    wlp = prep.weights_t @ feats.T
+    wlp += prep.const
+    return wlp, feats
 
 
 def _block_stats(xb, wb, prep):
     """E-step of one block reduced to (nk, s1, s2, total_weight, ll_sum)."""
     ct = prep.covariance_type
     wlp, centred = _block_wlp(xb, prep)
-    lpn = logsumexp(wlp, axis=1)
-    resp = np.exp(wlp - lpn[:, None])
+    resp, lpn = _normalise(wlp)  # (K, B)
     if wb is not None:
-        resp *= wb[:, None]
+        resp *= wb
         ll_sum, total = float(wb @ lpn), float(wb.sum())
     else:
         ll_sum, total = float(lpn.sum()), float(xb.shape[0])
-    nk = resp.sum(axis=0)
+    nk = resp.sum(axis=1)
+    d = xb.shape[1]
     if ct == "full":
-        z = centred * resp[:, :, None]  # (B, K, D)
-        s1 = z.sum(axis=0)
-        s2 = np.matmul(z.transpose(1, 2, 0), centred.transpose(1, 0, 2))  # (K, D, D)
+        if d <= SMALL_D:  # centred is (D, K, B)
+            z = resp[None] * centred
+            s1 = z.sum(axis=2).T
+            s2 = np.empty((resp.shape[0], d, d))
+            for i in range(d):
+                for j in range(i, d):
+                    s2[:, i, j] = s2[:, j, i] = np.einsum("kb,kb->k", z[i], centred[j])
+        else:  # centred is (K, B, D + 1), its last column ones
+            z = centred[..., :d] * resp[:, :, None]
+            moments = np.matmul(z.transpose(0, 2, 1), centred)  # (K, D, D + 1)
+            s1, s2 = moments[..., d], moments[..., :d]
         return nk, s1, s2, total, ll_sum
-    xc = centred
-    s1 = resp.T @ xc
     if ct == "tied":
+        xc = centred
+        s1 = resp @ xc
         wxc = xc if wb is None else xc * wb[:, None]
         s2 = wxc.T @ xc
-    else:
-        s2 = resp.T @ (xc * xc)
-    return nk, s1, s2, total, ll_sum
+        return nk, s1, s2, total, ll_sum
+    moments = resp @ centred  # (K, 2D): [sum r xc^2, sum r xc]
+    return nk, moments[:, d:], moments[:, :d], total, ll_sum
 
 
 def _ranges(n_samples, block_size, n_threads):
@@ -262,14 +312,15 @@ def log_prob_blocks(X, params, *, block_size=None, n_threads=None, what="log_res
             e = min(b + block_size, stop)
             wlp, _ = _block_wlp(X[b:e], prep)
             if what == "labels":
-                out[b:e] = wlp.argmax(axis=1)
+                out[b:e] = wlp.argmax(axis=0)
                 continue
-            lpn = logsumexp(wlp, axis=1)
+            top = wlp.max(axis=0)
+            lpn = top + np.log(np.exp(wlp - top).sum(axis=0))
             if what == "log_prob_norm":
                 out[b:e] = lpn
             else:
                 with np.errstate(under="ignore"):
-                    out[b:e] = wlp - lpn[:, None]
+                    out[b:e] = (wlp - lpn).T
 
     _run(work, n_samples, block_size, n_threads)
     return out

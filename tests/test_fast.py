@@ -12,11 +12,13 @@ def _params(X, covariance_type, k=3, seed=0):
     return em.m_step(X, resp, covariance_type, 1e-6)
 
 
-def _data(n=1003, seed=0):
-    X, _ = blobs(n_per=n // 3 + 1, seed=seed)
+def _data(n=1003, seed=0, n_features=2):
+    centers = np.random.RandomState(seed).normal(0, 6, (3, n_features))
+    X, _ = blobs(n_per=n // 3 + 1, centers=centers, seed=seed)
     return X[:n] + 50.0  # an offset, as real data has
 
 
+@pytest.mark.parametrize("n_features", [2, fast.SMALL_D + 2])
 @pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
 @pytest.mark.parametrize("block_size, n_threads", [
     (1003, 1),   # one block
@@ -26,8 +28,10 @@ def _data(n=1003, seed=0):
     (1, 2),      # a row per block
     (5000, 2),   # block larger than N
 ])
-def test_blocked_summarize_equals_reference(covariance_type, block_size, n_threads):
-    X = _data()
+def test_blocked_summarize_equals_reference(covariance_type, block_size, n_threads,
+                                            n_features):
+    """Both full-covariance kernels (elementwise for small D, batched BLAS above) too."""
+    X = _data(n_features=n_features)
     params = _params(X, covariance_type)
     sw = np.random.RandomState(1).uniform(0.1, 3.0, len(X))
     for weights in (None, sw):
@@ -47,10 +51,11 @@ def test_blocked_summarize_equals_reference(covariance_type, block_size, n_threa
                                    rtol=1e-12)
 
 
+@pytest.mark.parametrize("n_features", [2, fast.SMALL_D + 2])
 @pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
 @pytest.mark.parametrize("block_size", [7, 1003, 64])
-def test_blocked_e_step_outputs_equal_reference(covariance_type, block_size):
-    X = _data()
+def test_blocked_e_step_outputs_equal_reference(covariance_type, block_size, n_features):
+    X = _data(n_features=n_features)
     params = _params(X, covariance_type, seed=2)
     ref = em.e_step(X, params)
     kw = dict(block_size=block_size, n_threads=2)
@@ -77,7 +82,7 @@ def test_blocked_m_step_from_labels_or_resp_equals_reference(covariance_type):
 
 
 def test_default_block_size_keeps_temporaries_bounded():
-    assert fast.default_block_size(10, 50) * 10 * 50 <= 1 << 17
+    assert fast.default_block_size(10, 50) * 10 * 50 <= 1 << 18
     assert fast.default_block_size(50, 500) == 256  # the floor
     assert fast.default_block_size(1, 1) == 16384  # the ceiling
     assert fast.default_block_size(10, 50, "diag") * (10 + 50) <= 1 << 18
