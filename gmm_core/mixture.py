@@ -26,7 +26,6 @@ import numbers
 import warnings
 
 import numpy as np
-from scipy import linalg
 
 from gmm_core import em, fast
 from gmm_core.errors import ConvergenceWarning
@@ -149,10 +148,11 @@ def _check_init_arrays(weights_init, means_init, precisions_init, covariance_typ
             raise ValueError(f"precisions_init for covariance_type='{covariance_type}' "
                              f"should have shape {shape}, but got {p.shape}.")
         if covariance_type in ("full", "tied"):
-            for mat in (p[None] if covariance_type == "tied" else p):
-                if not (np.allclose(mat, mat.T) and np.all(linalg.eigvalsh(mat) > 0)):
-                    raise ValueError(f"'{covariance_type} precision' should be symmetric, "
-                                     "positive-definite")
+            mats = p[None] if covariance_type == "tied" else p
+            if not (np.allclose(mats, np.swapaxes(mats, 1, 2))
+                    and np.all(np.linalg.eigvalsh(mats) > 0)):
+                raise ValueError(f"'{covariance_type} precision' should be symmetric, "
+                                 "positive-definite")
         elif np.any(p <= 0):
             raise ValueError(f"'{covariance_type} precision' should be positive")
         p = p.copy()
@@ -165,8 +165,8 @@ def _check_init_arrays(weights_init, means_init, precisions_init, covariance_typ
 def _params_from_precisions(weights, means, precisions, covariance_type):
     if covariance_type in ("full", "tied"):
         mats = precisions[None] if covariance_type == "tied" else precisions
-        chol = np.stack([linalg.cholesky(m, lower=True) for m in mats])
-        covs = np.stack([linalg.inv(m) for m in mats])
+        chol = np.linalg.cholesky(mats)
+        covs = np.linalg.inv(mats)
         if covariance_type == "tied":
             chol, covs = chol[0], covs[0]
     else:
