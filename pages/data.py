@@ -75,7 +75,7 @@ state.seed_widget(state.W_MISSING, loaded.report.missing if loaded.report is not
 upload_tab, demo_tab = st.tabs(["Upload a CSV", "Generate or load a demo"])
 with upload_tab:
     st.file_uploader(
-        "Drop a CSV file here or browse (comma, semicolon or tab separated)",
+        "Drop a CSV file here or browse (comma, semicolon, tab or pipe separated)",
         type=["csv", "tsv", "txt"], key=state.W_UPLOAD, on_change=_handle_upload,
         help="Limit 200 MB per file. The first row should hold column names.")
     st.caption("Size limit: 200 MB per file. Numeric columns become features; "
