@@ -147,14 +147,17 @@ def _block_wlp(xb, prep):
         maha *= -0.5
         maha += prep.const
         return maha, centred
-    xc = xb - prep.c
     if ct == "tied":
+        xc = xb - prep.c
         y = xc @ prep.pc  # (B, D)
         wlp = prep.lin @ y.T  # (K, B)
         wlp -= 0.5 * np.einsum("bd,bd->b", y, y)
         wlp += prep.const
         return wlp, xc
-    feats = np.hstack([xc * xc, xc])  # (B, 2D)
+    d = xb.shape[1]
+    feats = np.empty((xb.shape[0], 2 * d))  # [xc^2, xc], written in place
+    np.subtract(xb, prep.c, out=feats[:, d:])
+    np.multiply(feats[:, d:], feats[:, d:], out=feats[:, :d])
     wlp = prep.weights_t @ feats.T
     wlp += prep.const
     return wlp, feats

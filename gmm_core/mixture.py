@@ -34,6 +34,7 @@ from gmm_core.kmeans import kmeans, kmeans_plusplus
 __all__ = ["GaussianMixture", "NotFittedError", "initial_params", "check_random_state"]
 
 INIT_METHODS = ("kmeans", "k-means++", "random", "random_from_data")
+MAX_ABS_VALUE = 1e150  # squares of larger values overflow float64
 KMEANS_INIT_ITER = 10  # Lloyd passes for init_params="kmeans": a start, not a clustering
 
 
@@ -76,14 +77,27 @@ def _as_float_matrix(X, name="X"):
         raise ValueError(f"0 feature(s) (shape={X.shape}) while a minimum of 1 is required.")
     if X.shape[0] == 0:
         raise ValueError(f"0 sample(s) (shape={X.shape}) while a minimum of 1 is required.")
-    if not np.all(np.isfinite(X)):
+    # One sum is finite exactly when every value is (bar overflow of huge values, which
+    # the exact check below then clears) and, unlike isfinite(X), allocates nothing.
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = np.sum(X)
+    if not np.isfinite(total) and not _all_finite(X):
         rows, cols = np.nonzero(~np.isfinite(X))
         raise ValueError(
             f"Input {name} contains NaN or infinity (first at row {rows[0]}, column "
             f"{cols[0]}; {rows.size} value(s) in all). Remove or impute those values "
             "before fitting."
         )
+    biggest = max(float(X.max()), -float(X.min()))  # no |X| temporary
+    if biggest > MAX_ABS_VALUE:
+        raise ValueError(
+            f"Input {name} holds values as large as {biggest:.3g}: their squares overflow "
+            "double precision. Rescale the features (e.g. standardise them) before fitting.")
     return X
+
+
+def _all_finite(X, block_rows=65536):
+    return all(np.isfinite(X[i:i + block_rows]).all() for i in range(0, len(X), block_rows))
 
 
 def _feature_names(X):

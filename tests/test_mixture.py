@@ -217,6 +217,15 @@ def test_non_finite_input_is_refused(bad):
         GaussianMixture(2).fit(X)
 
 
+def test_values_whose_squares_overflow_are_refused_with_a_remedy():
+    X, _ = blobs()
+    X[3, 1] = 1e300
+    with pytest.raises(ValueError, match="as large as 1e.300.*standardise"):
+        GaussianMixture(2).fit(X)
+    X[3, 1] = 1e149  # squares still fit in a double: accepted
+    GaussianMixture(2, reg_covar=1e-3).fit(X / 1e140)
+
+
 def test_collapsed_component_error_has_a_remedy():
     X = np.vstack([np.zeros((10, 2)), np.random.RandomState(0).normal(5, 1, (10, 2))])
     w, m = np.array([0.5, 0.5]), np.array([[0.0, 0.0], [5.0, 5.0]])
