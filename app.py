@@ -15,6 +15,8 @@ st.set_page_config(page_title="GMM Explorer", page_icon=":material/scatter_plot:
 PAGES = [
     st.Page("pages/data.py", title="Data", icon=":material/table_chart:", default=True),
     st.Page("pages/compare.py", title="Compare", icon=":material/compare:"),
+    st.Page("pages/em_steps.py", title="EM step by step", icon=":material/footprint:"),
+    st.Page("pages/choose_k.py", title="Choose k", icon=":material/query_stats:"),
 ]
 
 state.init()

@@ -62,6 +62,26 @@ W_GMM_SHADE = "w_gmm_shade"
 W_DISAGREE = "w_disagree"
 W_LEVELS = "w_levels"
 
+# --- EM step by step and Choose k pages (issue 5) --------------------------------
+EM_SETTINGS = "em_settings"          # last controls used on the EM step by step page
+CHOOSE_K_SETTINGS = "choose_k_settings"  # last controls used on the Choose k page
+CHOOSE_K_APPLIED = "choose_k_applied"    # (k, covariance_type) last sent to Compare
+W_EM_K = "w_em_k"
+W_EM_COVARIANCE = "w_em_covariance"
+W_EM_INIT = "w_em_init"
+W_EM_SEED = "w_em_seed"
+W_EM_STEP = "w_em_step"
+W_EM_BACK = "w_em_back"
+W_EM_FORWARD = "w_em_forward"
+W_EM_ROW = "w_em_row"
+W_EM_VIEW = "w_em_view"
+W_EM_AXIS_X = "w_em_axis_x"
+W_EM_AXIS_Y = "w_em_axis_y"
+W_CK_KMAX = "w_ck_kmax"
+W_CK_TYPES = "w_ck_types"
+W_CK_N_INIT = "w_ck_n_init"
+W_CK_SEED = "w_ck_seed"
+W_CK_APPLY = "w_ck_apply"
 
 NO_LABEL = "(none)"
 KNOWN_LABEL = "known groups (from the generator)"
@@ -239,3 +259,12 @@ def set_label(column):
     st.session_state[DATASET] = with_label(get_dataset(), column)
     st.session_state.pop(W_FEATURES, None)  # the label column may have left the features
 
+
+def use_on_compare(k, covariance_type):
+    """Make ``k`` and ``covariance_type`` the Compare page's choice (its widgets reseed)."""
+    settings = dict(st.session_state.get(COMPARE_SETTINGS, {}))
+    settings.update({W_K: int(k), W_COVARIANCE: str(covariance_type)})
+    st.session_state[COMPARE_SETTINGS] = settings
+    st.session_state[CHOOSE_K_APPLIED] = (int(k), str(covariance_type))
+    for key in (W_K, W_COVARIANCE):
+        st.session_state.pop(key, None)

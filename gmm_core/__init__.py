@@ -44,6 +44,13 @@ from gmm_core.compare import (Comparison, ComparisonView, compare_models, compar
                              decision_grid, describe_comparison, view_projection)
 from gmm_core.geometry import ellipse_points, level_radius, sigma_level
 
+# --- EM and Choose k pages (issue 5) ---
+from gmm_core.explain import (EMRun, EMView, EStepNumbers, MStepNumbers, StepExplanation,
+                              e_step_numbers, em_run, em_view, explain_step, frame_indices,
+                              heatmap_rows, m_step_numbers, parameter_table, step_label)
+from gmm_core.sweep import (Recommendation, criterion_curves, kmeans_sweep, model_sweep,
+                            recommend)
+
 __all__ = [
     "ConvergenceWarning", "DataError",
     # engine
@@ -60,4 +67,9 @@ __all__ = [
     # app support (issue 4)
     "Comparison", "ComparisonView", "compare_models", "comparison_view", "decision_grid",
     "describe_comparison", "ellipse_points", "level_radius", "sigma_level", "view_projection",
+    # EM and Choose k pages (issue 5)
+    "EMRun", "EMView", "EStepNumbers", "MStepNumbers", "StepExplanation",
+    "e_step_numbers", "em_run", "em_view", "explain_step", "frame_indices",
+    "heatmap_rows", "m_step_numbers", "parameter_table", "step_label",
+    "Recommendation", "criterion_curves", "kmeans_sweep", "model_sweep", "recommend",
 ]

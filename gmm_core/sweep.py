@@ -1,0 +1,134 @@
+"""Choosing k: the numbers behind the "Choose k" page.
+
+A mixture with more components always fits the data at least as well, so
+the likelihood alone cannot choose ``k``.  :func:`model_sweep` fits every
+``(covariance_type, k)`` pair ``n_init`` times (:func:`gmm_core.select_model`)
+on the scaled data, and the information criteria charge for parameters --
+``BIC = -2 log L + p log n``, ``AIC = -2 log L + 2 p``; **lower is better**.
+:func:`criterion_curves` reduces the restarts to min / mean / max per model,
+:func:`recommend` names the winner in words.
+
+For comparison, :func:`kmeans_sweep` gives KMeans' two classic curves:
+*inertia* (within-cluster sum of squares; look for the "elbow") and the
+*silhouette* (how much closer a point is to its own cluster than to the next
+one, in [-1, 1]; higher is better), the latter on a deterministic subsample
+because it costs ``O(n^2)``.
+
+Examples
+--------
+>>> rng = np.random.RandomState(0)
+>>> X = np.vstack([rng.normal(0, 1, (80, 2)), rng.normal(8, 1, (80, 2))])
+>>> sel = model_sweep(X, range(1, 4), ["full", "spherical"])
+>>> recommend(sel).k
+2
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from gmm_core.em import COVARIANCE_TYPES
+from gmm_core.preprocess import Scaler, display_subsample
+from gmm_core.selection import select_model
+
+__all__ = ["Recommendation", "criterion_curves", "kmeans_sweep", "model_sweep", "recommend"]
+
+
+def model_sweep(X, n_components=range(1, 11), covariance_types=COVARIANCE_TYPES, *,
+                scaling="standard", n_init=1, random_state=0, max_iter=100, tol=1e-3,
+                reg_covar=1e-6, init_params="kmeans", progress=None):
+    """Scale ``X`` as the Compare page does and run :func:`gmm_core.select_model` (by BIC).
+
+    Returns
+    -------
+    ModelSelection
+        ``table`` has one row per fit, restarts included.
+    """
+    Xs = Scaler(scaling).fit_transform(np.asarray(X, dtype=float))
+    return select_model(Xs, n_components, covariance_types, n_init=int(n_init),
+                        criterion="bic", random_state=random_state, max_iter=max_iter, tol=tol,
+                        reg_covar=reg_covar, init_params=init_params, progress=progress)
+
+
+def criterion_curves(selection):
+    """Long table: ``covariance_type, n_components, criterion, min, mean, max, n_fits``.
+
+    One row per model and criterion (``"bic"``, ``"aic"``); the spread is over
+    restarts.  Failed fits are left out.
+    """
+    ok = selection.table.dropna(subset=["bic"])
+    parts = []
+    for crit in ("bic", "aic"):
+        g = (ok.groupby(["covariance_type", "n_components"])[crit]
+             .agg(["min", "mean", "max", "count"]).reset_index())
+        g.insert(2, "criterion", crit)
+        parts.append(g.rename(columns={"count": "n_fits"}))
+    return pd.concat(parts, ignore_index=True)
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """The model with the lowest criterion (best restart)."""
+
+    k: int
+    covariance_type: str
+    criterion: str
+    score: float
+
+    @property
+    def sentence(self):
+        """``"Recommended: 4 components with full covariance (lowest BIC)."``"""
+        noun = "component" if self.k == 1 else "components"
+        return (f"Recommended: {self.k} {noun} with {self.covariance_type} covariance "
+                f"(lowest {self.criterion.upper()}).")
+
+
+def recommend(selection, criterion="bic"):
+    """The :class:`Recommendation` of a sweep by ``"bic"`` (default) or ``"aic"``."""
+    if criterion not in ("bic", "aic"):
+        raise ValueError(f"criterion must be 'bic' or 'aic'; got {criterion!r}.")
+    table = selection.table.dropna(subset=[criterion])
+    row = table.loc[table[criterion].idxmin()]
+    return Recommendation(int(row["n_components"]), str(row["covariance_type"]), criterion,
+                          float(row[criterion]))
+
+
+def kmeans_sweep(X, n_clusters=range(1, 11), *, scaling="standard", random_state=0,
+                 n_init=1, max_silhouette=5000):
+    """KMeans inertia and silhouette for each k, on the scaled data.
+
+    Parameters
+    ----------
+    X : array-like (N, D)
+    n_clusters : iterable of int
+    scaling : {"standard", "minmax", "none"}
+    max_silhouette : int
+        The silhouette is computed on at most this many rows (a deterministic
+        subsample); inertia uses all rows.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``k, inertia, silhouette`` (silhouette is NaN for k = 1 or k >= rows).
+
+    >>> rng = np.random.RandomState(0)
+    >>> X = np.vstack([rng.normal(0, 1, (50, 2)), rng.normal(8, 1, (50, 2))])
+    >>> kmeans_sweep(X, [1, 2, 3]).silhouette.idxmax()
+    1
+    """
+    from sklearn.cluster import KMeans
+    from sklearn.metrics import silhouette_score
+
+    Xs = Scaler(scaling).fit_transform(np.asarray(X, dtype=float))
+    rows = display_subsample(Xs.shape[0], max_silhouette, seed=0)
+    out = []
+    for k in (int(k) for k in n_clusters):
+        if k > Xs.shape[0]:
+            continue
+        km = KMeans(n_clusters=k, n_init=int(n_init), random_state=random_state).fit(Xs)
+        labels = km.labels_[rows]
+        sil = (float(silhouette_score(Xs[rows], labels))
+               if 2 <= len(np.unique(labels)) < len(rows) else np.nan)
+        out.append(dict(k=k, inertia=float(km.inertia_), silhouette=sil))
+    return pd.DataFrame(out, columns=["k", "inertia", "silhouette"])

@@ -1,0 +1,128 @@
+"""Choose k: BIC and AIC against the number of components, KMeans' curves beside them.
+
+A thin view: :func:`gmm_core.model_sweep` fits the grid of models (cached on
+the data's fingerprint and the controls, with a progress bar on the first
+run), :func:`gmm_core.criterion_curves` and :func:`gmm_core.recommend` sum it
+up, :mod:`gmm_core.figures_em` draws.  One button sends the recommended model
+to the Compare page.
+"""
+
+import streamlit as st
+
+import gmm_core
+import state
+from gmm_core import figures_em
+
+TYPES = tuple(gmm_core.COVARIANCE_TYPES)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _sweep(fingerprint, _X, scaling, k_max, types, n_init, seed):
+    """Cached sweep; ``fingerprint`` stands for ``_X``.
+
+    The progress bar lives inside, so it shows while the grid is fitted; on a
+    cache hit Streamlit replays it, already emptied.
+    """
+    total = k_max * len(types) * n_init
+    bar = st.progress(0.0, text=f"Fitting {total} mixtures…")
+    try:
+        return gmm_core.model_sweep(
+            _X, range(1, k_max + 1), types, scaling=scaling, n_init=n_init, random_state=seed,
+            progress=lambda done, of: bar.progress(done / of, text=f"Fitted {done} of {of} mixtures…"))
+    finally:
+        bar.empty()
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _kmeans(fingerprint, _X, scaling, k_max, seed):
+    return gmm_core.kmeans_sweep(_X, range(1, k_max + 1), scaling=scaling, random_state=seed)
+
+
+st.title("Choose k")
+st.caption("How many segments does the data hold? A mixture with more components always fits "
+           "the data better, so we penalise size: BIC and AIC trade fit against the number of "
+           "parameters, and the model with the lowest value wins. Each line is one covariance "
+           "type, like R's mclust BIC plot (mclust flips the sign, so there higher is better).")
+
+ds = state.get_dataset()
+if ds.n_rows < 2:
+    st.info("The loaded data has fewer than two rows. Load more data on the Data page.")
+    st.page_link("pages/data.py", label="Go to Data", icon=":material/table_chart:")
+    st.stop()
+
+# --- controls ------------------------------------------------------------------------------
+saved = st.session_state.get(state.CHOOSE_K_SETTINGS, {})
+state.seed_widget(state.W_CK_KMAX, saved.get(state.W_CK_KMAX, 10))
+state.seed_widget(state.W_CK_TYPES, saved.get(state.W_CK_TYPES, list(TYPES)))
+state.seed_widget(state.W_CK_N_INIT, saved.get(state.W_CK_N_INIT, 1))
+state.seed_widget(state.W_CK_SEED, saved.get(state.W_CK_SEED, 0))
+c1, c2, c3, c4 = st.columns([3, 4, 1, 1])
+k_max = c1.slider("Largest k to try", 2, 10, key=state.W_CK_KMAX)
+types = c2.multiselect("Covariance types", TYPES, key=state.W_CK_TYPES,
+                       help="full: any shape and tilt · tied: one shared shape · "
+                            "diag: stretched along the axes only · spherical: round")
+n_init = c3.number_input("Restarts", 1, 10, key=state.W_CK_N_INIT,
+                         help="Each model is fitted this many times from different starts; "
+                              "the band shows the spread, the line the best.")
+seed = c4.number_input("Seed", 0, 10_000, key=state.W_CK_SEED)
+st.session_state[state.CHOOSE_K_SETTINGS] = {
+    state.W_CK_KMAX: k_max, state.W_CK_TYPES: list(types), state.W_CK_N_INIT: int(n_init),
+    state.W_CK_SEED: int(seed)}
+if not types:
+    st.info("Choose at least one covariance type.")
+    st.stop()
+types = tuple(t for t in TYPES if t in types)
+k_max = min(int(k_max), ds.n_rows)
+
+# --- sweep ----------------------------------------------------------------------------------
+X = ds.X
+try:
+    sel = _sweep(ds.fingerprint, X, ds.scaling, k_max, types, int(n_init), int(seed))
+    with st.spinner("KMeans for comparison…"):
+        km = _kmeans(ds.fingerprint, X, ds.scaling, k_max, int(seed))
+except ValueError as exc:  # includes gmm_core.DataError
+    st.error(state.plain(str(exc)), icon=":material/error:")
+    st.stop()
+
+rec = gmm_core.recommend(sel, "bic")
+by_aic = gmm_core.recommend(sel, "aic")
+curves = gmm_core.criterion_curves(sel)
+failed = int((sel.table["error"] != "").sum())
+
+r1, r2 = st.columns([3, 1], vertical_alignment="center")
+r1.success(rec.sentence, icon=":material/recommend:")
+applied = st.session_state.get(state.CHOOSE_K_APPLIED) == (rec.k, rec.covariance_type)
+r2.button(f"Use k = {rec.k}, {rec.covariance_type} on Compare", key=state.W_CK_APPLY,
+          type="primary", on_click=state.use_on_compare, args=(rec.k, rec.covariance_type),
+          width="stretch", disabled=applied)
+if applied:
+    st.page_link("pages/compare.py", label=f"Compare now uses k = {rec.k} with "
+                 f"{rec.covariance_type} covariance: open Compare", icon=":material/compare:")
+if (by_aic.k, by_aic.covariance_type) != (rec.k, rec.covariance_type):
+    st.caption(f"AIC, which penalises size less, prefers {by_aic.k} components with "
+               f"{by_aic.covariance_type} covariance.")
+
+left, right = st.columns([3, 2])
+with left:
+    st.plotly_chart(figures_em.criterion_figure(curves, "bic", best=(rec.k, rec.covariance_type)),
+                    key="ck_bic", config={"displaylogo": False})
+    st.plotly_chart(figures_em.criterion_figure(curves, "aic"), key="ck_aic",
+                    config={"displaylogo": False})
+with right:
+    st.plotly_chart(figures_em.kmeans_sweep_figure(km), key="ck_kmeans",
+                    config={"displaylogo": False})
+    st.caption("KMeans has no likelihood, so no BIC: the usual guides are the elbow of its "
+               "inertia and the peak of its silhouette"
+               + (f" (computed on 5,000 of the {ds.n_rows:,} rows)." if ds.n_rows > 5000 else ".")
+               + " They assume round clusters of similar size.")
+
+notes = [f"{len(sel.table):,} fits on all {ds.n_rows:,} rows"
+         + ("" if ds.scaling == "none" else f" after {ds.scaling} scaling")
+         + f" in {sel.table['seconds'].sum():.1f} s of fitting."]
+if int(n_init) > 1:
+    notes.append("Lines follow the best restart; the shaded band spans best to worst.")
+if failed:
+    notes.append(f"{failed} fits failed (a component collapsed) and are left out.")
+st.caption(" ".join(notes))
+with st.expander("Every fit"):
+    st.dataframe(sel.table, hide_index=True)

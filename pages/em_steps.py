@@ -1,0 +1,201 @@
+"""EM step by step: watch a Gaussian mixture being fitted, half-step by half-step.
+
+A thin view: :func:`gmm_core.em_run` records the fit (cached on the data's
+fingerprint and the controls), :func:`gmm_core.em_view` and
+:func:`gmm_core.explain_step` give what is drawn and the formulas' numbers,
+:mod:`gmm_core.figures_em` draws.
+"""
+
+import pandas as pd
+import streamlit as st
+
+import gmm_core
+import state
+from gmm_core import figures, figures_em
+
+MAX_FRAMES = 60
+MAX_POINTS = 2_000
+MAX_HEATMAP = 400
+COVARIANCE_HELP = ("full: any shape and tilt · tied: one shared shape · "
+                   "diag: stretched along the axes only · spherical: round")
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _run(fingerprint, _X, scaling, k, covariance_type, init_params, seed):
+    """Cached recorded fit; ``fingerprint`` stands for ``_X``."""
+    return gmm_core.em_run(_X, k, scaling=scaling, covariance_type=covariance_type,
+                           init_params=init_params, random_state=seed)
+
+
+def _move(delta, last):
+    """Button callback: step forward or back (runs before the slider is drawn)."""
+    now = int(st.session_state.get(state.W_EM_STEP, 0))
+    st.session_state[state.W_EM_STEP] = min(max(now + delta, 0), last)
+
+
+st.title("EM step by step")
+st.caption("A Gaussian mixture is fitted by Expectation-Maximization: the **E-step** works out "
+           "how much each component is responsible for each point (the colours change), the "
+           "**M-step** moves each component to fit the points it is responsible for (the "
+           "ellipses move). Repeat until the log-likelihood stops rising.")
+
+ds = state.get_dataset()
+if ds.n_features < 2 or ds.n_rows < 2:
+    st.info("EM step by step needs at least two feature columns and two rows. "
+            "Choose them on the Data page.")
+    st.page_link("pages/data.py", label="Go to Data", icon=":material/table_chart:")
+    st.stop()
+
+# --- controls ------------------------------------------------------------------------------
+saved = st.session_state.get(state.EM_SETTINGS) or st.session_state.get(state.COMPARE_SETTINGS, {})
+default_k = len(ds.label_names) if ds.label_names else 3
+state.seed_widget(state.W_EM_K, saved.get(state.W_EM_K, saved.get(state.W_K, min(max(default_k, 1), 10))))
+state.seed_widget(state.W_EM_COVARIANCE, saved.get(state.W_EM_COVARIANCE, saved.get(state.W_COVARIANCE, "full")))
+state.seed_widget(state.W_EM_INIT, saved.get(state.W_EM_INIT, saved.get(state.W_INIT, "kmeans")))
+state.seed_widget(state.W_EM_SEED, saved.get(state.W_EM_SEED, saved.get(state.W_SEED, 0)))
+
+c1, c2, c3, c4 = st.columns([3, 2, 2, 1])
+k = c1.slider("Number of components (k)", 1, 10, key=state.W_EM_K)
+covariance_type = c2.selectbox("Covariance type", gmm_core.COVARIANCE_TYPES,
+                               key=state.W_EM_COVARIANCE, help=COVARIANCE_HELP)
+init_params = c3.selectbox("Start (init method)", ("kmeans", "k-means++", "random", "random_from_data"),
+                           key=state.W_EM_INIT, help="How EM picks its starting point. "
+                           "'random' starts far from the answer, so there is more to watch.")
+seed = c4.number_input("Seed", 0, 10_000, key=state.W_EM_SEED)
+settings = {state.W_EM_K: k, state.W_EM_COVARIANCE: covariance_type,
+            state.W_EM_INIT: init_params, state.W_EM_SEED: int(seed)}
+if st.session_state.get(state.EM_SETTINGS) not in (None, settings):
+    st.session_state.pop(state.W_EM_STEP, None)  # a new run starts at its first step
+st.session_state[state.EM_SETTINGS] = settings
+
+features = list(ds.features)
+axes = (features[0], features[1])
+if ds.n_features > 2:
+    view_kind = st.radio("View", ("PCA (best 2-D view)", "Two features"), key=state.W_EM_VIEW,
+                         horizontal=True, help="EM is fitted on all features; the chart shows a "
+                         "2-D view of them, with the ellipses projected exactly into it.")
+    if view_kind == "Two features":
+        ax1, ax2, _ = st.columns([1, 1, 2])
+        axes = (ax1.selectbox("x axis", features, index=0, key=state.W_EM_AXIS_X),
+                ax2.selectbox("y axis", features, index=1, key=state.W_EM_AXIS_Y))
+        if axes[0] == axes[1]:
+            st.warning("Choose two different features for the axes.")
+            st.stop()
+    else:
+        axes = None
+
+# --- fit ----------------------------------------------------------------------------------------
+X = ds.X
+try:
+    with st.spinner(f"Running EM with {k} components on {ds.n_rows:,} rows…", show_time=True):
+        run = _run(ds.fingerprint, X, ds.scaling, k, covariance_type, init_params, int(seed))
+except ValueError as exc:  # includes gmm_core.DataError
+    st.error(state.plain(str(exc)), icon=":material/error:")
+    st.stop()
+traj = run.trajectory
+last = run.n_steps - 1
+
+icon = ":material/check_circle:" if traj.converged else ":material/warning:"
+message = (f"EM ran {traj.n_iter} iterations ({run.n_steps} steps counting the start and each "
+           f"E- and M-half-step). {traj.stop_reason}")
+(st.success if traj.converged else st.warning)(state.plain(message), icon=icon)
+
+# --- stepping ------------------------------------------------------------------------------
+state.seed_widget(state.W_EM_STEP, 0)
+if st.session_state[state.W_EM_STEP] > last:
+    st.session_state[state.W_EM_STEP] = last
+b1, b2, b3 = st.columns([1, 1, 8], vertical_alignment="bottom")
+b1.button("◀ Back", key=state.W_EM_BACK, on_click=_move, args=(-1, last),
+          disabled=st.session_state[state.W_EM_STEP] <= 0, width="stretch")
+b2.button("Forward ▶", key=state.W_EM_FORWARD, on_click=_move, args=(1, last),
+          disabled=st.session_state[state.W_EM_STEP] >= last, width="stretch")
+index = b3.slider("Step", 0, last, key=state.W_EM_STEP,
+                  help="0 is the start; then each iteration is an E-step followed by an M-step.")
+step = run.steps[index]
+what = {"init": "The starting point EM was given.",
+        "E": "E-step: new responsibilities from the current components, so the colours change.",
+        "M": "M-step: the components move to fit the points they are responsible for."}[step.phase]
+st.markdown(f"**Step {index} of {last}: {gmm_core.step_label(step)}.** {what} "
+            f"Log-likelihood per point: **{step.log_likelihood:.4f}**.")
+
+# --- the animated chart ---------------------------------------------------------------------
+projection = gmm_core.view_projection(run, X, features, axes=axes)
+view = gmm_core.em_view(run, X, projection, current=index, max_frames=MAX_FRAMES,
+                        max_points=MAX_POINTS, seed=0)
+names = figures.segment_names(k)
+current = [f["index"] for f in view.frames].index(index)
+st.plotly_chart(figures_em.em_animation_figure(
+    view.points, view.frames, view.log_likelihoods, x_range=view.x_range, y_range=view.y_range,
+    axis_titles=view.axis_titles, current=current, names=names),
+    key="em_animation", config={"displaylogo": False})
+notes = ["▶ Play animates the run in your browser"
+         + (f" ({len(view.frames)} of the {run.n_steps} steps, evenly spread)"
+            if len(view.frames) < run.n_steps else "") + ".",
+         "Each point takes the colour of the component most responsible for it, faded when "
+         "the responsibilities are shared (as on Compare); before the first E-step points are grey.",
+         "Solid ellipses hold 39% (1σ) and dashed 86% (2σ) of a component; dotted ones are the "
+         "previous step's."]
+if view.points.shape[0] < view.n_total:
+    notes.append(f"The chart draws a fixed random sample of {view.points.shape[0]:,} of the "
+                 f"{view.n_total:,} rows; EM uses all of them.")
+if axes is None:
+    notes.append("The axes are the first two principal components of all features.")
+st.caption(" ".join(notes))
+
+# --- heatmap and formulas -------------------------------------------------------------------
+left, right = st.columns([3, 2])
+resp = run.responsibilities(index)
+rows = gmm_core.heatmap_rows(resp, max_rows=MAX_HEATMAP, seed=0)
+frame = ds.frame[features]
+hover = [f"row {r}: " + ", ".join(f"{c} = {v:.4g}" for c, v in zip(features, frame.iloc[r]))
+         for r in rows]
+with left:
+    st.plotly_chart(figures_em.responsibility_heatmap_figure(
+        resp[rows], hover, names=names,
+        title=f"Responsibilities at step {index} ({len(rows)} of {ds.n_rows:,} points)"),
+        key="em_heatmap", config={"displaylogo": False})
+
+with right:
+    row = st.number_input(f"Row to explain (0 – {ds.n_rows - 1:,})", 0, ds.n_rows - 1,
+                          value=0, key=state.W_EM_ROW)
+    ex = gmm_core.explain_step(run, X, index, int(row))
+    st.text("Row " + str(ex.row) + ": " + ", ".join(
+        f"{c} = {v:.4g}" for c, v in zip(features, ex.e.x)))
+    st.markdown("**E-step** – responsibility of component k for this point:")
+    st.latex(r"r_{ik} = \frac{\pi_k\,\mathcal{N}(x_i \mid \mu_k, \Sigma_k)}"
+             r"{\sum_j \pi_j\,\mathcal{N}(x_i \mid \mu_j, \Sigma_j)}")
+    st.dataframe(pd.DataFrame({
+        "component": names, "π_k": ex.e.weights, "N(x_i | μ_k, Σ_k)": ex.e.densities,
+        "π_k · N": ex.e.weighted, "r_ik": ex.e.resp}),
+        hide_index=True, width="stretch",
+        column_config={"π_k": st.column_config.NumberColumn(format="%.3f"),
+                       "N(x_i | μ_k, Σ_k)": st.column_config.NumberColumn(format="%.3e"),
+                       "π_k · N": st.column_config.NumberColumn(format="%.3e"),
+                       "r_ik": st.column_config.NumberColumn(format="%.3f")})
+    st.caption(f"Sum of π_k · N = {ex.e.total:.4e} (the mixture's density at this point, in "
+               "the data's original units); dividing each π_k · N by it gives r_ik, which sum to 1.")
+
+st.markdown("**M-step** – each component refitted to the points it is responsible for "
+            f"(from the responsibilities at step {index}; "
+            + ("these are the parameters of this step)." if step.phase == "M"
+               else "these become the parameters of the next M-step)."))
+st.latex(r"N_k = \sum_{i=1}^{N} r_{ik},\quad \pi_k = \frac{N_k}{N},\quad "
+         r"\mu_k = \frac{1}{N_k}\sum_{i} r_{ik}\,x_i,\quad "
+         r"\Sigma_k = \frac{1}{N_k}\sum_{i} r_{ik}\,(x_i-\mu_k)(x_i-\mu_k)^\top")
+m_table = pd.DataFrame({"component": names, "N_k": ex.m.n_k, "π_k = N_k / N": ex.m.weights})
+for d, c in enumerate(features):
+    m_table[f"μ_k: {c}"] = ex.m.means[:, d]
+for a in range(len(features)):
+    for b in range(a, len(features)):
+        m_table[f"Σ_k[{features[a]}, {features[b]}]"] = ex.m.covariances[:, a, b]
+st.dataframe(m_table, hide_index=True, width="stretch")
+st.caption(f"N = {int(ex.m.n_total):,} rows. Means and covariances in the data's original units"
+           + ("" if ds.scaling == "none" else f" (EM runs on {ds.scaling}-scaled data and they "
+              "are mapped back)") + f"; the covariance type '{covariance_type}' then constrains "
+           "Σ_k (tied: one shared; diag: diagonal only; spherical: one variance), plus a tiny "
+           "reg_covar on the diagonal.")
+
+# --- where EM stopped ---------------------------------------------------------------------------
+st.subheader("Final parameters")
+st.caption(state.plain(traj.stop_reason) + " Weights, means and covariances in original units.")
+st.dataframe(gmm_core.parameter_table(run, features, names), hide_index=True, width="stretch")

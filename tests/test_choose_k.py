@@ -1,0 +1,146 @@
+"""Choose k: gmm_core.sweep against independent computations, and the page's AppTest flows."""
+
+import json
+import pathlib
+
+import numpy as np
+import pytest
+from sklearn.cluster import KMeans
+from streamlit.testing.v1 import AppTest
+
+import gmm_core
+import state
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+FOUR_BLOBS = dict(n_components=4, n_samples=600, elongation=2.0, rotation=30,
+                  separation=10.0, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def four_blobs():
+    return state.load_blobs(**FOUR_BLOBS)
+
+
+@pytest.fixture(scope="module")
+def sweep(four_blobs):
+    calls = []
+    sel = gmm_core.model_sweep(four_blobs.X, range(1, 7), ("full", "tied", "spherical"),
+                               n_init=2, random_state=0,
+                               progress=lambda done, total: calls.append((done, total)))
+    return sel, calls
+
+
+def test_sweep_recommends_the_true_k_and_reports_progress(sweep):
+    sel, calls = sweep
+    rec = gmm_core.recommend(sel)
+    assert rec.k == 4
+    assert rec.sentence.startswith("Recommended: 4 components with ")
+    assert rec.sentence.endswith("covariance (lowest BIC).")
+    assert calls[-1] == (36, 36) and len(calls) == 36
+    assert len(sel.table) == 36
+
+
+def test_criterion_curves_spread_over_restarts(sweep):
+    sel, _ = sweep
+    curves = gmm_core.criterion_curves(sel)
+    assert set(curves["criterion"]) == {"bic", "aic"}
+    assert len(curves) == 2 * 3 * 6
+    assert (curves["min"] <= curves["mean"]).all() and (curves["mean"] <= curves["max"]).all()
+    assert (curves["n_fits"] == 2).all()
+    full4 = sel.table.query("covariance_type == 'full' and n_components == 4")["bic"]
+    row = curves.query("criterion == 'bic' and covariance_type == 'full' and n_components == 4")
+    assert row["min"].item() == pytest.approx(full4.min())
+
+
+def test_recommend_by_aic_and_rejects_unknown_criterion(sweep):
+    sel, _ = sweep
+    assert gmm_core.recommend(sel, "aic").criterion == "aic"
+    with pytest.raises(ValueError, match="criterion"):
+        gmm_core.recommend(sel, "likelihood")
+
+
+def test_kmeans_sweep_matches_sklearn_and_subsamples_silhouette(four_blobs):
+    from sklearn.metrics import silhouette_score
+
+    X = four_blobs.X
+    out = gmm_core.kmeans_sweep(X, [1, 3, 4], random_state=0, max_silhouette=300)
+    assert out["k"].tolist() == [1, 3, 4] and np.isnan(out["silhouette"].iloc[0])
+    Xs = gmm_core.Scaler("standard").fit_transform(X)
+    km = KMeans(n_clusters=4, n_init=1, random_state=0).fit(Xs)
+    assert out["inertia"].iloc[2] == pytest.approx(km.inertia_)
+    rows = gmm_core.display_subsample(X.shape[0], 300, seed=0)
+    assert out["silhouette"].iloc[2] == pytest.approx(silhouette_score(Xs[rows], km.labels_[rows]))
+    assert out["silhouette"].idxmax() == 2  # k = 4
+    again = gmm_core.kmeans_sweep(X, [1, 3, 4], random_state=0, max_silhouette=300)
+    assert again.equals(out)
+
+
+# --- AppTest flows ----------------------------------------------------------------------------
+
+def _app():
+    return AppTest.from_file(str(ROOT / "app.py"), default_timeout=180).run()
+
+
+def _load_four_blobs(at):
+    """Generate the 4-blob data on the Data page, as a user would."""
+    at.selectbox(key=state.W_DEMO).set_value("Elongated clusters").run()
+    at.slider(key=state.W_BLOB_K).set_value(FOUR_BLOBS["n_components"])
+    at.slider(key=state.W_BLOB_N).set_value(FOUR_BLOBS["n_samples"])
+    at.slider(key=state.W_BLOB_ELONGATION).set_value(FOUR_BLOBS["elongation"])
+    at.slider(key=state.W_BLOB_SEPARATION).set_value(FOUR_BLOBS["separation"]).run()
+    at.button(key=state.W_DEMO_LOAD).click().run()
+    assert at.session_state[state.DATASET].name.startswith("Elongated clusters (k=4")
+    return at
+
+
+def test_choose_k_recommends_4_on_four_blobs_and_sends_it_to_compare():
+    at = _load_four_blobs(_app())
+    at.switch_page("pages/choose_k.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error
+    sentence = at.success[0].value
+    assert sentence.startswith("Recommended: 4 components with ")
+    ctype = sentence.split(" with ")[1].split(" covariance")[0]
+    charts = [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+    assert len(charts) == 3
+    bic = charts[0]
+    assert [t["name"] for t in bic["data"] if t.get("mode") == "lines+markers"] == \
+        ["full", "tied", "diag", "spherical"]
+    assert any("lower is better" in a["text"] for a in bic["layout"]["annotations"])
+    apply = at.button(key=state.W_CK_APPLY)
+    assert apply.label == f"Use k = 4, {ctype} on Compare"
+    apply.click().run()
+    assert not at.exception
+    assert at.button(key=state.W_CK_APPLY).proto.disabled  # already applied
+    at.switch_page("pages/compare.py").run()
+    assert not at.exception and not at.error
+    assert at.slider(key=state.W_K).value == 4
+    assert at.selectbox(key=state.W_COVARIANCE).value == ctype
+
+
+def test_apply_overrides_a_k_already_chosen_on_compare():
+    at = _app()
+    at.switch_page("pages/compare.py").run()
+    at.slider(key=state.W_K).set_value(2).run()
+    at.switch_page("pages/choose_k.py").run()
+    at.slider(key=state.W_CK_KMAX).set_value(6).run()
+    assert not at.exception
+    rec_k = int(at.button(key=state.W_CK_APPLY).label.split("k = ")[1].split(",")[0])
+    assert rec_k != 2
+    at.button(key=state.W_CK_APPLY).click().run()
+    at.switch_page("pages/compare.py").run()
+    assert at.slider(key=state.W_K).value == rec_k
+
+
+def test_controls_restarts_and_no_types_guard():
+    at = _app()
+    at.switch_page("pages/choose_k.py").run()
+    at.slider(key=state.W_CK_KMAX).set_value(4)
+    at.multiselect(key=state.W_CK_TYPES).set_value(["full", "diag"])
+    at.number_input(key=state.W_CK_N_INIT).set_value(2).run()
+    assert not at.exception and not at.error
+    bic = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert [t["name"] for t in bic["data"] if t.get("mode") == "lines+markers"] == ["full", "diag"]
+    at.multiselect(key=state.W_CK_TYPES).set_value([]).run()
+    assert not at.exception
+    assert at.info and "at least one covariance type" in at.info[0].value

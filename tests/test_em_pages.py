@@ -1,0 +1,132 @@
+"""AppTest flows of the EM step by step page, driven by widget keys."""
+
+import base64
+import json
+import pathlib
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import state
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+
+def _em_page():
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    return at.switch_page("pages/em_steps.py").run()
+
+
+def _charts(at):
+    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+
+
+def _array(value):
+    """A plotly JSON array: a list, or a typed array ``{"dtype", "bdata"}``."""
+    if isinstance(value, dict) and "bdata" in value:
+        return np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"])
+    return np.asarray(value)
+
+
+def _step_text(at):
+    return next(m.value for m in at.markdown if m.value.startswith("**Step "))
+
+
+def _ok(at):
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def test_step_forward_and_back_changes_the_step_shown():
+    at = _em_page()
+    _ok(at)
+    assert at.slider(key=state.W_EM_STEP).value == 0
+    assert _step_text(at).startswith("**Step 0 of")
+    first = _charts(at)[0]
+    at.button(key=state.W_EM_FORWARD).click().run()
+    _ok(at)
+    assert at.slider(key=state.W_EM_STEP).value == 1
+    assert "E-step" in _step_text(at)
+    assert _charts(at)[0]["layout"]["sliders"][0]["active"] == 1
+    at.button(key=state.W_EM_FORWARD).click().run()
+    assert at.slider(key=state.W_EM_STEP).value == 2 and "M-step" in _step_text(at)
+    at.button(key=state.W_EM_BACK).click().run()
+    at.button(key=state.W_EM_BACK).click().run()
+    assert at.slider(key=state.W_EM_STEP).value == 0
+    assert _charts(at)[0]["data"] == first["data"]
+    assert at.button(key=state.W_EM_BACK).proto.disabled
+
+
+@pytest.mark.parametrize("covariance_type", ["full", "tied", "diag", "spherical"])
+def test_log_likelihood_shown_never_decreases(covariance_type):
+    at = _em_page()
+    at.selectbox(key=state.W_EM_INIT).set_value("random").run()
+    at.selectbox(key=state.W_EM_COVARIANCE).set_value(covariance_type).run()
+    _ok(at)
+    fig = _charts(at)[0]
+    curve = fig["data"][-2]
+    assert curve["name"] == "log-likelihood"
+    ll = _array(curve["y"]).astype(float)
+    assert len(ll) >= 3 and np.all(np.diff(ll) >= -1e-9)
+    last = int(at.slider(key=state.W_EM_STEP).max)
+    assert len(ll) == last + 1
+    at.slider(key=state.W_EM_STEP).set_value(last).run()
+    _ok(at)
+    assert f"**Step {last} of {last}" in _step_text(at)
+
+
+def test_animation_is_light_and_stop_reason_and_final_table_are_shown():
+    at = _em_page()
+    fig = _charts(at)[0]
+    assert 2 <= len(fig["frames"]) <= 60
+    assert len(_array(fig["data"][0]["x"])) <= 2000
+    assert [b["label"] for b in fig["layout"]["updatemenus"][0]["buttons"]] == ["▶ Play", "❚❚ Pause"]
+    assert any(("Converged after" in s.value or "max_iter" in s.value)
+               for s in list(at.success) + list(at.warning))
+    table = at.dataframe[-1].value
+    assert list(table["component"]) == ["blue", "orange", "red", "teal", "green"][:len(table)]
+    assert abs(table["weight"].sum() - 1.0) < 1e-9
+    ds = at.session_state[state.DATASET]
+    assert table[f"mean {ds.features[0]}"].between(ds.frame[ds.features[0]].min(),
+                                                   ds.frame[ds.features[0]].max()).all()
+
+
+def test_row_picker_changes_the_e_step_numbers():
+    at = _em_page()
+    at.slider(key=state.W_EM_STEP).set_value(3).run()
+    before = at.dataframe[0].value.copy()
+    assert abs(before["r_ik"].sum() - 1.0) < 1e-9
+    at.number_input(key=state.W_EM_ROW).set_value(5).run()
+    _ok(at)
+    after = at.dataframe[0].value
+    assert not np.allclose(before["N(x_i | μ_k, Σ_k)"], after["N(x_i | μ_k, Σ_k)"])
+    assert any(t.value.startswith("Row 5:") for t in at.text)
+
+
+def test_more_than_two_features_pca_and_axes_views():
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    at.selectbox(key=state.W_DEMO).set_value("Iris flowers").run()
+    at.button(key=state.W_DEMO_LOAD).click().run()
+    at.switch_page("pages/em_steps.py").run()
+    _ok(at)
+    assert "PC1" in _charts(at)[0]["layout"]["xaxis"]["title"]["text"]
+    at.radio(key=state.W_EM_VIEW).set_value("Two features").run()
+    _ok(at)
+    ds = at.session_state[state.DATASET]
+    assert _charts(at)[0]["layout"]["xaxis"]["title"]["text"] == ds.features[0]
+
+
+def test_new_settings_restart_at_step_zero_and_one_feature_is_guarded():
+    at = _em_page()
+    at.slider(key=state.W_EM_STEP).set_value(4).run()
+    at.slider(key=state.W_EM_K).set_value(2).run()
+    _ok(at)
+    assert at.slider(key=state.W_EM_STEP).value == 0
+    at.switch_page("pages/data.py").run()
+    first = list(at.session_state[state.DATASET].frame.columns)[0]
+    at.multiselect(key=state.W_FEATURES).set_value([first]).run()
+    at.switch_page("pages/em_steps.py").run()
+    assert not at.exception
+    assert at.info and "two feature" in at.info[0].value
+    assert not _charts(at)
