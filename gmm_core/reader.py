@@ -238,6 +238,14 @@ class TableResult:
         return np.array(out, dtype=object)
 
 
+def _size(n_bytes):
+    """A byte count for people: ``_size(1536)`` is ``'1.5 kB'``."""
+    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if n_bytes >= scale:
+            return f"{n_bytes / scale:.3g} {unit}"
+    return f"{n_bytes} bytes"
+
+
 def read_table(
     data,
     filename="upload.csv",
@@ -320,7 +328,7 @@ def _read_table(data, filename, missing, *, max_bytes, max_rows, max_columns, ma
     report = ReadReport(filename=filename, missing=missing)
     if len(data) > max_bytes:
         raise DataError(
-            f"'{filename}' is {len(data) / 1e6:.1f} MB, more than the {max_bytes / 1e6:.0f} MB "
+            f"'{filename}' is {_size(len(data))}, more than the {_size(max_bytes)} "
             "limit. Upload a smaller file, for example a sample of its rows."
         )
     if len(data) == 0:
