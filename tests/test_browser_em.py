@@ -3,184 +3,23 @@
 Same rule as ``tests/test_browser.py``: skipped with the reason when
 /usr/bin/chromium is missing, except under ``CI=true``, where that is a
 failure.  Screenshots go to ``test-artifacts/`` and refresh ``docs/em_steps.png``
-and ``docs/choose_k.png``.  The server fixture is this file's own, so the two
-browser files stay independent.
+and ``docs/choose_k.png``.  Server, browser and page come from ``conftest.py``.
 """
-
-import concurrent.futures
-import os
-import pathlib
-import queue
-import shutil
-import socket
-import subprocess
-import sys
-import threading
-import time
-import urllib.request
 
 import pytest
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
-ARTIFACTS = ROOT / "test-artifacts"
-DOCS = ROOT / "docs"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync"]
-TIMEOUT_MS = 90_000
+from conftest import ARTIFACTS, TIMEOUT_MS, no_exception as _no_exception, settle, shoot
 
-pytestmark = pytest.mark.browser
-
-
-def _require_browser():
-    if os.path.exists(CHROMIUM):
-        try:
-            import playwright.sync_api  # noqa: F401
-        except ImportError as exc:  # pragma: no cover - depends on the machine
-            reason = f"playwright is not installed ({exc}); pip install -r requirements-dev.txt"
-        else:
-            return
-    else:
-        reason = f"{CHROMIUM} not found; install Debian's chromium: apt-get install chromium"
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"browser tests must run in CI: {reason}")
-    pytest.skip(reason)
-
-
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def em_server():
-    _require_browser()
-    port = _free_port()
-    ARTIFACTS.mkdir(exist_ok=True)
-    log = open(ARTIFACTS / "streamlit_em.log", "w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true",
-         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
-                if resp.status == 200:
-                    break
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            log.close()
-            pytest.fail("streamlit did not start: "
-                        + (ARTIFACTS / "streamlit_em.log").read_text()[-2000:])
-        time.sleep(0.3)
-    yield url
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
-
-
-class _BrowserThread:
-    """A chromium driven by Playwright's sync API in a thread of its own.
-
-    ``tests/test_browser.py`` keeps a session-wide sync Playwright open in the main
-    thread, and a second one cannot start beside it there ("Sync API inside the
-    asyncio loop"); a separate thread has no running loop, so both files can run in
-    one pytest session without sharing fixtures.
-    """
-
-    def __init__(self):
-        self._jobs = queue.Queue()
-        self._ready = concurrent.futures.Future()
-        self._thread = threading.Thread(target=self._main, name="em-browser", daemon=True)
-        self._thread.start()
-        self._ready.result(timeout=120)
-
-    def _main(self):
-        from playwright.sync_api import sync_playwright
-
-        try:
-            with sync_playwright() as pw:
-                browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS,
-                                             headless=True)
-                self._ready.set_result(True)
-                while (job := self._jobs.get()) is not None:
-                    fn, future = job
-                    try:
-                        future.set_result(fn(browser))
-                    except BaseException as exc:  # handed to the test thread
-                        future.set_exception(exc)
-                browser.close()
-        except BaseException as exc:
-            if not self._ready.done():
-                self._ready.set_exception(exc)
-
-    def run(self, fn, timeout=600):
-        """``fn(browser)`` in the browser thread; its result, or its exception re-raised."""
-        future = concurrent.futures.Future()
-        self._jobs.put((fn, future))
-        return future.result(timeout=timeout)
-
-    def close(self):
-        self._jobs.put(None)
-        self._thread.join(timeout=30)
-
-
-@pytest.fixture(scope="module")
-def em_browser():
-    _require_browser()
-    runner = _BrowserThread()
-    yield runner
-    runner.close()
-
-
-@pytest.fixture
-def em_page(em_browser, em_server):
-    """``run(flow)``: calls ``flow(page)`` on a fresh page of the app, in the browser thread."""
-
-    def run(flow):
-        def job(browser):
-            # tall enough that a full-page screenshot holds the whole page
-            context = browser.new_context(viewport={"width": 1440, "height": 2300})
-            try:
-                pg = context.new_page()
-                pg.set_default_timeout(TIMEOUT_MS)
-                pg.goto(em_server)
-                pg.wait_for_selector("h1:has-text('Data')")
-                return flow(pg)
-            finally:
-                context.close()
-        return em_browser.run(job)
-
-    return run
+pytestmark = [pytest.mark.browser, pytest.mark.viewport(2300)]  # tall: whole page in a shot
 
 
 def _settle(page):
-    page.wait_for_selector('[data-testid="stApp"]')
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=TIMEOUT_MS)
-    page.wait_for_timeout(800)
+    settle(page, pause_ms=800)
 
 
-def _no_exception(page):
-    assert page.locator('[data-testid="stException"]').count() == 0
-
-
-def _shoot(page, name, docs=None):
-    ARTIFACTS.mkdir(exist_ok=True)
-    path = ARTIFACTS / name
-    page.screenshot(path=str(path), full_page=True)
-    if docs:
-        DOCS.mkdir(exist_ok=True)
-        shutil.copyfile(path, DOCS / docs)
+def _at_data(page):
+    page.wait_for_selector("h1:has-text('Data')")
+    return page
 
 
 def _open(page, title, n_charts):
@@ -192,8 +31,8 @@ def _open(page, title, n_charts):
     _settle(page)
 
 
-def test_em_play_animates_in_the_browser(em_page):
-    em_page(_play_flow)
+def test_em_play_animates_in_the_browser(page):
+    _play_flow(_at_data(page))
 
 
 def _play_flow(page):
@@ -201,7 +40,7 @@ def _play_flow(page):
     _no_exception(page)
     body = page.locator('[data-testid="stMain"]').inner_text()
     assert "Step 0 of" in body and ("Converged after" in body or "max_iter" in body)
-    _shoot(page, "em_steps.png", docs="em_steps.png")
+    shoot(page, "em_steps.png", docs="em_steps.png")
     chart = page.locator(".js-plotly-plot").first
     active = "() => document.querySelector('.js-plotly-plot')._fullLayout.sliders[0].active"
     assert page.evaluate(active) == 0
@@ -217,8 +56,8 @@ def _play_flow(page):
     chart.locator(".updatemenu-button", has_text="Pause").click()
 
 
-def test_em_forward_button_steps(em_page):
-    em_page(_forward_flow)
+def test_em_forward_button_steps(page):
+    _forward_flow(_at_data(page))
 
 
 def _forward_flow(page):
@@ -232,8 +71,8 @@ def _forward_flow(page):
     assert "iteration 1, E-step" in page.locator('[data-testid="stMain"]').inner_text()
 
 
-def test_choose_k_recommends_and_sends_to_compare(em_page):
-    em_page(_choose_k_flow)
+def test_choose_k_recommends_and_sends_to_compare(page):
+    _choose_k_flow(_at_data(page))
 
 
 def _choose_k_flow(page):
@@ -241,7 +80,7 @@ def _choose_k_flow(page):
     _no_exception(page)
     text = page.locator('[data-testid="stMain"]').inner_text()
     assert "Recommended:" in text and "lower is better" in text
-    _shoot(page, "choose_k.png", docs="choose_k.png")
+    shoot(page, "choose_k.png", docs="choose_k.png")
     button = page.get_by_role("button", name="on Compare")
     k = button.inner_text().split("k = ")[1].split(",")[0]
     button.click()
