@@ -268,3 +268,11 @@ def use_on_compare(k, covariance_type):
     st.session_state[CHOOSE_K_APPLIED] = (int(k), str(covariance_type))
     for key in (W_K, W_COVARIANCE):
         st.session_state.pop(key, None)
+
+
+def stop_unless(ok, message):
+    """Guard a page: unless ``ok``, say ``message``, link to the Data page and stop."""
+    if not ok:
+        st.info(message)
+        st.page_link("pages/data.py", label="Go to Data", icon=":material/table_chart:")
+        st.stop()

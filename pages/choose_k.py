@@ -45,10 +45,8 @@ st.caption("How many segments does the data hold? A mixture with more components
            "type, like R's mclust BIC plot (mclust flips the sign, so there higher is better).")
 
 ds = state.get_dataset()
-if ds.n_rows < 2:
-    st.info("The loaded data has fewer than two rows. Load more data on the Data page.")
-    st.page_link("pages/data.py", label="Go to Data", icon=":material/table_chart:")
-    st.stop()
+state.stop_unless(ds.n_rows >= 2, "The loaded data has fewer than two rows. "
+                                   "Load more data on the Data page.")
 
 # --- controls ------------------------------------------------------------------------------
 saved = st.session_state.get(state.CHOOSE_K_SETTINGS, {})

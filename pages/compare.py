@@ -42,14 +42,10 @@ st.caption("Both models split the same data into k segments. KMeans draws straig
            "tilted, and says how sure it is about every point.")
 
 ds = state.get_dataset()
-if ds.n_features < 2:
-    st.info("The comparison needs at least two feature columns. Choose them on the Data page.")
-    st.page_link("pages/data.py", label="Go to Data", icon=":material/table_chart:")
-    st.stop()
-if ds.n_rows < 2:
-    st.info("The loaded data has fewer than two rows. Load more data on the Data page.")
-    st.page_link("pages/data.py", label="Go to Data", icon=":material/table_chart:")
-    st.stop()
+state.stop_unless(ds.n_features >= 2, "The comparison needs at least two feature columns. "
+                                       "Choose them on the Data page.")
+state.stop_unless(ds.n_rows >= 2, "The loaded data has fewer than two rows. "
+                                   "Load more data on the Data page.")
 
 # --- controls ------------------------------------------------------------------------------
 saved = st.session_state.get(state.COMPARE_SETTINGS, {})

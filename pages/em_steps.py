@@ -40,11 +40,9 @@ st.caption("A Gaussian mixture is fitted by Expectation-Maximization: the **E-st
            "ellipses move). Repeat until the log-likelihood stops rising.")
 
 ds = state.get_dataset()
-if ds.n_features < 2 or ds.n_rows < 2:
-    st.info("EM step by step needs at least two feature columns and two rows. "
-            "Choose them on the Data page.")
-    st.page_link("pages/data.py", label="Go to Data", icon=":material/table_chart:")
-    st.stop()
+state.stop_unless(ds.n_features >= 2 and ds.n_rows >= 2,
+                  "EM step by step needs at least two feature columns and two rows. "
+                  "Choose them on the Data page.")
 
 # --- controls ------------------------------------------------------------------------------
 saved = st.session_state.get(state.EM_SETTINGS) or st.session_state.get(state.COMPARE_SETTINGS, {})
