@@ -276,3 +276,25 @@ def stop_unless(ok, message):
         st.info(message)
         st.page_link("pages/data.py", label="Go to Data", icon=":material/table_chart:")
         st.stop()
+
+
+def view_axes(features, container, *, view_key, x_key, y_key, help, widths=(1, 1)):
+    """The 2-D view picker shared by the chart pages.
+
+    Returns the two feature names to plot, or ``None`` for the PCA view; with
+    two features there is nothing to choose.  Stops the page with a warning
+    when the user picks the same feature twice.
+    """
+    if len(features) <= 2:
+        return (features[0], features[1])
+    kind = container.radio("View", ("PCA (best 2-D view)", "Two features"), key=view_key,
+                           horizontal=True, help=help)
+    if kind != "Two features":
+        return None
+    ax1, ax2 = container.columns(list(widths))[:2]
+    axes = (ax1.selectbox("x axis", features, index=0, key=x_key),
+            ax2.selectbox("y axis", features, index=1, key=y_key))
+    if axes[0] == axes[1]:
+        st.warning("Choose two different features for the axes.")
+        st.stop()
+    return axes

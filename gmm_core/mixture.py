@@ -1,7 +1,7 @@
 """``GaussianMixture``: a scikit-learn-compatible estimator over :mod:`gmm_core.em`.
 
 The constructor, fitted attributes and methods are scikit-learn's, with the
-same meaning, so code written for ``sklearn.mixture.GaussianMixture`` runs
+same meaning, so code written for scikit-learn's ``GaussianMixture`` runs
 unchanged.  From the same initial parameters and number of iterations the two
 agree to rounding (the tests hold them to 1e-8 relative).  Beyond
 scikit-learn:
@@ -260,7 +260,7 @@ def initial_params(X, n_components, *, covariance_type="full", init_params="kmea
 class GaussianMixture:
     """Gaussian mixture model fitted by Expectation-Maximization.
 
-    Parameters are scikit-learn's (``sklearn.mixture.GaussianMixture``):
+    Parameters are those of scikit-learn's ``GaussianMixture``:
 
     Parameters
     ----------

@@ -71,21 +71,10 @@ st.session_state[state.COMPARE_SETTINGS] = {
 
 features = list(ds.features)
 d1, d2, d3, d4 = st.columns([3, 2, 2, 2])
-axes = (features[0], features[1])
-if ds.n_features > 2:
-    view_kind = d1.radio("View", ("PCA (best 2-D view)", "Two features"), key=state.W_VIEW,
-                         horizontal=True,
-                         help="With more than two features the chart shows a 2-D view of them; "
-                              "ellipses are projected exactly into it.")
-    if view_kind == "Two features":
-        ax1, ax2 = d1.columns(2)
-        axes = (ax1.selectbox("x axis", features, index=0, key=state.W_AXIS_X),
-                ax2.selectbox("y axis", features, index=1, key=state.W_AXIS_Y))
-        if axes[0] == axes[1]:
-            st.warning("Choose two different features for the axes.")
-            st.stop()
-    else:
-        axes = None
+axes = state.view_axes(features, d1, view_key=state.W_VIEW, x_key=state.W_AXIS_X,
+                       y_key=state.W_AXIS_Y,
+                       help="With more than two features the chart shows a 2-D view of them; "
+                            "ellipses are projected exactly into it.")
 regions = d2.toggle("Shade decision regions", value=True, key=state.W_REGIONS,
                     disabled=ds.n_features != 2,
                     help="Colour the background by the segment each model would give a new point "

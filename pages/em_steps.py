@@ -67,20 +67,10 @@ if st.session_state.get(state.EM_SETTINGS) not in (None, settings):
 st.session_state[state.EM_SETTINGS] = settings
 
 features = list(ds.features)
-axes = (features[0], features[1])
-if ds.n_features > 2:
-    view_kind = st.radio("View", ("PCA (best 2-D view)", "Two features"), key=state.W_EM_VIEW,
-                         horizontal=True, help="EM is fitted on all features; the chart shows a "
-                         "2-D view of them, with the ellipses projected exactly into it.")
-    if view_kind == "Two features":
-        ax1, ax2, _ = st.columns([1, 1, 2])
-        axes = (ax1.selectbox("x axis", features, index=0, key=state.W_EM_AXIS_X),
-                ax2.selectbox("y axis", features, index=1, key=state.W_EM_AXIS_Y))
-        if axes[0] == axes[1]:
-            st.warning("Choose two different features for the axes.")
-            st.stop()
-    else:
-        axes = None
+axes = state.view_axes(features, st, view_key=state.W_EM_VIEW, x_key=state.W_EM_AXIS_X,
+                       y_key=state.W_EM_AXIS_Y, widths=(1, 1, 2),
+                       help="EM is fitted on all features; the chart shows a 2-D view of them, "
+                            "with the ellipses projected exactly into it.")
 
 # --- fit ----------------------------------------------------------------------------------------
 X = ds.X

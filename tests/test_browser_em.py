@@ -32,10 +32,7 @@ def _open(page, title, n_charts):
 
 
 def test_em_play_animates_in_the_browser(page):
-    _play_flow(_at_data(page))
-
-
-def _play_flow(page):
+    _at_data(page)
     _open(page, "EM step by step", 2)
     _no_exception(page)
     body = page.locator('[data-testid="stMain"]').inner_text()
@@ -57,10 +54,7 @@ def _play_flow(page):
 
 
 def test_em_forward_button_steps(page):
-    _forward_flow(_at_data(page))
-
-
-def _forward_flow(page):
+    _at_data(page)
     _open(page, "EM step by step", 2)
     page.get_by_role("button", name="Forward ▶").click()
     page.wait_for_function(
@@ -72,10 +66,7 @@ def _forward_flow(page):
 
 
 def test_choose_k_recommends_and_sends_to_compare(page):
-    _choose_k_flow(_at_data(page))
-
-
-def _choose_k_flow(page):
+    _at_data(page)
     _open(page, "Choose k", 3)
     _no_exception(page)
     text = page.locator('[data-testid="stMain"]').inner_text()
