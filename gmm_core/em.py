@@ -58,6 +58,7 @@ __all__ = [
     "precision_cholesky",
     "full_covariances",
     "n_parameters",
+    "information_criteria",
 ]
 
 COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
@@ -219,6 +220,19 @@ def n_parameters(covariance_type, n_components, n_features):
     cov_params = {"full": k * d * (d + 1) / 2.0, "tied": d * (d + 1) / 2.0,
                   "diag": k * d, "spherical": k}[covariance_type]
     return int(cov_params + k * d + k - 1)
+
+
+def information_criteria(log_likelihood, n_samples, n_params):
+    """``(BIC, AIC)`` from the mean log-likelihood per row; lower is better for both.
+
+    ``BIC = -2 n logL + p log n`` and ``AIC = -2 n logL + 2 p``, scikit-learn's sign.
+
+    >>> bic, aic = information_criteria(-1.0, 100, 5)
+    >>> round(float(bic), 6), aic
+    (223.025851, 210.0)
+    """
+    deviance = -2.0 * log_likelihood * n_samples
+    return deviance + n_params * np.log(n_samples), deviance + 2.0 * n_params
 
 
 # ---------------------------------------------------------------- E-step

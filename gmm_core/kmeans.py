@@ -114,9 +114,9 @@ def kmeans(X, n_clusters, *, random_state, sample_weight=None, max_iter=100, tol
             xb, wb = X[start:start + block_size], w[start:start + block_size]
             lb = np.argmin(_sq_distances(xb, centers), axis=1)
             labels[start:start + block_size] = lb
-            counts += np.bincount(lb, weights=wb, minlength=n_clusters)
             onehot = np.zeros((lb.size, n_clusters))
             onehot[np.arange(lb.size), lb] = wb
+            counts += onehot.sum(axis=0)
             sums += onehot.T @ xb
         new = centers.copy()
         filled = counts > 0

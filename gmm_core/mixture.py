@@ -532,19 +532,22 @@ class GaussianMixture:
         return em.n_parameters(self.covariance_type, self.means_.shape[0],
                                self.means_.shape[1])
 
+    def _criteria(self, X):
+        log_prob = self.score_samples(X)
+        return em.information_criteria(float(np.mean(log_prob)), log_prob.shape[0],
+                                       self._n_parameters())
+
     def bic(self, X):
         """Bayesian information criterion; lower is better.
 
         ``-2 * log-likelihood + n_parameters * log(n_samples)`` (scikit-learn's
         sign; R's mclust reports the negative, where higher is better).
         """
-        n = np.asarray(_as_float_matrix(X)).shape[0]
-        return -2 * self.score(X) * n + self._n_parameters() * np.log(n)
+        return self._criteria(X)[0]
 
     def aic(self, X):
         """Akaike information criterion; lower is better: ``-2 log L + 2 n_parameters``."""
-        n = np.asarray(_as_float_matrix(X)).shape[0]
-        return -2 * self.score(X) * n + 2 * self._n_parameters()
+        return self._criteria(X)[1]
 
     def sample(self, n_samples=1):
         """Draw ``n_samples`` rows from the fitted mixture; returns ``(X, y)``."""

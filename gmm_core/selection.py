@@ -123,10 +123,8 @@ def select_model(X, n_components=range(1, 11), covariance_types=em.COVARIANCE_TY
                         warnings.simplefilter("ignore", ConvergenceWarning)
                         gm.fit(X)
                     ll = gm.score(X)
-                    n = X.shape[0]
-                    row.update(bic=-2 * ll * n + row["n_parameters"] * np.log(n),
-                               aic=-2 * ll * n + 2 * row["n_parameters"],
-                               log_likelihood=ll, converged=bool(gm.converged_),
+                    bic, aic = em.information_criteria(ll, X.shape[0], row["n_parameters"])
+                    row.update(bic=bic, aic=aic, log_likelihood=ll, converged=bool(gm.converged_),
                                n_iter=int(gm.n_iter_), error="")
                     score = row[criterion]
                     if score < best_score:
