@@ -23,6 +23,7 @@ E-step makes ``fit_predict(X) == fit(X).predict(X)``.
 
 import inspect
 import numbers
+import time
 import warnings
 
 import numpy as np
@@ -278,6 +279,11 @@ class GaussianMixture:
     random_state : int, RandomState or None
     warm_start : bool, default=False
         Start a new ``fit`` from the last solution.
+    max_time : float or None, default=None
+        Wall-clock budget of one ``fit`` in seconds (not in scikit-learn).  EM
+        stops after the iteration that crosses it, keeps the best run so far
+        and warns with :class:`~gmm_core.ConvergenceWarning`; ``timed_out_``
+        says so.  ``None``: no limit.
 
     Attributes
     ----------
@@ -307,7 +313,7 @@ class GaussianMixture:
     def __init__(self, n_components=1, *, covariance_type="full", tol=1e-3, reg_covar=1e-6,
                  max_iter=100, n_init=1, init_params="kmeans", weights_init=None,
                  means_init=None, precisions_init=None, random_state=None,
-                 warm_start=False):
+                 warm_start=False, max_time=None):
         self.n_components = n_components
         self.covariance_type = covariance_type
         self.tol = tol
@@ -320,6 +326,7 @@ class GaussianMixture:
         self.precisions_init = precisions_init
         self.random_state = random_state
         self.warm_start = warm_start
+        self.max_time = max_time
 
     # -------------------------------------------------------------- params API
     @classmethod
@@ -386,6 +393,11 @@ class GaussianMixture:
         if self.init_params not in INIT_METHODS:
             raise ValueError(f"init_params must be one of {INIT_METHODS}; got "
                              f"{self.init_params!r}.")
+        if self.max_time is not None and (not isinstance(self.max_time, numbers.Real)
+                                          or isinstance(self.max_time, bool)
+                                          or not self.max_time > 0):
+            raise ValueError(f"max_time must be None or a number of seconds > 0; got "
+                             f"{self.max_time!r}.")
 
     def _validate_X(self, X, *, reset):
         names = _feature_names(X)
@@ -447,7 +459,11 @@ class GaussianMixture:
         rng = check_random_state(self.random_state)
         best, best_lb, best_bounds, best_n_iter = None, -np.inf, [], 0
         self.converged_ = False
+        deadline = None if self.max_time is None else time.monotonic() + self.max_time
+        self.timed_out_ = False
         for _ in range(n_init):
+            if self.timed_out_:
+                break
             if do_init:
                 params = initial_params(X, self.n_components,
                                         covariance_type=self.covariance_type,
@@ -471,10 +487,19 @@ class GaussianMixture:
                 if abs(lower_bound - prev) < self.tol:
                     converged = True
                     break
+                if deadline is not None and time.monotonic() > deadline:
+                    self.timed_out_ = True
+                    break
             if lower_bound > best_lb or best_lb == -np.inf:
                 best, best_lb, best_bounds, best_n_iter = params, lower_bound, bounds, n_iter
                 self.converged_ = converged
-        if not self.converged_ and self.max_iter > 0:
+        if self.timed_out_:
+            warnings.warn(
+                f"EM stopped at the time limit of {self.max_time:g} s after {n_iter} "
+                f"iteration(s) of the current start, before it converged; the best result so "
+                "far is kept. Use fewer rows, features, components or restarts, or allow "
+                "more time.", ConvergenceWarning)
+        elif not self.converged_ and self.max_iter > 0:
             warnings.warn(
                 f"EM did not converge in max_iter={self.max_iter} iterations (tol="
                 f"{self.tol}). Increase max_iter, loosen tol, try another init_params or "

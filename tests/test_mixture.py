@@ -270,3 +270,21 @@ def test_cheap_default_start_fits_as_well_as_scikit_learns(name, k, covariance_t
     theirs = [SkGaussianMixture(k, covariance_type=covariance_type, random_state=s).fit(X)
               .score(X) for s in range(5)]
     assert np.mean(ours) >= np.mean(theirs) - 1e-3
+
+
+def test_max_time_stops_em_keeps_best_and_warns():
+    X = blobs(n_per=1000)[0]
+    gm = GaussianMixture(3, max_iter=10_000, tol=0, n_init=3, max_time=1e-9, random_state=0)
+    with pytest.warns(ConvergenceWarning, match="time limit"):
+        gm.fit(X)
+    assert gm.timed_out_ and not gm.converged_
+    assert gm.n_iter_ == 1  # the iteration that crossed the budget is completed
+    assert np.isfinite(gm.score(X))
+    quick = GaussianMixture(3, random_state=0, max_time=60).fit(X)
+    assert not quick.timed_out_ and quick.converged_
+
+
+@pytest.mark.parametrize("bad", [0, -1.0, "1", True])
+def test_max_time_rejects_bad_values(bad):
+    with pytest.raises(ValueError, match="max_time"):
+        GaussianMixture(2, max_time=bad).fit(np.random.RandomState(0).rand(10, 2))
