@@ -51,6 +51,9 @@ from gmm_core.explain import (EMRun, EMView, EStepNumbers, MStepNumbers, StepExp
 from gmm_core.sweep import (Recommendation, criterion_curves, kmeans_sweep, model_sweep,
                             recommend)
 
+# --- model files (issue 6) ---
+from gmm_core.model_io import ModelFileError, SegmentModel, load_model, make_scaler, save_model
+
 __all__ = [
     "ConvergenceWarning", "DataError",
     # engine
@@ -72,4 +75,6 @@ __all__ = [
     "e_step_numbers", "em_run", "em_view", "explain_step", "frame_indices",
     "heatmap_rows", "m_step_numbers", "parameter_table", "step_label",
     "Recommendation", "criterion_curves", "kmeans_sweep", "model_sweep", "recommend",
+    # model files (issue 6)
+    "ModelFileError", "SegmentModel", "load_model", "make_scaler", "save_model",
 ]

@@ -1,0 +1,444 @@
+"""A fitted segmentation as a JSON file: save it, load it back, assign new rows.
+
+A :class:`SegmentModel` is everything needed to give a new row its segment:
+the feature names (in order), the scaling that was applied before fitting
+(``x' = (x - offset) / scale``), the Gaussian mixture fitted on the scaled
+data, and the segments' names.  :meth:`SegmentModel.to_json` writes it as
+plain JSON -- readable, diffable, safe to open -- and :func:`load_model` reads
+it back so that ``predict`` gives the same labels and probabilities bit for
+bit (floats are written with Python's shortest round-trip ``repr``).
+
+The file (format ``"gmm-explorer-model"``, version 1)::
+
+    {
+      "format": "gmm-explorer-model", "version": 1,
+      "features": ["annual income (k$)", "spending score (1-100)"],
+      "segment_names": ["Earn low, spend high", ...],          # K names
+      "scaling": {"method": "standard", "offset": [...], "scale": [...]},   # D each
+      "mixture": {"covariance_type": "full",
+                  "weights": [...],                              # K, sum 1
+                  "means": [[...], ...],                         # K x D, scaled units
+                  "covariances": [[[...]]]},                     # by type, scaled units
+      "original_units": {"means": ..., "covariances": ...},      # for people; ignored on load
+      "fit": {"n_rows": 200, "log_likelihood": -2.1, ...}        # for people; ignored on load
+    }
+
+Covariances are shaped by ``covariance_type`` as in scikit-learn: full
+``(K, D, D)``, tied ``(D, D)``, diag ``(K, D)``, spherical ``(K,)``.
+
+Loading never evaluates anything: the text is parsed by :func:`json.loads`
+(``NaN`` and ``Infinity`` refused), then every key, type, shape and value is
+checked -- weights that sum to one, positive scales, symmetric positive
+definite covariances, names that are unique short strings.  Anything else is
+refused with :class:`ModelFileError`, a :class:`~gmm_core.DataError` whose
+message says what is wrong and where.
+
+Examples
+--------
+>>> import numpy as np
+>>> from gmm_core import GaussianMixture, Scaler
+>>> X = np.array([[1.0, 2.0], [1.2, 1.9], [0.8, 2.2], [9.0, 9.0], [9.3, 8.7], [8.8, 9.1]])
+>>> scaler = Scaler("standard").fit(X)
+>>> gmm = GaussianMixture(2, random_state=0).fit(scaler.transform(X))
+>>> model = SegmentModel(gmm, scaler, ("x", "y"), ("Low", "High"))
+>>> again = SegmentModel.from_json(model.to_json())
+>>> bool((again.predict_proba(X) == model.predict_proba(X)).all())
+True
+"""
+
+import json
+import math
+import numbers
+from dataclasses import dataclass
+
+import numpy as np
+
+from gmm_core import em
+from gmm_core.errors import DataError
+from gmm_core.mixture import GaussianMixture
+from gmm_core.preprocess import Scaler
+
+__all__ = ["SegmentModel", "ModelFileError", "load_model", "save_model", "make_scaler",
+           "FORMAT", "VERSION"]
+
+FORMAT = "gmm-explorer-model"
+VERSION = 1
+MAX_BYTES = 50_000_000       # a K=100, D=500 full model is ~40 MB of JSON
+MAX_COMPONENTS = 100
+MAX_FEATURES = 500
+MAX_NAME_LENGTH = 200
+SCALINGS = ("standard", "minmax", "none")
+_TOP_KEYS = {"format", "version", "features", "segment_names", "scaling", "mixture",
+             "original_units", "fit"}
+_REQUIRED_KEYS = ("format", "version", "features", "segment_names", "scaling", "mixture")
+
+
+class ModelFileError(DataError):
+    """A model file that cannot be used; the message says what is wrong and what to do."""
+
+
+def make_scaler(method, offset, scale):
+    """A fitted :class:`~gmm_core.Scaler` from its statistics (e.g. computed out of core).
+
+    >>> make_scaler("standard", [10.0, 0.0], [2.0, 1.0]).transform([[12.0, 3.0]]).tolist()
+    [[1.0, 3.0]]
+    """
+    scaler = Scaler(method)
+    scaler.offset_ = np.array(offset, dtype=float)
+    scaler.scale_ = np.array(scale, dtype=float)
+    return scaler
+
+
+@dataclass(frozen=True, eq=False)
+class SegmentModel:
+    """A fitted segmentation: scaling + Gaussian mixture + feature and segment names.
+
+    Parameters
+    ----------
+    gmm : GaussianMixture
+        Fitted on the *scaled* data.
+    scaler : Scaler
+        Fitted; maps original units to the units ``gmm`` was fitted in.
+    features : tuple of str
+        Column names, in the order of the model's features.
+    segment_names : tuple of str
+        One unique name per component, in component order.
+    """
+
+    gmm: GaussianMixture
+    scaler: Scaler
+    features: tuple
+    segment_names: tuple
+
+    def __post_init__(self):
+        object.__setattr__(self, "features", tuple(str(f) for f in self.features))
+        object.__setattr__(self, "segment_names", tuple(str(n) for n in self.segment_names))
+        K, D = np.shape(self.gmm.means_)
+        if len(self.features) != D or np.size(self.scaler.scale_) != D:
+            raise ValueError(f"the mixture has {D} features but {len(self.features)} feature "
+                             f"names and {np.size(self.scaler.scale_)} scaling columns were given.")
+        if len(self.segment_names) != K:
+            raise ValueError(f"the mixture has {K} components but {len(self.segment_names)} "
+                             "segment names were given.")
+
+    # ------------------------------------------------------------ building
+    @classmethod
+    def from_comparison(cls, comparison, features, segment_names=None):
+        """The GMM of a :class:`~gmm_core.Comparison` with its scaler and names."""
+        k = comparison.n_components
+        names = segment_names or tuple(f"Segment {j + 1}" for j in range(k))
+        return cls(comparison.gmm, comparison.scaler, tuple(features), tuple(names))
+
+    def with_names(self, names):
+        """The same model with other segment names."""
+        return SegmentModel(self.gmm, self.scaler, self.features, tuple(names))
+
+    @property
+    def n_components(self):
+        return int(np.shape(self.gmm.means_)[0])
+
+    @property
+    def scaling(self):
+        return self.scaler.method
+
+    @property
+    def means_original(self):
+        """Segment means in the data's original units, (K, D)."""
+        return self.scaler.inverse_means(self.gmm.means_)
+
+    @property
+    def covariances_original(self):
+        """Segment covariances in original units, (K, D, D)."""
+        return self.scaler.inverse_covariances(self.gmm.full_covariances_)
+
+    # ------------------------------------------------------------ assigning
+    def scaled(self, X):
+        """Rows in original units -> the scaled matrix the mixture expects.
+
+        ``X`` is an array with the model's features in order, or a DataFrame
+        whose columns are picked by name (others are ignored).
+        """
+        if hasattr(X, "columns"):
+            missing = [f for f in self.features if f not in X.columns]
+            if missing:
+                raise DataError(
+                    f"The data has no column {_quote(missing)} that the model needs "
+                    f"(it uses {_quote(self.features)}). Rename the columns or choose the "
+                    "model that was fitted on these columns.", column=missing[0])
+            values = []
+            for f in self.features:
+                col = X[f]
+                try:
+                    values.append(np.asarray(col, dtype=float))
+                except (TypeError, ValueError):
+                    raise DataError(f"Column {_quote([f])} has values that are not numbers; "
+                                    "the model needs numbers there.", column=f) from None
+            A = np.column_stack(values) if values else np.empty((len(X), 0))
+        else:
+            A = np.asarray(X, dtype=float)
+            if A.ndim != 2 or A.shape[1] != len(self.features):
+                raise DataError(f"Expected rows of {len(self.features)} values "
+                                f"({_quote(self.features)}), got an array of shape {A.shape}.")
+        bad = ~np.isfinite(A).all(axis=1)
+        if bad.any():
+            raise DataError(f"{int(bad.sum())} row(s) have a missing or infinite value "
+                            f"(the first is row {int(np.flatnonzero(bad)[0]) + 1}). Fill or "
+                            "drop them before assigning segments.",
+                            row=int(np.flatnonzero(bad)[0]) + 1)
+        return self.scaler.transform(A)
+
+    def predict(self, X):
+        """Segment label (component index) of each row."""
+        return self.gmm.predict(self.scaled(X))
+
+    def predict_proba(self, X):
+        """Probability of each segment for each row, (N, K)."""
+        return self.gmm.predict_proba(self.scaled(X))
+
+    def score_samples(self, X):
+        """Log-density of each row under the mixture, in the scaled units it was fitted in."""
+        return self.gmm.score_samples(self.scaled(X))
+
+    # ------------------------------------------------------------ JSON
+    def to_dict(self, *, fit_info=None):
+        """The model as plain JSON-able Python objects (see the module docstring)."""
+        g = self.gmm
+        doc = {
+            "format": FORMAT,
+            "version": VERSION,
+            "features": list(self.features),
+            "segment_names": list(self.segment_names),
+            "scaling": {"method": self.scaler.method,
+                        "offset": _floats(self.scaler.offset_),
+                        "scale": _floats(self.scaler.scale_)},
+            "mixture": {"covariance_type": g.covariance_type,
+                        "weights": _floats(g.weights_),
+                        "means": _floats(g.means_),
+                        "covariances": _floats(g.covariances_)},
+            "original_units": {"means": _floats(self.means_original),
+                               "covariances": _floats(self.covariances_original)},
+        }
+        info = {"n_iter": getattr(g, "n_iter_", None), "converged": getattr(g, "converged_", None),
+                "log_likelihood": _float_or_none(getattr(g, "lower_bound_", None))}
+        info.update(fit_info or {})
+        doc["fit"] = {k: v for k, v in info.items() if v is not None}
+        return doc
+
+    def to_json(self, *, indent=1, fit_info=None):
+        """The model as JSON text; :meth:`from_json` reads it back exactly."""
+        return json.dumps(self.to_dict(fit_info=fit_info), indent=indent, ensure_ascii=False,
+                          allow_nan=False)
+
+    @classmethod
+    def from_dict(cls, doc):
+        """Validate a parsed model file and build the model; :class:`ModelFileError` if bad."""
+        return _build(doc)
+
+    @classmethod
+    def from_json(cls, text):
+        """Parse and validate model JSON (``str`` or ``bytes``)."""
+        return _build(_parse(text))
+
+
+def save_model(model, path, **kwargs):
+    """Write ``model`` as JSON to ``path`` (UTF-8)."""
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(model.to_json(**kwargs))
+
+
+def load_model(source):
+    """A :class:`SegmentModel` from a path, or from JSON text or bytes.
+
+    Raises
+    ------
+    ModelFileError
+        The file is missing, too large, not JSON, or not a valid model; the
+        message says what is wrong.
+    """
+    if isinstance(source, (bytes, bytearray)) or (isinstance(source, str)
+                                                 and source.lstrip().startswith("{")):
+        return SegmentModel.from_json(source)
+    try:
+        with open(source, "rb") as fh:
+            data = fh.read(MAX_BYTES + 1)
+    except OSError as exc:
+        raise ModelFileError(f"Cannot read the model file {str(source)!r}: "
+                             f"{exc.strerror or exc}. Check the path.") from None
+    return SegmentModel.from_json(data)
+
+
+# ---------------------------------------------------------------- validation
+_HINT = ("Use a model file exported by GMM Explorer (Segments page, 'Model (JSON)') or "
+         "written by 'python -m gmm_core fit'.")
+
+
+def _fail(what):
+    raise ModelFileError(f"This is not a usable model file: {what}. {_HINT}")
+
+
+def _reject_constant(name):
+    _fail(f"it contains {name}, which is not a number")
+
+
+def _parse(text):
+    if isinstance(text, (bytes, bytearray)):
+        if len(text) > MAX_BYTES:
+            _fail(f"it is larger than {MAX_BYTES // 1_000_000} MB")
+        try:
+            text = bytes(text).decode("utf-8-sig")
+        except UnicodeDecodeError:
+            _fail("it is not UTF-8 text")
+    elif not isinstance(text, str):
+        _fail(f"expected JSON text, got {type(text).__name__}")
+    if len(text) > MAX_BYTES:
+        _fail(f"it is larger than {MAX_BYTES // 1_000_000} MB")
+    try:
+        return json.loads(text, parse_constant=_reject_constant)
+    except RecursionError:
+        _fail("its JSON is nested too deeply")
+    except json.JSONDecodeError as exc:
+        _fail(f"it is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})")
+
+
+def _section(doc, key, required):
+    value = doc.get(key)
+    if not isinstance(value, dict):
+        _fail(f"'{key}' must be an object, got {_kind(value)}")
+    unknown = sorted(set(value) - set(required))
+    if unknown:
+        _fail(f"'{key}' has unknown key(s) {', '.join(repr(u) for u in unknown[:5])}")
+    for name in required:
+        if name not in value:
+            _fail(f"'{key}' has no '{name}'")
+    return value
+
+
+def _array(value, shape, where):
+    """A finite float array of exactly ``shape`` from nested JSON lists."""
+    def check(v, depth):
+        if depth == len(shape):
+            if isinstance(v, bool) or not isinstance(v, numbers.Real):
+                _fail(f"{where} must contain numbers, found {_kind(v)}")
+            return
+        if not isinstance(v, list):
+            _fail(f"{where} must be a list nested {len(shape)} deep "
+                  f"(shape {_shape_text(shape)}), found {_kind(v)}")
+        if len(v) != shape[depth]:
+            _fail(f"{where} must have shape {_shape_text(shape)}, but a list at depth "
+                  f"{depth + 1} has {len(v)} entries instead of {shape[depth]}")
+        for item in v:
+            check(item, depth + 1)
+
+    check(value, 0)
+    arr = np.array(value, dtype=float).reshape(shape)
+    if not np.isfinite(arr).all():
+        _fail(f"{where} contains a value too large to be a number")
+    return arr
+
+
+def _names(value, where, limit):
+    if not isinstance(value, list) or not value:
+        _fail(f"'{where}' must be a non-empty list of names, got {_kind(value)}")
+    if len(value) > limit:
+        _fail(f"'{where}' has {len(value)} entries, more than the limit of {limit}")
+    for v in value:
+        if not isinstance(v, str) or not v.strip():
+            _fail(f"'{where}' must contain non-empty text, found {_kind(v)}")
+        if len(v) > MAX_NAME_LENGTH:
+            _fail(f"a name in '{where}' is longer than {MAX_NAME_LENGTH} characters")
+    if len(set(value)) != len(value):
+        _fail(f"'{where}' contains the same name twice")
+    return tuple(value)
+
+
+def _build(doc):
+    if not isinstance(doc, dict):
+        _fail(f"the top level must be an object, got {_kind(doc)}")
+    if doc.get("format") != FORMAT:
+        _fail(f"'format' must be {FORMAT!r}, got {_short(doc.get('format'))}")
+    version = doc.get("version")
+    if isinstance(version, bool) or not isinstance(version, int) or version != VERSION:
+        _fail(f"'version' must be {VERSION} (this GMM Explorer reads version {VERSION}), "
+              f"got {_short(version)}")
+    unknown = sorted(set(doc) - _TOP_KEYS)
+    if unknown:
+        _fail(f"unknown key(s) {', '.join(repr(u) for u in unknown[:5])}")
+    for key in _REQUIRED_KEYS:
+        if key not in doc:
+            _fail(f"it has no '{key}'")
+
+    features = _names(doc["features"], "features", MAX_FEATURES)
+    names = _names(doc["segment_names"], "segment_names", MAX_COMPONENTS)
+    D, K = len(features), len(names)
+
+    scaling = _section(doc, "scaling", ("method", "offset", "scale"))
+    if scaling["method"] not in SCALINGS:
+        _fail(f"'scaling.method' must be one of {', '.join(SCALINGS)}, got "
+              f"{_short(scaling['method'])}")
+    offset = _array(scaling["offset"], (D,), "'scaling.offset'")
+    scale = _array(scaling["scale"], (D,), "'scaling.scale'")
+    if not (scale > 0).all():
+        _fail("'scaling.scale' must be positive")
+
+    mixture = _section(doc, "mixture", ("covariance_type", "weights", "means", "covariances"))
+    ct = mixture["covariance_type"]
+    if ct not in em.COVARIANCE_TYPES:
+        _fail(f"'mixture.covariance_type' must be one of {', '.join(em.COVARIANCE_TYPES)}, "
+              f"got {_short(ct)}")
+    weights = _array(mixture["weights"], (K,), "'mixture.weights'")
+    if (weights < 0).any() or not math.isclose(float(weights.sum()), 1.0, abs_tol=1e-6):
+        _fail("'mixture.weights' must be non-negative and sum to 1")
+    means = _array(mixture["means"], (K, D), "'mixture.means'")
+    cov_shape = {"full": (K, D, D), "tied": (D, D), "diag": (K, D), "spherical": (K,)}[ct]
+    covariances = _array(mixture["covariances"], cov_shape, "'mixture.covariances'")
+    if ct in ("full", "tied"):
+        mats = covariances if ct == "full" else covariances[None]
+        if not np.allclose(mats, np.swapaxes(mats, 1, 2), rtol=1e-10, atol=0.0):
+            _fail("'mixture.covariances' must be symmetric matrices")
+    try:
+        params = em.GMMParams.from_covariances(weights, means, covariances, ct)
+    except ValueError:
+        _fail("a covariance in 'mixture.covariances' is not positive definite")
+    for key in ("original_units", "fit"):
+        if key in doc and not isinstance(doc[key], dict):
+            _fail(f"'{key}' must be an object, got {_kind(doc[key])}")
+
+    gmm = GaussianMixture(K, covariance_type=ct)
+    gmm._set_params(params)
+    gmm.n_features_in_ = D
+    fit = doc.get("fit", {})
+    gmm.converged_ = bool(fit.get("converged", True))
+    n_iter = fit.get("n_iter")
+    gmm.n_iter_ = n_iter if isinstance(n_iter, int) and not isinstance(n_iter, bool) else 0
+    ll = fit.get("log_likelihood")
+    gmm.lower_bound_ = float(ll) if isinstance(ll, numbers.Real) else float("nan")
+    return SegmentModel(gmm, make_scaler(scaling["method"], offset, scale), features, names)
+
+
+# ---------------------------------------------------------------- small helpers
+def _floats(a):
+    return np.asarray(a, dtype=float).tolist()
+
+
+def _float_or_none(v):
+    return None if v is None or not np.isfinite(v) else float(v)
+
+
+def _kind(v):
+    if v is None:
+        return "nothing"
+    return {bool: "true/false", str: "text", list: "a list", dict: "an object"}.get(
+        type(v), "a number" if isinstance(v, numbers.Real) else type(v).__name__)
+
+
+def _short(v):
+    text = repr(v)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _shape_text(shape):
+    return " x ".join(str(s) for s in shape)
+
+
+def _quote(names):
+    return ", ".join(repr(str(n)) for n in names)
