@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 
 from gmm_core import em
+from gmm_core.compare import FIT_TIME_LIMIT, empty_segments, regularised, scale_for_fit
 from gmm_core.labels import canonical_order
 from gmm_core.preprocess import Scaler, display_subsample
 from gmm_core.stepping import Step, Trajectory, fit_trajectory
@@ -177,12 +178,17 @@ class EMRun:
     Xs : ndarray (N, D)
         The scaled data.
     reg_covar : float
+        The regularisation used (stronger than asked if a component collapsed).
+    warnings : tuple of str
+        What the page should say: a regularised refit, a feature too flat to
+        resolve, empty components (the time limit is in ``trajectory.stop_reason``).
     """
 
     trajectory: Trajectory
     scaler: Scaler
     Xs: np.ndarray
     reg_covar: float = 1e-6
+    warnings: tuple = ()
 
     @property
     def steps(self):
@@ -205,12 +211,16 @@ class EMRun:
 
 
 def em_run(X, n_components, *, scaling="standard", covariance_type="full",
-           init_params="kmeans", random_state=0, max_iter=100, tol=1e-3, reg_covar=1e-6):
+           init_params="kmeans", random_state=0, max_iter=100, tol=1e-3, reg_covar=1e-6,
+           max_time=FIT_TIME_LIMIT):
     """Scale ``X``, record an EM fit with :func:`gmm_core.fit_trajectory`, order its components.
 
     Components are numbered in the canonical order of the *final* fit (the
     order the Compare page uses), for every step, so a component keeps its
-    colour through the run.
+    colour through the run.  As on the Compare page (:func:`gmm_core.fit_mixture`)
+    the run is bounded by ``max_time`` seconds, a collapsed component makes it
+    start again with a stronger ``reg_covar`` (:func:`gmm_core.compare.regularised`),
+    and what the user should know is in ``EMRun.warnings``.
 
     >>> rng = np.random.RandomState(0)
     >>> X = np.vstack([rng.normal(0, 1, (50, 2)), rng.normal(6, 1, (50, 2))])
@@ -218,17 +228,29 @@ def em_run(X, n_components, *, scaling="standard", covariance_type="full",
     >>> run.steps[0].phase, bool(np.all(np.diff(run.trajectory.log_likelihoods) > -1e-9))
     ('init', True)
     """
-    scaler = Scaler(scaling)
-    Xs = np.asarray(scaler.fit_transform(np.asarray(X, dtype=float)), dtype=float)
-    traj = fit_trajectory(Xs, int(n_components), covariance_type=covariance_type,
-                          init_params=init_params, random_state=random_state,
-                          max_iter=max_iter, tol=tol, reg_covar=reg_covar)
+    scaler, Xs, notes = scale_for_fit(X, scaling, reg_covar=reg_covar)
+    traj, reg_covar, regularised_notes = regularised(
+        lambda reg: fit_trajectory(Xs, int(n_components), covariance_type=covariance_type,
+                                   init_params=init_params, random_state=random_state,
+                                   max_iter=max_iter, tol=tol, reg_covar=reg, max_time=max_time),
+        Xs, reg_covar)
+    notes += regularised_notes
+    empty = _empty_components(Xs, traj.final_params)
+    if empty:
+        notes += (empty,)
     order = canonical_order(traj.final_params.means, Xs)
     steps = [Step(s.index, s.iteration, s.phase, s.params.permuted(order),
                   s.resp_params.permuted(order), s.log_likelihood) for s in traj.steps]
     ordered = Trajectory(steps=steps, converged=traj.converged, n_iter=traj.n_iter,
-                         stop_reason=traj.stop_reason, tol=traj.tol, max_iter=traj.max_iter)
-    return EMRun(ordered, scaler, Xs, reg_covar)
+                         stop_reason=traj.stop_reason, tol=traj.tol, max_iter=traj.max_iter,
+                         timed_out=traj.timed_out)
+    return EMRun(ordered, scaler, Xs, reg_covar, tuple(notes))
+
+
+def _empty_components(Xs, params):
+    """A warning when some components are the most likely for no point, else None."""
+    labels = em.e_step(Xs, params).resp.argmax(axis=1)
+    return empty_segments(Xs, labels, params.means.shape[0], "EM")
 
 
 def step_label(step):

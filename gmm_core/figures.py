@@ -18,6 +18,8 @@ Examples
 'scattergl'
 """
 
+import html
+
 import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
@@ -58,11 +60,16 @@ def segment_names(k):
     return [COLOUR_NAMES[j] if j < len(COLOUR_NAMES) else f"segment {j + 1}" for j in range(int(k))]
 
 
+def _text(value):
+    """User text for Plotly, which renders <b>, <a href>, ... in titles and legends: escaped."""
+    return html.escape(str(value), quote=False)
+
+
 def _layout(fig, *, title, x_range, y_range, axis_titles, height=590):
     # Fixed margins (no auto-expansion for the legend) so two panels side by side
     # get plot areas of the same size, whatever their legends hold.
     fig.update_layout(
-        title=dict(text=title, x=0.0, xanchor="left", font=dict(size=18)),
+        title=dict(text=_text(title), x=0.0, xanchor="left", font=dict(size=18)),
         font=_FONT,
         height=height,
         margin=dict(l=64, r=12, t=44, b=156, autoexpand=False),
@@ -74,8 +81,10 @@ def _layout(fig, *, title, x_range, y_range, axis_titles, height=590):
     )
     grid = dict(showgrid=True, gridcolor="#E5E5E5", zeroline=False, showline=True,
                 linecolor="#888888", mirror=True, ticks="outside")
-    fig.update_xaxes(range=list(x_range), title_text=axis_titles[0], title_standoff=6, **grid)
-    fig.update_yaxes(range=list(y_range), title_text=axis_titles[1], title_standoff=4, **grid)
+    fig.update_xaxes(range=list(x_range), title_text=_text(axis_titles[0]), title_standoff=6,
+                     **grid)
+    fig.update_yaxes(range=list(y_range), title_text=_text(axis_titles[1]), title_standoff=4,
+                     **grid)
     return fig
 
 
@@ -104,7 +113,7 @@ def _points_traces(points, labels, names, alphas=None, hover=None):
     points = np.asarray(points, dtype=float)
     labels = np.asarray(labels, dtype=int)
     traces = []
-    for j, name in enumerate(names):
+    for j, name in enumerate(_text(n) for n in names):
         mask = labels == j
         # Per-point certainty goes in marker.opacity, a numeric array: a list of
         # rgba strings costs plotly a regex check per point (seconds at 20k points).
@@ -152,9 +161,9 @@ def scatter_matrix_figure(frame, *, labels=None, label_names=None, title=None):
     label_names : sequence of str, optional
         Legend text for each label value.
     """
-    cols = list(frame.columns)
-    n = len(cols)
-    values = [frame[c].to_numpy(dtype=float) for c in cols]
+    n = frame.shape[1]
+    values = [frame.iloc[:, j].to_numpy(dtype=float) for j in range(n)]
+    cols = [_text(c) for c in frame.columns]
     if labels is None:
         groups = [(None, np.ones(len(frame), dtype=bool), PALETTE[0])]
     else:
@@ -162,7 +171,8 @@ def scatter_matrix_figure(frame, *, labels=None, label_names=None, title=None):
         groups = []
         for i, v in enumerate(sorted(np.unique(labels).tolist())):
             known = label_names is not None and 0 <= int(v) < len(label_names)
-            groups.append((str(label_names[int(v)]) if known else str(v), labels == v, colour(i)))
+            groups.append((_text(label_names[int(v)]) if known else str(v), labels == v,
+                           colour(i)))
     side = max(n - 1, 1)
     fig = make_subplots(rows=side, cols=side, shared_xaxes="columns", shared_yaxes="rows",
                         horizontal_spacing=0.03 if side > 1 else 0.0,
@@ -198,7 +208,7 @@ def scatter_matrix_figure(frame, *, labels=None, label_names=None, title=None):
             fig.update_yaxes(visible=False, row=r, col=c)
     per = 380 if side == 1 else (260 if side <= 2 else 170)
     fig.update_layout(
-        title=dict(text=title or "", x=0.0, xanchor="left"),
+        title=dict(text=_text(title or ""), x=0.0, xanchor="left"),
         font=_FONT, plot_bgcolor="white", paper_bgcolor="white",
         height=per * side + 110, width=None,
         margin=dict(l=70, r=10, t=(40 if title else 20) + (40 if labels is not None else 0), b=60),

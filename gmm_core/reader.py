@@ -31,8 +31,14 @@ Repairs and refusals, all documented in the report's warnings:
 * up to five one-field title lines above the header are skipped; a first
   line of numbers is read as data (columns become "Column 1", ...);
 * infinite values and overflows (``1e400``) become missing, with a warning;
-* at least :data:`MIN_ROWS` complete rows and two usable numeric columns
-  must remain, else :class:`DataError`.
+* a feature column with values beyond :data:`MAX_MAGNITUDE` (``1e300``) or a
+  spread below :data:`MIN_SPREAD` (all values near ``1e-300``) is refused:
+  fitting squares the values, which would overflow or underflow -- the
+  message says which column and how to rescale it;
+* at least :data:`MIN_ROWS` rows (counted before anything else, so one row is
+  called one row, not "constant columns"), then at least :data:`MIN_ROWS`
+  complete rows and two usable numeric columns must remain, else
+  :class:`DataError`.
 
 Anything the user must fix raises :class:`~gmm_core.errors.DataError` with a
 message for a non-programmer -- and *only* ``DataError``: any unexpected
@@ -78,10 +84,13 @@ __all__ = [
     "MAX_CELLS",
     "MAX_COLUMNS",
     "MAX_LINE_CHARS",
+    "MAX_MAGNITUDE",
     "MAX_ROWS",
     "MIN_ROWS",
+    "MIN_SPREAD",
     "ReadReport",
     "TableResult",
+    "check_size",
     "read_table",
 ]
 
@@ -102,6 +111,12 @@ MAX_LINE_CHARS = 1_000_000
 #: 3 rows: the fewest with which a covariance can be estimated at all.  The
 #: fitting code checks the stricter ``n_samples >= n_components`` itself.
 MIN_ROWS = 3
+#: 1e150: the largest size of value kept.  Fitting squares the values (variances,
+#: covariances in the data's units); squares of larger values overflow float64.
+MAX_MAGNITUDE = 1e150
+#: 1e-150: the smallest spread (max - min) of a feature column.  The variance of a
+#: column that varies less underflows to zero, so no covariance can be computed.
+MIN_SPREAD = 1e-150
 #: A label column has between 2 and this many distinct values.
 MAX_LABEL_LEVELS = 30
 
@@ -239,11 +254,31 @@ class TableResult:
 
 
 def _size(n_bytes):
-    """A byte count for people: ``_size(1536)`` is ``'1.5 kB'``."""
-    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+    """A byte count for people, in the units of Streamlit's uploader (1 MB = 1024 kB).
+
+    >>> _size(1536), _size(MAX_BYTES), _size(300 * 1024 * 1024), _size(999)
+    ('1.5 kB', '200 MB', '300 MB', '999 bytes')
+    """
+    for unit, scale in (("GB", 1024 ** 3), ("MB", 1024 ** 2), ("kB", 1024)):
         if n_bytes >= scale:
             return f"{n_bytes / scale:.3g} {unit}"
     return f"{n_bytes} bytes"
+
+
+def check_size(n_bytes, filename="upload.csv", max_bytes=MAX_BYTES):
+    """Refuse a file of ``n_bytes`` over ``max_bytes`` -- callable before the bytes are read.
+
+    >>> check_size(10, "a.csv")
+    >>> check_size(300 * 1024 * 1024, "big.csv")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    gmm_core.errors.DataError: 'big.csv' is 300 MB, more than the 200 MB limit. Upload a smaller ...
+    """
+    if n_bytes > max_bytes:
+        raise DataError(
+            f"'{filename}' is {_size(n_bytes)}, more than the {_size(max_bytes)} limit. Upload a "
+            "smaller file, for example a sample of its rows."
+        )
 
 
 def read_table(
@@ -291,7 +326,7 @@ def read_table(
     >>> r = read_table("a\\tb\\n1\\t2\\n3\\t4\\n5\\t7\\n".encode("utf-16"), "t.txt")
     >>> r.features.to_numpy().tolist(), r.report.encoding, r.report.delimiter
     ([[1.0, 2.0], [3.0, 4.0], [5.0, 7.0]], 'utf-16-le', '\\t')
-    >>> read_table(b"name,city\\nAda,Paris\\n")  # doctest: +ELLIPSIS +NORMALIZE_WHITESPACE
+    >>> read_table(b"name,city\\nAda,Paris\\nBo,Rome\\nCy,Oslo\\n")  # doctest: +ELLIPSIS +NORMALIZE_WHITESPACE
     Traceback (most recent call last):
     ...
     gmm_core.errors.DataError: Clustering needs at least two columns of numbers, but this
@@ -326,11 +361,7 @@ def read_table(
 
 def _read_table(data, filename, missing, *, max_bytes, max_rows, max_columns, max_cells, min_rows):
     report = ReadReport(filename=filename, missing=missing)
-    if len(data) > max_bytes:
-        raise DataError(
-            f"'{filename}' is {_size(len(data))}, more than the {_size(max_bytes)} "
-            "limit. Upload a smaller file, for example a sample of its rows."
-        )
+    check_size(len(data), filename, max_bytes)
     if len(data) == 0:
         raise DataError(f"'{filename}' is empty. Choose a file that contains a table.")
     detect_binary(data)
@@ -374,6 +405,8 @@ def _read_table(data, filename, missing, *, max_bytes, max_rows, max_columns, ma
             "Add rows of values below the header line."
         )
     report.n_rows_read = n_rows
+    if n_rows < min_rows:  # before the columns are judged: with one row every column is constant
+        raise _too_few_rows(n_rows, min_rows)
     line_numbers = np.asarray(line_numbers, dtype=np.int64)
 
     sample = [cell for col in columns for cell in col[:200]]
@@ -462,6 +495,8 @@ def _build(names, columns, line_numbers, report, missing, min_rows):
     report.columns_dropped = [(name, reasons[name]) for name in names if reasons[name] is not None]
     if len(kept) < 2:
         raise _too_few_columns(names, kept, report)
+    for name in kept:
+        _check_magnitude(name, numeric[name], line_numbers)
 
     X = np.column_stack([numeric[name] for name in kept])
     X[~np.isfinite(X)] = np.nan
@@ -495,10 +530,7 @@ def _build(names, columns, line_numbers, report, missing, min_rows):
                 f"at least {min_rows} are needed. Fill the gaps, or choose to fill them with the "
                 "column mean or median."
             )
-        raise DataError(
-            f"The file has only {n_rows} data row(s); at least {min_rows} are needed to fit a "
-            "mixture. Add more rows."
-        )
+        raise _too_few_rows(n_rows, min_rows)
 
     features = pd.DataFrame(X[keep], columns=kept, dtype=np.float64)
     frame = pd.DataFrame(
@@ -573,6 +605,38 @@ def _is_label(name, reason, values):
     return 2 <= n_levels <= MAX_LABEL_LEVELS and n_levels < len(present)
 
 
+def _too_few_rows(n_rows, min_rows):
+    return DataError(
+        f"The file has only {n_rows} data row(s); at least {min_rows} are needed to fit a "
+        "mixture. Add more rows."
+    )
+
+
+def _check_magnitude(name, numbers, line_numbers):
+    """Refuse a feature column whose squares overflow or whose variance underflows."""
+    finite = np.isfinite(numbers)
+    values = numbers[finite]
+    size = np.abs(values)
+    if size.max() > MAX_MAGNITUDE:
+        at = int(np.flatnonzero(finite)[np.argmax(size)])
+        raise DataError(
+            f"Column '{name}' holds values as large as {size.max():.3g} (line "
+            f"{line_numbers[at]}), too large to fit: the fit squares the values, and squares of "
+            f"values beyond {MAX_MAGNITUDE:.0e} overflow. Rescale the column (change its units, "
+            "divide it by a power of ten or take logarithms) and upload the file again.",
+            column=name, row=int(line_numbers[at]),
+        )
+    spread = float(values.max() - values.min())
+    if 0 < spread < MIN_SPREAD:
+        raise DataError(
+            f"The values in column '{name}' differ by only {spread:.3g}, too little to fit: "
+            f"their variance underflows to zero (below a spread of {MIN_SPREAD:.0e}). Rescale "
+            "the column (change its units or multiply it by a power of ten) and upload the "
+            "file again.",
+            column=name,
+        )
+
+
 def _too_few_columns(names, kept, report):
     found = {0: "none", 1: f"only one ('{kept[0]}')" if kept else ""}[len(kept)]
     parts = [f"Clustering needs at least two columns of numbers, but this file has {found}."]
@@ -583,9 +647,20 @@ def _too_few_columns(names, kept, report):
     if len(names) == 1:
         parts.append("Only one column was found, so the values may be separated by a character "
                      "other than the ones understood.")
-    parts.append(
-        "Check that the file uses a comma, semicolon, tab or | between values, and that the "
-        "columns you want hold only numbers."
-    )
+    reasons = {why for _, why in report.columns_dropped}
+    if reasons == {"all-missing"}:
+        parts.append("Every column is empty (only blanks or missing-value markers such as NA). "
+                     "Fill in the values and upload the file again.")
+    elif reasons and reasons <= {"constant", "all-missing"} and "constant" in reasons:
+        parts.append(
+            "A constant column holds the same value in every row (are all rows copies of one "
+            "point?), so it cannot tell groups apart. Upload rows that differ in at least two "
+            "numeric columns."
+        )
+    else:
+        parts.append(
+            "Check that the file uses a comma, semicolon, tab or | between values, and that the "
+            "columns you want hold only numbers."
+        )
     column = report.columns_dropped[0][0] if report.columns_dropped else None
     return DataError(" ".join(parts), column=column)

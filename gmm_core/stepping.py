@@ -18,6 +18,7 @@ steps), never the (N, K) responsibilities, so memory stays bounded whatever
 the data size; :meth:`Trajectory.responsibilities` recomputes them.
 """
 
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -67,6 +68,7 @@ class Trajectory:
     stop_reason: str = ""
     tol: float = 1e-3
     max_iter: int = 100
+    timed_out: bool = False
 
     def responsibilities(self, X, index, sample_weight=None):
         """Responsibilities (N, K) shown at step ``index``."""
@@ -84,13 +86,15 @@ class Trajectory:
 
 def fit_trajectory(X, n_components, *, covariance_type="full", init_params="kmeans",
                    random_state=None, max_iter=100, tol=1e-3, reg_covar=1e-6,
-                   sample_weight=None, max_steps=1001):
+                   sample_weight=None, max_steps=1001, max_time=None):
     """Run one EM fit and record every half-step.
 
     Parameters are those of :class:`~gmm_core.GaussianMixture` (one run,
     ``n_init=1``); ``max_steps`` bounds the steps stored (``2 * max_iter + 1``
     are needed for a full record; iterations beyond it are not recorded and the
-    run stops there, said in ``stop_reason``).
+    run stops there, said in ``stop_reason``).  ``max_time`` (seconds, or
+    None) is a wall-clock budget as in the estimator: the run stops after the
+    iteration that crosses it, ``timed_out`` is set and ``stop_reason`` says so.
 
     Examples
     --------
@@ -108,7 +112,7 @@ def fit_trajectory(X, n_components, *, covariance_type="full", init_params="kmea
     # Reuse the estimator's validation so the rules and messages are the same.
     gm = GaussianMixture(n_components, covariance_type=covariance_type, tol=tol,
                          reg_covar=reg_covar, max_iter=max_iter, init_params=init_params,
-                         random_state=random_state)
+                         random_state=random_state, max_time=max_time)
     gm._check_parameters()
     X = gm._validate_X(X, reset=True)
     if X.shape[0] < max(2, n_components):
@@ -119,6 +123,7 @@ def fit_trajectory(X, n_components, *, covariance_type="full", init_params="kmea
     params = initial_params(X, n_components, covariance_type=covariance_type,
                             init_params=init_params, random_state=check_random_state(
                                 random_state), reg_covar=reg_covar, sample_weight=sw)
+    deadline = None if max_time is None else time.monotonic() + max_time
     traj = Trajectory(tol=tol, max_iter=max_iter)
     stats = fast.summarize(X, params, sw)
     traj.steps.append(Step(0, 0, "init", params, params, stats.log_likelihood))
@@ -143,6 +148,13 @@ def fit_trajectory(X, n_components, *, covariance_type="full", init_params="kmea
                                 f"point changed by {change:.2e} < tol = {tol:g}.")
             break
         prev_ll = ll
+        if deadline is not None and time.monotonic() > deadline:
+            traj.timed_out = True
+            traj.stop_reason = (f"Stopped at the time limit of {max_time:g} s after {it} "
+                                f"iteration(s), before converging (the last change was "
+                                f"{change:.2e}, tol = {tol:g}). Use fewer rows, features or "
+                                "components to see the whole run.")
+            break
     else:
         traj.stop_reason = (f"Stopped at max_iter = {max_iter} iterations before "
                             f"converging (tol = {tol:g}); the last change was "

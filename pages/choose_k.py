@@ -14,6 +14,8 @@ import state
 from gmm_core import figures_em
 
 TYPES = tuple(gmm_core.COVARIANCE_TYPES)
+SWEEP_LIMIT = gmm_core.sweep.SWEEP_TIME_LIMIT  # seconds for the whole grid
+FIT_LIMIT = gmm_core.compare.FIT_TIME_LIMIT    # seconds for one fit
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -24,11 +26,14 @@ def _sweep(fingerprint, _X, scaling, k_max, types, n_init, seed):
     cache hit Streamlit replays it, already emptied.
     """
     total = k_max * len(types) * n_init
-    bar = st.progress(0.0, text=f"Fitting {total} mixtures…")
+    limit = f"(at most {SWEEP_LIMIT / 60:.0f} minutes in all)"
+    bar = st.progress(0.0, text=f"Fitting {total} mixtures… {limit}")
     try:
         return gmm_core.model_sweep(
             _X, range(1, k_max + 1), types, scaling=scaling, n_init=n_init, random_state=seed,
-            progress=lambda done, of: bar.progress(done / of, text=f"Fitted {done} of {of} mixtures…"))
+            max_time=SWEEP_LIMIT, fit_max_time=FIT_LIMIT,
+            progress=lambda done, of: bar.progress(
+                done / of, text=f"Fitted {done} of {of} mixtures… {limit}"))
     finally:
         bar.empty()
 
@@ -85,7 +90,8 @@ except ValueError as exc:  # includes gmm_core.DataError
 rec = gmm_core.recommend(sel, "bic")
 by_aic = gmm_core.recommend(sel, "aic")
 curves = gmm_core.criterion_curves(sel)
-failed = int((sel.table["error"] != "").sum())
+for note in gmm_core.sweep.sweep_notes(sel):
+    st.warning(state.plain(note), icon=":material/warning:")
 
 r1, r2 = st.columns([3, 1], vertical_alignment="center")
 r1.success(rec.sentence, icon=":material/recommend:")
@@ -119,8 +125,8 @@ notes = [f"{len(sel.table):,} fits on all {ds.n_rows:,} rows"
          + f" in {sel.table['seconds'].sum():.1f} s of fitting."]
 if int(n_init) > 1:
     notes.append("Lines follow the best restart; the shaded band spans best to worst.")
-if failed:
-    notes.append(f"{failed} fits failed (a component collapsed) and are left out.")
+notes.append(f"Each fit may take at most {FIT_LIMIT:.0f} s and the whole sweep "
+             f"{SWEEP_LIMIT / 60:.0f} minutes; fits not started by then are skipped.")
 st.caption(" ".join(notes))
 with st.expander("Every fit"):
     st.dataframe(sel.table, hide_index=True)

@@ -6,12 +6,15 @@ column names, cells) are shown with ``st.text`` / ``st.dataframe`` or escaped
 with :func:`state.plain`, never as HTML or Markdown.
 """
 
+import logging
+
 import pandas as pd
 import streamlit as st
 
 import gmm_core
 import state
 from gmm_core import figures
+from gmm_core.reader import MAX_BYTES, check_size
 
 MAX_MATRIX_COLUMNS = 6
 MAX_SHOWN = 20_000
@@ -27,6 +30,11 @@ def _handle_upload():
     if up is None or st.session_state.get(state.UPLOAD_SEEN) == up.file_id:
         return
     st.session_state[state.UPLOAD_SEEN] = up.file_id
+    try:  # the size first, before the bytes are copied out of the upload
+        check_size(up.size, up.name)
+    except gmm_core.DataError as exc:
+        st.session_state[state.UPLOAD_ERROR] = str(exc)
+        return
     _load_upload(up.name, up.getvalue())
 
 
@@ -36,6 +44,12 @@ def _load_upload(filename, data):
         ds = state.load_upload(data, filename, missing=missing)
     except gmm_core.DataError as exc:
         st.session_state[state.UPLOAD_ERROR] = str(exc)
+        return
+    except Exception:  # noqa: BLE001 -- the reader raises only DataError; never show a traceback
+        logging.getLogger(__name__).exception("unexpected failure reading an upload")
+        st.session_state[state.UPLOAD_ERROR] = (
+            f"'{filename}' could not be read as a table. Check that it is a CSV or text file "
+            "with one row per line, or try another file.")
         return
     st.session_state[state.UPLOAD] = (filename, data)
     st.session_state[state.UPLOAD_ERROR] = None
@@ -78,8 +92,10 @@ with upload_tab:
         "Drop a CSV file here or browse (comma, semicolon, tab or pipe separated)",
         type=["csv", "tsv", "txt"], key=state.W_UPLOAD, on_change=_handle_upload,
         help="Limit 200 MB per file. The first row should hold column names.")
-    st.caption("Size limit: 200 MB per file. Numeric columns become features; "
-               "text columns can serve as known labels.")
+    st.caption(f"Size limit: {MAX_BYTES // 2**20} MB per file; a larger file, or one not ending "
+               "in .csv, .tsv or .txt, is refused by the uploader before it is sent (it turns "
+               "red; point at it to read why): upload a sample of its rows instead. Numeric "
+               "columns become features; text columns can serve as known labels.")
     st.selectbox("Rows with missing values", state.MISSING_POLICIES, key=state.W_MISSING,
                  format_func={"drop": "drop the row", "mean": "fill with the column mean",
                               "median": "fill with the column median"}.get,
@@ -100,7 +116,8 @@ with demo_tab:
 
 if st.session_state.get(state.UPLOAD_ERROR):
     st.error("Could not load that data: " + state.plain(st.session_state[state.UPLOAD_ERROR])
-             + "  \nThe previous dataset is still loaded.", icon=":material/error:")
+             + "  \nThe previous dataset, " + state.plain(state.get_dataset().name)
+             + ", is still loaded.", icon=":material/error:")
 
 ds = state.get_dataset()
 

@@ -18,13 +18,14 @@ MAX_POINTS = 2_000
 MAX_HEATMAP = 400
 COVARIANCE_HELP = ("full: any shape and tilt · tied: one shared shape · "
                    "diag: stretched along the axes only · spherical: round")
+TIME_LIMIT = gmm_core.compare.FIT_TIME_LIMIT  # seconds of EM a run may take
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _run(fingerprint, _X, scaling, k, covariance_type, init_params, seed):
     """Cached recorded fit; ``fingerprint`` stands for ``_X``."""
     return gmm_core.em_run(_X, k, scaling=scaling, covariance_type=covariance_type,
-                           init_params=init_params, random_state=seed)
+                           init_params=init_params, random_state=seed, max_time=TIME_LIMIT)
 
 
 def _move(delta, last):
@@ -75,7 +76,8 @@ axes = state.view_axes(features, st, view_key=state.W_EM_VIEW, x_key=state.W_EM_
 # --- fit ----------------------------------------------------------------------------------------
 X = ds.X
 try:
-    with st.spinner(f"Running EM with {k} components on {ds.n_rows:,} rows…", show_time=True):
+    with st.spinner(f"Running EM with {k} components on {ds.n_rows:,} rows (at most "
+                    f"{TIME_LIMIT:.0f} s)…", show_time=True):
         run = _run(ds.fingerprint, X, ds.scaling, k, covariance_type, init_params, int(seed))
 except ValueError as exc:  # includes gmm_core.DataError
     st.error(state.plain(str(exc)), icon=":material/error:")
@@ -87,6 +89,8 @@ icon = ":material/check_circle:" if traj.converged else ":material/warning:"
 message = (f"EM ran {traj.n_iter} iterations ({run.n_steps} steps counting the start and each "
            f"E- and M-half-step). {traj.stop_reason}")
 (st.success if traj.converged else st.warning)(state.plain(message), icon=icon)
+for note in run.warnings:
+    st.warning(state.plain(note), icon=":material/warning:")
 
 # --- stepping ------------------------------------------------------------------------------
 state.seed_widget(state.W_EM_STEP, 0)

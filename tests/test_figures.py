@@ -90,3 +90,13 @@ def test_scatter_matrix_colours_by_label():
 
 def test_segment_names_past_palette():
     assert figures.segment_names(12)[-1] == "segment 12"
+
+
+def test_user_text_in_charts_is_escaped_not_rendered():
+    """Regression: a column named <b>B</b> rendered bold and <a href> became a link in charts."""
+    frame = pd.DataFrame({"<b>B</b>": [1.0, 2.0, 3.0], '<a href="https://e">l</a>': [3.0, 1.0, 2.0]})
+    fig = figures.scatter_matrix_figure(frame, labels=np.array([0, 1, 0]),
+                                        label_names=["<i>i</i>", "ok"])
+    assert fig.layout.xaxis.title.text == "&lt;b&gt;B&lt;/b&gt;"
+    assert "<a" not in fig.to_json() and "<i>" not in fig.to_json()
+    assert fig.data[0].name == "&lt;i&gt;i&lt;/i&gt;"
