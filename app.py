@@ -17,6 +17,7 @@ PAGES = [
     st.Page("pages/compare.py", title="Compare", icon=":material/compare:"),
     st.Page("pages/em_steps.py", title="EM step by step", icon=":material/footprint:"),
     st.Page("pages/choose_k.py", title="Choose k", icon=":material/query_stats:"),
+    st.Page("pages/segments.py", title="Segments", icon=":material/groups:"),
 ]
 
 state.init()

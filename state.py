@@ -83,6 +83,22 @@ W_CK_N_INIT = "w_ck_n_init"
 W_CK_SEED = "w_ck_seed"
 W_CK_APPLY = "w_ck_apply"
 
+# --- Segments page (issue 6) ---------------------------------------------------------
+SEGMENT_NAMES = "segment_names"      # {model key: {"edits": {j: name}, "names": (k names)}}
+SEGMENT_MODEL = "segment_model"      # model key the name widgets were last seeded for
+SEGMENT_PRESENT = "segment_present"  # presentation view on or off
+SEGMENT_UNUSUAL = "segment_unusual"  # percent of rows flagged as unusual
+W_SEG_NAME = "w_seg_name_"           # + segment index: the name text inputs
+W_SEG_PRESENT = "w_seg_present"
+W_SEG_UNUSUAL = "w_seg_unusual"
+W_SEG_VIEW = "w_seg_view"
+W_SEG_AXIS_X = "w_seg_axis_x"
+W_SEG_AXIS_Y = "w_seg_axis_y"
+W_SEG_CSV = "w_seg_csv"
+W_SEG_JSON = "w_seg_json"
+W_SEG_HTML = "w_seg_html"
+W_SEG_PNG = "w_seg_png"
+
 NO_LABEL = "(none)"
 KNOWN_LABEL = "known groups (from the generator)"
 DEFAULT_DEMO = "Mall customers"
@@ -268,6 +284,77 @@ def use_on_compare(k, covariance_type):
     st.session_state[CHOOSE_K_APPLIED] = (int(k), str(covariance_type))
     for key in (W_K, W_COVARIANCE):
         st.session_state.pop(key, None)
+
+
+def compare_settings(ds):
+    """The Compare page's controls as last used, its defaults where unset: the chosen GMM."""
+    saved = st.session_state.get(COMPARE_SETTINGS, {})
+    default_k = len(ds.label_names) if ds.label_names else 3
+    return {W_K: int(saved.get(W_K, min(max(default_k, 1), 10))),
+            W_COVARIANCE: str(saved.get(W_COVARIANCE, "full")),
+            W_INIT: str(saved.get(W_INIT, "kmeans")),
+            W_N_INIT: int(saved.get(W_N_INIT, 1)),
+            W_SEED: int(saved.get(W_SEED, 0))}
+
+
+@st.cache_data(show_spinner=False, max_entries=24)
+def _compare(fingerprint, _X, _y, scaling, k, covariance_type, init_params, n_init, seed):
+    """Cached fit of both models; ``fingerprint`` stands for ``_X`` and ``_y``."""
+    return gmm_core.compare_models(_X, k, scaling=scaling, covariance_type=covariance_type,
+                                   init_params=init_params, n_init=n_init, random_state=seed,
+                                   y_true=_y)
+
+
+def chosen_comparison(ds):
+    """The :class:`gmm_core.Comparison` for the Compare page's settings (one shared cache).
+
+    Compare and Segments both call this, so a model is fitted once; raises
+    ``ValueError`` (incl. :class:`gmm_core.DataError`) when the fit cannot go on.
+    """
+    s = compare_settings(ds)
+    return _compare(ds.fingerprint, ds.X, ds.labels, ds.scaling, s[W_K], s[W_COVARIANCE],
+                    s[W_INIT], s[W_N_INIT], s[W_SEED])
+
+
+def model_key(ds):
+    """What identifies the chosen model: the data's fingerprint and the Compare settings."""
+    s = compare_settings(ds)
+    return (ds.fingerprint, ds.scaling, s[W_K], s[W_COVARIANCE], s[W_INIT], s[W_N_INIT], s[W_SEED])
+
+
+def segment_edits(ds):
+    """``{segment index: name}`` the user typed for the chosen model (empty if none)."""
+    entry = st.session_state.get(SEGMENT_NAMES, {}).get(model_key(ds))
+    return dict(entry["edits"]) if entry else {}
+
+
+def set_segment_names(ds, edits, names):
+    """Remember the user's edits and the resulting names for the chosen model."""
+    store = dict(st.session_state.get(SEGMENT_NAMES, {}))
+    key = model_key(ds)
+    if edits:
+        store[key] = {"edits": dict(edits), "names": tuple(names)}
+    else:
+        store.pop(key, None)
+    st.session_state[SEGMENT_NAMES] = store
+
+
+def chosen_segment_names(ds):
+    """The chosen model's segment names if the user has edited any, else ``None``."""
+    entry = st.session_state.get(SEGMENT_NAMES, {}).get(model_key(ds))
+    return list(entry["names"]) if entry else None
+
+
+def original_rows(ds):
+    """The user's rows with every column (not only the features), aligned with ``ds.X``.
+
+    An upload's whole file (rows dropped for missing values left out), a demo's
+    full export; the features alone when nothing more is known.
+    """
+    frame = getattr(ds.origin, "frame", None)
+    if isinstance(frame, pd.DataFrame) and len(frame) == ds.n_rows:
+        return frame.reset_index(drop=True)
+    return ds.frame
 
 
 def stop_unless(ok, message):

@@ -51,8 +51,13 @@ from gmm_core.explain import (EMRun, EMView, EStepNumbers, MStepNumbers, StepExp
 from gmm_core.sweep import (Recommendation, criterion_curves, kmeans_sweep, model_sweep,
                             recommend)
 
-# --- model files (issue 6) ---
+# --- Segments page and exports (issue 6); gmm_core.report (HTML) imports plotly, so it is
+# imported by name: ``from gmm_core.report import html_report`` ---
+from gmm_core.export import figure_png, neutralise_formulas, segment_table, to_csv_bytes
 from gmm_core.model_io import ModelFileError, SegmentModel, load_model, make_scaler, save_model
+from gmm_core.segments import (GLOSSARY, SegmentProfile, SegmentSummary, describe_segments,
+                               feature_words, unique_names)
+from gmm_core.unusual import UnusualRows, unusual_frame, unusual_rows
 
 __all__ = [
     "ConvergenceWarning", "DataError",
@@ -75,6 +80,9 @@ __all__ = [
     "e_step_numbers", "em_run", "em_view", "explain_step", "frame_indices",
     "heatmap_rows", "m_step_numbers", "parameter_table", "step_label",
     "Recommendation", "criterion_curves", "kmeans_sweep", "model_sweep", "recommend",
-    # model files (issue 6)
+    # Segments page and exports (issue 6)
+    "figure_png", "neutralise_formulas", "segment_table", "to_csv_bytes",
     "ModelFileError", "SegmentModel", "load_model", "make_scaler", "save_model",
+    "GLOSSARY", "SegmentProfile", "SegmentSummary", "describe_segments", "feature_words",
+    "unique_names", "UnusualRows", "unusual_frame", "unusual_rows",
 ]

@@ -1,8 +1,9 @@
 """Compare page: KMeans and a Gaussian mixture side by side on the loaded data.
 
-A thin view: :func:`gmm_core.compare_models` fits both (cached on the data's
-fingerprint and the controls), :func:`gmm_core.comparison_view` projects and
-subsamples for drawing, :mod:`gmm_core.figures` draws.
+A thin view: :func:`state.chosen_comparison` fits both (cached on the data's
+fingerprint and the controls, one cache entry shared with the Segments page),
+:func:`gmm_core.comparison_view` projects and subsamples for drawing,
+:mod:`gmm_core.figures` draws.
 """
 
 import streamlit as st
@@ -23,14 +24,6 @@ COVARIANCE_HELP = ("full: any shape and tilt · tied: one shared shape · "
                    "diag: stretched along the axes only · spherical: round")
 
 
-@st.cache_data(show_spinner=False, max_entries=24)
-def _compare(fingerprint, _X, _y, scaling, k, covariance_type, init_params, n_init, seed):
-    """Cached fit of both models; ``fingerprint`` stands for ``_X`` and ``_y``."""
-    return gmm_core.compare_models(_X, k, scaling=scaling, covariance_type=covariance_type,
-                                   init_params=init_params, n_init=n_init, random_state=seed,
-                                   y_true=_y)
-
-
 @st.cache_data(show_spinner=False, max_entries=48)
 def _grid(fingerprint, settings, _comparison, x_range, y_range, kind):
     return gmm_core.decision_grid(_comparison, x_range, y_range, kind=kind, resolution=GRID)
@@ -48,13 +41,8 @@ state.stop_unless(ds.n_rows >= 2, "The loaded data has fewer than two rows. "
                                    "Load more data on the Data page.")
 
 # --- controls ------------------------------------------------------------------------------
-saved = st.session_state.get(state.COMPARE_SETTINGS, {})
-default_k = len(ds.label_names) if ds.label_names else 3
-state.seed_widget(state.W_K, saved.get(state.W_K, min(max(default_k, 1), 10)))
-state.seed_widget(state.W_COVARIANCE, saved.get(state.W_COVARIANCE, "full"))
-state.seed_widget(state.W_INIT, saved.get(state.W_INIT, "kmeans"))
-state.seed_widget(state.W_N_INIT, saved.get(state.W_N_INIT, 1))
-state.seed_widget(state.W_SEED, saved.get(state.W_SEED, 0))
+for key, value in state.compare_settings(ds).items():
+    state.seed_widget(key, value)
 
 c1, c2, c3, c4, c5 = st.columns([3, 2, 2, 1, 1])
 k = c1.slider("Number of segments (k)", 1, 10, key=state.W_K)
@@ -90,9 +78,9 @@ level_name = d4.selectbox("GMM ellipses", tuple(LEVELS), key=state.W_LEVELS,
 # --- fit ----------------------------------------------------------------------------------------
 X = ds.X
 try:
-    with st.spinner(f"Fitting KMeans and a {k}-component GMM on {ds.n_rows:,} rows…", show_time=True):
-        cmp = _compare(ds.fingerprint, X, ds.labels, ds.scaling, k, covariance_type,
-                       init_params, int(n_init), int(seed))
+    with st.spinner(f"Fitting KMeans and a {k}-component GMM on {ds.n_rows:,} rows (the GMM "
+                    f"stops after {gmm_core.compare.FIT_TIME_LIMIT:.0f} s)…", show_time=True):
+        cmp = state.chosen_comparison(ds)  # shared with the Segments page
 except ValueError as exc:  # includes gmm_core.DataError
     st.error(state.plain(str(exc)), icon=":material/error:")
     st.stop()
@@ -101,7 +89,7 @@ for message in cmp.warnings:
 
 projection = gmm_core.view_projection(cmp, X, features, axes=axes)
 view = gmm_core.comparison_view(cmp, X, projection, max_points=MAX_SHOWN, seed=0)
-names = figures.segment_names(k)
+names = state.chosen_segment_names(ds) or figures.segment_names(k)  # names edited on Segments
 
 # --- metrics -------------------------------------------------------------------------------
 m = cmp.metrics

@@ -1,0 +1,211 @@
+"""Plotly figures for the Segments page and the HTML report.
+
+Pure builders, ``*_figure(...) -> go.Figure``, in the conventions of
+:mod:`gmm_core.figures`: segment ``j`` is ``PALETTE[j]`` everywhere, point
+clouds are ``Scattergl`` over a display subsample, colours are explicit.
+
+* :func:`overview_figure` -- every row coloured by its segment's name, each
+  segment's name written at its typical member, unusual rows ringed;
+* :func:`difference_figure` -- one segment against everyone: per feature,
+  where its typical member stands among all rows (percentile, 50 = middle);
+* :func:`certainty_figure` -- per segment, the share of members assigned
+  with at least 90% probability.
+
+``large=True`` sets big type for presenting on a screen.  Segment and column
+names are user text: they are shown literally (``<`` and ``&`` are escaped
+for plotly's label markup).
+
+Examples
+--------
+>>> import numpy as np
+>>> fig = difference_figure([0.9, 0.1], ["income", "spending"], 0)
+>>> [round(v) for v in fig.data[0].x], fig.data[0].base, fig.data[0].y[0].split("<br>")[0]
+([40, -40], 50, 'income')
+"""
+
+import html
+
+import numpy as np
+import plotly.graph_objects as go
+
+from gmm_core.figures import colour
+
+__all__ = ["overview_figure", "difference_figure", "certainty_figure", "label_text"]
+
+_INK = "#222222"
+_GRID = "#E5E5E5"
+_FAMILY = "Source Sans Pro, Arial, sans-serif"
+
+
+def label_text(text):
+    """User text for a plotly label: markup characters escaped so it shows literally.
+
+    >>> label_text("<b>A & B</b>")
+    '&lt;b&gt;A &amp; B&lt;/b&gt;'
+    """
+    return html.escape(str(text), quote=False)
+
+
+def _font(large, base=14):
+    return dict(family=_FAMILY, size=int(base * (1.45 if large else 1.0)), color=_INK)
+
+
+def _axes(fig, font, **extra):
+    # explicit tick and title fonts: a host's theme (Streamlit's) would otherwise set its own
+    style = dict(showgrid=True, gridcolor=_GRID, zeroline=False, showline=True,
+                 linecolor="#888888", mirror=True, ticks="outside",
+                 tickfont=dict(family=_FAMILY, size=font["size"] - 1, color=_INK),
+                 title_font=dict(family=_FAMILY, size=font["size"], color=_INK))
+    fig.update_xaxes(**{**style, **extra.get("x", {})})
+    fig.update_yaxes(**{**style, **extra.get("y", {})})
+    return fig
+
+
+def overview_figure(points, labels, names, *, means=None, unusual=None, x_range=None,
+                    y_range=None, axis_titles=("", ""), large=False, title=None, height=None):
+    """Every drawn row coloured by segment, names at the typical members, unusual rows ringed.
+
+    Parameters
+    ----------
+    points : ndarray (n, 2)
+        Drawn rows in plot units (a display subsample).
+    labels : ndarray (n,) of int
+        Segment of each drawn row.
+    names : sequence of str
+        Segment names, in segment order (legend and labels).
+    means : ndarray (k, 2), optional
+        Typical members in plot units; each gets its segment's name.
+    unusual : ndarray (m, 2), optional
+        Unusual rows in plot units, ringed (draw all of them, not a sample).
+    x_range, y_range : (float, float), optional
+    axis_titles : (str, str)
+    large : bool
+        Big type for presenting.
+    """
+    points = np.asarray(points, dtype=float).reshape(-1, 2)
+    labels = np.asarray(labels, dtype=int)
+    k = len(names)
+    fig = go.Figure()
+    size = 7 if large else 5
+    for j, name in enumerate(names):
+        mask = labels == j
+        fig.add_trace(go.Scattergl(
+            x=points[mask, 0], y=points[mask, 1], mode="markers", name=label_text(name),
+            legendgroup=f"seg{j}",
+            marker=dict(size=size, color=colour(j), opacity=0.7, line=dict(width=0)),
+            hovertemplate="x=%{x:.4g}<br>y=%{y:.4g}<extra>" + label_text(name) + "</extra>"))
+    if unusual is not None and len(unusual):
+        pts = np.asarray(unusual, dtype=float).reshape(-1, 2)
+        fig.add_trace(go.Scattergl(
+            x=pts[:, 0], y=pts[:, 1], mode="markers", name="unusual rows",
+            marker=dict(size=size + 7, symbol="circle-open", color="#B00020",
+                        line=dict(width=2)),
+            hovertemplate="unusual row<br>x=%{x:.4g}<br>y=%{y:.4g}<extra></extra>"))
+    if means is not None:
+        means = np.asarray(means, dtype=float).reshape(-1, 2)
+        fig.add_trace(go.Scatter(
+            x=means[:, 0], y=means[:, 1], mode="markers", showlegend=False,
+            marker=dict(size=16 if large else 13, symbol="diamond",
+                        color=[colour(j) for j in range(k)], line=dict(width=2, color=_INK)),
+            hovertemplate="typical member<br>x=%{x:.4g}<br>y=%{y:.4g}<extra></extra>"))
+        for j in range(min(k, means.shape[0])):
+            fig.add_annotation(
+                x=means[j, 0], y=means[j, 1], text=f"<b>{label_text(names[j])}</b>",
+                showarrow=False, yshift=24 if large else 20,
+                font=dict(family=_FAMILY, size=20 if large else 14, color=_INK),
+                bgcolor="rgba(255,255,255,0.85)", bordercolor=colour(j), borderwidth=2,
+                borderpad=3)
+    font = _font(large)
+    fig.update_layout(
+        title=dict(text=label_text(title or ""), x=0.0, xanchor="left",
+                   font=dict(size=font["size"] + 6)),
+        font=font, height=height or (680 if large else 560),
+        margin=dict(l=70, r=20, t=50 if title else 20, b=70),
+        plot_bgcolor="white", paper_bgcolor="white", hovermode="closest",
+        legend=dict(orientation="h", yref="container", y=0.0, yanchor="bottom", x=0.0,
+                    itemsizing="constant", font=dict(size=font["size"])),
+    )
+    # room for the legend below the x axis title
+    fig.update_layout(margin=dict(b=150 if large else 125))
+    xa = dict(title_text=label_text(axis_titles[0]), title_standoff=8)
+    ya = dict(title_text=label_text(axis_titles[1]), title_standoff=6)
+    if x_range is not None:
+        xa["range"] = list(x_range)
+    if y_range is not None:
+        ya["range"] = list(y_range)
+    return _axes(fig, font, x=xa, y=ya)
+
+
+def difference_figure(percentiles, words, index, *, large=False, height=None):
+    """How one segment differs from everyone: per feature, its typical member's percentile.
+
+    Bars start at the middle (50) and reach the typical member's percentile:
+    right of the line means higher than most rows, left lower.  The dotted
+    lines at 33 and 67 are where *low* and *high* begin.
+
+    Parameters
+    ----------
+    percentiles : sequence of float in [0, 1]
+    words : sequence of str
+        Feature words, one per percentile.
+    index : int
+        The segment (its colour).
+    """
+    pct = 100.0 * np.asarray(percentiles, dtype=float)
+    words = [label_text(w) for w in words]
+    n = len(words)
+    font = _font(large, 13)
+    # each feature's label says where it stands, so the bars get the full width
+    ticks = [f"{w}<br><span style='color:#5f6368'>higher than {v:.0f}%</span>"
+             for w, v in zip(words, pct)]
+    fig = go.Figure(go.Bar(
+        y=ticks, x=pct - 50.0, base=50, orientation="h",
+        marker=dict(color=colour(index), line=dict(width=0)), customdata=np.column_stack([pct]),
+        hovertemplate=[f"{w}: higher than %{{customdata[0]:.0f}}% of rows<extra></extra>"
+                       for w in words]))
+    for cut in (100.0 / 3.0, 200.0 / 3.0):
+        fig.add_vline(x=cut, line=dict(color="#999999", width=1, dash="dot"))
+    fig.add_vline(x=50, line=dict(color=_INK, width=1.5))
+    row = 50 if large else 38
+    fig.update_layout(
+        font=font, height=height or (56 + row * n), bargap=0.3,
+        margin=dict(l=10, r=34 if large else 28, t=8, b=34 if large else 30),
+        plot_bgcolor="white", paper_bgcolor="white", showlegend=False,
+    )
+    _axes(fig, font, x=dict(range=[0, 100], tickvals=[0, 25, 50, 75, 100],
+                            ticktext=["lowest", "25%", "middle", "75%", "highest"],
+                            title_text=None, fixedrange=True),
+          y=dict(autorange="reversed", automargin=True, showgrid=False, fixedrange=True,
+                 ticks=""))
+    return fig
+
+
+def certainty_figure(sure_shares, names, *, large=False, height=None):
+    """Per segment: the share of members the model is at least 90% sure of, and the rest.
+
+    >>> fig = certainty_figure([0.9, 0.5], ["A", "B"])
+    >>> fig.data[0].x.tolist(), fig.data[1].x.tolist()
+    ([90.0, 50.0], [10.0, 50.0])
+    """
+    sure = 100.0 * np.nan_to_num(np.asarray(sure_shares, dtype=float))
+    labels = [label_text(n) for n in names]
+    font = _font(large, 13)
+    fig = go.Figure()
+    fig.add_trace(go.Bar(
+        y=labels, x=sure, orientation="h", name="sure (90% or more)",
+        marker=dict(color=[colour(j) for j in range(len(labels))]),
+        text=[f"{v:.0f}% sure" for v in sure], textposition="inside", insidetextanchor="start",
+        textfont=dict(color="white"), hovertemplate="%{y}: %{x:.0f}% sure<extra></extra>"))
+    fig.add_trace(go.Bar(
+        y=labels, x=100.0 - sure, orientation="h", name="less sure",
+        marker=dict(color="#D9D9D9"), hovertemplate="%{y}: %{x:.0f}% less sure<extra></extra>"))
+    row = 46 if large else 34
+    fig.update_layout(
+        barmode="stack", font=font, height=height or (90 + row * len(labels)), bargap=0.3,
+        margin=dict(l=10, r=30, t=10, b=40), plot_bgcolor="white", paper_bgcolor="white",
+        legend=dict(orientation="h", yref="container", y=0.0, yanchor="bottom", x=0.0,
+                    traceorder="normal"),
+    )
+    return _axes(fig, font, x=dict(range=[0, 100], ticksuffix="%", fixedrange=True),
+                 y=dict(autorange="reversed", automargin=True, showgrid=False, fixedrange=True,
+                        ticks=""))

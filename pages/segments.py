@@ -1,0 +1,274 @@
+"""Segments: the chosen Gaussian mixture in plain words, for people who did not fit it.
+
+A thin view over :mod:`gmm_core.segments` (profiles, names, certainty),
+:mod:`gmm_core.unusual` (the rows the model finds least likely),
+:mod:`gmm_core.figures_segments` (charts), :mod:`gmm_core.export` (CSV, PNG),
+:mod:`gmm_core.report` (HTML) and :mod:`gmm_core.model_io` (model JSON).
+The model is the one chosen on the Compare page, from the same cache entry
+(:func:`state.chosen_comparison`), so nothing is fitted twice.  Names the user
+types are kept per model in :data:`state.SEGMENT_NAMES` and used on Compare too.
+"""
+
+import functools
+
+import streamlit as st
+
+import gmm_core
+import state
+from gmm_core import export, report, segments, unusual
+from gmm_core import figures_segments as figs
+from gmm_core.model_io import SegmentModel
+
+MAX_SHOWN = 20_000
+MAX_LISTED = 200
+#: Large type for presenting; constant CSS (no user text), applied only in the presentation view.
+PRESENT_CSS = """<style>
+[data-testid="stMainBlockContainer"] { max-width: 1500px; }
+[data-testid="stMainBlockContainer"] [data-testid="stMarkdownContainer"] p,
+[data-testid="stMainBlockContainer"] [data-testid="stMarkdownContainer"] li { font-size: 1.35rem; line-height: 1.5; }
+[data-testid="stMainBlockContainer"] h1 { font-size: 3.2rem; }
+[data-testid="stMainBlockContainer"] h2 { font-size: 2.5rem; }
+[data-testid="stMainBlockContainer"] h3 { font-size: 2.2rem; }
+[data-testid="stMainBlockContainer"] [data-testid="stMetricValue"] [data-testid="stMarkdownContainer"] p { font-size: 3rem; line-height: 1.2; }
+[data-testid="stMainBlockContainer"] [data-testid="stMetricLabel"] [data-testid="stMarkdownContainer"] p { font-size: 1.2rem; }
+[data-testid="stMainBlockContainer"] [data-testid="stTable"] td,
+[data-testid="stMainBlockContainer"] [data-testid="stTable"] th { font-size: 1.2rem; }
+[data-testid="stMainBlockContainer"] [data-testid="stTable"] td p,
+[data-testid="stMainBlockContainer"] [data-testid="stTable"] th p { font-size: 1.2rem; }
+</style>"""
+PYTHON_USE = '''import pandas as pd
+import gmm_core
+
+model = gmm_core.load_model("segments-model.json")
+frame = pd.read_csv("new_rows.csv")        # needs the columns {features}
+frame["segment_label"] = model.predict(frame)
+frame["segment"] = [model.segment_names[j] for j in frame["segment_label"]]'''
+
+
+@st.cache_data(show_spinner=False, max_entries=12)
+def _summary(key, _X, _cmp, features):
+    """Profiles of the chosen model's segments; ``key`` stands for the model and data."""
+    return segments.describe_segments(_X, _cmp.proba, _cmp.means, features,
+                                      weights=_cmp.gmm.weights_)
+
+
+@st.cache_data(show_spinner=False, max_entries=12)
+def _scores(key, _cmp, _X):
+    """Anomaly score ``-log p(x)`` of every row under the chosen model."""
+    return gmm_core.anomaly_score(_cmp.gmm, _cmp.scaler.transform(_X))
+
+
+def _csv(frame, labels, proba, names):
+    """Runs on click (no Streamlit calls: deferred downloads have no script context)."""
+    return export.to_csv_bytes(export.segment_table(frame, labels, proba, names))
+
+
+def _report(summary, names, view, labels_shown, unusual_points, source, borderline, unusual_table,
+            notes):
+    """The HTML report, built on click from precomputed numbers (no Streamlit calls)."""
+    overview = figs.overview_figure(view["points"], labels_shown, names, means=view["means"],
+                                    unusual=unusual_points, x_range=view["x_range"],
+                                    y_range=view["y_range"], axis_titles=view["titles"])
+    diffs = [figs.difference_figure(p.percentile, summary.words, p.index) for p in summary.segments]
+    sure = figs.certainty_figure([p.sure_share for p in summary.segments], names)
+    return report.html_report(summary, names, title="Segments", source=source, overview=overview,
+                              differences=diffs, certainty=sure, borderline=borderline,
+                              unusual=unusual_table, notes=notes).encode("utf-8")
+
+
+def _png(fig):
+    return export.figure_png(fig, width=1400, height=fig.layout.height or 700)
+
+
+# --- guard, presentation switch ---------------------------------------------------------------
+ds = state.get_dataset()
+state.stop_unless(ds.n_features >= 2, "The segments need at least two feature columns. "
+                                       "Choose them on the Data page.")
+state.stop_unless(ds.n_rows >= 2, "The loaded data has fewer than two rows. "
+                                   "Load more data on the Data page.")
+
+state.seed_widget(state.W_SEG_PRESENT, st.session_state.get(state.SEGMENT_PRESENT, False))
+top, switch = st.columns([3, 1], vertical_alignment="bottom")
+present = switch.toggle("Presentation view", key=state.W_SEG_PRESENT,
+                        help="Large type, one chart and the cards: for showing on a screen.")
+st.session_state[state.SEGMENT_PRESENT] = present
+if present:
+    st.html(PRESENT_CSS)
+top.title("Segments")
+
+# --- the chosen model ---------------------------------------------------------------------------
+X = ds.X
+features = list(ds.features)
+try:
+    with st.spinner("Fitting the model chosen on Compare…", show_time=True):
+        cmp = state.chosen_comparison(ds)
+except ValueError as exc:  # includes gmm_core.DataError
+    st.error(state.plain(str(exc)), icon=":material/error:")
+    st.stop()
+key = state.model_key(ds)
+summary = _summary(key, X, cmp, tuple(features))
+k = summary.n_components
+auto = summary.names
+
+# --- names: the user's edits over the automatic ones ---------------------------------------------
+name_keys = [f"{state.W_SEG_NAME}{j}" for j in range(k)]
+if st.session_state.get(state.SEGMENT_MODEL) != key:      # another model: reseed the name boxes
+    for name in [n for n in st.session_state if str(n).startswith(state.W_SEG_NAME)]:
+        del st.session_state[name]
+    st.session_state[state.SEGMENT_MODEL] = key
+edits = state.segment_edits(ds)
+for j, wkey in enumerate(name_keys):
+    state.seed_widget(wkey, edits.get(j, auto[j]))
+    if not str(st.session_state[wkey]).strip():          # an emptied box goes back to automatic
+        st.session_state[wkey] = auto[j]
+edits = {j: " ".join(str(st.session_state[w]).split()) for j, w in enumerate(name_keys)
+         if " ".join(str(st.session_state[w]).split()) != auto[j]}
+names = segments.unique_names([edits.get(j, auto[j]) for j in range(k)], fallback=auto)
+state.set_segment_names(ds, edits, names)
+
+# --- unusual rows (the threshold is read here, its slider drawn further down) --------------------
+state.seed_widget(state.W_SEG_UNUSUAL, st.session_state.get(state.SEGMENT_UNUSUAL, 1.0))
+unusual_pct = float(st.session_state[state.W_SEG_UNUSUAL])
+st.session_state[state.SEGMENT_UNUSUAL] = unusual_pct
+flagged = unusual.unusual_rows(_scores(key, cmp, X), share=unusual_pct / 100.0)
+
+# --- overview -------------------------------------------------------------------------------------
+st.markdown(state.plain(segments.overview_sentence(summary, names)))
+if not present:
+    s = state.compare_settings(ds)
+    st.caption(state.plain(
+        f"Built on the Gaussian mixture chosen on the Compare page: k = {s[state.W_K]}, "
+        f"{s[state.W_COVARIANCE]} covariance, seed {s[state.W_SEED]}"
+        + ("" if ds.scaling == "none" else f", fitted after {ds.scaling} scaling")
+        + ". Change it there; names you type here are kept for this model."))
+    st.page_link("pages/compare.py", label="Change the model on Compare", icon=":material/compare:")
+for message in cmp.warnings:
+    st.warning(state.plain(message), icon=":material/warning:")
+
+controls = st.container()
+axes = None
+if not present:
+    axes = state.view_axes(features, controls, view_key=state.W_SEG_VIEW, x_key=state.W_SEG_AXIS_X,
+                           y_key=state.W_SEG_AXIS_Y,
+                           help="With more than two features the chart shows a 2-D view of them.")
+elif len(features) <= 2:
+    axes = (features[0], features[1])
+elif st.session_state.get(state.W_SEG_VIEW) == "Two features":   # the view picked before
+    axes = (st.session_state.get(state.W_SEG_AXIS_X, features[0]),
+            st.session_state.get(state.W_SEG_AXIS_Y, features[1]))
+    axes = None if axes[0] == axes[1] else axes
+projection = gmm_core.view_projection(cmp, X, features, axes=axes)
+cv = gmm_core.comparison_view(cmp, X, projection, max_points=MAX_SHOWN, seed=0)
+titles = tuple(segments.plain_axis_title(t) for t in cv.axis_titles)
+unusual_points = projection.project_points(X[flagged.indices]) if flagged.indices.size else None
+overview = figs.overview_figure(cv.points, cv.gmm_labels, names, means=cv.means,
+                                unusual=unusual_points, x_range=cv.x_range, y_range=cv.y_range,
+                                axis_titles=titles, large=present)
+st.plotly_chart(overview, key="seg_overview", config={"displaylogo": False})
+shown = ("every row" if cv.n_shown == cv.n_total
+         else f"a fixed random sample of {cv.n_shown:,} of the {cv.n_total:,} rows")
+st.caption(f"Each dot is a row, coloured by its most likely segment; the chart draws {shown}. "
+           "Each segment's name sits on its typical member"
+           + (f"; the {flagged.indices.size:,} most unusual rows are ringed in red." if flagged.indices.size
+              else "."))
+
+# --- cards ------------------------------------------------------------------------------------------
+rows = state.original_rows(ds)
+borderline = [segments.borderline_frame(summary, j, X, names) for j in range(k)]
+st.header("The segments")
+per_row = 2
+for start in range(0, k, per_row):
+    for j, col in zip(range(start, min(start + per_row, k)), st.columns(per_row)):
+        p = summary.segments[j]
+        with col.container(border=True):
+            if present:
+                st.subheader(state.plain(names[j]), anchor=False)
+            else:
+                st.text_input("Segment name", key=name_keys[j], max_chars=80,
+                              help="Suggested from how the segment differs from everyone; type "
+                                   "your own. Empty the box to get the suggestion back.")
+                if names[j] != edits.get(j, auto[j]):
+                    st.caption(state.plain(f"Shown as “{names[j]}”: another segment has this name."))
+                elif j in edits:
+                    st.caption(state.plain(f"Suggested name: {auto[j]}"))
+            m1, m2, m3 = st.columns(3)
+            m1.metric("Rows", f"{p.count:,}")
+            m2.metric("Share of all rows", f"{p.share:.0%}")
+            m3.metric("Certain", "–" if not p.count else f"{p.sure_share:.0%}",
+                      help="Share of its rows that belong to it with 90% probability or more.")
+            st.markdown("**Typical member**")
+            typical = segments.typical_frame(summary, j)
+            if present:  # st.table renders Markdown: user text goes through plain()
+                st.table(typical.map(state.plain).rename(columns=state.plain), border="horizontal",
+                         hide_index=True)
+            else:
+                st.dataframe(typical, hide_index=True, width="stretch")
+            st.markdown("**How it differs from the average**")
+            st.plotly_chart(figs.difference_figure(p.percentile, summary.words, j, large=present),
+                            key=f"seg_diff_{j}", config={"displaylogo": False, "staticPlot": True})
+            with st.expander("Borderline rows: the least sure", expanded=False):
+                st.dataframe(borderline[j], hide_index=True, width="stretch")
+
+with st.expander("Glossary: what the words mean"):
+    for term, text in segments.GLOSSARY:
+        st.markdown(f"**{state.plain(term)}** — {state.plain(text)}")
+
+if present:
+    st.stop()
+
+# --- unusual rows -----------------------------------------------------------------------------------
+st.header("Unusual rows")
+st.caption("Rows that fit no segment well: the model finds them least likely. The score is the "
+           "negative log-density (higher = rarer).")
+st.slider("Flag the most unusual rows (% of all rows)", 0.0, 10.0, step=0.1, format="%.1f%%",
+          key=state.W_SEG_UNUSUAL)
+n_flag = int(flagged.indices.size)
+if n_flag:
+    st.markdown(state.plain(
+        f"{n_flag:,} row{'s' if n_flag != 1 else ''} flagged: unusualness {flagged.threshold:.2f} "
+        f"or more (ringed in red on the chart)."))
+    table = unusual.unusual_frame(flagged, rows, names, summary.labels, limit=MAX_LISTED)
+    st.dataframe(table, hide_index=True, width="stretch")
+    if n_flag > MAX_LISTED:
+        st.caption(f"The {MAX_LISTED} most unusual are listed; the CSV export has every row.")
+else:
+    st.markdown("No rows flagged: move the slider to the right.")
+    table = unusual.unusual_frame(flagged, rows, names, summary.labels)
+
+# --- exports ------------------------------------------------------------------------------------------
+st.header("Take it away")
+notes = [f"Gaussian mixture with {k} segments fitted on {ds.n_rows:,} rows of “{ds.name}”."]
+view = {"points": cv.points, "means": cv.means, "x_range": cv.x_range, "y_range": cv.y_range,
+        "titles": titles}
+model = SegmentModel.from_comparison(cmp, features, segment_names=names)
+e1, e2, e3, e4 = st.columns(4)
+e1.download_button(
+    "Rows with segments (CSV)", functools.partial(_csv, rows, summary.labels, cmp.proba, names),
+    file_name="segments.csv", mime="text/csv", key=state.W_SEG_CSV, icon=":material/table:",
+    on_click="ignore",
+    help="Every row of your data with its segment name, its label and the probability of each "
+         "segment. UTF-8 with a byte-order mark, so Excel reads accents right.")
+e2.download_button(
+    "Model (JSON)", model.to_json(fit_info={"n_rows": ds.n_rows}),
+    file_name="segments-model.json", mime="application/json", key=state.W_SEG_JSON,
+    icon=":material/data_object:", on_click="ignore",
+    help="Weights, means, covariances, feature names and scaling: gmm_core loads it back and "
+         "assigns new rows exactly as here.")
+e3.download_button(
+    "Report (HTML)", functools.partial(_report, summary, list(names), view, cv.gmm_labels,
+                                       unusual_points, ds.name, borderline, table, notes),
+    file_name="segments-report.html", mime="text/html", key=state.W_SEG_HTML,
+    icon=":material/description:", on_click="ignore",
+    help="One file with the cards and interactive charts; opens offline in any browser.")
+e4.download_button(
+    "Overview chart (PNG)", functools.partial(_png, overview), file_name="segments-overview.png",
+    mime="image/png", key=state.W_SEG_PNG, icon=":material/image:", on_click="ignore",
+    help="The chart above as an image for slides (drawn by Chromium; takes a few seconds).")
+
+st.markdown("**Assign new rows with the model, in Python**")
+st.code(PYTHON_USE.format(features=", ".join(repr(f) for f in features)), language="python")
+
+# ==== RUN THIS MODEL ON THE FULL DATA (batch command line) -- the lead fills this in =============
+# Text on `python -m gmm_core assign segments-model.json 'data/*.parquet' --out segments/`
+# goes here.
+# ==================================================================================================

@@ -1,0 +1,190 @@
+"""AppTest flow of the Segments page: names, Compare legends, threshold, presentation, exports."""
+
+import base64
+import io
+import json
+import pathlib
+
+import numpy as np
+import pandas as pd
+import pytest
+from streamlit.runtime.media_file_manager import MediaFileManager
+from streamlit.testing.v1 import AppTest
+
+import state
+from gmm_core.model_io import load_model
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+PAGE = "pages/segments.py"
+JARGON = ("covariance", "responsibilit")
+
+
+@pytest.fixture
+def downloads(monkeypatch):
+    """What the page hands to its download buttons, by file name (bytes or a callable)."""
+    seen = {}
+    add, add_deferred = MediaFileManager.add, MediaFileManager.add_deferred
+
+    def record(self, data, mimetype, coordinates, file_name=None, **kw):
+        seen[file_name] = data
+        return add(self, data, mimetype, coordinates, file_name=file_name, **kw)
+
+    def record_deferred(self, data_callable, mimetype, coordinates, file_name=None, **kw):
+        seen[file_name] = data_callable
+        return add_deferred(self, data_callable, mimetype, coordinates, file_name=file_name, **kw)
+
+    monkeypatch.setattr(MediaFileManager, "add", record)
+    monkeypatch.setattr(MediaFileManager, "add_deferred", record_deferred)
+    return seen
+
+
+def _array(value):
+    """A plotly array from a figure spec (plain list or base64 ``bdata``)."""
+    if isinstance(value, dict) and "bdata" in value:
+        return np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"])
+    return np.asarray(value)
+
+
+def _data(value):
+    return value() if callable(value) else value
+
+
+def _segments():
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    at.switch_page(PAGE).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    return at
+
+
+def _charts(at):
+    return {el.proto.id: json.loads(el.proto.spec) for el in at.get("plotly_chart")}
+
+
+def _overview(at):
+    return next(spec for key, spec in _charts(at).items() if key.endswith("seg_overview"))
+
+
+def _page_text(at):
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
+    parts += [h.value for h in at.subheader] + [t.value for t in at.title]
+    parts += [e.label for e in at.expander] + [m.label for m in at.metric]
+    return " ".join(parts)
+
+
+def test_segments_page_opens_with_named_cards():
+    at = _segments()
+    names = [t.value for t in at.text_input]
+    assert len(names) == 5 and len(set(names)) == 5
+    assert "Average" in names and "High income, low spending" in names
+    assert len(at.get("plotly_chart")) == 1 + 5  # the overview and one difference chart per card
+    assert any("fall into 5 segments" in m.value for m in at.markdown)
+
+
+def test_edited_name_is_used_everywhere_and_resets_with_the_model(downloads):
+    at = _segments()
+    first = at.text_input(key=f"{state.W_SEG_NAME}0")
+    auto = first.value
+    first.input("Premium <b>savers</b>").run()
+    assert not at.exception
+    assert at.session_state[state.SEGMENT_NAMES]  # kept in a data key
+    names = [t["name"] for t in _overview(at)["data"] if t.get("name")]
+    assert "Premium &lt;b&gt;savers&lt;/b&gt;" in names  # legend shows it literally
+    assert any("Suggested name" in c.value for c in at.caption)
+
+    # the CSV, the model and the report carry the edited name
+    csv = pd.read_csv(io.BytesIO(_data(downloads["segments.csv"])), encoding="utf-8-sig")
+    assert "Premium <b>savers</b>" in set(csv["segment"])
+    assert "probability_Premium <b>savers</b>" in csv.columns
+    model = load_model(_data(downloads["segments-model.json"]))
+    assert model.segment_names[0] == "Premium <b>savers</b>"
+    report = _data(downloads["segments-report.html"]).decode("utf-8")
+    assert "Premium &lt;b&gt;savers&lt;/b&gt;" in report and "<b>savers</b>" not in report
+
+    # Compare's legends use it, shown literally (escaped for Plotly, which renders tags)
+    at.switch_page("pages/compare.py").run()
+    assert not at.exception and not at.error
+    legends = [t.get("name") for spec in _charts(at).values() for t in spec["data"]]
+    assert "Premium &lt;b&gt;savers&lt;/b&gt;" in legends and "Premium <b>savers</b>" not in legends
+
+    # another model (k = 4): automatic names again; back to k = 5: the edit returns
+    at.slider(key=state.W_K).set_value(4).run()
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    assert len(at.text_input) == 4
+    assert "Premium <b>savers</b>" not in [t.value for t in at.text_input]
+    at.switch_page("pages/compare.py").run()
+    at.slider(key=state.W_K).set_value(5).run()
+    at.switch_page(PAGE).run()
+    assert at.text_input(key=f"{state.W_SEG_NAME}0").value == "Premium <b>savers</b>"
+
+    # emptying the box brings the suggestion back
+    at.text_input(key=f"{state.W_SEG_NAME}0").input("").run()
+    assert at.text_input(key=f"{state.W_SEG_NAME}0").value == auto
+    assert state.SEGMENT_NAMES not in at.session_state or not at.session_state[state.SEGMENT_NAMES]
+
+
+def test_duplicate_name_is_made_unique():
+    at = _segments()
+    second = at.text_input(key=f"{state.W_SEG_NAME}1")
+    second.input(at.text_input(key=f"{state.W_SEG_NAME}0").value).run()
+    assert any("another segment has this name" in c.value for c in at.caption)
+    names = [t["name"] for t in _overview(at)["data"]
+             if t.get("name") and t["name"] != "unusual rows"]
+    assert len(names) == 5
+    assert len(set(names)) == len(names)
+
+
+def test_threshold_flags_more_rows_and_rings_them():
+    at = _segments()
+    ring = next(t for t in _overview(at)["data"] if t.get("name") == "unusual rows")
+    assert len(_array(ring["x"])) == 10  # 1% of 1,000 rows by default
+    at.slider(key=state.W_SEG_UNUSUAL).set_value(5.0).run()
+    assert not at.exception
+    ring = next(t for t in _overview(at)["data"] if t.get("name") == "unusual rows")
+    assert len(_array(ring["x"])) == 50
+    assert any(m.value.startswith("50 rows flagged") for m in at.markdown)
+    listed = [df.value for df in at.dataframe if "unusualness" in df.value.columns]
+    assert len(listed) == 1 and len(listed[0]) == 50
+    assert listed[0]["unusualness"].is_monotonic_decreasing
+    at.slider(key=state.W_SEG_UNUSUAL).set_value(0.0).run()
+    assert all(t.get("name") != "unusual rows" for t in _overview(at)["data"])
+
+
+def test_presentation_view_is_cards_and_one_chart_without_jargon():
+    at = _segments()
+    assert any(w in _page_text(at).lower() for w in JARGON)  # the normal view names the model
+    at.toggle(key=state.W_SEG_PRESENT).set_value(True).run()
+    assert not at.exception
+    assert len(at.text_input) == 0 and len(at.download_button) == 0 and len(at.slider) == 0
+    assert [s.value for s in at.subheader][:1] and len(at.subheader) == 5
+    text = _page_text(at).lower()
+    assert not any(w in text for w in JARGON), text
+    assert any(e.label.startswith("Glossary") for e in at.expander)
+    overview = _overview(at)
+    assert overview["layout"]["font"]["size"] > 14  # large type
+    assert overview["layout"]["xaxis"]["title"]["text"] == "Annual income (k$)"
+    # stays on across pages (data key), and off again
+    at.switch_page("pages/compare.py").run()
+    at.switch_page(PAGE).run()
+    assert at.toggle(key=state.W_SEG_PRESENT).value is True
+    at.toggle(key=state.W_SEG_PRESENT).set_value(False).run()
+    assert len(at.text_input) == 5
+
+
+def test_download_buttons_and_their_data(downloads):
+    at = _segments()
+    labels = [b.label for b in at.download_button]
+    assert labels == ["Rows with segments (CSV)", "Model (JSON)", "Report (HTML)",
+                      "Overview chart (PNG)"]
+    ds = at.session_state[state.DATASET]
+    csv = pd.read_csv(io.BytesIO(_data(downloads["segments.csv"])), encoding="utf-8-sig")
+    assert len(csv) == ds.n_rows and "CustomerID" in csv.columns  # the original rows
+    probs = csv[[c for c in csv.columns if c.startswith("probability_")]].to_numpy()
+    np.testing.assert_allclose(probs.sum(axis=1), 1.0)
+    model = load_model(_data(downloads["segments-model.json"]))
+    np.testing.assert_array_equal(model.predict(csv), csv["segment_label"])
+    html = _data(downloads["segments-report.html"]).decode("utf-8")
+    assert html.startswith("<!DOCTYPE html>") and html.count('class="card"') == 5
+    assert callable(downloads["segments-overview.png"])  # drawn by kaleido on click
+    assert any("load_model" in c.value for c in at.code)
