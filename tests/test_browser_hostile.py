@@ -1,0 +1,203 @@
+"""Hostile uploads and hostile strings in a real browser (Playwright + Debian chromium).
+
+One page uploads every file of ``tests/test_hardening.HOSTILE`` in turn and checks
+what the user sees: an error box that says what is wrong, the previous dataset
+still loaded, and no exception box, traceback or server path.  Then a file whose
+name, column names and cells are script, HTML, Markdown links and LaTeX is
+loaded and every page is searched for anything that was *rendered* rather than
+shown literally.  A JavaScript dialog (``alert``) fails the test at once.
+
+Screenshots of each refusal go to ``test-artifacts/hostile-*.png``.
+"""
+
+import re
+
+import pytest
+from test_hardening import HOSTILE, XSS, XSS_FILENAME, good_csv, xss_csv
+
+from conftest import TIMEOUT_MS, no_exception, settle, shoot
+from gmm_core import DataError, read_table
+
+pytestmark = [pytest.mark.browser, pytest.mark.viewport(2000)]
+
+#: Text that would mean the server leaked its internals.
+LEAKS = re.compile(r"Traceback|File \"|\.py\b|/work/|site-packages|line \d+, in ")
+#: A few refusals are photographed (all are checked).
+SHOTS = {"2000-columns", "one-row", "duplicate-points-only", "values-1e300", "values-1e-300",
+         "all-nan-columns", "png-renamed-csv", "constant-columns"}
+
+
+@pytest.fixture
+def guarded(page):
+    """The page, failing the test if any script opens a dialog (alert, confirm, prompt)."""
+    dialogs = []
+
+    def on_dialog(dialog):
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)
+    yield page
+    assert dialogs == [], f"user text ran as script: {dialogs}"
+
+
+def _upload(page, path):
+    page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(path))
+
+
+def _sidebar(page):
+    return page.locator('[data-testid="stSidebar"]').inner_text()
+
+
+def _main(page):
+    return page.locator('[data-testid="stMain"]').inner_text()
+
+
+def _expected(filename, data):
+    """The reader's refusal of ``data``: what the error box must now say."""
+    with pytest.raises(DataError) as info:
+        read_table(data, filename)
+    return " ".join(str(info.value).split())
+
+
+def _load_baseline(page, path):
+    _upload(page, path)
+    page.wait_for_function("() => document.querySelector('[data-testid=\"stSidebar\"]')"
+                           ".innerText.includes('baseline.csv') && !document.querySelector("
+                           "'[data-testid=\"stAlertContentError\"]')", timeout=TIMEOUT_MS)
+    settle(page)
+
+
+def test_every_hostile_upload_ends_in_a_plain_error_and_keeps_the_dataset(guarded, tmp_path):
+    page = guarded
+    page.wait_for_selector("h1:has-text('Data')")
+    settle(page)
+    good = tmp_path / "baseline.csv"
+    good.write_bytes(good_csv("base"))
+    _load_baseline(page, good)
+    previous = None
+    for case_id, filename, data, gist in HOSTILE:
+        expected = _expected(filename, data)
+        if expected == previous:  # the box would not change: clear it with a good upload first
+            _load_baseline(page, good)
+        previous = expected
+        path = tmp_path / case_id / filename
+        path.parent.mkdir()
+        path.write_bytes(data)
+        _upload(page, path)
+        error = page.locator('[data-testid="stAlertContentError"]')
+        error.filter(has_text=expected).wait_for(timeout=TIMEOUT_MS)
+        settle(page, pause_ms=200)
+        no_exception(page)
+        assert error.count() == 1, case_id
+        text = error.locator('[data-testid="stMarkdownContainer"]').inner_text()
+        assert text.startswith("Could not load that data: " + expected), (case_id, text)
+        assert gist.lower() in text.lower(), (case_id, text)
+        assert text.endswith("The previous dataset, baseline.csv, is still loaded."), text
+        assert not LEAKS.search(_main(page)), (case_id, text)
+        assert "baseline.csv" in _sidebar(page) and "120 rows × 3 features" in _sidebar(page)
+        if case_id in SHOTS:
+            error.scroll_into_view_if_needed()
+            shoot(page, f"hostile-{case_id}.png")
+
+
+def test_a_file_over_the_upload_limit_never_reaches_the_app(guarded, tmp_path):
+    """300 MB: the browser's uploader refuses it before sending; the caption says what to do."""
+    page = guarded
+    page.wait_for_selector("h1:has-text('Data')")
+    settle(page)
+    big = tmp_path / "big.csv"
+    with open(big, "wb") as fh:  # sparse: 300 MB on disk costs nothing
+        fh.write(b"a,b\n" + b"1,2\n" * 1000)
+        fh.truncate(300 * 1024 * 1024)
+    _upload(page, big)
+    chip = page.locator('[data-testid="stFileChip"][aria-invalid="true"]')
+    chip.wait_for(timeout=TIMEOUT_MS)
+    chip.hover()
+    page.get_by_text("File must be 200.0MB or smaller.").first.wait_for(timeout=TIMEOUT_MS)
+    settle(page)
+    no_exception(page)
+    assert "Mall customers" in _sidebar(page)  # the demo stays loaded
+    caption = _main(page)
+    assert "Size limit: 200 MB per file" in caption and "upload a sample of its rows" in caption
+    shoot(page, "hostile-300MB.png")
+
+
+def _svg_text(page, selector):
+    """The text of SVG elements (Plotly's), which ``inner_text`` does not give."""
+    return page.evaluate("s => [...document.querySelectorAll(s)].map(t => t.textContent)"
+                         ".join(' ')", selector)
+
+
+def _literal_everywhere(page, where):
+    """Nothing of XSS was rendered as markup on the current page."""
+    assert page.locator("img[src='x']").count() == 0, where
+    assert page.locator("a[href^='javascript']").count() == 0, where
+    assert page.locator("[data-testid='stMain'] script, [data-testid='stSidebar'] script"
+                        ).count() == 0, where
+    katex_text = " ".join(page.locator(".katex").all_inner_texts())
+    assert "LaTeX" not in katex_text, where
+    strong = " ".join(page.locator("strong, b").all_inner_texts())
+    assert "bold" not in strong, where
+    plot_bold = page.evaluate("""() => [...document.querySelectorAll('.js-plotly-plot tspan')]
+        .filter(t => (t.getAttribute('style') || '').includes('bold'))
+        .map(t => t.textContent).join(' ')""")
+    assert "bold" not in plot_bold, where
+    no_exception(page)
+
+
+def test_script_html_markdown_and_latex_in_user_strings_show_literally(guarded, tmp_path):
+    page = guarded
+    page.wait_for_selector("h1:has-text('Data')")
+    settle(page)
+    path = tmp_path / XSS_FILENAME
+    path.write_bytes(xss_csv())
+    scripts_before = page.locator("script").count()
+    _upload(page, path)
+    page.wait_for_function("() => document.querySelector('[data-testid=\"stSidebar\"]')"
+                           ".innerText.includes('onerror')", timeout=TIMEOUT_MS)
+    page.wait_for_selector(".js-plotly-plot")
+    settle(page)
+    assert page.locator("script").count() == scripts_before
+    assert XSS_FILENAME in _sidebar(page)  # the file name, literally
+    main = _main(page)
+    for raw in XSS[:3]:
+        assert raw in main  # column names in the reader's report, literally
+    assert "$\\LaTeX$ **bold**" in main  # the text column, left out, named literally
+    plot_text = _svg_text(page, ".js-plotly-plot text")
+    assert f"{XSS[0]} a" in plot_text and f"{XSS[1]} b" in plot_text  # axis titles
+    _literal_everywhere(page, "Data")
+    # the text column as known labels: its values name the legend entries
+    page.locator('[data-testid="stSelectbox"]', has_text="Known labels").click()
+    page.get_by_role("option", name=f"{XSS[3]} {XSS[4]}").click()
+    page.wait_for_function("() => [...document.querySelectorAll('.js-plotly-plot text')]"
+                           ".some(t => t.textContent.includes('onerror'))", timeout=TIMEOUT_MS)
+    settle(page)
+    legend = _svg_text(page, ".js-plotly-plot .legend text")
+    assert XSS[0] in legend and XSS[2] in legend
+    _literal_everywhere(page, "Data with labels")
+    shoot(page, "hostile-strings-data.png")
+
+    for title, n_charts in (("Compare", 2), ("EM step by step", 2), ("Choose k", 3)):
+        page.locator('[data-testid="stSidebarNav"] a', has_text=title).click()
+        page.wait_for_selector(f"h1:has-text('{title}')")
+        page.wait_for_function(
+            f"() => document.querySelectorAll('.js-plotly-plot').length >= {n_charts}",
+            timeout=TIMEOUT_MS)
+        settle(page, pause_ms=800)
+        _literal_everywhere(page, title)
+        if title != "Choose k":  # two-feature views name the axes after the columns
+            page.get_by_text("Two features").first.click()
+            page.wait_for_function(
+                "() => [...document.querySelectorAll('.js-plotly-plot text')]"
+                ".some(t => t.textContent.includes('<script>'))", timeout=TIMEOUT_MS)
+            settle(page)
+            axis_text = _svg_text(page, ".js-plotly-plot text")
+            assert f"{XSS[0]} a" in axis_text, title
+            page.locator('[data-testid="stSelectbox"]', has_text="x axis").click()
+            options = page.get_by_role("option").all_inner_texts()
+            assert f"{XSS[0]} a" in options and f"{XSS[2]} c" in options, (title, options)
+            _literal_everywhere(page, f"{title}, options open")
+            page.keyboard.press("Escape")
+            _literal_everywhere(page, f"{title}, two features")
+        shoot(page, f"hostile-strings-{title.split()[0].lower()}.png")

@@ -1,0 +1,380 @@
+"""Hardening (issue 8): hostile uploads, degenerate fits, time limits, hostile files out.
+
+What a user sees is checked in the app itself (AppTest, the same script the
+server runs); ``tests/test_browser_hostile.py`` repeats the uploads in a real
+browser and ``tests/test_two_users.py`` runs two sessions at once.
+
+``HOSTILE`` lists ``(id, filename, bytes, gist)``: an upload the app must
+refuse with an ``st.error`` whose text contains ``gist`` (case-insensitive)
+while the previous dataset stays loaded -- the refusals of the data-layer
+corpus (``tests/test_reader.py``) that need no special reader limits, plus
+the cases named in issue 8.  Every file is generated here.
+"""
+
+import pathlib
+import tomllib
+import warnings
+import zlib
+
+import numpy as np
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+from test_reader import CORPUS, Err
+
+import gmm_core
+import state
+from gmm_core import DataError, compare_models
+from gmm_core.compare import FIT_TIME_LIMIT, fit_mixture, scale_for_fit
+from gmm_core.reader import MAX_BYTES
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+#: What no user should ever see.
+LEAKS = ("Traceback", 'File "', ".py", "/work/", "site-packages", "Error:")
+
+#: What a user might type to run script or inject markup: each must show literally.
+XSS = ("<script>alert(1)</script>", "<img src=x onerror=alert(1)>",
+       "[click](javascript:alert(1))", "$\\LaTeX$", "**bold**")
+
+
+def _png():
+    chunk = b"IDAT" + zlib.compress(b"\x00\xff\x00\xff")
+    return b"\x89PNG\r\n\x1a\n" + len(chunk).to_bytes(4, "big") + chunk + b"\x00" * 8
+
+
+def _wide(n_columns=2000, n_rows=5):
+    lines = [",".join(f"c{j}" for j in range(n_columns))]
+    lines += [",".join(str(i + j) for j in range(n_columns)) for i in range(n_rows)]
+    return ("\n".join(lines) + "\n").encode()
+
+
+ISSUE_CASES = [
+    ("2000-columns", "wide.csv", _wide(), "2000 columns, more than the limit of 500"),
+    ("one-row", "one_row.csv", b"height,weight\n170,65\n", "only 1 data row"),
+    ("duplicate-points-only", "copies.csv", b"x,y\n" + b"3,4\n" * 50,
+     "same value in every row"),
+    ("constant-columns", "flat.csv", b"a,b,c\n1,5,7\n1,5,8\n1,5,9\n", "constant"),
+    ("values-1e300", "huge.csv", b"a,b\n1e300,1\n2e300,2\n-3e300,4\n5e299,3\n",
+     "too large to fit"),
+    ("values-1e-300", "tiny.csv", b"a,b\n1e-300,1\n2e-300,2\n-3e-300,4\n5e-301,3\n",
+     "too little to fit"),
+    ("all-nan-columns", "gaps.csv", b"a,b,c\nNA,,nan\nNA,,\n,,NA\nn/a,NaN,\n",
+     "every column is empty"),
+    ("png-renamed-csv", "photo.csv", _png(), "PNG image, not a table"),
+    ("xlsx-renamed-csv", "book.csv", b"PK\x03\x04\x14\x00\x06\x00" + bytes(range(256)),
+     "Excel workbook"),
+    ("gzip-renamed-csv", "data.csv", b"\x1f\x8b\x08\x00" + bytes(64), "gzip"),
+]
+
+CORPUS_CASES = [(f"corpus-{name}", f"{name}.csv", data, expected.gist)
+                for name, data, kwargs, expected in CORPUS
+                if isinstance(expected, Err) and not kwargs]
+
+HOSTILE = ISSUE_CASES + CORPUS_CASES
+
+
+def xss_csv(n_rows=60, seed=0):
+    """Two clear groups; column names and a text column made of :data:`XSS`."""
+    rng = np.random.RandomState(seed)
+    names = [f"{XSS[0]} a", f"{XSS[1]} b", f"{XSS[2]} c", f"{XSS[3]} {XSS[4]}"]
+    lines = [",".join(f'"{n}"' for n in names)]
+    for i in range(n_rows):
+        values = rng.normal(6.0 * (i % 2), 1.0, 3)
+        lines.append(",".join(f"{v:.4f}" for v in values) + f',"{XSS[i % len(XSS)]}"')
+    return ("\n".join(lines) + "\n").encode()
+
+
+XSS_FILENAME = f"{XSS[1]} {XSS[4]} {XSS[3]}.csv"
+
+
+def good_csv(tag, n_rows=120, seed=0):
+    """A clean two-group file whose column names carry ``tag`` (to tell users apart)."""
+    rng = np.random.RandomState(seed)
+    lines = [f"{tag} x,{tag} y,{tag} z"]
+    for i in range(n_rows):
+        lines.append(",".join(f"{v:.4f}" for v in rng.normal(5.0 * (i % 2), 1.0, 3)))
+    return ("\n".join(lines) + "\n").encode()
+
+
+# --- the app: every hostile upload ends in a plain st.error; the dataset stays ------------------
+
+def _app():
+    return AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+
+
+def _upload(at, filename, data):
+    at.file_uploader(key=state.W_UPLOAD).set_value((filename, data, "text/csv")).run()
+    return at
+
+
+@pytest.fixture
+def loaded():
+    """The app with a good upload loaded: the dataset that must survive what follows."""
+    at = _upload(_app(), "baseline.csv", good_csv("base"))
+    assert not at.exception and at.session_state[state.DATASET].name == "baseline.csv"
+    return at
+
+
+def test_hostile_set_covers_issue_and_corpus():
+    ids = {case[0] for case in HOSTILE}
+    assert len(CORPUS_CASES) >= 15 and len(ISSUE_CASES) >= 10
+    assert {"2000-columns", "one-row", "duplicate-points-only", "values-1e300", "values-1e-300",
+            "all-nan-columns", "png-renamed-csv"} <= ids
+
+
+@pytest.mark.parametrize("filename, data, gist", [c[1:] for c in HOSTILE],
+                         ids=[c[0] for c in HOSTILE])
+def test_hostile_upload_shows_plain_error_and_keeps_dataset(loaded, filename, data, gist):
+    before = loaded.session_state[state.DATASET]
+    at = _upload(loaded, filename, data)
+    assert not at.exception
+    assert len(at.error) == 1
+    message = at.error[0].value.replace("\\", "")  # Markdown escapes of state.plain
+    assert message.startswith("Could not load that data:")
+    assert gist.lower() in message.lower()
+    assert "The previous dataset, baseline.csv, is still loaded." in message
+    assert not any(leak in message for leak in LEAKS), message
+    assert at.session_state[state.DATASET] is before  # nothing lost, nothing half-loaded
+    assert at.session_state[state.UPLOAD][0] == "baseline.csv"
+
+
+def test_error_clears_when_a_good_file_follows(loaded):
+    at = _upload(loaded, "photo.csv", _png())
+    assert at.error
+    at = _upload(at, "next.csv", good_csv("next", seed=1))
+    assert not at.error and at.session_state[state.DATASET].name == "next.csv"
+
+
+def test_oversized_upload_is_refused_before_its_bytes_are_read(loaded, monkeypatch):
+    """The page checks ``UploadedFile.size`` and never calls ``getvalue`` on a 300 MB file.
+
+    The browser's uploader refuses such a file first (``server.maxUploadSize``);
+    this is the server's own check, for a client that skips the browser's.
+    """
+    from streamlit.runtime.uploaded_file_manager import UploadedFile
+
+    reads = []
+    init = UploadedFile.__init__
+
+    def claim_300_mb(self, record, file_urls):  # as if 300 MB had arrived
+        init(self, record, file_urls)
+        self.size = 300 * 1024 * 1024
+
+    monkeypatch.setattr(UploadedFile, "__init__", claim_300_mb)
+    original = UploadedFile.getvalue
+    monkeypatch.setattr(UploadedFile, "getvalue",
+                        lambda self: reads.append(self.name) or original(self))
+    at = _upload(loaded, "big.csv", good_csv("big"))
+    assert not at.exception and reads == []
+    message = at.error[0].value.replace("\\", "")
+    assert "300 MB, more than the 200 MB limit" in message and "sample of its rows" in message
+    assert at.session_state[state.DATASET].name == "baseline.csv"
+
+
+def test_config_limits_upload_keeps_xsrf_and_hides_error_details():
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    assert config["server"]["maxUploadSize"] * 1024 * 1024 == MAX_BYTES
+    assert config["server"]["enableXsrfProtection"] is True
+    assert config["server"]["enableCORS"] is True
+    assert config["client"]["showErrorDetails"] == "none"
+
+
+def test_reader_checks_size_before_decoding_at_the_default_limit(monkeypatch):
+    import gmm_core.reader as reader
+
+    monkeypatch.setattr(reader, "decode", lambda *a: pytest.fail("decoded an oversized file"))
+    with pytest.raises(DataError, match="more than the 200 MB limit"):
+        reader.read_table(bytes(MAX_BYTES + 1), "big.csv")
+
+
+# --- degenerate fits: regularised with a warning, or a remedy; always bounded ------------------
+
+def test_k_above_distinct_points_warns_with_the_k_to_choose():
+    X = np.repeat([[0.0, 0.0], [1.0, 1.0], [5.0, 5.0]], [50, 50, 1], axis=0)
+    cmp = compare_models(X, 5, random_state=0)
+    assert any("only 3 distinct point(s)" in w and "choose k = 3 or fewer" in w
+               for w in cmp.warnings), cmp.warnings
+    assert np.isfinite(cmp.metrics["bic"])
+
+
+def test_collapsed_component_is_refitted_with_regularisation_and_says_so(covariance_type):
+    rng = np.random.RandomState(0)
+    t = rng.normal(size=200)
+    X = np.column_stack([t, 2 * t]) * 1e8 + 3e9  # on a line, in huge units, not scaled
+    with pytest.raises(ValueError, match="collapsed"):
+        gmm_core.GaussianMixture(3, covariance_type="full", random_state=0).fit(X)
+    cmp = compare_models(X, 3, scaling="none", covariance_type=covariance_type, random_state=0)
+    assert np.all(np.isfinite(cmp.covariances))
+    if covariance_type in ("full", "tied"):
+        assert any("stronger regularisation" in w for w in cmp.warnings), cmp.warnings
+
+
+def test_collapse_that_regularisation_cannot_fix_gives_app_remedies(monkeypatch):
+    def always_collapses(self, X, y=None, sample_weight=None):
+        raise ValueError("Component 0 collapsed: its covariance (full) is singular")
+
+    monkeypatch.setattr(gmm_core.GaussianMixture, "fit", always_collapses)
+    X = np.random.RandomState(0).normal(size=(50, 2))
+    with pytest.raises(ValueError) as info:
+        compare_models(X, 2)
+    text = str(info.value)
+    assert "Choose fewer segments (k)" in text and "Data page" in text
+    assert "reg_covar (e.g." not in text  # nothing the app offers no control for
+
+
+def test_other_value_errors_are_not_retried(monkeypatch):
+    calls = []
+
+    def bad(self, X, y=None, sample_weight=None):
+        calls.append(self.reg_covar)
+        raise ValueError("something else")
+
+    monkeypatch.setattr(gmm_core.GaussianMixture, "fit", bad)
+    with pytest.raises(ValueError, match="something else"):
+        fit_mixture(np.eye(3), 2)
+    assert len(calls) == 1
+
+
+def test_near_singular_and_one_dimensional_data_fit():
+    rng = np.random.RandomState(1)
+    flat = np.column_stack([rng.normal(size=300), 1 + 1e-9 * rng.normal(size=300)])
+    for scaling in ("standard", "none"):
+        cmp = compare_models(flat, 3, scaling=scaling, random_state=0)
+        assert np.all(np.isfinite(cmp.covariances))
+    notes = compare_models(flat, 3, scaling="none", random_state=0).warnings
+    assert any("Feature 2 varies by only" in n and "standardise" in n for n in notes)
+    one_d = rng.normal(size=(100, 1))
+    assert compare_models(one_d, 2, random_state=0).means.shape == (2, 1)
+    sel = gmm_core.model_sweep(one_d, range(1, 4), ("full", "spherical"))
+    assert sel.table["error"].eq("").all()
+
+
+@pytest.mark.parametrize("column", [[1e300, 2e300, -1e300], [1e-300, 2e-300, 0.0]])
+def test_fits_refuse_values_whose_covariances_overflow_or_underflow(column):
+    X = np.column_stack([column, [1.0, 2.0, 4.0]])
+    for scaling in ("standard", "minmax", "none"):
+        with pytest.raises(DataError, match="Feature 1 has values as large as"):
+            scale_for_fit(X, scaling)
+    with pytest.raises(DataError, match="Rescale it"):
+        gmm_core.em_run(X, 2)
+
+
+def test_scaled_data_that_is_not_finite_is_a_data_error(monkeypatch):
+    monkeypatch.setattr(gmm_core.Scaler, "transform", lambda self, X: X * np.inf)
+    with pytest.raises(DataError, match="cannot be scaled"):
+        scale_for_fit(np.eye(3), "standard")
+
+
+@pytest.mark.parametrize("fit", ["compare", "em_run"])
+def test_time_limit_stops_the_fit_and_the_user_is_told(fit):
+    X = np.random.RandomState(0).normal(size=(400, 2))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nothing may escape as a raw warning
+        if fit == "compare":
+            cmp = compare_models(X, 4, init_params="random", random_state=0, max_time=1e-9)
+            assert any("time limit of 1e-09 s" in w for w in cmp.warnings), cmp.warnings
+            assert cmp.gmm.timed_out_ and cmp.gmm.n_iter_ == 1
+        else:
+            run = gmm_core.em_run(X, 4, init_params="random", max_time=1e-9)
+            traj = run.trajectory
+            assert traj.timed_out and not traj.converged and traj.n_iter == 1
+            assert traj.stop_reason.startswith("Stopped at the time limit of 1e-09 s after 1 ")
+
+
+def test_sweep_budget_skips_the_rest_and_says_so():
+    X = np.random.RandomState(0).normal(size=(200, 2))
+    sel = gmm_core.model_sweep(X, range(1, 5), ("full", "diag"), max_time=1e-9)
+    table = sel.table
+    assert len(table) == 8 and table["error"].iloc[0] == ""
+    assert (table["error"].iloc[1:] == gmm_core.sweep.SKIPPED).all()
+    assert gmm_core.recommend(sel).k == 1
+    assert "7 of the 8 fits were skipped" in gmm_core.sweep.sweep_notes(sel)[0]
+
+
+def test_default_budgets_are_set():
+    import inspect
+
+    assert FIT_TIME_LIMIT == 60.0 and gmm_core.sweep.SWEEP_TIME_LIMIT == 180.0
+    for func in (compare_models, gmm_core.em_run):
+        assert inspect.signature(func).parameters["max_time"].default == FIT_TIME_LIMIT
+
+
+def test_pages_show_degenerate_fit_warnings_not_tracebacks():
+    """k above the distinct points on Compare and EM step by step: a warning on the page."""
+    at = _upload(_app(), "three_points.csv",
+                 b"x,y\n" + b"0,0\n" * 30 + b"1,1\n" * 30 + b"5,4\n" * 2)
+    assert at.session_state[state.DATASET].n_rows == 62
+    at.switch_page("pages/compare.py").run()
+    at.slider(key=state.W_K).set_value(5).run()
+    assert not at.exception and not at.error
+    assert any("3 distinct point" in w.value for w in at.warning), [w.value for w in at.warning]
+    at.switch_page("pages/em_steps.py").run()
+    at.slider(key=state.W_EM_K).set_value(5).run()
+    assert not at.exception and not at.error
+    assert any("3 distinct point" in w.value for w in at.warning), [w.value for w in at.warning]
+
+
+def test_em_page_says_when_the_time_limit_stopped_the_run(monkeypatch):
+    monkeypatch.setattr(gmm_core.compare, "FIT_TIME_LIMIT", 1e-9)
+    at = _upload(_app(), "timed.csv", good_csv("timed", seed=7))
+    at.switch_page("pages/em_steps.py").run()
+    assert not at.exception
+    assert any("Stopped at the time limit" in w.value for w in at.warning)
+
+
+# --- security: user strings shown literally, never as markup -----------------------------------
+
+def test_plain_escapes_markdown_html_links_and_latex():
+    for text in XSS:
+        escaped = state.plain(text)
+        assert not any(ch in escaped.replace("\\" + ch, "") for ch in "<>[]()*$")
+    assert state.plain("a\nb") == "a b"
+
+
+def test_user_strings_reach_markdown_only_escaped():
+    at = _upload(_app(), XSS_FILENAME, xss_csv())
+    assert not at.exception
+    ds = at.session_state[state.DATASET]
+    assert ds.name == XSS_FILENAME and ds.features[0] == f"{XSS[0]} a"
+    markdown = [el.value for el in (*at.markdown, *at.caption, *at.error, *at.warning,
+                                    *at.info, *at.success)]
+    for value in markdown:
+        for raw in XSS:
+            assert raw not in value, (raw, value)
+    assert any(t.value.startswith(XSS_FILENAME) for t in at.text)  # st.text: shown as is
+
+
+# --- hostile files going out and coming in: CSV export, model JSON -------------------------------
+
+FORMULAS = ["=cmd|' /C calc'!A0", "+1+1", "-2+3", "@SUM(1)", "=HYPERLINK(\"http://x\")"]
+
+
+def test_csv_export_neutralises_formulas_but_not_numbers():
+    import csv
+    import io
+
+    from gmm_core.export import to_csv_bytes
+
+    frame = pd.DataFrame({"note": FORMULAS, "value": [-1.5, -2.0, 3.0, -0.25, 0.0],
+                          "count": [-3, 1, -2, 4, 0], "=evil": ["a", "b", "c", "d", "e"]})
+    rows = list(csv.reader(io.StringIO(to_csv_bytes(frame).decode("utf-8-sig"))))
+    assert rows[0] == ["note", "value", "count", "'=evil"]
+    assert [r[0] for r in rows[1:]] == ["'" + f for f in FORMULAS]
+    assert [float(r[1]) for r in rows[1:]] == [-1.5, -2.0, 3.0, -0.25, 0.0]
+    assert [r[2] for r in rows[1:]] == ["-3", "1", "-2", "4", "0"]
+
+
+# Model JSON refusals (wrong types, shapes, NaN, huge arrays, not JSON) live in
+# tests/test_model_io.py::test_loader_refuses_malformed_files_with_a_clear_message.
+
+
+def test_no_pickle_or_eval_of_user_data():
+    """Nothing that reads user files or model JSON can unpickle or evaluate it."""
+    import re
+
+    sources = ["gmm_core/reader.py", "gmm_core/_sniff.py", "gmm_core/model_io.py", "state.py",
+               "pages/data.py"]
+    for name in sources:
+        text = (ROOT / name).read_text()
+        assert not re.search(r"\b(pickle|marshal|shelve|eval|exec)\s*[.(]", text), name
+        assert "allow_pickle=True" not in text and "yaml.load(" not in text, name
