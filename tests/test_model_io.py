@@ -144,6 +144,13 @@ HOSTILE = {
                       "positive definite"),
     "deep nesting": ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
     "fit not object": (_edit(("fit",), [1, 2]), "'fit' must be an object"),
+    "weights as text": (_edit(("mixture", "weights"), "0.3, 0.3, 0.4"), "nested 1 deep"),
+    "huge means array": (_edit(("mixture", "means"), [[0.0, 0.0]] * 100_000), "shape"),
+    "pickle in an extra key": (_edit(("pickle",), "gASVAAAAAAAAAAB9lC4="), "unknown key"),
+    "code as covariance type": (_edit(("mixture", "covariance_type"), "__import__('os')"),
+                                "covariance_type"),
+    "Infinity literal": ("Infinity", "Infinity, which is not a number"),
+    "unclosed braces": ("{" * 100_000, "not valid JSON|nested too deeply"),
 }
 
 
