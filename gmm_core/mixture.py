@@ -57,8 +57,12 @@ def check_random_state(seed):
 
 
 # ------------------------------------------------------------------ validation
-def _as_float_matrix(X, name="X"):
-    """X as a float64 (N, D) array, refusing sparse, complex and non-finite input."""
+def _as_float_matrix(X, name="X", *, first_row=0):
+    """X as a float64 (N, D) array, refusing sparse, complex and non-finite input.
+
+    ``first_row`` numbers the rows of a block taken from a larger array (a
+    dask chunk) so that an error names the row of the whole array.
+    """
     if hasattr(X, "toarray") or type(X).__module__.startswith("scipy.sparse"):
         raise TypeError(f"Sparse input is not supported for {name}: densify it with "
                         f"{name}.toarray() first.")
@@ -85,7 +89,7 @@ def _as_float_matrix(X, name="X"):
     if not np.isfinite(total) and not _all_finite(X):
         rows, cols = np.nonzero(~np.isfinite(X))
         raise ValueError(
-            f"Input {name} contains NaN or infinity (first at row {rows[0]}, column "
+            f"Input {name} contains NaN or infinity (first at row {first_row + rows[0]}, column "
             f"{cols[0]}; {rows.size} value(s) in all). Remove or impute those values "
             "before fitting."
         )
@@ -257,6 +261,11 @@ def initial_params(X, n_components, *, covariance_type="full", init_params="kmea
     return _params_from_precisions(weights, means, precisions_init, covariance_type)
 
 
+def _is_dask(X):
+    """A dask array or DataFrame (tested without importing dask): handled by gmm_core.scale."""
+    return type(X).__module__.startswith("dask.") and hasattr(type(X), "__dask_graph__")
+
+
 # ------------------------------------------------------------------ estimator
 class GaussianMixture:
     """Gaussian mixture model fitted by Expectation-Maximization.
@@ -402,13 +411,18 @@ class GaussianMixture:
     def _validate_X(self, X, *, reset):
         names = _feature_names(X)
         Xa = _as_float_matrix(X)
+        self._check_features(names, Xa.shape[1], reset=reset)
+        return Xa
+
+    def _check_features(self, names, n_features, *, reset):
+        """Record (``reset``) or check the number and names of the features."""
         if reset:
-            self.n_features_in_ = Xa.shape[1]
+            self.n_features_in_ = n_features
             if names is not None:
                 self.feature_names_in_ = names
             elif hasattr(self, "feature_names_in_"):
                 del self.feature_names_in_
-            return Xa
+            return
         fitted_names = getattr(self, "feature_names_in_", None)
         if fitted_names is not None and names is None:
             warnings.warn(f"X does not have valid feature names, but {type(self).__name__} "
@@ -420,10 +434,9 @@ class GaussianMixture:
                                     or np.any(names != fitted_names)):
             raise ValueError("The feature names should match those that were passed during "
                              f"fit. Fitted with {list(fitted_names)}, got {list(names)}.")
-        if Xa.shape[1] != self.n_features_in_:
-            raise ValueError(f"X has {Xa.shape[1]} features, but {type(self).__name__} is "
+        if n_features != self.n_features_in_:
+            raise ValueError(f"X has {n_features} features, but {type(self).__name__} is "
                              f"expecting {self.n_features_in_} features as input.")
-        return Xa
 
     def _check_fitted(self):
         if not self.__sklearn_is_fitted__():
@@ -438,10 +451,26 @@ class GaussianMixture:
         return self
 
     def fit_predict(self, X, y=None, sample_weight=None):
-        """Fit, then return the most probable component of each row of ``X``."""
+        """Fit, then return the most probable component of each row of ``X``.
+
+        A dask array or DataFrame is fitted chunk by chunk on its cluster
+        (:mod:`gmm_core.scale`) and the labels returned are a lazy dask array.
+        """
+        if _is_dask(X):
+            from gmm_core import scale
+            return scale.fit_predict(self, X, sample_weight)
         self._check_parameters()
         X = self._validate_X(X, reset=True)
         n_samples, n_features = X.shape
+        self._check_n_samples(n_samples)
+        sw = _check_sample_weight(sample_weight, n_samples)
+        inits = self._check_init_arrays(n_features)
+        best = self._em(lambda rng: self._initial_params(X, rng, sw, inits),
+                        lambda params: fast.summarize(X, params, sw),
+                        check_random_state(self.random_state))
+        return fast.predict_blocks(X, best)
+
+    def _check_n_samples(self, n_samples):
         if n_samples < 2:
             raise ValueError(f"n_samples={n_samples}: a Gaussian mixture needs at least 2 "
                              "rows to fit; got 1 sample.")
@@ -450,29 +479,37 @@ class GaussianMixture:
                 f"Expected n_samples >= n_components but got n_components = "
                 f"{self.n_components}, n_samples = {n_samples}. Use fewer components or "
                 "more rows.")
-        sw = _check_sample_weight(sample_weight, n_samples)
-        inits = _check_init_arrays(self.weights_init, self.means_init, self.precisions_init,
-                                   self.covariance_type, self.n_components, n_features)
 
+    def _check_init_arrays(self, n_features):
+        return _check_init_arrays(self.weights_init, self.means_init, self.precisions_init,
+                                  self.covariance_type, self.n_components, n_features)
+
+    def _initial_params(self, X, rng, sample_weight, inits):
+        return initial_params(X, self.n_components, covariance_type=self.covariance_type,
+                              init_params=self.init_params, random_state=rng,
+                              reg_covar=self.reg_covar, sample_weight=sample_weight,
+                              weights_init=inits[0], means_init=inits[1],
+                              precisions_init=inits[2])
+
+    def _em(self, init, summarize, rng, on_iteration=None):
+        """The EM loop, whatever holds the rows; sets the fitted attributes, returns the best.
+
+        ``init(rng)`` gives a start's parameters; ``summarize(params)`` is one
+        E-step pass over all the rows reduced to :class:`~gmm_core.em.SufficientStats`
+        (in memory: :func:`gmm_core.fast.summarize`; on a cluster:
+        :func:`gmm_core.scale.summarize`); ``on_iteration(run, n_iter,
+        lower_bound)``, if given, hears of every iteration.
+        """
         do_init = not (self.warm_start and hasattr(self, "converged_"))
         n_init = self.n_init if do_init else 1
-        rng = check_random_state(self.random_state)
         best, best_lb, best_bounds, best_n_iter = None, -np.inf, [], 0
         self.converged_ = False
         deadline = None if self.max_time is None else time.monotonic() + self.max_time
         self.timed_out_ = False
-        for _ in range(n_init):
+        for run in range(n_init):
             if self.timed_out_:
                 break
-            if do_init:
-                params = initial_params(X, self.n_components,
-                                        covariance_type=self.covariance_type,
-                                        init_params=self.init_params, random_state=rng,
-                                        reg_covar=self.reg_covar, sample_weight=sw,
-                                        weights_init=inits[0], means_init=inits[1],
-                                        precisions_init=inits[2])
-            else:
-                params = self.params_
+            params = init(rng) if do_init else self.params_
             if self.max_iter == 0:
                 best, best_n_iter = params, 0
                 continue
@@ -480,10 +517,12 @@ class GaussianMixture:
             bounds, converged = [], False
             for n_iter in range(1, self.max_iter + 1):
                 prev = lower_bound
-                stats = fast.summarize(X, params, sw)
+                stats = summarize(params)
                 params = em.params_from_stats(stats, self.reg_covar)
                 lower_bound = stats.log_likelihood
                 bounds.append(lower_bound)
+                if on_iteration is not None:
+                    on_iteration(run, n_iter, lower_bound)
                 if abs(lower_bound - prev) < self.tol:
                     converged = True
                     break
@@ -509,7 +548,7 @@ class GaussianMixture:
         self.n_iter_ = best_n_iter
         self.lower_bound_ = best_lb
         self.lower_bounds_ = best_bounds
-        return fast.predict_blocks(X, best)
+        return best
 
     def _set_params(self, params):
         self.weights_ = np.array(params.weights)
@@ -534,7 +573,14 @@ class GaussianMixture:
 
     # -------------------------------------------------------------- inference
     def score_samples(self, X):
-        """Log of the mixture density at each row, ``log p(x)``, shape (N,)."""
+        """Log of the mixture density at each row, ``log p(x)``, shape (N,).
+
+        Lazy (a dask array) when ``X`` is a dask array or DataFrame; so are
+        :meth:`predict` and :meth:`predict_proba`.
+        """
+        if _is_dask(X):
+            from gmm_core import scale
+            return scale.score_samples(self, X)
         self._check_fitted()
         return fast.log_prob_blocks(self._validate_X(X, reset=False), self.params_,
                                     what="log_prob_norm")
@@ -545,11 +591,17 @@ class GaussianMixture:
 
     def predict_proba(self, X):
         """Responsibilities: the posterior probability of each component, (N, K)."""
+        if _is_dask(X):
+            from gmm_core import scale
+            return scale.predict_proba(self, X)
         self._check_fitted()
         return np.exp(fast.log_prob_blocks(self._validate_X(X, reset=False), self.params_))
 
     def predict(self, X):
         """The most probable component of each row."""
+        if _is_dask(X):
+            from gmm_core import scale
+            return scale.predict(self, X)
         self._check_fitted()
         return fast.predict_blocks(self._validate_X(X, reset=False), self.params_)
 

@@ -1,0 +1,455 @@
+"""``python -m gmm_core``: fit and assign segments on the full data, on Dask.
+
+An analyst explores a sample in the app, exports the model (JSON), then runs
+the same model -- or the same fit -- over the full table from a shell or a
+batch job::
+
+    python -m gmm_core fit 'data/*.parquet' --columns income,spend --k 5 --out model.json
+    python -m gmm_core assign model.json 'data/*.parquet' --out segments/
+
+``fit`` reads the columns (Parquet or CSV, local paths, globs or URLs that
+fsspec knows), computes the scaling statistics over all rows, fits the
+Gaussian mixture by EM on the scaled data (:mod:`gmm_core.scale`: one pass
+over the rows per iteration, initialised on a sample) and writes the model
+file the app exports (:mod:`gmm_core.model_io`).  ``assign`` loads a model
+and writes, partition by partition, Parquet files with the input columns plus
+``label`` (component index), ``segment`` (its name) and one
+``probability_<segment name>`` column per segment; rows with a missing
+feature get no label and NaN probabilities.
+
+Both start a local Dask cluster (one single-threaded worker per core) unless
+``--scheduler ADDRESS`` names a running one.  Progress goes to standard error;
+bad input -- a path that matches nothing, a column that is missing or not
+numeric, a model file that is not one -- ends with a one-line message and
+exit status 2.  Needs ``pip install -r requirements-scale.txt``.
+"""
+
+import argparse
+import glob
+import os
+import shlex
+import sys
+import time
+import warnings
+from contextlib import contextmanager, redirect_stdout
+
+import numpy as np
+
+from gmm_core.errors import DataError
+
+__all__ = ["main", "fit_command", "assign_command", "read_table"]
+
+EXIT_BAD_INPUT = 2
+PARQUET = (".parquet", ".pq", ".parq")
+CSV = (".csv", ".csv.gz", ".csv.bz2", ".csv.zip", ".tsv", ".txt")
+
+
+class CliError(Exception):
+    """Bad input from the command line: printed as one line, exit status 2."""
+
+
+# ---------------------------------------------------------------- commands for people
+def fit_command(features, n_components, *, covariance_type="full", scaling="standard",
+                data="data/*.parquet", out="model.json", random_state=None, n_init=1):
+    """The ``fit`` command line that repeats a fit over the full data.
+
+    >>> print(fit_command(["income", "spend rate"], 5, random_state=0))
+    python -m gmm_core fit 'data/*.parquet' --columns 'income,spend rate' --k 5 \
+--covariance-type full --scaling standard --random-state 0 --out model.json
+    """
+    parts = ["python -m gmm_core fit", shlex.quote(data),
+             "--columns", shlex.quote(",".join(features)), "--k", str(int(n_components)),
+             "--covariance-type", covariance_type, "--scaling", scaling]
+    if n_init != 1:
+        parts += ["--n-init", str(int(n_init))]
+    if random_state is not None:
+        parts += ["--random-state", str(int(random_state))]
+    return " ".join(parts + ["--out", shlex.quote(out)])
+
+
+def assign_command(model_path="model.json", data="data/*.parquet", out="segments/"):
+    """The ``assign`` command line that gives every row of the full data its segment.
+
+    >>> print(assign_command("segments model.json"))
+    python -m gmm_core assign 'segments model.json' 'data/*.parquet' --out segments/
+    """
+    return (f"python -m gmm_core assign {shlex.quote(model_path)} {shlex.quote(data)} "
+            f"--out {shlex.quote(out)}")
+
+
+# ---------------------------------------------------------------- input
+def _expand(paths):
+    """Local globs expanded (a pattern that matches nothing is an error); URLs kept."""
+    files = []
+    for p in paths:
+        if "://" in p:
+            files.append(p)
+            continue
+        matches = sorted(glob.glob(os.path.expanduser(p)))
+        if not matches:
+            raise CliError(f"No file matches {p!r}. Check the path (quote globs such as "
+                           "'data/*.parquet' so the shell does not expand them).")
+        files.extend(matches)
+    return files
+
+
+def _kind(path):
+    name = path.lower().rstrip("/")
+    if name.endswith(PARQUET) or os.path.isdir(path):
+        return "parquet"
+    if name.endswith(CSV):
+        return "csv"
+    raise CliError(f"Cannot tell the format of {path!r}: name Parquet files *.parquet (or "
+                   "a folder of them) and CSV files *.csv.")
+
+
+def read_table(paths, columns=None, *, blocksize="64MB"):
+    """Parquet or CSV files as a dask DataFrame; ``columns`` checked present and numeric.
+
+    Returns ``(dataframe, columns)``; without ``columns``, every numeric column.
+    """
+    import dask.dataframe as dd
+
+    files = _expand(paths)
+    kinds = {_kind(f) for f in files}
+    if len(kinds) > 1:
+        raise CliError("Mix of Parquet and CSV inputs: give one kind of file at a time.")
+    kind = kinds.pop()
+    where = _where(paths)
+    try:
+        if kind == "parquet":
+            df = dd.read_parquet(files)
+        else:
+            sep = "\t" if all(f.lower().endswith(".tsv") for f in files) else ","
+            df = dd.read_csv(files, blocksize=blocksize, sep=sep, assume_missing=True)
+    except (OSError, ValueError) as exc:
+        raise CliError(f"Cannot read {where} as {kind}: {_first_line(exc)}") from None
+    if columns is None:
+        columns = [c for c, t in df.dtypes.items() if _numeric(t)]
+        if not columns:
+            raise CliError(f"{where} has no numeric column to fit on.")
+        return df, columns
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise CliError(f"Column {missing[0]!r} is not in {where}; its columns are: "
+                       f"{', '.join(map(str, df.columns))}.")
+    for c in columns:
+        if not _numeric(df.dtypes[c]):
+            raise CliError(f"Column {c!r} in {where} is not numeric (type {df.dtypes[c]}); "
+                           "choose numeric columns with --columns.")
+    return df, columns
+
+
+def _where(paths):
+    """The inputs as a person typed them, shortened when there are many."""
+    shown = ", ".join(paths[:3])
+    return shown if len(paths) <= 3 else f"{shown} and {len(paths) - 3} more"
+
+
+def _numeric(dtype):
+    from pandas.api.types import is_bool_dtype, is_numeric_dtype
+    return is_numeric_dtype(dtype) and not is_bool_dtype(dtype)
+
+
+def _split(text):
+    return [c.strip() for c in text.split(",") if c.strip()] if text else None
+
+
+def _first_line(exc):
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0]
+
+
+# ---------------------------------------------------------------- cluster and output
+def _log(args, message):
+    if not args.quiet:
+        print(message, file=sys.stderr, flush=True)
+
+
+@contextmanager
+def _client(args):
+    """A Client of ``--scheduler``'s cluster, or of a local one started for this run."""
+    from distributed import Client
+
+    if args.scheduler:
+        try:
+            client = Client(args.scheduler, timeout="10s")
+        except (OSError, TimeoutError) as exc:
+            raise CliError(f"Cannot reach the Dask scheduler at {args.scheduler!r}: "
+                           f"{_first_line(exc)}") from None
+        with client:
+            n_workers = len(client.scheduler_info(n_workers=-1)["workers"])
+            _log(args, f"Dask cluster {args.scheduler}: {n_workers} worker(s)")
+            _share_package(client, args)
+            yield client
+        return
+    from gmm_core.scale import local_cluster
+
+    n_workers = args.workers or len(os.sched_getaffinity(0))
+    with local_cluster(n_workers) as cluster, Client(cluster) as client:
+        _log(args, f"local Dask cluster: {n_workers} worker(s)")
+        yield client
+
+
+def _share_package(client, args):
+    """Upload this gmm_core (as a zip on their path) to workers that cannot import it."""
+    import tempfile
+    import zipfile
+
+    # a lambda travels by value: a function of this module could not be unpickled there
+    found = client.run(lambda: __import__("importlib.util").util.find_spec("gmm_core"))
+    lacking = [w for w, spec in found.items() if spec is None]
+    if not lacking:
+        return
+    package = os.path.dirname(os.path.abspath(__file__))
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "gmm_core.zip")
+        with zipfile.ZipFile(path, "w") as zf:
+            for name in sorted(os.listdir(package)):
+                if name.endswith(".py"):
+                    zf.write(os.path.join(package, name), f"gmm_core/{name}")
+        client.upload_file(path)
+    _log(args, f"uploaded gmm_core to {len(lacking)} worker(s) that lacked it")
+
+
+def _progress(args, future):
+    """Wait for ``future``, drawing distributed's text progress bar on standard error."""
+    if args.quiet:
+        future.result()
+        return
+    from distributed import progress
+    with redirect_stdout(sys.stderr):
+        progress(future)
+    print(file=sys.stderr)
+    future.result()
+
+
+# ---------------------------------------------------------------- fit
+def _cmd_fit(args):
+    from gmm_core import scale
+    from gmm_core.mixture import GaussianMixture
+    from gmm_core.model_io import SegmentModel, make_scaler, save_model
+
+    out_dir = os.path.dirname(os.path.abspath(args.out))
+    if not os.path.isdir(out_dir):
+        raise CliError(f"Cannot write {args.out!r}: the folder {out_dir!r} does not exist.")
+    names = _split(args.names)
+    if names is not None and len(names) != args.k:
+        raise CliError(f"--names gives {len(names)} name(s) for --k {args.k} segments.")
+    gm = GaussianMixture(args.k, covariance_type=args.covariance_type, tol=args.tol,
+                         max_iter=args.max_iter, n_init=args.n_init,
+                         init_params=args.init_params, random_state=args.random_state)
+    gm._check_parameters()
+    df, columns = read_table(args.data, _split(args.columns))
+    df = df[columns]
+    with _client(args):
+        import dask
+        import dask.array as da
+
+        started = time.monotonic()
+        _log(args, f"reading {_where(args.data)}: {df.npartitions} partition(s), counting rows")
+        if args.dropna:
+            df = df.replace([np.inf, -np.inf], np.nan).dropna()
+        X, _ = scale.as_dask_matrix(df)
+        n_rows = X.shape[0]
+        _log(args, f"{n_rows:,} rows x {len(columns)} columns ({', '.join(columns)}) in "
+                   f"{X.numblocks[0]} partition(s); scaling: {args.scaling}")
+        bad, mean, std, lo, hi = dask.compute((~da.isfinite(X)).sum(axis=0), X.mean(axis=0),
+                                              X.std(axis=0), X.min(axis=0), X.max(axis=0))
+        if bad.any():
+            j = int(np.flatnonzero(bad)[0])
+            raise CliError(f"Column {columns[j]!r} has {int(bad[j]):,} missing or infinite "
+                           "value(s). Fill them, or drop those rows with --dropna.")
+        if n_rows < max(2, args.k):
+            raise CliError(f"{n_rows} row(s) are too few to fit {args.k} segments.")
+        offset, spread = {"standard": (mean, std), "minmax": (lo, hi - lo),
+                          "none": (np.zeros(len(columns)), np.ones(len(columns)))}[args.scaling]
+        spread = np.where(spread <= 1e-12 * np.maximum(1.0, np.abs(offset)), 1.0, spread)
+        scaler = make_scaler(args.scaling, offset, spread)
+        Xs = (X - offset) / spread
+        _log(args, f"EM: k={args.k}, covariance {args.covariance_type}, {args.n_init} "
+                   f"start(s), initialised ({args.init_params}) on a sample of "
+                   f"{min(n_rows, args.init_sample):,} rows")
+
+        def on_iteration(run, n_iter, lower_bound):
+            start = f"start {run + 1}/{args.n_init} " if args.n_init > 1 else ""
+            _log(args, f"  {start}iteration {n_iter:>3}: log-likelihood {lower_bound:.6f}  "
+                       f"({time.monotonic() - started:.1f} s)")
+
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            scale.fit(gm, Xs, init_sample_size=args.init_sample, on_iteration=on_iteration)
+        for w in caught:
+            print(f"warning: {w.message}", file=sys.stderr)
+    names = names or [f"Segment {j + 1}" for j in range(args.k)]
+    model = SegmentModel(gm, scaler, tuple(columns), tuple(names))
+    save_model(model, args.out, fit_info={"n_rows": int(n_rows),
+                                          "source": ", ".join(args.data)})
+    _log(args, f"{'converged' if gm.converged_ else 'NOT converged'} after {gm.n_iter_} "
+               f"iteration(s), log-likelihood {gm.lower_bound_:.6f}, "
+               f"{time.monotonic() - started:.1f} s")
+    means = model.means_original
+    width = max(len(n) for n in names)
+    for j, name in enumerate(names):
+        centre = ", ".join(f"{c}={v:.4g}" for c, v in zip(columns, means[j]))
+        print(f"{name:<{width}}  weight {gm.weights_[j]:.3f}  mean {centre}")
+    print(f"wrote {args.out}")
+    return 0
+
+
+# ---------------------------------------------------------------- assign
+def _assign_partition(part, model, keep):
+    """One partition: ``keep`` columns, then label, segment and probability_* columns."""
+    import pandas as pd
+
+    out = part[keep].copy() if keep is not None else part.copy()
+    n, k = len(part), model.n_components
+    proba = np.full((n, k), np.nan)
+    values = part[list(model.features)].to_numpy(dtype=float, na_value=np.nan)
+    ok = np.isfinite(values).all(axis=1)
+    if ok.any():
+        proba[ok] = model.gmm.predict_proba(model.scaler.transform(values[ok]))
+    labels = pd.array(np.argmax(np.nan_to_num(proba, nan=0.0), axis=1), dtype="Int64")
+    labels[~ok] = pd.NA
+    out["label"] = labels
+    segment = pd.array(np.asarray(model.segment_names, dtype=object)[labels.fillna(0)],
+                       dtype="string")
+    segment[~ok] = pd.NA
+    out["segment"] = segment
+    for j, name in enumerate(model.segment_names):
+        out[f"probability_{name}"] = proba[:, j]
+    return out
+
+
+def _cmd_assign(args):
+    from gmm_core.model_io import load_model
+
+    model = load_model(args.model)
+    if os.path.isdir(args.out) and os.listdir(args.out) and not args.overwrite:
+        raise CliError(f"The output folder {args.out!r} is not empty: choose another "
+                       "--out or add --overwrite.")
+    df, _ = read_table(args.data, None)
+    where = _where(args.data)
+    missing = [f for f in model.features if f not in df.columns]
+    if missing:
+        raise CliError(f"Column {missing[0]!r}, which the model uses, is not in {where}; "
+                       f"its columns are: {', '.join(map(str, df.columns))}.")
+    for f in model.features:
+        if not _numeric(df.dtypes[f]):
+            raise CliError(f"Column {f!r} in {where} is not numeric (type {df.dtypes[f]}).")
+    keep = _split(args.keep)
+    if keep is not None:
+        absent = [c for c in keep if c not in df.columns]
+        if absent:
+            raise CliError(f"--keep column {absent[0]!r} is not in {where}.")
+        keep = list(dict.fromkeys(keep + list(model.features)))
+    meta = _assign_partition(df._meta, model, keep)
+    result = df.map_partitions(_assign_partition, model, keep, meta=meta)
+    with _client(args) as client:
+        started = time.monotonic()
+        _log(args, f"assigning {model.n_components} segments of {args.model} to {where} "
+                   f"({df.npartitions} partition(s)) -> {args.out}")
+        write = result.to_parquet(args.out, write_index=False, overwrite=args.overwrite,
+                                  compute=False)
+        _progress(args, client.compute(write))
+        import dask.dataframe as dd
+        counts = dd.read_parquet(args.out, columns=["segment"])["segment"].value_counts(
+            dropna=False).compute()
+    total = int(counts.sum())
+    _log(args, f"{total:,} rows in {time.monotonic() - started:.1f} s")
+    for name in model.segment_names:
+        c = int(counts.get(name, 0))
+        print(f"{name}: {c:,} rows ({c / max(total, 1):.1%})")
+    unassigned = total - sum(int(counts.get(n, 0)) for n in model.segment_names)
+    if unassigned:
+        print(f"no segment (missing values): {unassigned:,} rows")
+    print(f"wrote {args.out}")
+    return 0
+
+
+# ---------------------------------------------------------------- entry point
+def _parser():
+    p = argparse.ArgumentParser(
+        prog="python -m gmm_core",
+        description="Fit Gaussian mixture segments on data larger than memory, or assign "
+                    "the segments of a saved model, on a Dask cluster.")
+    sub = p.add_subparsers(dest="command", required=True, metavar="{fit,assign}")
+
+    def common(sp):
+        sp.add_argument("--scheduler", metavar="ADDRESS",
+                        help="address of a running Dask scheduler (e.g. tcp://10.0.0.5:8786); "
+                             "default: start a local cluster")
+        sp.add_argument("--workers", type=_positive_int, default=None,
+                        help="workers of the local cluster (default: one per core)")
+        sp.add_argument("--quiet", action="store_true", help="no progress on standard error")
+
+    f = sub.add_parser("fit", help="fit a model on Parquet/CSV files and write its JSON",
+                       description="Fit a Gaussian mixture on the full data; write the model "
+                                   "JSON that the app exports and 'assign' reads.")
+    f.add_argument("data", nargs="+", help="Parquet or CSV files, globs or folders")
+    f.add_argument("--columns", help="comma-separated feature columns "
+                                     "(default: every numeric column)")
+    f.add_argument("--k", type=_positive_int, required=True, help="number of segments")
+    f.add_argument("--covariance-type", default="full",
+                   choices=("full", "tied", "diag", "spherical"))
+    f.add_argument("--scaling", default="standard", choices=("standard", "minmax", "none"),
+                   help="per-column scaling before the fit (default: standard)")
+    f.add_argument("--n-init", type=_positive_int, default=1, help="EM restarts; best kept")
+    f.add_argument("--init-params", default="kmeans",
+                   choices=("kmeans", "k-means++", "random", "random_from_data"))
+    f.add_argument("--init-sample", type=_positive_int, default=100_000,
+                   help="rows sampled to initialise EM (default 100000)")
+    f.add_argument("--random-state", type=int, default=None)
+    f.add_argument("--max-iter", type=_positive_int, default=100)
+    f.add_argument("--tol", type=float, default=1e-3)
+    f.add_argument("--names", help="comma-separated segment names (default: Segment 1, ...)")
+    f.add_argument("--dropna", action="store_true",
+                   help="drop rows with a missing or infinite feature value")
+    f.add_argument("--out", default="model.json", help="model file to write (model.json)")
+    common(f)
+    f.set_defaults(run=_cmd_fit)
+
+    a = sub.add_parser("assign", help="write each row's segment and probabilities as Parquet",
+                       description="Assign every row the segment of a saved model; write "
+                                   "Parquet with label, segment and probability_* columns.")
+    a.add_argument("model", help="model JSON (exported by the app or written by 'fit')")
+    a.add_argument("data", nargs="+", help="Parquet or CSV files, globs or folders")
+    a.add_argument("--out", required=True, help="output folder for the Parquet files")
+    a.add_argument("--keep", help="comma-separated input columns to carry over, e.g. an id "
+                                  "(default: all)")
+    a.add_argument("--overwrite", action="store_true", help="replace a non-empty --out")
+    common(a)
+    a.set_defaults(run=_cmd_assign)
+    return p
+
+
+def _positive_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
+    return value
+
+
+def main(argv=None):
+    """Run the command line; returns the exit status (2 for bad input)."""
+    args = _parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except (CliError, DataError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+    except ImportError as exc:
+        print(f"error: the command line needs Dask, and {exc.name or exc} is not installed: "
+              "pip install -r requirements-scale.txt", file=sys.stderr)
+    except ValueError as exc:  # from the data, met while computing
+        print(f"error: {_first_line(exc)}", file=sys.stderr)
+    except OSError as exc:
+        print(f"error: {exc.strerror or _first_line(exc)}"
+              f"{f': {exc.filename!r}' if getattr(exc, 'filename', None) else ''}",
+              file=sys.stderr)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    return EXIT_BAD_INPUT

@@ -1,0 +1,408 @@
+"""The same EM on Dask, for data larger than one machine.
+
+Each EM iteration of :class:`~gmm_core.GaussianMixture` is one pass over the
+rows reduced to :class:`~gmm_core.em.SufficientStats` -- counts, first and
+second moments and the log-likelihood -- which *add* across blocks of rows,
+followed by an M-step (:func:`~gmm_core.em.params_from_stats`) that needs only
+their sums.  So a fit over a ``dask.array.Array`` (or a dask DataFrame of
+numeric columns) is:
+
+* **E-step where the data are**: ``map_blocks`` summarises each chunk
+  (:func:`gmm_core.fast.summarize`) on the worker that reads, holds or
+  generates it, into one flat vector of its statistics;
+* **a tree reduction**: those vectors are summed ``split_every`` at a time,
+  so only the ``K * D**2``-sized totals reach the client, whatever the number
+  of rows or chunks;
+* **the M-step on the client**, and the loop around it -- lower bound, ``tol``,
+  ``n_init`` with the best kept, ``max_iter``, ``max_time``, the convergence
+  warning -- is the estimator's own (``GaussianMixture._em``), fed by
+  :func:`summarize` instead of the in-memory pass.
+
+Initialisation (``init_params``) runs in memory on a random sample of at
+most ``init_sample_size`` rows, drawn once per fit; given ``weights_init``,
+``means_init`` and ``precisions_init`` it is skipped, and from the same
+initial parameters the fit equals the in-memory one up to the order of
+floating-point sums (the tests hold them to 1e-10).  ``predict``,
+``predict_proba`` and ``score_samples`` are lazy: one ``map_blocks`` over
+the rows, computed when the caller asks.
+
+``GaussianMixture.fit`` and friends send dask input here by themselves::
+
+    import dask.array as da
+    from gmm_core import GaussianMixture
+    X = da.from_zarr("customers.zarr")               # or dd.read_parquet(...)[cols]
+    gm = GaussianMixture(5, random_state=0).fit(X)   # one pass per iteration
+    labels = gm.predict(X)                           # lazy; .compute() or .to_zarr()
+
+The cluster is whichever Dask uses: a ``distributed.Client`` if one is
+active, otherwise the local threaded scheduler.  Dask is imported inside the
+functions here, never when ``gmm_core`` is imported.
+
+**Workers and glibc.**  Dask's nanny starts workers with
+``MALLOC_TRIM_THRESHOLD_=65536``, which hands freed memory back to the OS at
+once -- and makes the E-step, whose per-block temporaries are a few MB, about
+five times slower (each one is mapped and zeroed anew).
+:func:`local_cluster` starts workers with :data:`WORKER_MALLOC_ENV` instead
+(at most 32 MB kept back per worker); for a cluster of your own, put the same
+variables in ``distributed.nanny.pre-spawn-environ`` or the workers'
+environment.
+"""
+
+import numpy as np
+
+from gmm_core import em, fast, mixture
+from gmm_core.errors import DataError
+
+__all__ = ["INIT_SAMPLE_ROWS", "WORKER_MALLOC_ENV", "is_dask_collection", "as_dask_matrix",
+           "local_cluster", "summarize", "fit", "fit_predict", "predict", "predict_proba",
+           "score_samples"]
+
+INIT_SAMPLE_ROWS = 100_000  # rows drawn once per fit for init_params
+SPLIT_EVERY = 16  # chunk statistics summed per node of the reduction tree
+WORKER_MALLOC_ENV = {"MALLOC_TRIM_THRESHOLD_": str(32 << 20),
+                     "MALLOC_MMAP_THRESHOLD_": str(16 << 20)}
+
+
+def is_dask_collection(X):
+    """True for a dask array or DataFrame; dask itself is not imported.
+
+    >>> import numpy as np
+    >>> is_dask_collection(np.zeros((2, 2)))
+    False
+    """
+    return mixture._is_dask(X)
+
+
+def local_cluster(n_workers=None, **kwargs):
+    """A ``distributed.LocalCluster`` for EM: one single-threaded worker process per core.
+
+    Workers start with :data:`WORKER_MALLOC_ENV` (see the module notes);
+    ``kwargs`` go to ``LocalCluster`` (e.g. ``memory_limit="4GB"``).
+    """
+    import os
+
+    import dask
+    from distributed import LocalCluster
+
+    env = dict(dask.config.get("distributed.nanny.pre-spawn-environ", default={}))
+    env.update(WORKER_MALLOC_ENV)
+    options = dict(n_workers=n_workers or len(os.sched_getaffinity(0)), threads_per_worker=1,
+                   processes=True, dashboard_address=":0")
+    options.update(kwargs)
+    with dask.config.set({"distributed.nanny.pre-spawn-environ": env}):
+        return LocalCluster(**options)
+
+
+# ---------------------------------------------------------------- input
+def as_dask_matrix(X, name="X", *, count_rows=True):
+    """``X`` as a float64 dask array with one column chunk.
+
+    Returns ``(array, feature_names)``; the names are those of a dask
+    DataFrame's string columns, else ``None``.  With ``count_rows`` (for a
+    fit) the row chunks are known: a DataFrame's partition lengths, or a
+    dask array's unknown chunk sizes, are computed (one pass over the rows) so
+    that rows can be counted and sampled; without, nothing is computed.
+
+    Raises
+    ------
+    DataError
+        A DataFrame column that is not numeric.
+    ValueError, TypeError
+        Anything else that is not a 2-D numeric dask array.
+    """
+    import dask.array as da
+
+    names = None
+    if hasattr(X, "columns") and hasattr(X, "to_delayed"):  # a dask DataFrame
+        _check_numeric_columns(X)
+        names = mixture._feature_names(X)
+        X = _frame_to_array(X) if count_rows else X.to_dask_array()
+    if not isinstance(X, da.Array):
+        raise TypeError(f"{name} must be a dask array or a dask DataFrame of numeric "
+                        f"columns; got {type(X).__module__}.{type(X).__name__}.")
+    if X.dtype.kind == "c":
+        raise ValueError("Complex data not supported.")
+    if X.dtype.kind not in "biuf":
+        raise ValueError(f"{name} must hold numbers; got a dask array of dtype {X.dtype}.")
+    if X.ndim != 2:
+        raise ValueError(
+            f"Expected 2D array, got {X.ndim}D array instead. Reshape your data either "
+            "using array.reshape(-1, 1) if your data has a single feature or "
+            "array.reshape(1, -1) if it contains a single sample.")
+    if count_rows and any(np.isnan(c) for c in X.chunks[0]):
+        X = X.compute_chunk_sizes()
+    if X.shape[1] == 0:
+        raise ValueError(f"0 feature(s) (shape={X.shape}) while a minimum of 1 is required.")
+    if X.shape[0] == 0:
+        raise ValueError(f"0 sample(s) (shape={X.shape}) while a minimum of 1 is required.")
+    if X.dtype != np.float64:
+        X = X.astype(np.float64)
+    if X.numblocks[1] != 1:
+        X = X.rechunk({1: -1})
+    return X, names
+
+
+def _frame_to_array(df):
+    """A dask DataFrame's values as a dask array with known chunks (one pass for lengths).
+
+    Built from the optimised partitions (``to_delayed``) rather than
+    ``to_dask_array``, whose keys change between graphs when Parquet
+    partitions are fused -- the distributed scheduler warns of that.
+    """
+    import dask
+    import dask.array as da
+
+    parts = df.to_delayed()
+    lengths = dask.compute(*[dask.delayed(len, pure=True)(p) for p in parts])
+    values = dask.delayed(_partition_values, pure=True)
+    n_cols = len(df.columns)
+    blocks = [da.from_delayed(values(p), shape=(n, n_cols), dtype=np.float64)
+              for p, n in zip(parts, lengths)]
+    return da.concatenate(blocks, axis=0) if blocks else da.empty((0, n_cols))
+
+
+def _partition_values(part):
+    return part.to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+def _series_to_array(series):
+    """A dask Series as a 1-D dask array with known chunks."""
+    return _frame_to_array(series.to_frame())[:, 0]
+
+
+def _check_numeric_columns(df):
+    from pandas.api.types import is_numeric_dtype
+
+    for column, dtype in df.dtypes.items():
+        if not is_numeric_dtype(dtype):
+            raise DataError(
+                f"Column {str(column)!r} is not numeric (its type is {dtype}); a Gaussian "
+                "mixture needs numbers. Select numeric columns only, e.g. df[['income', "
+                "'spend']].", column=str(column))
+
+
+def _as_dask_weights(sample_weight, X):
+    """``sample_weight`` as an (N, 1) float64 dask array chunked like ``X``'s rows."""
+    if sample_weight is None:
+        return None
+    import dask.array as da
+
+    if hasattr(sample_weight, "to_frame"):  # a dask Series
+        sample_weight = _series_to_array(sample_weight)
+    if not isinstance(sample_weight, da.Array):
+        sample_weight = np.asarray(sample_weight, dtype=np.float64)
+        if sample_weight.ndim == 0:
+            sample_weight = np.full(X.shape[0], float(sample_weight))
+        sample_weight = da.from_array(sample_weight, chunks=(X.chunks[0],) if
+                                      sample_weight.shape == (X.shape[0],) else "auto")
+    if any(np.isnan(c) for c in sample_weight.chunks[0]):
+        sample_weight = sample_weight.compute_chunk_sizes()
+    if sample_weight.shape != (X.shape[0],):
+        raise ValueError(f"sample_weight.shape == {sample_weight.shape}, expected "
+                         f"({X.shape[0]},).")
+    return sample_weight.astype(np.float64).rechunk((X.chunks[0],))[:, None]
+
+
+# ---------------------------------------------------------------- per chunk (workers)
+def _row_blocks(n_rows, params):
+    """Runs of rows no longer than one of :mod:`gmm_core.fast`'s cache-sized blocks.
+
+    Each call of ``fast`` then stays on the task's own thread: a dask worker
+    already runs one task per core.
+    """
+    size = fast.default_block_size(params.n_components, params.n_features,
+                                   params.covariance_type)
+    return [(b, min(b + size, n_rows)) for b in range(0, n_rows, size)]
+
+
+def _first_row(block_info):
+    """Where a chunk starts in the whole array (0 when the chunk sizes are unknown)."""
+    start = block_info[0]["array-location"][0][0] if block_info else 0
+    return 0 if start is None or np.isnan(start) else int(start)
+
+
+def _chunk_stats(x, w, params, block_info=None):
+    """One chunk's E-step as a (1, P) row: ``[nk, s1, s2, total_weight, ll_sum]``."""
+    if x.shape[0] == 0:
+        return np.zeros((1, _n_packed(params)))
+    x = mixture._as_float_matrix(x, first_row=_first_row(block_info))
+    if w is not None:
+        w = w[:, 0]
+        if not np.all(np.isfinite(w)) or np.any(w < 0):
+            raise ValueError("sample_weight must be finite and non-negative.")
+    stats = sum(fast.summarize(x[a:b], params, None if w is None else w[a:b], n_threads=1)
+                for a, b in _row_blocks(x.shape[0], params))
+    return np.concatenate([stats.nk, stats.s1.ravel(), stats.s2.ravel(),
+                           [stats.total_weight, stats.log_likelihood_sum]])[None, :]
+
+
+def _n_packed(params):
+    k, d, ct = params.n_components, params.n_features, params.covariance_type
+    s2 = {"full": k * d * d, "tied": d * d, "diag": k * d, "spherical": k * d}[ct]
+    return k + k * d + s2 + 2
+
+
+def _unpack(vec, params):
+    """The summed (P,) vector back into :class:`~gmm_core.em.SufficientStats`."""
+    k, d, ct = params.n_components, params.n_features, params.covariance_type
+    s2_shape = {"full": (k, d, d), "tied": (d, d), "diag": (k, d), "spherical": (k, d)}[ct]
+    nk, rest = vec[:k], vec[k:]
+    s1, rest = rest[:k * d].reshape(k, d), rest[k * d:]
+    n2 = int(np.prod(s2_shape))
+    s2, rest = rest[:n2].reshape(s2_shape), rest[n2:]
+    shift = fast._Prepared(params).shift  # the shift every chunk's stats were taken about
+    return em.SufficientStats(ct, shift, nk, s1, s2, float(rest[0]), float(rest[1]))
+
+
+def _chunk_outputs(x, params, what, block_info=None):
+    """Labels, log densities or responsibilities of one chunk's rows."""
+    if x.shape[0]:
+        x = mixture._as_float_matrix(x, first_row=_first_row(block_info))
+    parts = [fast.log_prob_blocks(x[a:b], params, n_threads=1, what=what)
+             for a, b in _row_blocks(x.shape[0], params)]
+    if not parts:
+        shape = (0, params.n_components) if what == "log_resp" else (0,)
+        return np.empty(shape, dtype=np.int64 if what == "labels" else np.float64)
+    out = np.concatenate(parts)
+    return np.exp(out) if what == "log_resp" else out
+
+
+# ---------------------------------------------------------------- EM
+def summarize(X, params, sample_weight=None, *, split_every=SPLIT_EVERY):
+    """One E-step pass over a dask array, reduced to sufficient statistics (computed).
+
+    The cluster twin of :func:`gmm_core.fast.summarize`: ``X`` is an (N, D)
+    float64 dask array with one column chunk and ``sample_weight`` an (N, 1)
+    one chunked like its rows (see :func:`as_dask_matrix`); each chunk is
+    summarised where it lives and the results summed by a tree of
+    ``split_every``-way sums, so the client receives one small vector.
+
+    Examples
+    --------
+    >>> import numpy as np, dask.array as da
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.normal(size=(1000, 2))
+    >>> p = em.m_step(X, rng.dirichlet([1, 1], size=1000), "diag")
+    >>> s = summarize(da.from_array(X, chunks=(300, 2)), p)
+    >>> bool(np.allclose(s.s2, fast.summarize(X, p).s2, rtol=1e-12))
+    True
+    """
+    import dask
+    import dask.array as da
+
+    packed = da.map_blocks(_chunk_stats, X, sample_weight, dask.delayed(params),
+                           chunks=((1,) * X.numblocks[0], (_n_packed(params),)),
+                           dtype=np.float64, token="gmm-e-step")
+    total = packed.sum(axis=0, split_every=split_every).compute()
+    return _unpack(total, params)
+
+
+def _init_sample(X, sample_weight, rng, size):
+    """At most ``size`` rows of ``X`` (and their weights), drawn uniformly, in memory."""
+    import dask
+
+    n = X.shape[0]
+    if n <= size:
+        rows = slice(None)
+    else:  # with replacement, then unique: no length-N permutation on the client
+        rows = np.unique(rng.randint(0, n, size=size))
+    xs, ws = dask.compute(X[rows], None if sample_weight is None
+                          else sample_weight[rows, 0])
+    xs = mixture._as_float_matrix(xs)
+    if ws is not None and np.sum(ws) <= 0:  # every sampled row weighs nothing: use all
+        ws = np.ones_like(ws)
+    return xs, ws
+
+
+def fit(estimator, X, sample_weight=None, *, init_sample_size=INIT_SAMPLE_ROWS,
+        on_iteration=None, split_every=SPLIT_EVERY):
+    """Fit ``estimator`` (a :class:`~gmm_core.GaussianMixture`) on a dask array or DataFrame.
+
+    ``GaussianMixture.fit(X)`` calls this for dask ``X``; call it directly for
+    the options below.  Returns the estimator.
+
+    Parameters
+    ----------
+    estimator : GaussianMixture
+    X : dask.array.Array (N, D) or dask DataFrame of numeric columns
+    sample_weight : dask array, dask Series or array-like (N,), optional
+    init_sample_size : int, default=INIT_SAMPLE_ROWS
+        Rows drawn (once) for ``init_params``.
+    on_iteration : callable, optional
+        ``on_iteration(run, n_iter, lower_bound)`` after every EM iteration.
+    split_every : int
+        Fan-in of the tree that sums the chunks' statistics.
+    """
+    _fit(estimator, X, sample_weight, init_sample_size, on_iteration, split_every)
+    return estimator
+
+
+def _fit(est, X, sample_weight, init_sample_size, on_iteration, split_every):
+    est._check_parameters()
+    X, names = as_dask_matrix(X)
+    n_samples, n_features = X.shape
+    est._check_features(names, n_features, reset=True)
+    est._check_n_samples(n_samples)
+    sw = _as_dask_weights(sample_weight, X)
+    inits = est._check_init_arrays(n_features)
+    sample = []
+
+    def init(rng):
+        if all(a is not None for a in inits):  # no data needed
+            return est._initial_params(np.empty((0, n_features)), rng, None, inits)
+        if not sample:
+            sample.extend(_init_sample(X, sw, rng, max(int(init_sample_size),
+                                                       est.n_components)))
+        return est._initial_params(sample[0], rng, sample[1], inits)
+
+    def summarize_all(params):
+        stats = summarize(X, params, sw, split_every=split_every)
+        if not stats.total_weight > 0:
+            raise ValueError("sample_weight sums to zero: give at least one row a positive "
+                             "weight.")
+        return stats
+
+    est._em(init, summarize_all, mixture.check_random_state(est.random_state),
+            on_iteration=on_iteration)
+    return X
+
+
+def fit_predict(estimator, X, sample_weight=None, *, init_sample_size=INIT_SAMPLE_ROWS,
+                on_iteration=None, split_every=SPLIT_EVERY):
+    """:func:`fit`, then the lazy labels of ``X`` (what ``GaussianMixture.fit_predict`` gives)."""
+    X = _fit(estimator, X, sample_weight, init_sample_size, on_iteration, split_every)
+    return _lazy_outputs(X, estimator.params_, "labels")
+
+
+# ---------------------------------------------------------------- lazy outputs
+def _validated(estimator, X):
+    estimator._check_fitted()
+    X, names = as_dask_matrix(X, count_rows=False)
+    estimator._check_features(names, X.shape[1], reset=False)
+    return X
+
+
+def _lazy_outputs(X, params, what):
+    import dask
+
+    if what == "log_resp":
+        kw = dict(chunks=(X.chunks[0], (params.n_components,)), dtype=np.float64)
+    else:
+        kw = dict(drop_axis=1, dtype=np.int64 if what == "labels" else np.float64)
+    return X.map_blocks(_chunk_outputs, dask.delayed(params), what,
+                        token=f"gmm-{what.replace('_', '-')}", **kw)
+
+
+def predict(estimator, X):
+    """Most probable component of each row: a lazy (N,) int64 dask array."""
+    return _lazy_outputs(_validated(estimator, X), estimator.params_, "labels")
+
+
+def predict_proba(estimator, X):
+    """Responsibilities: a lazy (N, K) float64 dask array, chunked like ``X``'s rows."""
+    return _lazy_outputs(_validated(estimator, X), estimator.params_, "log_resp")
+
+
+def score_samples(estimator, X):
+    """``log p(x)`` of each row: a lazy (N,) float64 dask array."""
+    return _lazy_outputs(_validated(estimator, X), estimator.params_, "log_prob_norm")
