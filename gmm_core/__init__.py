@@ -59,6 +59,9 @@ from gmm_core.segments import (GLOSSARY, SegmentProfile, SegmentSummary, describ
                                feature_words, unique_names)
 from gmm_core.unusual import UnusualRows, unusual_frame, unusual_rows
 
+# --- scale out (issue 9): gmm_core.scale imports dask only when it is given dask data ---
+from gmm_core.cli import assign_command, fit_command
+
 __all__ = [
     "ConvergenceWarning", "DataError",
     # engine
@@ -85,4 +88,6 @@ __all__ = [
     "ModelFileError", "SegmentModel", "load_model", "make_scaler", "save_model",
     "GLOSSARY", "SegmentProfile", "SegmentSummary", "describe_segments", "feature_words",
     "unique_names", "UnusualRows", "unusual_frame", "unusual_rows",
+    # scale out (issue 9)
+    "assign_command", "fit_command",
 ]

@@ -14,6 +14,7 @@ import functools
 import streamlit as st
 
 import gmm_core
+import gmm_core.cli
 import state
 from gmm_core import export, report, segments, unusual
 from gmm_core import figures_segments as figs
@@ -268,7 +269,18 @@ e4.download_button(
 st.markdown("**Assign new rows with the model, in Python**")
 st.code(PYTHON_USE.format(features=", ".join(repr(f) for f in features)), language="python")
 
-# ==== RUN THIS MODEL ON THE FULL DATA (batch command line) -- the lead fills this in =============
-# Text on `python -m gmm_core assign segments-model.json 'data/*.parquet' --out segments/`
-# goes here.
-# ==================================================================================================
+# --- the same model on the full data (gmm_core's batch command line, on Dask) -------------------
+with st.expander("Run this model on the full data (millions of rows)"):
+    st.markdown("Save the model above as `segments-model.json`; then, on a machine with "
+                "`python -m pip install -r requirements-scale.txt`, this command gives every row "
+                "of your Parquet or CSV files its segment, exactly as here (Parquet out, with the "
+                "label, segment name and every segment's probability):")
+    st.code(gmm_core.cli.assign_command("segments-model.json"), language="bash")
+    st.markdown("Or fit the same kind of model on every row instead of this sample:")
+    settings = state.compare_settings(ds)
+    st.code(gmm_core.cli.fit_command(features, k, covariance_type=cmp.gmm.covariance_type,
+                                     scaling=cmp.scaler.method, n_init=settings[state.W_N_INIT],
+                                     random_state=settings[state.W_SEED],
+                                     out="segments-model.json"), language="bash")
+    st.caption("Both run on a local Dask cluster; add --scheduler tcp://host:8786 for an existing "
+               "one. See README, 'Scale out'.")

@@ -188,3 +188,13 @@ def test_download_buttons_and_their_data(downloads):
     assert html.startswith("<!DOCTYPE html>") and html.count('class="card"') == 5
     assert callable(downloads["segments-overview.png"])  # drawn by kaleido on click
     assert any("load_model" in c.value for c in at.code)
+
+
+def test_export_says_how_to_run_the_model_on_the_full_data():
+    """Issue 9: the model export gives the exact batch commands, with the chosen settings."""
+    at = _segments()
+    code = [c.value for c in at.code]
+    assert "python -m gmm_core assign segments-model.json 'data/*.parquet' --out segments/" in code
+    fit = next(c for c in code if c.startswith("python -m gmm_core fit"))
+    assert "--k 5" in fit and "--covariance-type full" in fit and "--scaling standard" in fit
+    assert "'Annual income (k$),Spending score (1-100)'" in fit  # shell-quoted columns
