@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 
 from gmm_core import em
-from gmm_core.compare import FIT_TIME_LIMIT, empty_segments, regularised, scale_for_fit
+from gmm_core.guarded import FIT_TIME_LIMIT, empty_segments, regularised, scale_for_fit
 from gmm_core.labels import canonical_order
 from gmm_core.preprocess import Scaler, display_subsample
 from gmm_core.stepping import Step, Trajectory, fit_trajectory
@@ -219,7 +219,7 @@ def em_run(X, n_components, *, scaling="standard", covariance_type="full",
     order the Compare page uses), for every step, so a component keeps its
     colour through the run.  As on the Compare page (:func:`gmm_core.fit_mixture`)
     the run is bounded by ``max_time`` seconds, a collapsed component makes it
-    start again with a stronger ``reg_covar`` (:func:`gmm_core.compare.regularised`),
+    start again with a stronger ``reg_covar`` (:func:`gmm_core.guarded.regularised`),
     and what the user should know is in ``EMRun.warnings``.
 
     >>> rng = np.random.RandomState(0)

@@ -9,7 +9,7 @@ on the scaled data, and the information criteria charge for parameters --
 :func:`recommend` names the winner in words.
 
 The sweep is bounded for the app: each fit has the Compare page's budget
-(:data:`gmm_core.compare.FIT_TIME_LIMIT`) and the whole grid
+(:data:`gmm_core.guarded.FIT_TIME_LIMIT`) and the whole grid
 :data:`SWEEP_TIME_LIMIT`; fits not started in time are listed as skipped and
 :func:`sweep_notes` says so, with what a collapsed or timed-out fit did.
 
@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from gmm_core import em
-from gmm_core.compare import FIT_TIME_LIMIT, fit_mixture, scale_for_fit
+from gmm_core.guarded import FIT_TIME_LIMIT, fit_mixture, scale_for_fit
 from gmm_core.em import COVARIANCE_TYPES
 from gmm_core.mixture import check_random_state
 from gmm_core.preprocess import Scaler, display_subsample
@@ -62,7 +62,7 @@ def model_sweep(X, n_components=range(1, 11), covariance_types=COVARIANCE_TYPES,
     The grid and the table are those of :func:`gmm_core.select_model` -- every
     ``(covariance_type, k)`` pair ``n_init`` times, restart ``r`` with the same
     seed for every pair -- but each fit goes through
-    :func:`gmm_core.compare.fit_mixture`: at most ``fit_max_time`` seconds,
+    :func:`gmm_core.guarded.fit_mixture`: at most ``fit_max_time`` seconds,
     regularised when a component collapses.  Once ``max_time`` seconds have
     passed, the fits not yet started are skipped (``error`` is
     :data:`SKIPPED`); ``progress(done, total)`` is called after every fit.
@@ -71,7 +71,7 @@ def model_sweep(X, n_components=range(1, 11), covariance_types=COVARIANCE_TYPES,
     -------
     ModelSelection
         ``table`` has one row per fit, restarts and skipped fits included; the
-        column ``note`` holds what :func:`gmm_core.compare.fit_mixture` warned.
+        column ``note`` holds what :func:`gmm_core.guarded.fit_mixture` warned.
 
     Raises
     ------

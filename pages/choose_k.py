@@ -15,7 +15,7 @@ from gmm_core import figures_em
 
 TYPES = tuple(gmm_core.COVARIANCE_TYPES)
 SWEEP_LIMIT = gmm_core.sweep.SWEEP_TIME_LIMIT  # seconds for the whole grid
-FIT_LIMIT = gmm_core.compare.FIT_TIME_LIMIT    # seconds for one fit
+FIT_LIMIT = gmm_core.guarded.FIT_TIME_LIMIT    # seconds for one fit
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

@@ -79,7 +79,7 @@ level_name = d4.selectbox("GMM ellipses", tuple(LEVELS), key=state.W_LEVELS,
 X = ds.X
 try:
     with st.spinner(f"Fitting KMeans and a {k}-component GMM on {ds.n_rows:,} rows (the GMM "
-                    f"stops after {gmm_core.compare.FIT_TIME_LIMIT:.0f} s)…", show_time=True):
+                    f"stops after {gmm_core.guarded.FIT_TIME_LIMIT:.0f} s)…", show_time=True):
         cmp = state.chosen_comparison(ds)  # shared with the Segments page
 except ValueError as exc:  # includes gmm_core.DataError
     st.error(state.plain(str(exc)), icon=":material/error:")

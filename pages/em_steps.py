@@ -18,7 +18,7 @@ MAX_POINTS = 2_000
 MAX_HEATMAP = 400
 COVARIANCE_HELP = ("full: any shape and tilt · tied: one shared shape · "
                    "diag: stretched along the axes only · spherical: round")
-TIME_LIMIT = gmm_core.compare.FIT_TIME_LIMIT  # seconds of EM a run may take
+TIME_LIMIT = gmm_core.guarded.FIT_TIME_LIMIT  # seconds of EM a run may take
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

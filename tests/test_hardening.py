@@ -25,7 +25,7 @@ from test_reader import CORPUS, Err
 import gmm_core
 import state
 from gmm_core import DataError, compare_models
-from gmm_core.compare import FIT_TIME_LIMIT, fit_mixture, scale_for_fit
+from gmm_core.guarded import FIT_TIME_LIMIT, fit_mixture, scale_for_fit
 from gmm_core.reader import MAX_BYTES
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -315,7 +315,7 @@ def test_pages_show_degenerate_fit_warnings_not_tracebacks():
 
 
 def test_em_page_says_when_the_time_limit_stopped_the_run(monkeypatch):
-    monkeypatch.setattr(gmm_core.compare, "FIT_TIME_LIMIT", 1e-9)
+    monkeypatch.setattr(gmm_core.guarded, "FIT_TIME_LIMIT", 1e-9)
     at = _upload(_app(), "timed.csv", good_csv("timed", seed=7))
     at.switch_page("pages/em_steps.py").run()
     assert not at.exception

@@ -1,0 +1,179 @@
+"""Fits the app can trust: bounded in time, regularised when they collapse, said in words.
+
+The app fits whatever users upload, so every Gaussian-mixture fit it makes
+(:mod:`gmm_core.compare`, :mod:`gmm_core.sweep`, :mod:`gmm_core.explain`) goes
+through this module, and every degenerate case ends in words a user can act on:
+
+* **time** -- each Gaussian-mixture fit has a wall-clock budget
+  (``max_time``, default :data:`FIT_TIME_LIMIT`) on top of ``max_iter``; a fit
+  that hits it keeps its best result and says so in ``Comparison.warnings``;
+* **collapse** -- a component whose points lie on a line or coincide has a
+  singular covariance; the fit is repeated with the stronger ``reg_covar`` of
+  :data:`RETRY_REG_COVAR` and a warning says so (only if every one fails is it
+  a ``ValueError``, with remedies the user can apply in the app);
+* **empty segments** -- with ``k`` above the number of distinct points some
+  segments hold no point; a warning says how many distinct points there are
+  and which ``k`` to choose;
+* **scale** -- data that cannot be scaled to finite values is a
+  :class:`~gmm_core.DataError`; a feature that varies by less than the
+  regularisation can resolve is a warning.
+"""
+
+import warnings
+
+import numpy as np
+
+from gmm_core.errors import ConvergenceWarning, DataError
+from gmm_core.preprocess import Scaler
+from gmm_core.reader import MAX_MAGNITUDE, MIN_SPREAD
+
+__all__ = ["FIT_TIME_LIMIT", "RETRY_REG_COVAR", "empty_segments", "fit_mixture", "regularised",
+           "scale_for_fit"]
+
+#: Seconds: the wall-clock budget of one Gaussian-mixture fit (all its restarts)
+#: made for the app.  EM stops after the iteration that crosses it.
+FIT_TIME_LIMIT = 60.0
+#: The stronger ``reg_covar`` values tried, in turn, when a component collapses, as
+#: shares of the features' mean variance (so 1e-4 and 1e-2 on standardised data).
+RETRY_REG_COVAR = (1e-4, 1e-2)
+
+
+def scale_for_fit(X, scaling, *, reg_covar=1e-6):
+    """Scale ``X`` as the app fits it; return ``(scaler, Xs, warnings)``.
+
+    Raises :class:`~gmm_core.DataError` for data the app cannot show in its
+    own units -- values beyond :data:`~gmm_core.reader.MAX_MAGNITUDE` or a
+    spread below :data:`~gmm_core.reader.MIN_SPREAD` (the reader's limits: the
+    covariances would overflow or underflow) -- or when the scaled data are not
+    finite; warns, in words, about a feature whose values differ but whose
+    scaled spread is below ``sqrt(reg_covar)``, the smallest spread the
+    regularised fit can resolve.
+
+    >>> scaler, Xs, notes = scale_for_fit([[0.0, 1.0], [1e-9, 2.0], [2e-9, 3.0]], "none")
+    >>> print(notes[0])  # doctest: +ELLIPSIS
+    Feature 1 varies by only 2e-09, less than ... choose standardise or min-max scaling on the Data page.
+    """
+    X = np.asarray(X, dtype=float)
+    if X.ndim == 2 and X.size and np.isfinite(X).all():
+        with np.errstate(over="ignore"):
+            size, spread = np.abs(X).max(axis=0), np.ptp(X, axis=0)
+        for j in range(X.shape[1]):
+            if size[j] > MAX_MAGNITUDE or 0 < spread[j] < MIN_SPREAD:
+                raise DataError(
+                    f"Feature {j + 1} has values as large as {size[j]:.3g} and a spread of "
+                    f"{spread[j]:.3g}: the covariances in its units would overflow or underflow "
+                    f"(sizes up to {MAX_MAGNITUDE:.0e} and spreads from {MIN_SPREAD:.0e} work). "
+                    "Rescale it (change its units or multiply or divide it by a power of ten) "
+                    "and load the data again.")
+    scaler = Scaler(method=scaling)
+    with np.errstate(over="ignore", invalid="ignore"):
+        Xs = np.asarray(scaler.fit_transform(X), dtype=float)
+        finite = np.isfinite(Xs).all() and np.isfinite(scaler.scale_).all()
+    if not finite:
+        raise DataError(
+            "The data cannot be scaled: its values are too large to compute with (their "
+            "squares overflow). Rescale the features (change their units or divide them by a "
+            "power of ten) and load the data again.")
+    notes = []
+    floor = float(np.sqrt(reg_covar))
+    spread_x, spread_s = np.ptp(X, axis=0), np.ptp(Xs, axis=0)
+    for j in np.flatnonzero((spread_x > 0) & (spread_s < floor)):
+        remedy = ("choose standardise or min-max scaling on the Data page" if scaling == "none"
+                  else "rescale it (change its units or multiply it by a power of ten) and "
+                       "load the data again")
+        notes.append(
+            f"Feature {j + 1} varies by only {spread_x[j]:.3g}, less than the fit can resolve "
+            f"(the regularisation adds a spread of about {floor:.0e}), so its values are treated "
+            f"as equal. To use it, {remedy}.")
+    return scaler, Xs, tuple(notes)
+
+
+def regularised(fit, Xs, reg_covar=1e-6):
+    """Call ``fit(reg_covar)``; if a component collapses, again with stronger ``reg_covar``.
+
+    The retries use :data:`RETRY_REG_COVAR` times the mean variance of the
+    columns of ``Xs``, so they mean the same on any scale.  Returns
+    ``(result, reg_covar_used, notes)`` where ``notes`` says, in words, that the
+    fit was regularised (empty when the first call succeeded).
+
+    Raises
+    ------
+    ValueError
+        When even the strongest regularisation collapses, with remedies a user
+        of the app can apply; other errors of ``fit`` pass through.
+    """
+    variance = float(np.mean(np.var(Xs, axis=0))) or 1.0
+    last = None
+    for reg in (reg_covar, *(r * variance for r in RETRY_REG_COVAR if r * variance > reg_covar)):
+        try:
+            result = fit(reg)
+        except ValueError as exc:
+            if "collapsed" not in str(exc):  # em's collapse message; anything else is real
+                raise
+            last = exc
+            continue
+        notes = () if reg == reg_covar else (
+            f"A component collapsed (its points lie on a line or coincide), so the fit was run "
+            f"again with stronger regularisation: reg_covar = {reg:.3g} instead of "
+            f"{reg_covar:g} is added to every variance. To avoid it, choose fewer segments, "
+            "standardise the features or remove duplicate rows.",)
+        return result, reg, notes
+    raise ValueError(
+        f"A component collapsed even with strong regularisation (reg_covar = {reg:.3g}): the "
+        "points it holds lie on a line or plane or coincide. Choose fewer segments (k), another "
+        "covariance type (diag or spherical), or standardise the features on the Data page."
+    ) from last
+
+
+def fit_mixture(Xs, n_components, *, covariance_type="full", init_params="kmeans", n_init=1,
+                random_state=0, reg_covar=1e-6, max_iter=100, tol=1e-3, max_time=FIT_TIME_LIMIT,
+                estimator=None):
+    """Fit a Gaussian mixture for the app: bounded in time, regularised if it collapses.
+
+    Returns ``(gmm, warnings)``: the :class:`~gmm_core.ConvergenceWarning`
+    messages (not converged, time limit) and, from :func:`regularised`, a note
+    when a collapsed component made the fit start again with a stronger
+    ``reg_covar``.  ``estimator`` is the class to fit (default
+    :class:`gmm_core.GaussianMixture`).
+
+    >>> X = np.repeat([[0.0, 0.0], [1.0, 1.0], [5.0, 5.0]], [50, 50, 1], axis=0)
+    >>> gmm, notes = fit_mixture(X, 3, covariance_type="full", random_state=0)
+    >>> gmm.converged_, notes
+    (True, ())
+    """
+    if estimator is None:
+        from gmm_core import GaussianMixture as estimator
+    caught = []
+
+    def fit(reg):
+        gmm = estimator(int(n_components), covariance_type=covariance_type,
+                        init_params=init_params, n_init=int(n_init),
+                        random_state=int(random_state), reg_covar=reg, max_iter=max_iter,
+                        tol=tol, max_time=max_time)
+        with warnings.catch_warnings(record=True) as records:
+            warnings.simplefilter("always", ConvergenceWarning)
+            gmm.fit(Xs)
+        caught[:] = [str(r.message) for r in records
+                     if issubclass(r.category, ConvergenceWarning)]
+        return gmm
+
+    gmm, _, notes = regularised(fit, Xs, reg_covar)
+    return gmm, tuple(dict.fromkeys([*caught, *notes]))
+
+
+def empty_segments(Xs, labels, k, model="GMM"):
+    """A warning when fewer than ``k`` of the ``labels`` are used, else None.
+
+    >>> empty_segments(np.zeros((4, 2)), [0, 0, 0, 0], 3)
+    'Only 1 of the 3 GMM segments holds any points: the data hold only 1 distinct point(s). The empty segments are kept with a tiny weight; choose k = 1 for a clean split.'
+    """
+    used = int(np.unique(labels).size)
+    if used >= k:
+        return None
+    distinct = int(np.unique(Xs, axis=0).shape[0])
+    why = (f": the data hold only {distinct} distinct point(s)" if distinct < k
+           else " (some segments are squeezed out by larger ones)")
+    best = min(used, distinct)
+    return (f"Only {used} of the {k} {model} segments {'holds' if used == 1 else 'hold'} any "
+            f"points{why}. The empty segments are kept with a tiny weight; choose k = {best}"
+            f"{'' if best == 1 else ' or fewer'} for a clean split.")
