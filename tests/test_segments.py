@@ -16,12 +16,7 @@ from gmm_core.segments import (GLOSSARY, LEVELS, SURE, describe_segments, featur
 
 @pytest.fixture(scope="module")
 def customers():
-    ds = gmm_core.make_customers(random_state=0)
-    X = ds.features.to_numpy(dtype=float)
-    cmp = compare_models(X, 5, random_state=0)
-    summary = describe_segments(X, cmp.proba, cmp.means, list(ds.features.columns),
-                                weights=cmp.gmm.weights_)
-    return ds, X, cmp, summary
+    return _customers(0)
 
 
 def _generated_levels(name, n_features):
@@ -34,6 +29,20 @@ def _generated_levels(name, n_features):
     if clauses == ["average"]:
         return ["average"] * n_features
     return [next(t for t in re.findall(r"\w+", c) if t in LEVELS) for c in clauses]
+
+
+def _customers(seed):
+    ds = gmm_core.make_customers(random_state=seed)
+    X = ds.features.to_numpy(dtype=float)
+    cmp = compare_models(X, 5, random_state=0)
+    summary = describe_segments(X, cmp.proba, cmp.means, list(ds.features.columns),
+                                weights=cmp.gmm.weights_)
+    return ds, X, cmp, summary
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_generated_names_on_other_draws_of_the_demo(seed):
+    test_customers_demo_segments_get_the_names_they_were_generated_with(_customers(seed))
 
 
 def test_customers_demo_segments_get_the_names_they_were_generated_with(customers):
