@@ -281,8 +281,11 @@ def _cmd_fit(args):
             scale.fit(gm, Xs, init_sample_size=args.init_sample, on_iteration=on_iteration)
         for w in caught:
             print(f"warning: {w.message}", file=sys.stderr)
-    names = names or [f"Segment {j + 1}" for j in range(args.k)]
-    model = SegmentModel(gm, scaler, tuple(columns), tuple(names))
+        model = SegmentModel(gm, scaler, tuple(columns),
+                             tuple(names or (f"Segment {j + 1}" for j in range(args.k))))
+        if names is None:
+            model = model.with_names(_profile_names(model, X, args))
+    names = model.segment_names
     save_model(model, args.out, fit_info={"n_rows": int(n_rows),
                                           "source": ", ".join(args.data)})
     _log(args, f"{'converged' if gm.converged_ else 'NOT converged'} after {gm.n_iter_} "
@@ -295,6 +298,26 @@ def _cmd_fit(args):
         print(f"{name:<{width}}  weight {gm.weights_[j]:.3f}  mean {centre}")
     print(f"wrote {args.out}")
     return 0
+
+
+def _profile_names(model, X, args):
+    """The app's automatic names ("High income, low spend", ...) from a random sample.
+
+    Each segment's typical member is placed among the population's quantiles per
+    column (:func:`gmm_core.segments.describe_segments`); the quantiles come
+    from at most ``--init-sample`` rows drawn uniformly, which places them to
+    within about a percentile.
+    """
+    from gmm_core import scale
+    from gmm_core.segments import describe_segments
+
+    rng = np.random.RandomState(args.random_state)
+    rows, _ = scale._init_sample(X, None, rng, args.init_sample)
+    summary = describe_segments(rows, model.predict_proba(rows), model.means_original,
+                                model.features, weights=model.gmm.weights_)
+    _log(args, f"segment names from their profiles against {len(rows):,} sampled rows "
+               "(choose your own with --names)")
+    return summary.names
 
 
 # ---------------------------------------------------------------- assign
@@ -402,7 +425,8 @@ def _parser():
     f.add_argument("--random-state", type=int, default=None)
     f.add_argument("--max-iter", type=_positive_int, default=100)
     f.add_argument("--tol", type=float, default=1e-3)
-    f.add_argument("--names", help="comma-separated segment names (default: Segment 1, ...)")
+    f.add_argument("--names", help="comma-separated segment names (default: named from each "
+                   "segment's profile, e.g. 'High income, low spend')")
     f.add_argument("--dropna", action="store_true",
                    help="drop rows with a missing or infinite feature value")
     f.add_argument("--out", default="model.json", help="model file to write (model.json)")

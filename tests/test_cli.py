@@ -80,8 +80,12 @@ def test_fit_then_assign_end_to_end_on_parquet(data_dir, tmp_path):
                                rtol=1e-12)
     np.testing.assert_allclose(model.scaler.scale_, rows[["income", "spend"]].std(ddof=0),
                                rtol=1e-12)
-    means = model.means_original[np.argsort(model.means_original[:, 0])]
-    np.testing.assert_allclose(means, CENTERS, atol=0.5)
+    order = np.argsort(model.means_original[:, 0])
+    np.testing.assert_allclose(model.means_original[order], CENTERS, atol=0.5)
+    # named from their profiles, as the app names them: (20, 80), (60, 20), (90, 70)
+    assert [model.segment_names[j] for j in order] == ["Low income, high spend",
+                                                        "Low spend", "High income"]
+    assert "segment names from their profiles against 12,000 sampled rows" in fit.stderr
 
     out = tmp_path / "segments"
     assign = run_cli("assign", model_path, str(data_dir / "*.parquet"), "--out", out,
@@ -90,15 +94,16 @@ def test_fit_then_assign_end_to_end_on_parquet(data_dir, tmp_path):
     assert "100% Completed" in assign.stderr
     result = pd.read_parquet(out)
     assert len(result) == 12_000 and sorted(out.glob("*.parquet"))
-    names = [f"probability_Segment {j}" for j in (1, 2, 3)]
+    names = [f"probability_{name}" for name in model.segment_names]
     assert list(result.columns) == (list(rows.columns) + ["label", "segment"] + names)
     result = result.sort_values("customer_id").reset_index(drop=True)
     rows = rows.sort_values("customer_id").reset_index(drop=True)
     np.testing.assert_array_equal(result["label"].to_numpy(), model.predict(rows))
     np.testing.assert_allclose(result[names].to_numpy(), model.predict_proba(rows),
                                rtol=1e-12, atol=1e-300)
-    assert (result["segment"] == "Segment " + (result["label"] + 1).astype(str)).all()
-    for name in ("Segment 1", "Segment 2", "Segment 3"):
+    segment_of_label = pd.Series(model.segment_names)[result["label"]].to_numpy()
+    assert (result["segment"].to_numpy() == segment_of_label).all()
+    for name in model.segment_names:
         assert f"{name}: " in assign.stdout
 
 
@@ -140,7 +145,7 @@ def test_missing_values_stop_the_fit_unless_dropped_and_get_no_segment(data_dir,
     assert list(result.columns[:3]) == ["customer_id", "income", "spend"]
     missing = result["label"].isna()
     assert missing.sum() == 2 and result.loc[missing, "segment"].isna().all()
-    assert result.loc[missing, "probability_Segment 1"].isna().all()
+    assert result.loc[missing].filter(like="probability_").isna().all().all()
     np.testing.assert_allclose(result.loc[~missing].filter(like="probability_").sum(axis=1),
                                1.0)
 
