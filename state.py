@@ -14,6 +14,7 @@ loaded so every page works on first open.
 """
 
 import hashlib
+import itertools
 import re
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -45,8 +46,14 @@ W_BLOB_SEED = "w_blob_seed"
 W_FEATURES = "w_features"
 W_LABEL = "w_label"
 W_SCALING = "w_scaling"
-#: Widgets that describe the loaded dataset; reset when another dataset loads.
+#: Widgets that describe the loaded dataset.  Their keys are per dataset
+#: (:func:`dataset_key`): the browser keeps a widget's value under its key, and a
+#: rerun that it sends before it has seen a new dataset's widgets would otherwise
+#: apply the old dataset's choices (a label column, features) to the new one.
 DATASET_WIDGETS = (W_FEATURES, W_LABEL, W_SCALING)
+
+#: Every Dataset built in this process gets the next number (see Dataset.token).
+_TOKENS = itertools.count(1)
 
 # --- widget keys: Compare page -------------------------------------------------
 W_K = "w_k"
@@ -120,6 +127,8 @@ class Dataset:
     label_options: tuple = ()
     source: str = "demo"
     origin: object = field(default=None, repr=False)
+    #: Which load this is: kept by ``replace`` (a changed choice), new for each load.
+    token: int = field(default_factory=lambda: next(_TOKENS), repr=False)
 
     @property
     def X(self):
@@ -241,16 +250,44 @@ def get_dataset():
 
 
 def set_dataset(ds):
-    """Make ``ds`` the loaded dataset and reset the widgets that described the old one."""
+    """Make ``ds`` the loaded dataset; its widgets start afresh under their own keys."""
+    old = st.session_state.get(DATASET)
     st.session_state[DATASET] = ds
-    for key in DATASET_WIDGETS:
-        st.session_state.pop(key, None)
+    if old is not None:
+        for base in DATASET_WIDGETS:
+            st.session_state.pop(dataset_key(base, old), None)
+
+
+def dataset_key(base, ds=None):
+    """The key of dataset widget ``base`` (one of DATASET_WIDGETS) for ``ds`` (default: loaded)."""
+    return f"{base}:{(ds or get_dataset()).token}"
+
+
+def is_current(token):
+    """Whether ``token`` is the loaded dataset's: callbacks of older datasets' widgets do nothing."""
+    return token == get_dataset().token
 
 
 def seed_widget(key, value):
-    """Give widget ``key`` its value from the data keys if Streamlit has forgotten it."""
+    """Give widget ``key`` its value from the data keys if Streamlit has forgotten it.
+
+    Returns the widget's value, to pass as the widget's own default as well
+    (``value=``, ``default=``, ``index=`` via :func:`option_index`): a browser
+    that mounts the widget without having received the seeded value -- a quicker
+    rerun overtook the one that seeded -- starts from the widget's default and
+    sends that back, replacing the user's choice.  ``global.
+    disableWidgetStateDuplicationWarning`` (``.streamlit/config.toml``) keeps
+    Streamlit from logging a warning for each such widget.
+    """
     if key not in st.session_state:
         st.session_state[key] = value
+    return st.session_state[key]
+
+
+def option_index(options, value):
+    """Index of ``value`` in ``options`` (0 if absent): the ``index=`` of a seeded selectbox."""
+    options = list(options)
+    return options.index(value) if value in options else 0
 
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=&])")
@@ -272,8 +309,11 @@ def set_choice(**changes):
 
 def set_label(column):
     """Use ``column`` (or ``NO_LABEL``) as the loaded dataset's known labels."""
-    st.session_state[DATASET] = with_label(get_dataset(), column)
-    st.session_state.pop(W_FEATURES, None)  # the label column may have left the features
+    ds = get_dataset()
+    if column not in (NO_LABEL, *ds.label_options):
+        return  # not a choice this dataset offers
+    st.session_state[DATASET] = with_label(ds, column)
+    st.session_state.pop(dataset_key(W_FEATURES, ds), None)  # the label may have left the features
 
 
 def use_on_compare(k, covariance_type):

@@ -52,7 +52,8 @@ def _upload_customers(rows, seed):
     seconds = time.perf_counter() - start
     _check(at, "Data page")
     # the export's Age column is numeric too; keep the two the demo is about
-    at.multiselect(key=state.W_FEATURES).set_value(
+    features_key = state.dataset_key(state.W_FEATURES, at.session_state[state.DATASET])
+    at.multiselect(key=features_key).set_value(
         ["Annual income (k$)", "Spending score (1-100)"]).run()
     return at, data, seconds
 

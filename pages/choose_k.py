@@ -55,19 +55,19 @@ state.stop_unless(ds.n_rows >= 2, "The loaded data has fewer than two rows. "
 
 # --- controls ------------------------------------------------------------------------------
 saved = st.session_state.get(state.CHOOSE_K_SETTINGS, {})
-state.seed_widget(state.W_CK_KMAX, saved.get(state.W_CK_KMAX, 10))
-state.seed_widget(state.W_CK_TYPES, saved.get(state.W_CK_TYPES, list(TYPES)))
-state.seed_widget(state.W_CK_N_INIT, saved.get(state.W_CK_N_INIT, 1))
-state.seed_widget(state.W_CK_SEED, saved.get(state.W_CK_SEED, 0))
+k_max = state.seed_widget(state.W_CK_KMAX, saved.get(state.W_CK_KMAX, 10))
+types = state.seed_widget(state.W_CK_TYPES, saved.get(state.W_CK_TYPES, list(TYPES)))
+n_init = state.seed_widget(state.W_CK_N_INIT, saved.get(state.W_CK_N_INIT, 1))
+seed = state.seed_widget(state.W_CK_SEED, saved.get(state.W_CK_SEED, 0))
 c1, c2, c3, c4 = st.columns([3, 4, 1, 1])
-k_max = c1.slider("Largest k to try", 2, 10, key=state.W_CK_KMAX)
-types = c2.multiselect("Covariance types", TYPES, key=state.W_CK_TYPES,
+k_max = c1.slider("Largest k to try", 2, 10, value=k_max, key=state.W_CK_KMAX)
+types = c2.multiselect("Covariance types", TYPES, default=types, key=state.W_CK_TYPES,
                        help="full: any shape and tilt · tied: one shared shape · "
                             "diag: stretched along the axes only · spherical: round")
-n_init = c3.number_input("Restarts", 1, 10, key=state.W_CK_N_INIT,
+n_init = c3.number_input("Restarts", 1, 10, value=n_init, key=state.W_CK_N_INIT,
                          help="Each model is fitted this many times from different starts; "
                               "the band shows the spread, the line the best.")
-seed = c4.number_input("Seed", 0, 10_000, key=state.W_CK_SEED)
+seed = c4.number_input("Seed", 0, 10_000, value=seed, key=state.W_CK_SEED)
 st.session_state[state.CHOOSE_K_SETTINGS] = {
     state.W_CK_KMAX: k_max, state.W_CK_TYPES: list(types), state.W_CK_N_INIT: int(n_init),
     state.W_CK_SEED: int(seed)}

@@ -41,18 +41,20 @@ state.stop_unless(ds.n_rows >= 2, "The loaded data has fewer than two rows. "
                                    "Load more data on the Data page.")
 
 # --- controls ------------------------------------------------------------------------------
-for key, value in state.compare_settings(ds).items():
-    state.seed_widget(key, value)
+now = {key: state.seed_widget(key, value) for key, value in state.compare_settings(ds).items()}
+INITS = ("kmeans", "k-means++", "random", "random_from_data")
 
 c1, c2, c3, c4, c5 = st.columns([3, 2, 2, 1, 1])
-k = c1.slider("Number of segments (k)", 1, 10, key=state.W_K)
-covariance_type = c2.selectbox("GMM covariance type", ("full", "tied", "diag", "spherical"),
-                               key=state.W_COVARIANCE, help=COVARIANCE_HELP)
-init_params = c3.selectbox("GMM start", ("kmeans", "k-means++", "random", "random_from_data"),
-                           key=state.W_INIT, help="How EM picks its starting point.")
-n_init = c4.number_input("Restarts", 1, 10, key=state.W_N_INIT,
+k = c1.slider("Number of segments (k)", 1, 10, value=now[state.W_K], key=state.W_K)
+covariance_type = c2.selectbox(
+    "GMM covariance type", gmm_core.COVARIANCE_TYPES, key=state.W_COVARIANCE, help=COVARIANCE_HELP,
+    index=state.option_index(gmm_core.COVARIANCE_TYPES, now[state.W_COVARIANCE]))
+init_params = c3.selectbox("GMM start", INITS, key=state.W_INIT,
+                           index=state.option_index(INITS, now[state.W_INIT]),
+                           help="How EM picks its starting point.")
+n_init = c4.number_input("Restarts", 1, 10, value=now[state.W_N_INIT], key=state.W_N_INIT,
                          help="Both models keep the best of this many starts.")
-seed = c5.number_input("Seed", 0, 10_000, key=state.W_SEED)
+seed = c5.number_input("Seed", 0, 10_000, value=now[state.W_SEED], key=state.W_SEED)
 st.session_state[state.COMPARE_SETTINGS] = {
     state.W_K: k, state.W_COVARIANCE: covariance_type, state.W_INIT: init_params,
     state.W_N_INIT: int(n_init), state.W_SEED: int(seed)}

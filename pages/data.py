@@ -85,7 +85,8 @@ def _load_demo():
 
 # --- 1. load --------------------------------------------------------------------------
 loaded = state.get_dataset()
-state.seed_widget(state.W_MISSING, loaded.report.missing if loaded.report is not None else "drop")
+missing_policy = state.seed_widget(state.W_MISSING, loaded.report.missing if loaded.report is not None
+                                   else "drop")
 upload_tab, demo_tab = st.tabs(["Upload a CSV", "Generate or load a demo"])
 with upload_tab:
     st.file_uploader(
@@ -97,13 +98,14 @@ with upload_tab:
                "red; point at it to read why): upload a sample of its rows instead. Numeric "
                "columns become features; text columns can serve as known labels.")
     st.selectbox("Rows with missing values", state.MISSING_POLICIES, key=state.W_MISSING,
+                 index=state.option_index(state.MISSING_POLICIES, missing_policy),
                  format_func={"drop": "drop the row", "mean": "fill with the column mean",
                               "median": "fill with the column median"}.get,
                  on_change=_reread_upload)
 with demo_tab:
     names = state.demo_names()
-    state.seed_widget(state.W_DEMO, state.DEFAULT_DEMO)
-    demo = st.selectbox("Dataset", names, key=state.W_DEMO)
+    demo = state.seed_widget(state.W_DEMO, state.DEFAULT_DEMO)
+    demo = st.selectbox("Dataset", names, index=state.option_index(names, demo), key=state.W_DEMO)
     if demo == "Elongated clusters":
         c1, c2, c3 = st.columns(3)
         c1.slider("Clusters (k)", 1, 8, 3, key=state.W_BLOB_K)
@@ -146,32 +148,43 @@ if report is not None:
 
 
 # --- 3. choices -------------------------------------------------------------------------------
-def _set_features():
-    chosen = tuple(c for c in ds.frame.columns if c in st.session_state[state.W_FEATURES])
-    state.set_choice(features=chosen)
+def _set_features(token):
+    if state.is_current(token):
+        chosen = st.session_state[state.dataset_key(state.W_FEATURES)]
+        state.set_choice(features=tuple(c for c in state.get_dataset().frame.columns
+                                        if c in chosen))
 
 
-def _set_label():
-    state.set_label(st.session_state[state.W_LABEL])
+def _set_label(token):
+    if state.is_current(token):
+        state.set_label(st.session_state[state.dataset_key(state.W_LABEL)])
 
 
-def _set_scaling():
-    state.set_choice(scaling=st.session_state[state.W_SCALING])
+def _set_scaling(token):
+    if state.is_current(token):
+        state.set_choice(scaling=st.session_state[state.dataset_key(state.W_SCALING)])
 
 
 st.subheader("Columns")
-state.seed_widget(state.W_FEATURES, list(ds.features))
-state.seed_widget(state.W_LABEL, ds.label_column or state.NO_LABEL)
-state.seed_widget(state.W_SCALING, ds.scaling)
+features_key, label_key, scaling_key = (state.dataset_key(k, ds) for k in state.DATASET_WIDGETS)
+state.seed_widget(features_key, list(ds.features))
+state.seed_widget(label_key, ds.label_column or state.NO_LABEL)
+state.seed_widget(scaling_key, ds.scaling)
 c1, c2 = st.columns([3, 2])
-c1.multiselect("Feature columns to cluster", list(ds.frame.columns), key=state.W_FEATURES,
-               on_change=_set_features, help="Clustering uses every row of these columns.")
-c2.selectbox("Known labels (optional)", (state.NO_LABEL, *ds.label_options), key=state.W_LABEL,
-             on_change=_set_label,
+# The defaults repeat the seeded values: a browser that mounts a widget without having
+# received the seeded value (its rerun overtook the one that seeded) starts from these.
+label_options = (state.NO_LABEL, *ds.label_options)
+c1.multiselect("Feature columns to cluster", list(ds.frame.columns), default=list(ds.features),
+               key=features_key, on_change=_set_features, args=(ds.token,),
+               help="Clustering uses every row of these columns.")
+c2.selectbox("Known labels (optional)", label_options, key=label_key,
+             index=label_options.index(ds.label_column or state.NO_LABEL),
+             on_change=_set_label, args=(ds.token,),
              help="If the data already says which group each row is in, the Compare page "
                   "scores both models against it.")
-c2.radio("Scaling before fitting", state.SCALINGS, key=state.W_SCALING, horizontal=True,
-         on_change=_set_scaling,
+c2.radio("Scaling before fitting", state.SCALINGS, key=scaling_key, horizontal=True,
+         index=state.SCALINGS.index(ds.scaling),
+         on_change=_set_scaling, args=(ds.token,),
          format_func={"standard": "standardise", "minmax": "min-max", "none": "none"}.get,
          help="Standardise puts every feature on the same footing (mean 0, SD 1). "
               "Charts always show the original units.")

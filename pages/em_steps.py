@@ -48,19 +48,21 @@ state.stop_unless(ds.n_features >= 2 and ds.n_rows >= 2,
 # --- controls ------------------------------------------------------------------------------
 saved = st.session_state.get(state.EM_SETTINGS) or st.session_state.get(state.COMPARE_SETTINGS, {})
 default_k = len(ds.label_names) if ds.label_names else 3
-state.seed_widget(state.W_EM_K, saved.get(state.W_EM_K, saved.get(state.W_K, min(max(default_k, 1), 10))))
-state.seed_widget(state.W_EM_COVARIANCE, saved.get(state.W_EM_COVARIANCE, saved.get(state.W_COVARIANCE, "full")))
-state.seed_widget(state.W_EM_INIT, saved.get(state.W_EM_INIT, saved.get(state.W_INIT, "kmeans")))
-state.seed_widget(state.W_EM_SEED, saved.get(state.W_EM_SEED, saved.get(state.W_SEED, 0)))
+k = state.seed_widget(state.W_EM_K, saved.get(state.W_EM_K, saved.get(state.W_K, min(max(default_k, 1), 10))))
+covariance_type = state.seed_widget(state.W_EM_COVARIANCE, saved.get(state.W_EM_COVARIANCE, saved.get(state.W_COVARIANCE, "full")))
+init_params = state.seed_widget(state.W_EM_INIT, saved.get(state.W_EM_INIT, saved.get(state.W_INIT, "kmeans")))
+seed = state.seed_widget(state.W_EM_SEED, saved.get(state.W_EM_SEED, saved.get(state.W_SEED, 0)))
+INITS = ("kmeans", "k-means++", "random", "random_from_data")
 
 c1, c2, c3, c4 = st.columns([3, 2, 2, 1])
-k = c1.slider("Number of components (k)", 1, 10, key=state.W_EM_K)
-covariance_type = c2.selectbox("Covariance type", gmm_core.COVARIANCE_TYPES,
-                               key=state.W_EM_COVARIANCE, help=COVARIANCE_HELP)
-init_params = c3.selectbox("Start (init method)", ("kmeans", "k-means++", "random", "random_from_data"),
+k = c1.slider("Number of components (k)", 1, 10, value=k, key=state.W_EM_K)
+covariance_type = c2.selectbox(
+    "Covariance type", gmm_core.COVARIANCE_TYPES, key=state.W_EM_COVARIANCE, help=COVARIANCE_HELP,
+    index=state.option_index(gmm_core.COVARIANCE_TYPES, covariance_type))
+init_params = c3.selectbox("Start (init method)", INITS, index=state.option_index(INITS, init_params),
                            key=state.W_EM_INIT, help="How EM picks its starting point. "
                            "'random' starts far from the answer, so there is more to watch.")
-seed = c4.number_input("Seed", 0, 10_000, key=state.W_EM_SEED)
+seed = c4.number_input("Seed", 0, 10_000, value=seed, key=state.W_EM_SEED)
 settings = {state.W_EM_K: k, state.W_EM_COVARIANCE: covariance_type,
             state.W_EM_INIT: init_params, state.W_EM_SEED: int(seed)}
 if st.session_state.get(state.EM_SETTINGS) not in (None, settings):
@@ -101,7 +103,7 @@ b1.button("◀ Back", key=state.W_EM_BACK, on_click=_move, args=(-1, last),
           disabled=st.session_state[state.W_EM_STEP] <= 0, width="stretch")
 b2.button("Forward ▶", key=state.W_EM_FORWARD, on_click=_move, args=(1, last),
           disabled=st.session_state[state.W_EM_STEP] >= last, width="stretch")
-index = b3.slider("Step", 0, last, key=state.W_EM_STEP,
+index = b3.slider("Step", 0, last, value=st.session_state[state.W_EM_STEP], key=state.W_EM_STEP,
                   help="0 is the start; then each iteration is an E-step followed by an M-step.")
 step = run.steps[index]
 what = {"init": "The starting point EM was given.",

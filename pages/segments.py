@@ -88,9 +88,9 @@ state.stop_unless(ds.n_features >= 2, "The segments need at least two feature co
 state.stop_unless(ds.n_rows >= 2, "The loaded data has fewer than two rows. "
                                    "Load more data on the Data page.")
 
-state.seed_widget(state.W_SEG_PRESENT, st.session_state.get(state.SEGMENT_PRESENT, False))
+present = state.seed_widget(state.W_SEG_PRESENT, st.session_state.get(state.SEGMENT_PRESENT, False))
 top, switch = st.columns([3, 1], vertical_alignment="bottom")
-present = switch.toggle("Presentation view", key=state.W_SEG_PRESENT,
+present = switch.toggle("Presentation view", value=present, key=state.W_SEG_PRESENT,
                         help="Large type, one chart and the cards: for showing on a screen.")
 st.session_state[state.SEGMENT_PRESENT] = present
 if present:
@@ -185,7 +185,8 @@ for start in range(0, k, per_row):
             if present:
                 st.subheader(state.plain(names[j]), anchor=False)
             else:
-                st.text_input("Segment name", key=name_keys[j], max_chars=80,
+                st.text_input("Segment name", value=st.session_state[name_keys[j]],
+                              key=name_keys[j], max_chars=80,
                               help="Suggested from how the segment differs from everyone; type "
                                    "your own. Empty the box to get the suggestion back.")
                 if names[j] != edits.get(j, auto[j]):
@@ -221,8 +222,8 @@ if present:
 st.header("Unusual rows")
 st.caption("Rows that fit no segment well: the model finds them least likely. The score is the "
            "negative log-density (higher = rarer).")
-st.slider("Flag the most unusual rows (% of all rows)", 0.0, 10.0, step=0.1, format="%.1f%%",
-          key=state.W_SEG_UNUSUAL)
+st.slider("Flag the most unusual rows (% of all rows)", 0.0, 10.0, value=unusual_pct, step=0.1,
+          format="%.1f%%", key=state.W_SEG_UNUSUAL)
 n_flag = int(flagged.indices.size)
 if n_flag:
     st.markdown(state.plain(

@@ -82,7 +82,8 @@ def test_known_labels_add_truth_metrics():
     labels = [m.label for m in at.metric]
     assert any("vs labels" in label for label in labels)
     at.switch_page("pages/data.py").run()
-    at.selectbox(key=state.W_LABEL).set_value(state.NO_LABEL).run()
+    label_key = state.dataset_key(state.W_LABEL, at.session_state[state.DATASET])
+    at.selectbox(key=label_key).set_value(state.NO_LABEL).run()
     at.switch_page("pages/compare.py").run()
     assert not any("vs labels" in m.label for m in at.metric)
 
@@ -90,7 +91,8 @@ def test_known_labels_add_truth_metrics():
 def test_one_feature_guards_compare_page():
     at = _app()
     first = list(_dataset(at).frame.columns)[0]
-    at.multiselect(key=state.W_FEATURES).set_value([first]).run()
+    features_key = state.dataset_key(state.W_FEATURES, at.session_state[state.DATASET])
+    at.multiselect(key=features_key).set_value([first]).run()
     assert at.warning
     at.switch_page("pages/compare.py").run()
     assert not at.exception

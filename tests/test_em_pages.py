@@ -125,7 +125,8 @@ def test_new_settings_restart_at_step_zero_and_one_feature_is_guarded():
     assert at.slider(key=state.W_EM_STEP).value == 0
     at.switch_page("pages/data.py").run()
     first = list(at.session_state[state.DATASET].frame.columns)[0]
-    at.multiselect(key=state.W_FEATURES).set_value([first]).run()
+    features_key = state.dataset_key(state.W_FEATURES, at.session_state[state.DATASET])
+    at.multiselect(key=features_key).set_value([first]).run()
     at.switch_page("pages/em_steps.py").run()
     assert not at.exception
     assert at.info and "two feature" in at.info[0].value
