@@ -178,12 +178,12 @@ c1.multiselect("Feature columns to cluster", list(ds.frame.columns), default=lis
                key=features_key, on_change=_set_features, args=(ds.token,),
                help="Clustering uses every row of these columns.")
 c2.selectbox("Known labels (optional)", label_options, key=label_key,
-             index=label_options.index(ds.label_column or state.NO_LABEL),
+             index=state.option_index(label_options, ds.label_column or state.NO_LABEL),
              on_change=_set_label, args=(ds.token,),
              help="If the data already says which group each row is in, the Compare page "
                   "scores both models against it.")
 c2.radio("Scaling before fitting", state.SCALINGS, key=scaling_key, horizontal=True,
-         index=state.SCALINGS.index(ds.scaling),
+         index=state.option_index(state.SCALINGS, ds.scaling),
          on_change=_set_scaling, args=(ds.token,),
          format_func={"standard": "standardise", "minmax": "min-max", "none": "none"}.get,
          help="Standardise puts every feature on the same footing (mean 0, SD 1). "
