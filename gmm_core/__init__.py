@@ -28,7 +28,7 @@ from gmm_core.em import (COVARIANCE_TYPES, EStep, GMMParams, SufficientStats, e_
                          summarize)
 from gmm_core.labels import (align_labels, anomaly_score, canonical_order, canonicalize,
                              label_mapping, uncertainty)
-from gmm_core.mixture import GaussianMixture, NotFittedError, initial_params
+from gmm_core.mixture import INIT_METHODS, GaussianMixture, NotFittedError, initial_params
 from gmm_core.selection import ModelSelection, select_model
 from gmm_core.stepping import Step, Trajectory, fit_trajectory
 
@@ -68,7 +68,7 @@ __all__ = [
     "COVARIANCE_TYPES", "EStep", "GMMParams", "SufficientStats", "e_step", "full_covariances",
     "m_step", "n_parameters", "params_from_stats", "summarize", "align_labels",
     "anomaly_score", "canonical_order", "canonicalize", "label_mapping", "uncertainty",
-    "GaussianMixture", "NotFittedError", "initial_params", "ModelSelection", "select_model",
+    "INIT_METHODS", "GaussianMixture", "NotFittedError", "initial_params", "ModelSelection", "select_model",
     "Step", "Trajectory", "fit_trajectory",
     # data layer (issue 3)
     "CUSTOMER_SEGMENTS", "DEMO_DATASETS", "DemoDataset", "load_iris_data", "load_wine_data",

@@ -36,6 +36,7 @@ from contextlib import contextmanager, redirect_stdout
 import numpy as np
 
 from gmm_core.errors import DataError
+from gmm_core.mixture import INIT_METHODS
 
 __all__ = ["main", "fit_command", "assign_command", "read_table"]
 
@@ -418,8 +419,7 @@ def _parser():
     f.add_argument("--scaling", default="standard", choices=("standard", "minmax", "none"),
                    help="per-column scaling before the fit (default: standard)")
     f.add_argument("--n-init", type=_positive_int, default=1, help="EM restarts; best kept")
-    f.add_argument("--init-params", default="kmeans",
-                   choices=("kmeans", "k-means++", "random", "random_from_data"))
+    f.add_argument("--init-params", default="kmeans", choices=INIT_METHODS)
     f.add_argument("--init-sample", type=_positive_int, default=100_000,
                    help="rows sampled to initialise EM (default 100000)")
     f.add_argument("--random-state", type=int, default=None)

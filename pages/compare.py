@@ -42,15 +42,14 @@ state.stop_unless(ds.n_rows >= 2, "The loaded data has fewer than two rows. "
 
 # --- controls ------------------------------------------------------------------------------
 now = {key: state.seed_widget(key, value) for key, value in state.compare_settings(ds).items()}
-INITS = ("kmeans", "k-means++", "random", "random_from_data")
 
 c1, c2, c3, c4, c5 = st.columns([3, 2, 2, 1, 1])
 k = c1.slider("Number of segments (k)", 1, 10, value=now[state.W_K], key=state.W_K)
 covariance_type = c2.selectbox(
     "GMM covariance type", gmm_core.COVARIANCE_TYPES, key=state.W_COVARIANCE, help=COVARIANCE_HELP,
     index=state.option_index(gmm_core.COVARIANCE_TYPES, now[state.W_COVARIANCE]))
-init_params = c3.selectbox("GMM start", INITS, key=state.W_INIT,
-                           index=state.option_index(INITS, now[state.W_INIT]),
+init_params = c3.selectbox("GMM start", gmm_core.INIT_METHODS, key=state.W_INIT,
+                           index=state.option_index(gmm_core.INIT_METHODS, now[state.W_INIT]),
                            help="How EM picks its starting point.")
 n_init = c4.number_input("Restarts", 1, 10, value=now[state.W_N_INIT], key=state.W_N_INIT,
                          help="Both models keep the best of this many starts.")

@@ -167,23 +167,21 @@ def _set_scaling(token):
 
 st.subheader("Columns")
 features_key, label_key, scaling_key = (state.dataset_key(k, ds) for k in state.DATASET_WIDGETS)
-state.seed_widget(features_key, list(ds.features))
-state.seed_widget(label_key, ds.label_column or state.NO_LABEL)
-state.seed_widget(scaling_key, ds.scaling)
+features = state.seed_widget(features_key, list(ds.features))
+label = state.seed_widget(label_key, ds.label_column or state.NO_LABEL)
+scaling = state.seed_widget(scaling_key, ds.scaling)
 c1, c2 = st.columns([3, 2])
-# The defaults repeat the seeded values: a browser that mounts a widget without having
-# received the seeded value (its rerun overtook the one that seeded) starts from these.
 label_options = (state.NO_LABEL, *ds.label_options)
-c1.multiselect("Feature columns to cluster", list(ds.frame.columns), default=list(ds.features),
+c1.multiselect("Feature columns to cluster", list(ds.frame.columns), default=features,
                key=features_key, on_change=_set_features, args=(ds.token,),
                help="Clustering uses every row of these columns.")
 c2.selectbox("Known labels (optional)", label_options, key=label_key,
-             index=state.option_index(label_options, ds.label_column or state.NO_LABEL),
+             index=state.option_index(label_options, label),
              on_change=_set_label, args=(ds.token,),
              help="If the data already says which group each row is in, the Compare page "
                   "scores both models against it.")
 c2.radio("Scaling before fitting", state.SCALINGS, key=scaling_key, horizontal=True,
-         index=state.option_index(state.SCALINGS, ds.scaling),
+         index=state.option_index(state.SCALINGS, scaling),
          on_change=_set_scaling, args=(ds.token,),
          format_func={"standard": "standardise", "minmax": "min-max", "none": "none"}.get,
          help="Standardise puts every feature on the same footing (mean 0, SD 1). "

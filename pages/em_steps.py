@@ -52,14 +52,14 @@ k = state.seed_widget(state.W_EM_K, saved.get(state.W_EM_K, saved.get(state.W_K,
 covariance_type = state.seed_widget(state.W_EM_COVARIANCE, saved.get(state.W_EM_COVARIANCE, saved.get(state.W_COVARIANCE, "full")))
 init_params = state.seed_widget(state.W_EM_INIT, saved.get(state.W_EM_INIT, saved.get(state.W_INIT, "kmeans")))
 seed = state.seed_widget(state.W_EM_SEED, saved.get(state.W_EM_SEED, saved.get(state.W_SEED, 0)))
-INITS = ("kmeans", "k-means++", "random", "random_from_data")
 
 c1, c2, c3, c4 = st.columns([3, 2, 2, 1])
 k = c1.slider("Number of components (k)", 1, 10, value=k, key=state.W_EM_K)
 covariance_type = c2.selectbox(
     "Covariance type", gmm_core.COVARIANCE_TYPES, key=state.W_EM_COVARIANCE, help=COVARIANCE_HELP,
     index=state.option_index(gmm_core.COVARIANCE_TYPES, covariance_type))
-init_params = c3.selectbox("Start (init method)", INITS, index=state.option_index(INITS, init_params),
+init_params = c3.selectbox("Start (init method)", gmm_core.INIT_METHODS,
+                           index=state.option_index(gmm_core.INIT_METHODS, init_params),
                            key=state.W_EM_INIT, help="How EM picks its starting point. "
                            "'random' starts far from the answer, so there is more to watch.")
 seed = c4.number_input("Seed", 0, 10_000, value=seed, key=state.W_EM_SEED)
