@@ -24,6 +24,7 @@ import pandas as pd
 import streamlit as st
 
 import gmm_core
+import gmm_core.analysis.compare
 
 # --- data keys -----------------------------------------------------------------
 DATASET = "dataset"                  # the loaded Dataset
@@ -340,13 +341,13 @@ def compare_settings(ds):
 @st.cache_data(show_spinner=False, max_entries=24)
 def _compare(fingerprint, _X, _y, scaling, k, covariance_type, init_params, n_init, seed):
     """Cached fit of both models; ``fingerprint`` stands for ``_X`` and ``_y``."""
-    return gmm_core.compare_models(_X, k, scaling=scaling, covariance_type=covariance_type,
+    return gmm_core.analysis.compare.compare_models(_X, k, scaling=scaling, covariance_type=covariance_type,
                                    init_params=init_params, n_init=n_init, random_state=seed,
                                    y_true=_y)
 
 
 def chosen_comparison(ds):
-    """The :class:`gmm_core.Comparison` for the Compare page's settings (one shared cache).
+    """The :class:`gmm_core.analysis.compare.Comparison` for the Compare page's settings (one shared cache).
 
     Compare and Segments both call this, so a model is fitted once; raises
     ``ValueError`` (incl. :class:`gmm_core.DataError`) when the fit cannot go on.

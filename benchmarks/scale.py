@@ -9,10 +9,10 @@ parameters** (``*_init``: no initialisation is timed) for a **fixed number of
 iterations** (``tol=0``); a warm-up fit of one iteration comes first.
 
 1. **Throughput on the workers** -- N rows of a K-component mixture are
-   generated chunk by chunk *on the workers* of ``gmm_core.scale.local_cluster()``
+   generated chunk by chunk *on the workers* of ``gmm_core.mixture.local_cluster()``
    (one single-threaded worker process per core; each chunk seeded by its block
    number) and held there (``persist``); then the timed fit, one pass over
-   the chunks per iteration (:mod:`gmm_core.scale`).  ``rows/s/worker`` =
+   the chunks per iteration (:mod:`gmm_core.mixture._dask`).  ``rows/s/worker`` =
    N x iterations / seconds / workers.  The ``regenerated`` rows time the same
    fit when every pass generates its chunks again -- the out-of-core case, where
    each pass reads the data anew -- so they include the generator's cost.
@@ -144,7 +144,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     from distributed import Client
 
-    from gmm_core.scale import local_cluster
+    from gmm_core.mixture import local_cluster
 
     plan = QUICK if args.quick else FULL
     n_workers = args.workers or _cores()

@@ -9,9 +9,9 @@ batch job::
 
 ``fit`` reads the columns (Parquet or CSV, local paths, globs or URLs that
 fsspec knows), computes the scaling statistics over all rows, fits the
-Gaussian mixture by EM on the scaled data (:mod:`gmm_core.scale`: one pass
+Gaussian mixture by EM on the scaled data (:mod:`gmm_core.mixture._dask`: one pass
 over the rows per iteration, initialised on a sample) and writes the model
-file the app exports (:mod:`gmm_core.model_io`).  ``assign`` loads a model
+file the app exports (:mod:`gmm_core.outputs.model_file`).  ``assign`` loads a model
 and writes, partition by partition, Parquet files with the input columns plus
 ``label`` (component index), ``segment`` (its name) and one
 ``probability_<segment name>`` column per segment; rows with a missing
@@ -184,7 +184,7 @@ def _client(args):
             _share_package(client, args)
             yield client
         return
-    from gmm_core.scale import local_cluster
+    from gmm_core.mixture import local_cluster
 
     n_workers = args.workers or len(os.sched_getaffinity(0))
     with local_cluster(n_workers) as cluster, Client(cluster) as client:
@@ -227,9 +227,9 @@ def _progress(args, future):
 
 # ---------------------------------------------------------------- fit
 def _cmd_fit(args):
-    from gmm_core import scale
-    from gmm_core.mixture import GaussianMixture
-    from gmm_core.model_io import SegmentModel, make_scaler, save_model
+    from gmm_core.data.scaling import Scaler
+    from gmm_core.mixture import GaussianMixture, _dask
+    from gmm_core.outputs.model_file import SegmentModel, save_model
 
     out_dir = os.path.dirname(os.path.abspath(args.out))
     if not os.path.isdir(out_dir):
@@ -251,7 +251,7 @@ def _cmd_fit(args):
         _log(args, f"reading {_where(args.data)}: {df.npartitions} partition(s), counting rows")
         if args.dropna:
             df = df.replace([np.inf, -np.inf], np.nan).dropna()
-        X, _ = scale.as_dask_matrix(df)
+        X, _ = _dask.as_dask_matrix(df)
         n_rows = X.shape[0]
         _log(args, f"{n_rows:,} rows x {len(columns)} columns ({', '.join(columns)}) in "
                    f"{X.numblocks[0]} partition(s); scaling: {args.scaling}")
@@ -263,23 +263,21 @@ def _cmd_fit(args):
                            "value(s). Fill them, or drop those rows with --dropna.")
         if n_rows < max(2, args.k):
             raise CliError(f"{n_rows} row(s) are too few to fit {args.k} segments.")
-        offset, spread = {"standard": (mean, std), "minmax": (lo, hi - lo),
-                          "none": (np.zeros(len(columns)), np.ones(len(columns)))}[args.scaling]
-        spread = np.where(spread <= 1e-12 * np.maximum(1.0, np.abs(offset)), 1.0, spread)
-        scaler = make_scaler(args.scaling, offset, spread)
-        Xs = (X - offset) / spread
+        scaler = Scaler.from_statistics(args.scaling, mean=mean, std=std, minimum=lo, maximum=hi,
+                                        n_features=len(columns))
+        Xs = (X - scaler.offset_) / scaler.scale_
         _log(args, f"EM: k={args.k}, covariance {args.covariance_type}, {args.n_init} "
                    f"start(s), initialised ({args.init_params}) on a sample of "
                    f"{min(n_rows, args.init_sample):,} rows")
 
-        def on_iteration(run, n_iter, lower_bound):
-            start = f"start {run + 1}/{args.n_init} " if args.n_init > 1 else ""
-            _log(args, f"  {start}iteration {n_iter:>3}: log-likelihood {lower_bound:.6f}  "
-                       f"({time.monotonic() - started:.1f} s)")
+        def on_iteration(it):
+            start = f"start {it.run + 1}/{args.n_init} " if args.n_init > 1 else ""
+            _log(args, f"  {start}iteration {it.n_iter:>3}: log-likelihood {it.lower_bound:.6f}"
+                       f"  ({time.monotonic() - started:.1f} s)")
 
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            scale.fit(gm, Xs, init_sample_size=args.init_sample, on_iteration=on_iteration)
+            _dask.fit(gm, Xs, init_sample_size=args.init_sample, on_iteration=on_iteration)
         for w in caught:
             print(f"warning: {w.message}", file=sys.stderr)
         model = SegmentModel(gm, scaler, tuple(columns),
@@ -305,15 +303,15 @@ def _profile_names(model, X, args):
     """The app's automatic names ("High income, low spend", ...) from a random sample.
 
     Each segment's typical member is placed among the population's quantiles per
-    column (:func:`gmm_core.segments.describe_segments`); the quantiles come
+    column (:func:`gmm_core.analysis.segments.describe_segments`); the quantiles come
     from at most ``--init-sample`` rows drawn uniformly, which places them to
     within about a percentile.
     """
-    from gmm_core import scale
-    from gmm_core.segments import describe_segments
+    from gmm_core.analysis.segments import describe_segments
+    from gmm_core.mixture import _dask
 
     rng = np.random.RandomState(args.random_state)
-    rows, _ = scale._init_sample(X, None, rng, args.init_sample)
+    rows, _ = _dask.DaskRows(X).init_rows(rng, args.init_sample)
     summary = describe_segments(rows, model.predict_proba(rows), model.means_original,
                                 model.features, weights=model.gmm.weights_)
     _log(args, f"segment names from their profiles against {len(rows):,} sampled rows "
@@ -346,7 +344,7 @@ def _assign_partition(part, model, keep):
 
 
 def _cmd_assign(args):
-    from gmm_core.model_io import load_model
+    from gmm_core.outputs.model_file import load_model
 
     model = load_model(args.model)
     if os.path.isdir(args.out) and os.listdir(args.out) and not args.overwrite:

@@ -1,23 +1,55 @@
-"""The errors and warnings gmm_core raises, in three tiers.
+"""The errors and warnings gmm_core raises, in three tiers, and the numeric limits behind them.
 
 1. :class:`ConvergenceWarning` -- soft trouble: EM stopped at ``max_iter``
-   before the log-likelihood settled.  The result is usable; the warning says
-   what to change.
+   (or at its time budget) before the log-likelihood settled.  The result is
+   usable; the warning says what to change.
 2. :class:`ValueError` -- a bad argument from a programmer (``n_components=0``,
-   an unknown ``covariance_type``) or a fit that cannot go on (a collapsed
-   component).  The message names the parameter, what was expected, what was
-   received and a remedy.
+   an unknown ``covariance_type``) or a fit that cannot go on.  The message
+   names the parameter, what was expected, what was received and a remedy.
+   A collapsed component is the typed :class:`CollapseError`, so callers that
+   retry with more regularisation catch it by type, never by its wording;
+   a method called before ``fit`` raises :class:`NotFittedError`.
 3. :class:`DataError` -- bad *data* from a user (an upload that is empty, not
    text, has no numeric columns, ...).  It is a ``ValueError`` so generic
    handlers still catch it, and its message is written for a non-programmer:
    what is wrong, where (column, row) and what to do.
+
+The limits are defined here once: the reader refuses columns beyond them and
+the estimator refuses arrays beyond them, for the same reason -- the fit
+squares the values.
 """
 
-__all__ = ["ConvergenceWarning", "DataError"]
+__all__ = ["MAX_MAGNITUDE", "MIN_SPREAD", "CollapseError", "ConvergenceWarning", "DataError",
+           "NotFittedError"]
+
+#: 1e150: the largest size of value kept.  Fitting squares the values (variances,
+#: Mahalanobis distances), and squares of larger values overflow double precision.
+MAX_MAGNITUDE = 1e150
+#: 1e-150: the smallest spread (max - min) of a feature column.  The variance of a
+#: smaller spread underflows to zero.
+MIN_SPREAD = 1e-150
 
 
 class ConvergenceWarning(UserWarning):
     """EM stopped at ``max_iter`` before the change in the lower bound fell below ``tol``."""
+
+
+class NotFittedError(ValueError, AttributeError):
+    """A method that needs a fitted model was called before ``fit``."""
+
+
+class CollapseError(ValueError):
+    """A component's covariance is not positive definite: it collapsed onto a line, plane or point.
+
+    Attributes
+    ----------
+    component : int or None
+        The component that collapsed (None for the shared ``tied`` covariance).
+    """
+
+    def __init__(self, message, *, component=None):
+        super().__init__(message)
+        self.component = component
 
 
 class DataError(ValueError):

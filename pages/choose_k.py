@@ -1,9 +1,9 @@
 """Choose k: BIC and AIC against the number of components, KMeans' curves beside them.
 
-A thin view: :func:`gmm_core.model_sweep` fits the grid of models (cached on
+A thin view: :func:`gmm_core.analysis.choose_k.model_sweep` fits the grid of models (cached on
 the data's fingerprint and the controls, with a progress bar on the first
-run), :func:`gmm_core.criterion_curves` and :func:`gmm_core.recommend` sum it
-up, :mod:`gmm_core.figures_em` draws.  One button sends the recommended model
+run), :func:`gmm_core.analysis.choose_k.criterion_curves` and :func:`gmm_core.analysis.choose_k.recommend` sum it
+up, :mod:`gmm_core.plots.em` draws.  One button sends the recommended model
 to the Compare page.
 """
 
@@ -11,11 +11,13 @@ import streamlit as st
 
 import gmm_core
 import state
-from gmm_core import figures_em
+from gmm_core.plots import em as figures_em
+import gmm_core.analysis.choose_k
+import gmm_core.analysis.guarded
 
 TYPES = tuple(gmm_core.COVARIANCE_TYPES)
-SWEEP_LIMIT = gmm_core.sweep.SWEEP_TIME_LIMIT  # seconds for the whole grid
-FIT_LIMIT = gmm_core.guarded.FIT_TIME_LIMIT    # seconds for one fit
+SWEEP_LIMIT = gmm_core.analysis.choose_k.SWEEP_TIME_LIMIT  # seconds for the whole grid
+FIT_LIMIT = gmm_core.analysis.guarded.FIT_TIME_LIMIT    # seconds for one fit
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -29,7 +31,7 @@ def _sweep(fingerprint, _X, scaling, k_max, types, n_init, seed):
     limit = f"(at most {SWEEP_LIMIT / 60:.0f} minutes in all)"
     bar = st.progress(0.0, text=f"Fitting {total} mixtures… {limit}")
     try:
-        return gmm_core.model_sweep(
+        return gmm_core.analysis.choose_k.model_sweep(
             _X, range(1, k_max + 1), types, scaling=scaling, n_init=n_init, random_state=seed,
             max_time=SWEEP_LIMIT, fit_max_time=FIT_LIMIT,
             progress=lambda done, of: bar.progress(
@@ -40,7 +42,7 @@ def _sweep(fingerprint, _X, scaling, k_max, types, n_init, seed):
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _kmeans(fingerprint, _X, scaling, k_max, seed):
-    return gmm_core.kmeans_sweep(_X, range(1, k_max + 1), scaling=scaling, random_state=seed)
+    return gmm_core.analysis.choose_k.kmeans_sweep(_X, range(1, k_max + 1), scaling=scaling, random_state=seed)
 
 
 st.title("Choose k")
@@ -87,10 +89,10 @@ except ValueError as exc:  # includes gmm_core.DataError
     st.error(state.plain(str(exc)), icon=":material/error:")
     st.stop()
 
-rec = gmm_core.recommend(sel, "bic")
-by_aic = gmm_core.recommend(sel, "aic")
-curves = gmm_core.criterion_curves(sel)
-for note in gmm_core.sweep.sweep_notes(sel):
+rec = gmm_core.analysis.choose_k.recommend(sel, "bic")
+by_aic = gmm_core.analysis.choose_k.recommend(sel, "aic")
+curves = gmm_core.analysis.choose_k.criterion_curves(sel)
+for note in gmm_core.analysis.choose_k.sweep_notes(sel):
     st.warning(state.plain(note), icon=":material/warning:")
 
 r1, r2 = st.columns([3, 1], vertical_alignment="center")

@@ -2,20 +2,23 @@
 
 A thin view: :func:`state.chosen_comparison` fits both (cached on the data's
 fingerprint and the controls, one cache entry shared with the Segments page),
-:func:`gmm_core.comparison_view` projects and subsamples for drawing,
-:mod:`gmm_core.figures` draws.
+:func:`gmm_core.analysis.compare.comparison_view` projects and subsamples for drawing,
+:mod:`gmm_core.plots.compare` draws.
 """
 
 import streamlit as st
 
 import gmm_core
 import state
-from gmm_core import figures
+from gmm_core.plots import compare as figures
+import gmm_core.analysis.compare
+import gmm_core.analysis.geometry
+import gmm_core.analysis.guarded
 
 MAX_SHOWN = 20_000
 GRID = 160
 LEVELS = {
-    "1σ and 2σ": ((gmm_core.sigma_level(1), gmm_core.sigma_level(2)),
+    "1σ and 2σ": ((gmm_core.analysis.geometry.sigma_level(1), gmm_core.analysis.geometry.sigma_level(2)),
                   ("1σ ellipse (39% of the segment)", "2σ ellipse (86%)")),
     "50% and 90%": ((0.5, 0.9), ("50% ellipse", "90% ellipse")),
     "95%": ((0.95,), ("95% ellipse",)),
@@ -26,7 +29,7 @@ COVARIANCE_HELP = ("full: any shape and tilt · tied: one shared shape · "
 
 @st.cache_data(show_spinner=False, max_entries=48)
 def _grid(fingerprint, settings, _comparison, x_range, y_range, kind):
-    return gmm_core.decision_grid(_comparison, x_range, y_range, kind=kind, resolution=GRID)
+    return gmm_core.analysis.compare.decision_grid(_comparison, x_range, y_range, kind=kind, resolution=GRID)
 
 
 st.title("Compare KMeans and a Gaussian mixture")
@@ -80,7 +83,7 @@ level_name = d4.selectbox("GMM ellipses", tuple(LEVELS), key=state.W_LEVELS,
 X = ds.X
 try:
     with st.spinner(f"Fitting KMeans and a {k}-component GMM on {ds.n_rows:,} rows (the GMM "
-                    f"stops after {gmm_core.guarded.FIT_TIME_LIMIT:.0f} s)…", show_time=True):
+                    f"stops after {gmm_core.analysis.guarded.FIT_TIME_LIMIT:.0f} s)…", show_time=True):
         cmp = state.chosen_comparison(ds)  # shared with the Segments page
 except ValueError as exc:  # includes gmm_core.DataError
     st.error(state.plain(str(exc)), icon=":material/error:")
@@ -88,8 +91,8 @@ except ValueError as exc:  # includes gmm_core.DataError
 for message in cmp.warnings:
     st.warning(state.plain(message), icon=":material/warning:")
 
-projection = gmm_core.view_projection(cmp, X, features, axes=axes)
-view = gmm_core.comparison_view(cmp, X, projection, max_points=MAX_SHOWN, seed=0)
+projection = gmm_core.analysis.compare.view_projection(cmp, X, features, axes=axes)
+view = gmm_core.analysis.compare.comparison_view(cmp, X, projection, max_points=MAX_SHOWN, seed=0)
 names = state.chosen_segment_names(ds) or figures.segment_names(k)  # names edited on Segments
 
 # --- metrics -------------------------------------------------------------------------------
@@ -109,7 +112,7 @@ if ds.labels is not None:
                    f"{m['ari_kmeans_truth']:.2f} / {m['nmi_kmeans_truth']:.2f}",
                    help="How well KMeans' clusters match the known labels (1 = perfectly).")
 
-st.info(state.plain(gmm_core.describe_comparison(cmp, names)), icon=":material/lightbulb:")
+st.info(state.plain(gmm_core.analysis.compare.describe_comparison(cmp, names)), icon=":material/lightbulb:")
 
 # --- charts ---------------------------------------------------------------------------------
 km_regions = gmm_regions = density = None

@@ -13,8 +13,9 @@ import streamlit as st
 
 import gmm_core
 import state
-from gmm_core import figures
-from gmm_core.reader import MAX_BYTES, check_size
+from gmm_core.plots import compare as figures
+from gmm_core.data.reader import MAX_BYTES, check_size
+import gmm_core.data
 
 MAX_MATRIX_COLUMNS = 6
 MAX_SHOWN = 20_000
@@ -195,7 +196,7 @@ table_col, chart_col = st.columns([2, 3])
 table_col.dataframe(ds.frame[list(ds.features)].head(500) if ds.features else ds.frame.head(500),
                     height=460)
 if ds.n_features >= 1:
-    idx = gmm_core.display_subsample(ds.n_rows, max_points=MAX_SHOWN, seed=0)
+    idx = gmm_core.data.display_subsample(ds.n_rows, max_points=MAX_SHOWN, seed=0)
     cols = list(ds.features)[:MAX_MATRIX_COLUMNS]
     labels = None if ds.labels is None else ds.labels[idx]
     fig = figures.scatter_matrix_figure(ds.frame.iloc[idx][cols].reset_index(drop=True),

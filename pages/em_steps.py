@@ -1,9 +1,9 @@
 """EM step by step: watch a Gaussian mixture being fitted, half-step by half-step.
 
-A thin view: :func:`gmm_core.em_run` records the fit (cached on the data's
-fingerprint and the controls), :func:`gmm_core.em_view` and
-:func:`gmm_core.explain_step` give what is drawn and the formulas' numbers,
-:mod:`gmm_core.figures_em` draws.
+A thin view: :func:`gmm_core.analysis.explain.em_run` records the fit (cached on the data's
+fingerprint and the controls), :func:`gmm_core.analysis.explain.em_view` and
+:func:`gmm_core.analysis.explain.explain_step` give what is drawn and the formulas' numbers,
+:mod:`gmm_core.plots.em` draws.
 """
 
 import pandas as pd
@@ -11,20 +11,24 @@ import streamlit as st
 
 import gmm_core
 import state
-from gmm_core import figures, figures_em
+from gmm_core.plots import compare as figures
+from gmm_core.plots import em as figures_em
+import gmm_core.analysis.compare
+import gmm_core.analysis.explain
+import gmm_core.analysis.guarded
 
 MAX_FRAMES = 60
 MAX_POINTS = 2_000
 MAX_HEATMAP = 400
 COVARIANCE_HELP = ("full: any shape and tilt · tied: one shared shape · "
                    "diag: stretched along the axes only · spherical: round")
-TIME_LIMIT = gmm_core.guarded.FIT_TIME_LIMIT  # seconds of EM a run may take
+TIME_LIMIT = gmm_core.analysis.guarded.FIT_TIME_LIMIT  # seconds of EM a run may take
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _run(fingerprint, _X, scaling, k, covariance_type, init_params, seed):
     """Cached recorded fit; ``fingerprint`` stands for ``_X``."""
-    return gmm_core.em_run(_X, k, scaling=scaling, covariance_type=covariance_type,
+    return gmm_core.analysis.explain.em_run(_X, k, scaling=scaling, covariance_type=covariance_type,
                            init_params=init_params, random_state=seed, max_time=TIME_LIMIT)
 
 
@@ -109,12 +113,12 @@ step = run.steps[index]
 what = {"init": "The starting point EM was given.",
         "E": "E-step: new responsibilities from the current components, so the colours change.",
         "M": "M-step: the components move to fit the points they are responsible for."}[step.phase]
-st.markdown(f"**Step {index} of {last}: {gmm_core.step_label(step)}.** {what} "
+st.markdown(f"**Step {index} of {last}: {gmm_core.analysis.explain.step_label(step)}.** {what} "
             f"Log-likelihood per point: **{step.log_likelihood:.4f}**.")
 
 # --- the animated chart ---------------------------------------------------------------------
-projection = gmm_core.view_projection(run, X, features, axes=axes)
-view = gmm_core.em_view(run, X, projection, current=index, max_frames=MAX_FRAMES,
+projection = gmm_core.analysis.compare.view_projection(run, X, features, axes=axes)
+view = gmm_core.analysis.explain.em_view(run, X, projection, current=index, max_frames=MAX_FRAMES,
                         max_points=MAX_POINTS, seed=0)
 names = figures.segment_names(k)
 current = [f["index"] for f in view.frames].index(index)
@@ -139,7 +143,7 @@ st.caption(" ".join(notes))
 # --- heatmap and formulas -------------------------------------------------------------------
 left, right = st.columns([3, 2])
 resp = run.responsibilities(index)
-rows = gmm_core.heatmap_rows(resp, max_rows=MAX_HEATMAP, seed=0)
+rows = gmm_core.analysis.explain.heatmap_rows(resp, max_rows=MAX_HEATMAP, seed=0)
 frame = ds.frame[features]
 hover = [f"row {r}: " + ", ".join(f"{c} = {v:.4g}" for c, v in zip(features, frame.iloc[r]))
          for r in rows]
@@ -152,7 +156,7 @@ with left:
 with right:
     row = st.number_input(f"Row to explain (0 – {ds.n_rows - 1:,})", 0, ds.n_rows - 1,
                           value=0, key=state.W_EM_ROW)
-    ex = gmm_core.explain_step(run, X, index, int(row))
+    ex = gmm_core.analysis.explain.explain_step(run, X, index, int(row))
     st.text("Row " + str(ex.row) + ": " + ", ".join(
         f"{c} = {v:.4g}" for c, v in zip(features, ex.e.x)))
     st.markdown("**E-step** – responsibility of component k for this point:")
@@ -192,4 +196,4 @@ st.caption(f"N = {int(ex.m.n_total):,} rows. Means and covariances in the data's
 # --- where EM stopped ---------------------------------------------------------------------------
 st.subheader("Final parameters")
 st.caption(state.plain(traj.stop_reason) + " Weights, means and covariances in original units.")
-st.dataframe(gmm_core.parameter_table(run, features, names), hide_index=True, width="stretch")
+st.dataframe(gmm_core.analysis.explain.parameter_table(run, features, names), hide_index=True, width="stretch")

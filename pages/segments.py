@@ -1,9 +1,9 @@
 """Segments: the chosen Gaussian mixture in plain words, for people who did not fit it.
 
-A thin view over :mod:`gmm_core.segments` (profiles, names, certainty),
-:mod:`gmm_core.unusual` (the rows the model finds least likely),
-:mod:`gmm_core.figures_segments` (charts), :mod:`gmm_core.export` (CSV, PNG),
-:mod:`gmm_core.report` (HTML) and :mod:`gmm_core.model_io` (model JSON).
+A thin view over :mod:`gmm_core.analysis.segments` (profiles, names, certainty),
+:mod:`gmm_core.analysis.unusual` (the rows the model finds least likely),
+:mod:`gmm_core.plots.segments` (charts), :mod:`gmm_core.outputs.export` (CSV, PNG),
+:mod:`gmm_core.outputs.report` (HTML) and :mod:`gmm_core.outputs.model_file` (model JSON).
 The model is the one chosen on the Compare page, from the same cache entry
 (:func:`state.chosen_comparison`), so nothing is fitted twice.  Names the user
 types are kept per model in :data:`state.SEGMENT_NAMES` and used on Compare too.
@@ -14,11 +14,14 @@ import functools
 import streamlit as st
 
 import gmm_core
+import gmm_core.analysis.compare
 import gmm_core.cli
+import gmm_core.mixture
 import state
-from gmm_core import export, report, segments, unusual
-from gmm_core import figures_segments as figs
-from gmm_core.model_io import SegmentModel
+from gmm_core.analysis import segments, unusual
+from gmm_core.outputs import export, report
+from gmm_core.outputs.model_file import SegmentModel
+from gmm_core.plots import segments as figs
 
 MAX_SHOWN = 20_000
 MAX_LISTED = 200
@@ -56,7 +59,7 @@ def _summary(key, _X, _cmp, features):
 @st.cache_data(show_spinner=False, max_entries=12)
 def _scores(key, _cmp, _X):
     """Anomaly score ``-log p(x)`` of every row under the chosen model."""
-    return gmm_core.anomaly_score(_cmp.gmm, _cmp.scaler.transform(_X))
+    return gmm_core.mixture.anomaly_score(_cmp.gmm, _cmp.scaler.transform(_X))
 
 
 def _csv(frame, labels, proba, names):
@@ -158,8 +161,8 @@ elif st.session_state.get(state.W_SEG_VIEW) == "Two features":   # the view pick
     axes = (st.session_state.get(state.W_SEG_AXIS_X, features[0]),
             st.session_state.get(state.W_SEG_AXIS_Y, features[1]))
     axes = None if axes[0] == axes[1] else axes
-projection = gmm_core.view_projection(cmp, X, features, axes=axes)
-cv = gmm_core.comparison_view(cmp, X, projection, max_points=MAX_SHOWN, seed=0)
+projection = gmm_core.analysis.compare.view_projection(cmp, X, features, axes=axes)
+cv = gmm_core.analysis.compare.comparison_view(cmp, X, projection, max_points=MAX_SHOWN, seed=0)
 titles = tuple(segments.plain_axis_title(t) for t in cv.axis_titles)
 unusual_points = projection.project_points(X[flagged.indices]) if flagged.indices.size else None
 overview = figs.overview_figure(cv.points, cv.gmm_labels, names, means=cv.means,

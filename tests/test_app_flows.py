@@ -134,13 +134,13 @@ def test_user_strings_are_escaped_for_markdown():
 
 
 def test_fit_errors_and_warnings_reach_the_page_not_a_traceback(monkeypatch):
-    import gmm_core
+    import gmm_core.analysis.compare
 
     def broken(*args, **kwargs):
         raise ValueError("n_components=3 is too many for this data; choose a smaller k.")
 
     at = _app()
-    monkeypatch.setattr(gmm_core, "compare_models", broken)
+    monkeypatch.setattr(gmm_core.analysis.compare, "compare_models", broken)
     at.switch_page("pages/compare.py")
     at.session_state[state.COMPARE_SETTINGS] = {state.W_SEED: 4242}  # not in the cache
     at.run()

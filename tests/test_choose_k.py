@@ -1,4 +1,4 @@
-"""Choose k: gmm_core.sweep against independent computations, and the page's AppTest flows."""
+"""Choose k: gmm_core.analysis.choose_k against independent computations, and the page's AppTest flows."""
 
 import json
 import pathlib
@@ -9,6 +9,8 @@ from sklearn.cluster import KMeans
 from streamlit.testing.v1 import AppTest
 
 import gmm_core
+import gmm_core.analysis.choose_k
+import gmm_core.data
 import state
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -24,7 +26,7 @@ def four_blobs():
 @pytest.fixture(scope="module")
 def sweep(four_blobs):
     calls = []
-    sel = gmm_core.model_sweep(four_blobs.X, range(1, 7), ("full", "tied", "spherical"),
+    sel = gmm_core.analysis.choose_k.model_sweep(four_blobs.X, range(1, 7), ("full", "tied", "spherical"),
                                n_init=2, random_state=0,
                                progress=lambda done, total: calls.append((done, total)))
     return sel, calls
@@ -32,7 +34,7 @@ def sweep(four_blobs):
 
 def test_sweep_recommends_the_true_k_and_reports_progress(sweep):
     sel, calls = sweep
-    rec = gmm_core.recommend(sel)
+    rec = gmm_core.analysis.choose_k.recommend(sel)
     assert rec.k == 4
     assert rec.sentence.startswith("Recommended: 4 components with ")
     assert rec.sentence.endswith("covariance (lowest BIC).")
@@ -42,7 +44,7 @@ def test_sweep_recommends_the_true_k_and_reports_progress(sweep):
 
 def test_criterion_curves_spread_over_restarts(sweep):
     sel, _ = sweep
-    curves = gmm_core.criterion_curves(sel)
+    curves = gmm_core.analysis.choose_k.criterion_curves(sel)
     assert set(curves["criterion"]) == {"bic", "aic"}
     assert len(curves) == 2 * 3 * 6
     assert (curves["min"] <= curves["mean"]).all() and (curves["mean"] <= curves["max"]).all()
@@ -54,24 +56,24 @@ def test_criterion_curves_spread_over_restarts(sweep):
 
 def test_recommend_by_aic_and_rejects_unknown_criterion(sweep):
     sel, _ = sweep
-    assert gmm_core.recommend(sel, "aic").criterion == "aic"
+    assert gmm_core.analysis.choose_k.recommend(sel, "aic").criterion == "aic"
     with pytest.raises(ValueError, match="criterion"):
-        gmm_core.recommend(sel, "likelihood")
+        gmm_core.analysis.choose_k.recommend(sel, "likelihood")
 
 
 def test_kmeans_sweep_matches_sklearn_and_subsamples_silhouette(four_blobs):
     from sklearn.metrics import silhouette_score
 
     X = four_blobs.X
-    out = gmm_core.kmeans_sweep(X, [1, 3, 4], random_state=0, max_silhouette=300)
+    out = gmm_core.analysis.choose_k.kmeans_sweep(X, [1, 3, 4], random_state=0, max_silhouette=300)
     assert out["k"].tolist() == [1, 3, 4] and np.isnan(out["silhouette"].iloc[0])
     Xs = gmm_core.Scaler("standard").fit_transform(X)
     km = KMeans(n_clusters=4, n_init=1, random_state=0).fit(Xs)
     assert out["inertia"].iloc[2] == pytest.approx(km.inertia_)
-    rows = gmm_core.display_subsample(X.shape[0], 300, seed=0)
+    rows = gmm_core.data.display_subsample(X.shape[0], 300, seed=0)
     assert out["silhouette"].iloc[2] == pytest.approx(silhouette_score(Xs[rows], km.labels_[rows]))
     assert out["silhouette"].idxmax() == 2  # k = 4
-    again = gmm_core.kmeans_sweep(X, [1, 3, 4], random_state=0, max_silhouette=300)
+    again = gmm_core.analysis.choose_k.kmeans_sweep(X, [1, 3, 4], random_state=0, max_silhouette=300)
     assert again.equals(out)
 
 

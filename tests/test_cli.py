@@ -12,7 +12,7 @@ import pytest
 
 from dask_support import require_dask
 from gmm_core import cli
-from gmm_core.model_io import load_model
+from gmm_core.outputs.model_file import load_model
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 CENTERS = np.array([[20.0, 80.0], [60.0, 20.0], [90.0, 70.0]])
@@ -44,7 +44,7 @@ def data_dir(tmp_path_factory):
 def scheduler():
     """A local two-worker cluster for the in-process runs (``--scheduler ADDRESS``)."""
     require_dask()
-    from gmm_core.scale import local_cluster
+    from gmm_core.mixture._dask import local_cluster
 
     with local_cluster(2) as cluster:
         yield cluster.scheduler_address
@@ -198,7 +198,7 @@ def test_a_file_that_is_not_a_model(data_dir, tmp_path, capsys):
 
 def test_a_model_whose_columns_the_data_lacks(data_dir, tmp_path, capsys):
     from gmm_core import GaussianMixture, Scaler
-    from gmm_core.model_io import SegmentModel, save_model
+    from gmm_core.outputs.model_file import SegmentModel, save_model
 
     X = np.random.RandomState(0).normal(size=(50, 2))
     model = SegmentModel(GaussianMixture(2, random_state=0).fit(X), Scaler("none").fit(X),
@@ -218,7 +218,7 @@ def test_a_non_empty_output_folder(data_dir, tmp_path, capsys):
     assert "not a usable model file" in msg  # the model is checked first
     model = tmp_path / "good.json"
     from gmm_core import GaussianMixture, Scaler
-    from gmm_core.model_io import SegmentModel, save_model
+    from gmm_core.outputs.model_file import SegmentModel, save_model
     X = np.random.RandomState(0).normal(size=(50, 2))
     save_model(SegmentModel(GaussianMixture(2, random_state=0).fit(X), Scaler().fit(X),
                             ("income", "spend"), ("a", "b")), model)

@@ -5,7 +5,9 @@ import pytest
 from conftest import blobs, elongated
 
 import gmm_core
-from gmm_core.compare import compare_models, contingency, decision_grid, describe_comparison
+from gmm_core.analysis.compare import compare_models, contingency, decision_grid, describe_comparison
+import gmm_core.analysis.compare
+import gmm_core.analysis.guarded
 
 
 @pytest.fixture(scope="module")
@@ -113,9 +115,12 @@ def test_comparison_is_picklable_for_st_cache_data(blob_cmp):
 
 
 def test_public_names_exported():
-    for name in ("compare_models", "comparison_view", "describe_comparison", "decision_grid",
-                 "ellipse_points"):
-        assert hasattr(gmm_core, name)
+    """The Compare page's numbers live in gmm_core.analysis, the ellipses in its geometry."""
+    import gmm_core.analysis.geometry
+
+    for name in ("compare_models", "comparison_view", "describe_comparison", "decision_grid"):
+        assert name in gmm_core.analysis.compare.__all__
+    assert "ellipse_points" in gmm_core.analysis.geometry.__all__
 
 
 def test_pca_view_projects_points_and_ellipses_consistently():
@@ -123,15 +128,15 @@ def test_pca_view_projects_points_and_ellipses_consistently():
     rng = np.random.default_rng(2)
     X = rng.multivariate_normal([0, 0, 0], [[4, 1, 0], [1, 2, 0], [0, 0, 1]], 400) * [1, 100, 0.01]
     cmp = compare_models(X, 1, random_state=0)
-    proj = gmm_core.view_projection(cmp, X, ["a", "b", "c"])
+    proj = gmm_core.analysis.compare.view_projection(cmp, X, ["a", "b", "c"])
     P = proj.project_points(X)
     np.testing.assert_allclose(P.mean(axis=0), 0, atol=1e-9)
     # the projected covariance of the single component is the covariance of the projected points
     np.testing.assert_allclose(proj.project_covariances(cmp.covariances)[0], np.cov(P.T, bias=True),
                                rtol=1e-3, atol=1e-6)
-    view = gmm_core.comparison_view(cmp, X, proj, max_points=100)
+    view = gmm_core.analysis.compare.comparison_view(cmp, X, proj, max_points=100)
     assert view.points.shape == (100, 2) and view.n_total == 400 and not view.is_plane
-    axes = gmm_core.view_projection(cmp, X, ["a", "b", "c"], axes=("c", "a"))
+    axes = gmm_core.analysis.compare.view_projection(cmp, X, ["a", "b", "c"], axes=("c", "a"))
     np.testing.assert_allclose(axes.project_points(X[:3]), X[:3][:, [2, 0]])
 
 
@@ -144,7 +149,7 @@ def test_convergence_warning_is_captured_not_raised(monkeypatch):
             kwargs["tol"] = 1e-12
             super().__init__(*args, **kwargs)
 
-    monkeypatch.setattr(gmm_core, "GaussianMixture", Impatient)
+    monkeypatch.setattr(gmm_core.analysis.guarded, "GaussianMixture", Impatient)
     X, _ = elongated(n_per=60)
     with warnings.catch_warnings():
         warnings.simplefilter("error", gmm_core.ConvergenceWarning)

@@ -1,4 +1,4 @@
-"""Tests for gmm_core.datasets: shapes, seeding, and the cases the demos exist for.
+"""Tests for gmm_core.data.datasets: shapes, seeding, and the cases the demos exist for.
 
 scikit-learn's ``GaussianMixture`` stands in for our own GMM here (test only;
 ``gmm_core`` never imports ``sklearn.mixture``): the pins say the *data* is a
@@ -12,7 +12,7 @@ from sklearn.cluster import KMeans
 from sklearn.metrics import adjusted_rand_score
 from sklearn.mixture import GaussianMixture
 
-from gmm_core.datasets import (
+from gmm_core.data.datasets import (
     CUSTOMER_SEGMENTS,
     DEMO_DATASETS,
     DemoDataset,

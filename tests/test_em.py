@@ -6,7 +6,8 @@ from hypothesis import given, settings, strategies as st
 from scipy.stats import multivariate_normal
 
 from conftest import COVARIANCE_TYPES, blobs
-from gmm_core import em
+from gmm_core import mixture
+from gmm_core.mixture import _reference as reference
 
 
 def random_params(covariance_type, k=3, d=2, seed=0):
@@ -17,14 +18,14 @@ def random_params(covariance_type, k=3, d=2, seed=0):
     full = a @ np.swapaxes(a, 1, 2) + np.eye(d)
     covs = {"full": full, "tied": full[0], "diag": np.diagonal(full, axis1=1, axis2=2).copy(),
             "spherical": full[:, 0, 0].copy()}[covariance_type]
-    return em.GMMParams.from_covariances(weights, means, covs, covariance_type)
+    return mixture.GMMParams.from_covariances(weights, means, covs, covariance_type)
 
 
 @pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
 def test_log_prob_matches_scipy_multivariate_normal(covariance_type):
     params = random_params(covariance_type)
     X = np.random.RandomState(1).normal(0, 3, (40, 2))
-    got = em.estimate_log_gaussian_prob(X, params.means, params.precisions_cholesky,
+    got = reference.estimate_log_gaussian_prob(X, params.means, params.precisions_cholesky,
                                         covariance_type)
     for k in range(3):
         want = multivariate_normal(params.means[k], params.full_covariances[k]).logpdf(X)
@@ -35,7 +36,7 @@ def test_log_prob_matches_scipy_multivariate_normal(covariance_type):
 def test_responsibilities_are_bayes_rule_and_sum_to_one(covariance_type):
     params = random_params(covariance_type)
     X = np.random.RandomState(2).normal(0, 3, (30, 2))
-    step = em.e_step(X, params)
+    step = reference.e_step(X, params)
     np.testing.assert_allclose(step.resp.sum(axis=1), 1.0, rtol=1e-12)
     joint = np.column_stack([params.weights[k] * multivariate_normal(
         params.means[k], params.full_covariances[k]).pdf(X) for k in range(3)])
@@ -46,7 +47,7 @@ def test_responsibilities_are_bayes_rule_and_sum_to_one(covariance_type):
 def test_m_step_full_matches_weighted_np_cov():
     X, _ = blobs()
     resp = np.random.RandomState(0).dirichlet(np.ones(3), size=len(X))
-    params = em.m_step(X, resp, "full", reg_covar=0.0)
+    params = reference.m_step(X, resp, "full", reg_covar=0.0)
     for k in range(3):
         np.testing.assert_allclose(params.means[k], np.average(X, axis=0, weights=resp[:, k]))
         np.testing.assert_allclose(params.covariances[k],
@@ -60,10 +61,10 @@ def test_one_pass_m_step_equals_two_pass(covariance_type):
     X, _ = blobs()
     X = X + 1e4  # a large offset: the shifted one-pass formula must not cancel
     params = random_params(covariance_type, seed=3)
-    params = em.GMMParams.from_covariances(params.weights, params.means + 1e4,
+    params = mixture.GMMParams.from_covariances(params.weights, params.means + 1e4,
                                            params.covariances, covariance_type)
-    one_pass = em.params_from_stats(em.summarize(X, params), 1e-6)
-    two_pass = em.m_step(X, em.e_step(X, params).resp, covariance_type, 1e-6)
+    one_pass = mixture.params_from_stats(reference.summarize(X, params), 1e-6)
+    two_pass = reference.m_step(X, reference.e_step(X, params).resp, covariance_type, 1e-6)
     np.testing.assert_allclose(one_pass.means, two_pass.means, rtol=1e-12)
     np.testing.assert_allclose(one_pass.covariances, two_pass.covariances, rtol=1e-8)
     np.testing.assert_allclose(one_pass.weights, two_pass.weights, rtol=1e-12)
@@ -73,8 +74,8 @@ def test_one_pass_m_step_equals_two_pass(covariance_type):
 def test_block_statistics_add_up(covariance_type):
     X, _ = blobs()
     params = random_params(covariance_type)
-    whole = em.summarize(X, params)
-    parts = sum(em.summarize(X[i:i + 37], params) for i in range(0, len(X), 37))
+    whole = reference.summarize(X, params)
+    parts = sum(reference.summarize(X[i:i + 37], params) for i in range(0, len(X), 37))
     np.testing.assert_allclose(parts.s2, whole.s2, rtol=1e-12)
     np.testing.assert_allclose(parts.nk, whole.nk, rtol=1e-12)
     assert parts.log_likelihood == pytest.approx(whole.log_likelihood, rel=1e-12)
@@ -86,25 +87,25 @@ def test_log_likelihood_never_decreases(covariance_type):
     params = random_params(covariance_type, seed=5)
     lls = []
     for _ in range(40):
-        stats = em.summarize(X, params)
+        stats = reference.summarize(X, params)
         lls.append(stats.log_likelihood)
-        params = em.params_from_stats(stats, 1e-6)
+        params = mixture.params_from_stats(stats, 1e-6)
     assert np.all(np.diff(lls) > -1e-10)
 
 
 def test_collapsed_component_names_it_and_the_remedy():
     covs = np.stack([np.eye(2), np.zeros((2, 2))])
     with pytest.raises(ValueError, match=r"Component 1 collapsed.*reg_covar"):
-        em.precision_cholesky(covs, "full")
+        mixture.precision_cholesky(covs, "full")
     with pytest.raises(ValueError, match=r"Component 0 collapsed"):
-        em.precision_cholesky(np.array([0.0, 1.0]), "spherical")
+        mixture.precision_cholesky(np.array([0.0, 1.0]), "spherical")
 
 
 def test_n_parameters_as_scikit_learn_counts():
-    assert em.n_parameters("full", 3, 4) == 3 * 10 + 12 + 2
-    assert em.n_parameters("tied", 3, 4) == 10 + 12 + 2
-    assert em.n_parameters("diag", 3, 4) == 12 + 12 + 2
-    assert em.n_parameters("spherical", 3, 4) == 3 + 12 + 2
+    assert mixture.n_parameters("full", 3, 4) == 3 * 10 + 12 + 2
+    assert mixture.n_parameters("tied", 3, 4) == 10 + 12 + 2
+    assert mixture.n_parameters("diag", 3, 4) == 12 + 12 + 2
+    assert mixture.n_parameters("spherical", 3, 4) == 3 + 12 + 2
 
 
 def test_params_are_immutable():
@@ -126,10 +127,10 @@ def test_em_step_properties(n, d, k, ct, seed):
     rng = np.random.RandomState(seed)
     X = rng.normal(size=(n, d)) * rng.uniform(0.1, 10, d)
     resp = rng.dirichlet(np.ones(k), size=n)
-    params = em.m_step(X, resp, ct, 1e-10)
-    step = em.e_step(X, params)
+    params = reference.m_step(X, resp, ct, 1e-10)
+    step = reference.e_step(X, params)
     np.testing.assert_allclose(step.resp.sum(axis=1), 1.0, rtol=1e-10)
-    nxt = em.params_from_stats(em.summarize(X, params), 1e-10)
+    nxt = mixture.params_from_stats(reference.summarize(X, params), 1e-10)
     assert nxt.weights.sum() == pytest.approx(1.0)
-    assert em.e_step(X, nxt).log_likelihood >= step.log_likelihood - 1e-9 * (1 + abs(
+    assert reference.e_step(X, nxt).log_likelihood >= step.log_likelihood - 1e-9 * (1 + abs(
         step.log_likelihood))

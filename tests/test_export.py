@@ -9,11 +9,11 @@ import pytest
 from conftest import CHROMIUM
 
 import gmm_core
-from gmm_core.compare import compare_models
-from gmm_core.export import (FORMULA_STARTS, figure_png, neutralise_formulas, segment_table,
+from gmm_core.analysis.compare import compare_models
+from gmm_core.outputs.export import (FORMULA_STARTS, figure_png, neutralise_formulas, segment_table,
                              to_csv_bytes, use_browser)
-from gmm_core.model_io import SegmentModel, load_model, save_model
-from gmm_core.segments import describe_segments
+from gmm_core.outputs.model_file import SegmentModel, load_model, save_model
+from gmm_core.analysis.segments import describe_segments
 
 
 @pytest.fixture(scope="module")
@@ -115,7 +115,7 @@ def test_figure_png_renders_with_kaleido_and_chromium(monkeypatch):
     import os
     if not os.path.exists(CHROMIUM):
         pytest.skip(f"{CHROMIUM} not found; apt-get install chromium")
-    from gmm_core.figures_segments import certainty_figure
+    from gmm_core.plots.segments import certainty_figure
 
     monkeypatch.delenv("BROWSER_PATH", raising=False)
     fig = certainty_figure([0.9, 0.6], ["A", "B"])

@@ -4,12 +4,14 @@ import numpy as np
 import pytest
 
 from conftest import COVARIANCE_TYPES, blobs
-from gmm_core import em, fast
+from gmm_core import mixture
+from gmm_core.mixture import _reference as reference
+from gmm_core.mixture import _blocked as fast
 
 
 def _params(X, covariance_type, k=3, seed=0):
     resp = np.random.RandomState(seed).dirichlet(np.ones(k), size=len(X))
-    return em.m_step(X, resp, covariance_type, 1e-6)
+    return reference.m_step(X, resp, covariance_type, 1e-6)
 
 
 def _data(n=1003, seed=0, n_features=2):
@@ -36,7 +38,7 @@ def test_blocked_summarize_equals_reference(covariance_type, block_size, n_threa
     sw = np.random.RandomState(1).uniform(0.1, 3.0, len(X))
     for weights in (None, sw):
         got = fast.summarize(X, params, weights, block_size=block_size, n_threads=n_threads)
-        ref = em.summarize(X, params, weights, shift=got.shift)
+        ref = reference.summarize(X, params, weights, shift=got.shift)
         for name in ("nk", "s1", "s2", "shift"):
             np.testing.assert_allclose(getattr(got, name), getattr(ref, name), rtol=1e-10,
                                        atol=1e-10 * np.abs(getattr(ref, name)).max(),
@@ -44,10 +46,10 @@ def test_blocked_summarize_equals_reference(covariance_type, block_size, n_threa
         assert got.log_likelihood == pytest.approx(ref.log_likelihood, rel=1e-12)
         assert got.total_weight == pytest.approx(ref.total_weight, rel=1e-12)
         # and the M-step equals the one from moments about the means themselves
-        two_pass = em.m_step(X, em.e_step(X, params).resp, covariance_type, 1e-6, weights)
-        np.testing.assert_allclose(em.params_from_stats(got).covariances,
+        two_pass = reference.m_step(X, reference.e_step(X, params).resp, covariance_type, 1e-6, weights)
+        np.testing.assert_allclose(mixture.params_from_stats(got).covariances,
                                    two_pass.covariances, rtol=1e-10)
-        np.testing.assert_allclose(em.params_from_stats(got).means, two_pass.means,
+        np.testing.assert_allclose(mixture.params_from_stats(got).means, two_pass.means,
                                    rtol=1e-12)
 
 
@@ -57,7 +59,7 @@ def test_blocked_summarize_equals_reference(covariance_type, block_size, n_threa
 def test_blocked_e_step_outputs_equal_reference(covariance_type, block_size, n_features):
     X = _data(n_features=n_features)
     params = _params(X, covariance_type, seed=2)
-    ref = em.e_step(X, params)
+    ref = reference.e_step(X, params)
     kw = dict(block_size=block_size, n_threads=2)
     np.testing.assert_allclose(fast.log_prob_blocks(X, params, **kw), ref.log_resp,
                                rtol=1e-10, atol=1e-12)
@@ -73,7 +75,7 @@ def test_blocked_m_step_from_labels_or_resp_equals_reference(covariance_type):
     labels = np.random.RandomState(3).randint(0, 3, len(X))
     onehot = np.eye(3)[labels]
     sw = np.random.RandomState(4).uniform(0.5, 2.0, len(X))
-    ref = em.m_step(X, onehot, covariance_type, 1e-6, sw)
+    ref = reference.m_step(X, onehot, covariance_type, 1e-6, sw)
     for kw in (dict(labels=labels, n_components=3), dict(resp=onehot)):
         got = fast.m_step(X, covariance_type, 1e-6, sw, block_size=50, **kw)
         np.testing.assert_allclose(got.means, ref.means, rtol=1e-12)

@@ -5,8 +5,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from gmm_core import figures
-from gmm_core.geometry import ellipse_points, level_radius, sigma_level
+from gmm_core.plots import compare as figures
+from gmm_core.analysis.geometry import ellipse_points, level_radius, sigma_level
 
 
 def _points(n=50, seed=0):

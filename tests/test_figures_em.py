@@ -1,20 +1,23 @@
-"""gmm_core.figures_em: the builders produce the traces and frames the pages rely on."""
+"""gmm_core.plots.em: the builders produce the traces and frames the pages rely on."""
 
 import numpy as np
 import pandas as pd
 import pytest
 
 import gmm_core
-from gmm_core import figures, figures_em
+from gmm_core.plots import compare as figures
+from gmm_core.plots import em as figures_em
+import gmm_core.analysis.explain
+import gmm_core.data
 
 
 @pytest.fixture(scope="module")
 def view():
     rng = np.random.default_rng(0)
     X = np.vstack([rng.normal(0, 1, (300, 2)), rng.normal(5, 1, (300, 2))])
-    run = gmm_core.em_run(X, 2, init_params="random", random_state=1)
-    proj = gmm_core.axes_projection(["a <b>", "b"], 0, 1)
-    return gmm_core.em_view(run, X, proj, current=2, max_frames=60, max_points=250)
+    run = gmm_core.analysis.explain.em_run(X, 2, init_params="random", random_state=1)
+    proj = gmm_core.data.axes_projection(["a <b>", "b"], 0, 1)
+    return gmm_core.analysis.explain.em_view(run, X, proj, current=2, max_frames=60, max_points=250)
 
 
 def test_point_colours_are_the_compare_palette_faded_when_unsure(view):

@@ -24,9 +24,12 @@ from test_reader import CORPUS, Err
 
 import gmm_core
 import state
-from gmm_core import DataError, compare_models
-from gmm_core.guarded import FIT_TIME_LIMIT, fit_mixture, scale_for_fit
-from gmm_core.reader import MAX_BYTES
+from gmm_core import DataError
+from gmm_core.analysis.compare import compare_models
+from gmm_core.analysis.guarded import FIT_TIME_LIMIT, fit_mixture, scale_for_fit
+from gmm_core.data.reader import MAX_BYTES
+import gmm_core.analysis.choose_k
+import gmm_core.analysis.explain
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 #: What no user should ever see.
@@ -180,7 +183,7 @@ def test_config_limits_upload_keeps_xsrf_and_hides_error_details():
 
 
 def test_reader_checks_size_before_decoding_at_the_default_limit(monkeypatch):
-    import gmm_core.reader as reader
+    import gmm_core.data.reader as reader
 
     monkeypatch.setattr(reader, "decode", lambda *a: pytest.fail("decoded an oversized file"))
     with pytest.raises(DataError, match="more than the 200 MB limit"):
@@ -219,7 +222,7 @@ def test_collapsed_component_is_refitted_with_regularisation_and_says_so(covaria
 
 def test_collapse_that_regularisation_cannot_fix_gives_app_remedies(monkeypatch):
     def always_collapses(self, X, y=None, sample_weight=None):
-        raise ValueError("Component 0 collapsed: its covariance (full) is singular")
+        raise gmm_core.CollapseError("Component 0 collapsed: its covariance (full) is singular")
 
     monkeypatch.setattr(gmm_core.GaussianMixture, "fit", always_collapses)
     X = np.random.RandomState(0).normal(size=(50, 2))
@@ -253,7 +256,7 @@ def test_near_singular_and_one_dimensional_data_fit():
     assert any("Feature 2 varies by only" in n and "standardise" in n for n in notes)
     one_d = rng.normal(size=(100, 1))
     assert compare_models(one_d, 2, random_state=0).means.shape == (2, 1)
-    sel = gmm_core.model_sweep(one_d, range(1, 4), ("full", "spherical"))
+    sel = gmm_core.analysis.choose_k.model_sweep(one_d, range(1, 4), ("full", "spherical"))
     assert sel.table["error"].eq("").all()
 
 
@@ -264,7 +267,7 @@ def test_fits_refuse_values_whose_covariances_overflow_or_underflow(column):
         with pytest.raises(DataError, match="Feature 1 has values as large as"):
             scale_for_fit(X, scaling)
     with pytest.raises(DataError, match="Rescale it"):
-        gmm_core.em_run(X, 2)
+        gmm_core.analysis.explain.em_run(X, 2)
 
 
 def test_scaled_data_that_is_not_finite_is_a_data_error(monkeypatch):
@@ -283,7 +286,7 @@ def test_time_limit_stops_the_fit_and_the_user_is_told(fit):
             assert any("time limit of 1e-09 s" in w for w in cmp.warnings), cmp.warnings
             assert cmp.gmm.timed_out_ and cmp.gmm.n_iter_ == 1
         else:
-            run = gmm_core.em_run(X, 4, init_params="random", max_time=1e-9)
+            run = gmm_core.analysis.explain.em_run(X, 4, init_params="random", max_time=1e-9)
             traj = run.trajectory
             assert traj.timed_out and not traj.converged and traj.n_iter == 1
             assert traj.stop_reason.startswith("Stopped at the time limit of 1e-09 s after 1 ")
@@ -291,19 +294,19 @@ def test_time_limit_stops_the_fit_and_the_user_is_told(fit):
 
 def test_sweep_budget_skips_the_rest_and_says_so():
     X = np.random.RandomState(0).normal(size=(200, 2))
-    sel = gmm_core.model_sweep(X, range(1, 5), ("full", "diag"), max_time=1e-9)
+    sel = gmm_core.analysis.choose_k.model_sweep(X, range(1, 5), ("full", "diag"), max_time=1e-9)
     table = sel.table
     assert len(table) == 8 and table["error"].iloc[0] == ""
-    assert (table["error"].iloc[1:] == gmm_core.sweep.SKIPPED).all()
-    assert gmm_core.recommend(sel).k == 1
-    assert "7 of the 8 fits were skipped" in gmm_core.sweep.sweep_notes(sel)[0]
+    assert (table["error"].iloc[1:] == gmm_core.analysis.choose_k.SKIPPED).all()
+    assert gmm_core.analysis.choose_k.recommend(sel).k == 1
+    assert "7 of the 8 fits were skipped" in gmm_core.analysis.choose_k.sweep_notes(sel)[0]
 
 
 def test_default_budgets_are_set():
     import inspect
 
-    assert FIT_TIME_LIMIT == 60.0 and gmm_core.sweep.SWEEP_TIME_LIMIT == 180.0
-    for func in (compare_models, gmm_core.em_run):
+    assert FIT_TIME_LIMIT == 60.0 and gmm_core.analysis.choose_k.SWEEP_TIME_LIMIT == 180.0
+    for func in (compare_models, gmm_core.analysis.explain.em_run):
         assert inspect.signature(func).parameters["max_time"].default == FIT_TIME_LIMIT
 
 
@@ -323,7 +326,7 @@ def test_pages_show_degenerate_fit_warnings_not_tracebacks():
 
 
 def test_em_page_says_when_the_time_limit_stopped_the_run(monkeypatch):
-    monkeypatch.setattr(gmm_core.guarded, "FIT_TIME_LIMIT", 1e-9)
+    monkeypatch.setattr(gmm_core.analysis.guarded, "FIT_TIME_LIMIT", 1e-9)
     at = _upload(_app(), "timed.csv", good_csv("timed", seed=7))
     at.switch_page("pages/em_steps.py").run()
     assert not at.exception
@@ -361,7 +364,7 @@ def test_csv_export_neutralises_formulas_but_not_numbers():
     import csv
     import io
 
-    from gmm_core.export import to_csv_bytes
+    from gmm_core.outputs.export import to_csv_bytes
 
     frame = pd.DataFrame({"note": FORMULAS, "value": [-1.5, -2.0, 3.0, -0.25, 0.0],
                           "count": [-3, 1, -2, 4, 0], "=evil": ["a", "b", "c", "d", "e"]})
@@ -380,7 +383,7 @@ def test_no_pickle_or_eval_of_user_data():
     """Nothing that reads user files or model JSON can unpickle or evaluate it."""
     import re
 
-    sources = ["gmm_core/reader.py", "gmm_core/_sniff.py", "gmm_core/model_io.py", "state.py",
+    sources = ["gmm_core/data/reader.py", "gmm_core/data/_sniff.py", "gmm_core/outputs/model_file.py", "state.py",
                "pages/data.py"]
     for name in sources:
         text = (ROOT / name).read_text()

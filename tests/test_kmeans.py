@@ -5,7 +5,7 @@ from sklearn.cluster import KMeans
 from sklearn.metrics import adjusted_rand_score
 
 from conftest import blobs
-from gmm_core.kmeans import kmeans, kmeans_plusplus, kmeans_reference
+from gmm_core.mixture._kmeans import kmeans, kmeans_plusplus, kmeans_reference
 
 
 def test_converged_kmeans_is_a_lloyd_fixed_point():

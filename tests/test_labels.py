@@ -5,8 +5,8 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from conftest import blobs
-from gmm_core import (GaussianMixture, align_labels, anomaly_score, canonical_order,
-                      canonicalize, label_mapping, uncertainty)
+from gmm_core import GaussianMixture
+from gmm_core.mixture import (align_labels, anomaly_score, canonical_order, canonicalize, label_mapping, uncertainty)
 
 
 def test_refits_with_other_seeds_get_the_same_colours():

@@ -260,8 +260,8 @@ def test_cheap_default_start_fits_as_well_as_scikit_learns(name, k, covariance_t
     full KMeans start: over five seeds the fits are as good on the demo and real data."""
     import gmm_core
 
-    X = {"iris": lambda: gmm_core.load_iris_data().features,
-         "wine": lambda: gmm_core.load_wine_data().features,
+    X = {"iris": lambda: gmm_core.data.load_iris_data().features,
+         "wine": lambda: gmm_core.data.load_wine_data().features,
          "customers": lambda: gmm_core.make_customers(2000).features,
          "blobs": lambda: gmm_core.make_elongated_blobs(1500).features}[name]().to_numpy()
     X = (X - X.mean(axis=0)) / X.std(axis=0)

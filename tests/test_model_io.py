@@ -9,8 +9,9 @@ import pandas as pd
 import pytest
 
 from conftest import COVARIANCE_TYPES, blobs
-from gmm_core import DataError, GaussianMixture, Scaler, compare_models, make_customers
-from gmm_core.model_io import (FORMAT, ModelFileError, SegmentModel, load_model, make_scaler,
+from gmm_core import DataError, GaussianMixture, Scaler, make_customers
+from gmm_core.analysis.compare import compare_models
+from gmm_core.outputs.model_file import (FORMAT, ModelFileError, SegmentModel, load_model,
                                save_model)
 
 
@@ -79,7 +80,7 @@ def test_missing_column_nan_row_and_text_column_are_data_errors():
 
 
 def test_make_scaler_and_names():
-    sc = make_scaler("minmax", [1.0, 2.0], [2.0, 4.0])
+    sc = Scaler.from_parameters("minmax", [1.0, 2.0], [2.0, 4.0])
     np.testing.assert_array_equal(sc.inverse_transform([[0.5, 0.5]]), [[2.0, 4.0]])
     model, _ = _model()
     renamed = model.with_names(["a", "b", "c"])
@@ -166,7 +167,7 @@ def test_loader_refuses_malformed_files_with_a_clear_message(case):
 
 
 def test_loader_checks_size_before_parsing(monkeypatch, tmp_path):
-    import gmm_core.model_io as model_io
+    import gmm_core.outputs.model_file as model_io
 
     monkeypatch.setattr(model_io, "MAX_BYTES", 100)
     with pytest.raises(ModelFileError, match="larger than"):

@@ -1,4 +1,4 @@
-"""Tests for gmm_core.preprocess: invertible scaling, exact projections, subsampling."""
+"""Tests for gmm_core.data: invertible scaling, exact projections, subsampling."""
 
 import numpy as np
 import pytest
@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from gmm_core.preprocess import (
+from gmm_core.data import (
     Scaler,
     axes_projection,
     display_subsample,

@@ -1,4 +1,4 @@
-"""Tests for gmm_core.reader: a corpus of tricky files, properties and round trips.
+"""Tests for gmm_core.data.reader: a corpus of tricky files, properties and round trips.
 
 Every file is generated here; nothing is downloaded.  Each corpus case pins
 its exact outcome: the columns and shape read (plus values or report fields
@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gmm_core import DataError, read_table
-from gmm_core.reader import MAX_LISTED_LINES
+from gmm_core.data.reader import MAX_LISTED_LINES
 
 
 def rows(header, n=5, start=1.0):
@@ -202,7 +202,7 @@ def test_corpus(data, kwargs, expected):
 
 def test_customers_export_reads_back():
     """The CSV a user downloads from the customers demo uploads cleanly."""
-    from gmm_core.datasets import make_customers
+    from gmm_core.data.datasets import make_customers
 
     ds = make_customers(300, random_state=2)
     result = read_table(ds.frame.to_csv(index=False).encode(), "customers.csv")
@@ -282,7 +282,7 @@ def test_bad_arguments_are_programmer_errors():
 
 
 def test_unexpected_internal_failure_becomes_data_error(monkeypatch):
-    import gmm_core.reader as reader
+    import gmm_core.data.reader as reader
 
     def boom(*args, **kwargs):
         raise KeyError("internal")
@@ -293,7 +293,7 @@ def test_unexpected_internal_failure_becomes_data_error(monkeypatch):
 
 
 def test_size_is_checked_before_decoding(monkeypatch):
-    import gmm_core.reader as reader
+    import gmm_core.data.reader as reader
 
     def fail(*args):
         raise AssertionError("decoded an oversized file")

@@ -1,4 +1,4 @@
-"""gmm_core.scale: the same EM on Dask -- equal to the in-memory fit, lazy predictions,
+"""gmm_core.mixture._dask: the same EM on Dask -- equal to the in-memory fit, lazy predictions,
 and a fit over data several times larger than a worker's memory."""
 
 import pathlib
@@ -25,7 +25,7 @@ def client():
     """Two single-threaded worker processes, shared by the module's tests."""
     require_dask()
     from distributed import Client
-    from gmm_core.scale import local_cluster
+    from gmm_core.mixture._dask import local_cluster
 
     with local_cluster(2) as cluster, Client(cluster) as c:
         yield c
@@ -52,7 +52,7 @@ def dataset(n_features, seed=0):
 
 
 def test_import_gmm_core_does_not_import_dask():
-    code = "import sys, gmm_core, gmm_core.scale, gmm_core.cli; print('dask' in sys.modules)"
+    code = "import sys, gmm_core, gmm_core.mixture._dask, gmm_core.cli; print('dask' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
                          text=True, check=True).stdout.strip()
     assert out == "False"
@@ -95,7 +95,7 @@ def test_default_start_equals_in_memory_when_the_sample_is_all_rows(client):
     # same optimum, so they tie to the last bit and which one wins (the same mixture
     # in another component order) is up to rounding; here k = 3 of 5 overlapping
     # clusters, stopped after 4 iterations, leaves the restarts apart.
-    from gmm_core.datasets import make_elongated_blobs
+    from gmm_core.data.datasets import make_elongated_blobs
 
     X = make_elongated_blobs(3000, n_components=5, random_state=3).features.to_numpy()
     kw = dict(n_init=3, max_iter=4, tol=0, random_state=7)
@@ -156,7 +156,7 @@ def test_fit_predict_returns_lazy_labels_of_the_fit(client):
 def test_sample_initialisation_recovers_the_blobs(client):
     """More rows than init_sample_size: k-means runs on a sample, EM on every row."""
     import dask.array as da
-    from gmm_core import scale
+    from gmm_core.mixture import _dask as scale
 
     X, y = blobs(n_per=3000, seed=5)
     gm = GaussianMixture(3, random_state=1)
@@ -229,12 +229,12 @@ def test_loop_semantics_are_shared(client):
         gm.fit(da.from_array(X, chunks=1000))
     assert gm.n_iter_ == 2 and not gm.converged_ and len(gm.lower_bounds_) == 2
     seen = []
-    from gmm_core import scale
+    from gmm_core.mixture import _dask as scale
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         scale.fit(GaussianMixture(3, n_init=2, max_iter=3, tol=0, random_state=0),
                   da.from_array(X, chunks=1000),
-                  on_iteration=lambda run, n_iter, lb: seen.append((run, n_iter)))
+                  on_iteration=lambda it: seen.append((it.run, it.n_iter)))
     assert seen == [(0, 1), (0, 2), (0, 3), (1, 1), (1, 2), (1, 3)]
 
 
@@ -272,7 +272,7 @@ def test_out_of_core_fit_keeps_worker_memory_flat():
     import dask
     import dask.array as da
     from distributed import Client
-    from gmm_core.scale import local_cluster
+    from gmm_core.mixture._dask import local_cluster
 
     limit, n_blocks, n_rows, n_features = 600e6, 150, 250_000, 8
     X = da.map_blocks(_mixture_block, n_rows=n_rows, n_features=n_features, seed=3,

@@ -1,4 +1,4 @@
-"""Segment profiles, plain-language names, certainty and unusual rows (gmm_core.segments)."""
+"""Segment profiles, plain-language names, certainty and unusual rows (gmm_core.analysis.segments)."""
 
 import re
 
@@ -7,8 +7,8 @@ import pytest
 from scipy.optimize import linear_sum_assignment
 
 import gmm_core
-from gmm_core.compare import compare_models, contingency
-from gmm_core.segments import (GLOSSARY, LEVELS, SURE, describe_segments, feature_word,
+from gmm_core.analysis.compare import compare_models, contingency
+from gmm_core.analysis.segments import (GLOSSARY, LEVELS, SURE, describe_segments, feature_word,
                                feature_words, level_of, name_levels, overview_sentence,
                                plain_axis_title, segment_name, unique_names, borderline_frame,
                                typical_frame)

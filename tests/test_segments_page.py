@@ -12,7 +12,7 @@ from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
 import state
-from gmm_core.model_io import load_model
+from gmm_core.outputs.model_file import load_model
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 PAGE = "pages/segments.py"

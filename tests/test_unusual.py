@@ -4,9 +4,10 @@ import numpy as np
 import pytest
 
 import gmm_core
-from gmm_core.compare import compare_models
-from gmm_core.segments import describe_segments
-from gmm_core.unusual import unusual_frame, unusual_rows
+from gmm_core.analysis.compare import compare_models
+from gmm_core.analysis.segments import describe_segments
+from gmm_core.analysis.unusual import unusual_frame, unusual_rows
+import gmm_core.mixture
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +37,7 @@ def test_unusual_rows_by_share_count_and_threshold():
 def test_unusual_rows_are_far_from_every_segment(customers):
     """The most unusual rows under the model are the outlying ones (an oracle: distance)."""
     ds, X, cmp, s = customers
-    scores = gmm_core.anomaly_score(cmp.gmm, cmp.scaler.transform(X))
+    scores = gmm_core.mixture.anomaly_score(cmp.gmm, cmp.scaler.transform(X))
     u = unusual_rows(scores, share=0.01)
     assert u.indices.size == 10
     np.testing.assert_allclose(scores, -cmp.gmm.score_samples(cmp.scaler.transform(X)))

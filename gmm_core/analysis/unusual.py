@@ -1,7 +1,7 @@
 """Unusual rows: the rows a fitted mixture finds least likely.
 
 A Gaussian mixture is a density: ``p(x)`` says how likely the model finds a
-row.  The anomaly score is ``-log p(x)`` (:func:`gmm_core.anomaly_score`) --
+row.  The anomaly score is ``-log p(x)`` (:func:`gmm_core.mixture.anomaly_score`) --
 the larger, the rarer the row under the model.  Rows far from every segment,
 or in a sparse corner of a wide one, score high: they may be data errors,
 special cases, or a segment too small to have its own component.

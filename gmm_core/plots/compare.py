@@ -1,13 +1,12 @@
-"""Plotly figures for GMM Explorer -- the only gmm_core module that imports plotly.
+"""Plotly figures of the Data and Compare pages: scatter matrix, KMeans and GMM panels.
 
 Every function here is a pure builder, ``*_figure(...) -> go.Figure``: it takes
 arrays that are already computed (points in the plotted units, labels,
 means, covariances, grids) and returns a figure.  No fitting, no Streamlit.
 
-Colours are explicit and shared: segment ``j`` is ``PALETTE[j]`` (Tableau 10,
-distinguishable for most colour-blind readers) in every chart, so after
-:func:`gmm_core.align_labels` one segment has one colour in both the KMeans
-and the GMM panel.  Large point clouds are drawn with ``Scattergl``; callers
+Colours are explicit and shared (:mod:`gmm_core.plots.theme`), so after
+:func:`gmm_core.mixture.align_labels` one segment has one colour in both the
+KMeans and the GMM panel.  Large point clouds are drawn with ``Scattergl``; callers
 pass a display subsample, never the data that was fitted.
 
 Examples
@@ -18,59 +17,26 @@ Examples
 'scattergl'
 """
 
-import html
-
 import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from gmm_core.geometry import ellipse_points
+from gmm_core.analysis.geometry import ellipse_points
+from gmm_core.plots.theme import FONT, INK, PALETTE, colour, segment_names
+from gmm_core.plots.theme import escape as _text
 
 __all__ = [
-    "PALETTE",
-    "COLOUR_NAMES",
-    "segment_names",
     "scatter_matrix_figure",
     "kmeans_figure",
     "gmm_figure",
 ]
-
-#: Tableau 10: one colour per segment, in segment order.
-PALETTE = ("#4E79A7", "#F28E2B", "#E15759", "#76B7B2", "#59A14F",
-           "#EDC948", "#B07AA1", "#FF9DA7", "#9C755F", "#BAB0AC")
-#: Plain names of :data:`PALETTE`, used in captions and sentences.
-COLOUR_NAMES = ("blue", "orange", "red", "teal", "green",
-                "yellow", "purple", "pink", "brown", "grey")
-
-_INK = "#222222"
-_FONT = dict(family="Source Sans Pro, Arial, sans-serif", size=14, color=_INK)
-
-
-def colour(j):
-    """Colour of segment ``j`` (cycles after 10)."""
-    return PALETTE[int(j) % len(PALETTE)]
-
-
-def segment_names(k):
-    """Display names "blue", "orange", ... for ``k`` segments (numbered past 10).
-
-    >>> segment_names(3)
-    ['blue', 'orange', 'red']
-    """
-    return [COLOUR_NAMES[j] if j < len(COLOUR_NAMES) else f"segment {j + 1}" for j in range(int(k))]
-
-
-def _text(value):
-    """User text for Plotly, which renders <b>, <a href>, ... in titles and legends: escaped."""
-    return html.escape(str(value), quote=False)
-
 
 def _layout(fig, *, title, x_range, y_range, axis_titles, height=590):
     # Fixed margins (no auto-expansion for the legend) so two panels side by side
     # get plot areas of the same size, whatever their legends hold.
     fig.update_layout(
         title=dict(text=_text(title), x=0.0, xanchor="left", font=dict(size=18)),
-        font=_FONT,
+        font=FONT,
         height=height,
         margin=dict(l=64, r=12, t=44, b=156, autoexpand=False),
         plot_bgcolor="white",
@@ -135,7 +101,7 @@ def _disagree_trace(points, disagree):
     pts = np.asarray(points, dtype=float)[np.asarray(disagree, dtype=bool)]
     return go.Scattergl(x=pts[:, 0], y=pts[:, 1], mode="markers", name="models disagree",
                         hoverinfo="skip",
-                        marker=dict(size=9, symbol="circle-open", color=_INK, line=dict(width=1.4)))
+                        marker=dict(size=9, symbol="circle-open", color=INK, line=dict(width=1.4)))
 
 
 def _centres_trace(centres, name, symbol):
@@ -144,7 +110,7 @@ def _centres_trace(centres, name, symbol):
     return go.Scatter(
         x=centres[:, 0], y=centres[:, 1], mode="markers", name=name,
         marker=dict(size=15, symbol=symbol, color=[colour(j) for j in range(k)],
-                    line=dict(width=2, color=_INK)),
+                    line=dict(width=2, color=INK)),
         hovertemplate="centre<br>x=%{x:.3g}<br>y=%{y:.3g}<extra></extra>")
 
 
@@ -209,7 +175,7 @@ def scatter_matrix_figure(frame, *, labels=None, label_names=None, title=None):
     per = 380 if side == 1 else (260 if side <= 2 else 170)
     fig.update_layout(
         title=dict(text=_text(title or ""), x=0.0, xanchor="left"),
-        font=_FONT, plot_bgcolor="white", paper_bgcolor="white",
+        font=FONT, plot_bgcolor="white", paper_bgcolor="white",
         height=per * side + 110, width=None,
         margin=dict(l=70, r=10, t=(40 if title else 20) + (40 if labels is not None else 0), b=60),
         legend=dict(orientation="h", yref="container", yanchor="top", y=1.0, x=0.0,
@@ -233,7 +199,7 @@ def kmeans_figure(points, labels, centroids, *, x_range, y_range, axis_titles,
     x_range, y_range : (float, float)
     axis_titles : (str, str)
     regions : (xs, ys, z), optional
-        Grid of cluster labels from :func:`gmm_core.compare.decision_grid`.
+        Grid of cluster labels from :func:`gmm_core.analysis.compare.decision_grid`.
     disagree : ndarray (n,) of bool, optional
         Rings the points where the two models disagree.
     names : list of str, optional
@@ -297,7 +263,7 @@ def gmm_figure(points, labels, certainty, means, covariances, *, x_range, y_rang
     for i, (lv, lname) in enumerate(zip(levels, level_names)):
         # legend entry only; the ellipses themselves take their segment's colour
         fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name=lname, hoverinfo="skip",
-                                 line=dict(color=_INK, width=2, dash=dashes[i % 3])))
+                                 line=dict(color=INK, width=2, dash=dashes[i % 3])))
         for j in range(k):
             pts = ellipse_points(means[j], covariances[j], level=lv, n_points=90)
             fig.add_trace(go.Scatter(x=pts[:, 0], y=pts[:, 1], mode="lines", showlegend=False,

@@ -20,7 +20,7 @@ data's **original units** (the model is fitted on scaled data; see
   original units too.
 
 :func:`em_run` records a fit (:func:`gmm_core.fit_trajectory`) with its
-components in the canonical order of :func:`gmm_core.canonical_order`, so
+components in the canonical order of :func:`gmm_core.mixture.canonical_order`, so
 component ``j`` has the colour it has on the Compare page;
 :func:`em_view` projects a light subsample of steps and points for the
 animation; :func:`explain_step` gives the formulas' numbers.
@@ -38,11 +38,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from gmm_core import em
-from gmm_core.guarded import FIT_TIME_LIMIT, empty_segments, regularised, scale_for_fit
-from gmm_core.labels import canonical_order
-from gmm_core.preprocess import Scaler, display_subsample
-from gmm_core.stepping import Step, Trajectory, fit_trajectory
+from gmm_core.analysis.compare import plot_ranges
+from gmm_core.analysis.guarded import FIT_TIME_LIMIT, empty_segments, regularised, scale_for_fit
+from gmm_core.data.projection import display_subsample
+from gmm_core.data.scaling import Scaler
+from gmm_core.mixture import (GMMParams, Step, Trajectory, canonical_order, fit_trajectory,
+                              log_densities, m_step, responsibilities)
 
 __all__ = [
     "EMRun",
@@ -101,17 +102,6 @@ class MStepNumbers:
     covariances: np.ndarray
 
 
-def _log_gaussian(x, means, covariances):
-    """``log N(x | mu_k, Sigma_k)`` for each k; trusts its (validated) inputs."""
-    D = x.shape[0]
-    out = np.empty(means.shape[0])
-    for k, (mu, cov) in enumerate(zip(means, covariances)):
-        chol = np.linalg.cholesky(cov)
-        z = np.linalg.solve(chol, x - mu)
-        out[k] = -0.5 * (D * np.log(2 * np.pi) + z @ z) - np.sum(np.log(np.diag(chol)))
-    return out
-
-
 def e_step_numbers(x, weights, means, covariances):
     """The E-step for one point ``x``, every number of Bayes' rule.
 
@@ -137,7 +127,9 @@ def e_step_numbers(x, weights, means, covariances):
             means.shape[0], x.shape[0], x.shape[0]) or weights.shape != (means.shape[0],):
         raise ValueError(f"expected x (D,), weights (K,), means (K, D), covariances (K, D, D); "
                          f"got {x.shape}, {weights.shape}, {means.shape}, {covariances.shape}.")
-    log_dens = _log_gaussian(x, means, covariances)
+    # the engine's log-density; the weights enter below, so give it equal ones
+    log_dens = log_densities(x[None], GMMParams.from_covariances(
+        np.ones(len(means)), means, covariances, "full"))[0]
     with np.errstate(divide="ignore"):
         log_weighted = np.log(weights) + log_dens
     top = np.max(log_weighted)
@@ -157,7 +149,7 @@ def m_step_numbers(X, resp, *, covariance_type="full", reg_covar=1e-6):
     """
     X = np.asarray(X, dtype=float)
     resp = np.asarray(resp, dtype=float)
-    params = em.m_step(X, resp, covariance_type, reg_covar=reg_covar)
+    params = m_step(X, covariance_type, reg_covar, resp=resp)
     n_k = resp.sum(axis=0)
     return MStepNumbers(n_k=n_k, n_total=float(X.shape[0]), weights=np.asarray(params.weights),
                         means=np.asarray(params.means),
@@ -207,7 +199,7 @@ class EMRun:
     def responsibilities(self, index, rows=None):
         """Responsibilities (n, K) shown at step ``index`` for ``rows`` (all by default)."""
         X = self.Xs if rows is None else self.Xs[np.asarray(rows)]
-        return em.e_step(X, self.steps[index].resp_params).resp
+        return responsibilities(X, self.steps[index].resp_params)
 
 
 def em_run(X, n_components, *, scaling="standard", covariance_type="full",
@@ -217,9 +209,9 @@ def em_run(X, n_components, *, scaling="standard", covariance_type="full",
 
     Components are numbered in the canonical order of the *final* fit (the
     order the Compare page uses), for every step, so a component keeps its
-    colour through the run.  As on the Compare page (:func:`gmm_core.fit_mixture`)
+    colour through the run.  As on the Compare page (:func:`gmm_core.analysis.compare.fit_mixture`)
     the run is bounded by ``max_time`` seconds, a collapsed component makes it
-    start again with a stronger ``reg_covar`` (:func:`gmm_core.guarded.regularised`),
+    start again with a stronger ``reg_covar`` (:func:`gmm_core.analysis.guarded.regularised`),
     and what the user should know is in ``EMRun.warnings``.
 
     >>> rng = np.random.RandomState(0)
@@ -249,7 +241,7 @@ def em_run(X, n_components, *, scaling="standard", covariance_type="full",
 
 def _empty_components(Xs, params):
     """A warning when some components are the most likely for no point, else None."""
-    labels = em.e_step(Xs, params).resp.argmax(axis=1)
+    labels = responsibilities(Xs, params).argmax(axis=1)
     return empty_segments(Xs, labels, params.means.shape[0], "EM")
 
 
@@ -323,15 +315,14 @@ def em_view(run, X, projection, *, current=0, max_frames=60, max_points=2000, se
     run : EMRun
     X : array-like (N, D)
         The data in original units.
-    projection : gmm_core.Projection
-        Acts on original units (e.g. :func:`gmm_core.view_projection`).
+    projection : gmm_core.data.Projection
+        Acts on original units (e.g. :func:`gmm_core.analysis.compare.view_projection`).
     current : int
         The step shown first; always among the frames.
     max_frames, max_points : int
         Caps on the animated steps (first and last always kept) and the
         points drawn per frame (a deterministic subsample).
     """
-    from gmm_core.compare import plot_ranges
 
     X = np.asarray(X, dtype=float)
     rows = display_subsample(X.shape[0], max_points, seed=seed)

@@ -3,7 +3,7 @@
 **CSV.**  :func:`segment_table` puts three things next to the user's *original*
 rows (every column of the file or demo, not only the features): ``segment``
 (the name), ``segment_label`` (the model's component index, 0-based -- what
-:meth:`gmm_core.model_io.SegmentModel.predict` returns) and one
+:meth:`gmm_core.outputs.model_file.SegmentModel.predict` returns) and one
 ``probability_<segment name>`` column per segment.  :func:`to_csv_bytes` writes
 it as comma-separated UTF-8 **with a byte-order mark**: Excel on Windows opens
 a BOM-less file in the local code page and garbles "é" or "×"; with the BOM it

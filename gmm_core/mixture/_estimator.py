@@ -1,4 +1,4 @@
-"""``GaussianMixture``: a scikit-learn-compatible estimator over :mod:`gmm_core.em`.
+"""``GaussianMixture``: a scikit-learn-compatible estimator, and the one EM loop.
 
 The constructor, fitted attributes and methods are scikit-learn's, with the
 same meaning, so code written for scikit-learn's ``GaussianMixture`` runs
@@ -8,262 +8,68 @@ scikit-learn:
 
 * ``fit(X, sample_weight=...)`` -- weighted EM: integer weights give the same
   fit as repeating rows;
-* ``params_`` -- the fitted mixture as an immutable :class:`~gmm_core.em.GMMParams`,
-  and ``full_covariances_`` -- (K, D, D) whatever the covariance type;
+* ``params_`` -- the fitted mixture as an immutable
+  :class:`~gmm_core.mixture.GMMParams`, and ``full_covariances_`` -- (K, D, D)
+  whatever the covariance type;
+* dask arrays and DataFrames, fitted chunk by chunk on their cluster;
 * errors that name the collapsed component and say what to do.
 
-The EM loop is the one of scikit-learn's ``BaseMixture.fit_predict``: each
-iteration is one pass over the rows (:func:`~gmm_core.fast.summarize`, the
-E-step reduced to sufficient statistics) followed by the M-step
-(:func:`~gmm_core.em.params_from_stats`); the lower bound of iteration ``n``
-is the mean log-likelihood of the parameters *before* its M-step; ``tol``
-applies to its change; the best of ``n_init`` runs is kept and a final
-E-step makes ``fit_predict(X) == fit(X).predict(X)``.
+The EM loop (``_em``) is the one of scikit-learn's ``BaseMixture.fit_predict``
+and the only one in the project: each iteration is one pass over the rows
+(the row source's ``summarize``, the E-step reduced to sufficient statistics)
+followed by the M-step (:func:`~gmm_core.mixture.params_from_stats`); the
+lower bound of iteration ``n`` is the mean log-likelihood of the parameters
+*before* its M-step; ``tol`` applies to its change; the best of ``n_init``
+runs is kept and a final E-step makes ``fit_predict(X) == fit(X).predict(X)``.
+An ``on_iteration`` hook hears of every :class:`Iteration` and may stop the
+run: :func:`~gmm_core.mixture.fit_trajectory` records its steps that way, the
+CLI prints its progress.
 """
 
 import inspect
 import numbers
 import time
 import warnings
+from dataclasses import dataclass
 
 import numpy as np
 
-from gmm_core import em, fast
-from gmm_core.errors import ConvergenceWarning
-from gmm_core.kmeans import kmeans, kmeans_plusplus
+from gmm_core.errors import ConvergenceWarning, NotFittedError
+from gmm_core.mixture._init import INIT_METHODS, initial_params
+from gmm_core.mixture._params import (COVARIANCE_TYPES, GMMParams, SufficientStats,
+                                      information_criteria, n_parameters, params_from_stats)
+from gmm_core.mixture._sources import row_source
+from gmm_core.mixture._validation import check_init_arrays, check_random_state
 
-__all__ = ["GaussianMixture", "NotFittedError", "initial_params", "check_random_state"]
-
-INIT_METHODS = ("kmeans", "k-means++", "random", "random_from_data")
-MAX_ABS_VALUE = 1e150  # squares of larger values overflow float64
-KMEANS_INIT_ITER = 10  # Lloyd passes for init_params="kmeans": a start, not a clustering
-
-
-class NotFittedError(ValueError, AttributeError):
-    """A method that needs a fitted model was called before ``fit``."""
+__all__ = ["GaussianMixture", "Iteration"]
 
 
-def check_random_state(seed):
-    """A ``RandomState`` from None, an int, or an existing generator (as scikit-learn)."""
-    if seed is None or seed is np.random:
-        return np.random.mtrand._rand
-    if isinstance(seed, numbers.Integral) and not isinstance(seed, bool):
-        return np.random.RandomState(seed)
-    if isinstance(seed, (np.random.RandomState, np.random.Generator)):
-        return seed
-    raise ValueError(
-        f"random_state must be None, an int or a numpy RandomState; got {seed!r}."
-    )
+@dataclass(frozen=True, eq=False)
+class Iteration:
+    """What the EM loop tells its ``on_iteration`` hook after each iteration.
 
-
-# ------------------------------------------------------------------ validation
-def _as_float_matrix(X, name="X", *, first_row=0):
-    """X as a float64 (N, D) array, refusing sparse, complex and non-finite input.
-
-    ``first_row`` numbers the rows of a block taken from a larger array (a
-    dask chunk) so that an error names the row of the whole array.
+    Attributes
+    ----------
+    run : int
+        The start (0 to ``n_init - 1``).
+    n_iter : int
+        The iteration within that start, from 1.
+    lower_bound : float
+        Mean log-likelihood of ``params`` (the E-step's parameters).
+    params : GMMParams
+        The parameters the E-step evaluated.
+    stats : SufficientStats
+        What the E-step gave.
+    new_params : GMMParams
+        The M-step's parameters, estimated from ``stats``.
     """
-    if hasattr(X, "toarray") or type(X).__module__.startswith("scipy.sparse"):
-        raise TypeError(f"Sparse input is not supported for {name}: densify it with "
-                        f"{name}.toarray() first.")
-    if hasattr(X, "to_numpy"):
-        X = X.to_numpy()
-    X = np.asarray(X)
-    if np.iscomplexobj(X):
-        raise ValueError("Complex data not supported.")
-    X = np.asarray(X, dtype=np.float64)
-    if X.ndim != 2:
-        raise ValueError(
-            f"Expected 2D array, got {X.ndim}D array instead. Reshape your data either "
-            "using array.reshape(-1, 1) if your data has a single feature or "
-            "array.reshape(1, -1) if it contains a single sample."
-        )
-    if X.shape[1] == 0:
-        raise ValueError(f"0 feature(s) (shape={X.shape}) while a minimum of 1 is required.")
-    if X.shape[0] == 0:
-        raise ValueError(f"0 sample(s) (shape={X.shape}) while a minimum of 1 is required.")
-    # One sum is finite exactly when every value is (bar overflow of huge values, which
-    # the exact check below then clears) and, unlike isfinite(X), allocates nothing.
-    with np.errstate(over="ignore", invalid="ignore"):
-        total = np.sum(X)
-    if not np.isfinite(total) and not _all_finite(X):
-        rows, cols = np.nonzero(~np.isfinite(X))
-        raise ValueError(
-            f"Input {name} contains NaN or infinity (first at row {first_row + rows[0]}, column "
-            f"{cols[0]}; {rows.size} value(s) in all). Remove or impute those values "
-            "before fitting."
-        )
-    biggest = max(float(X.max()), -float(X.min()))  # no |X| temporary
-    if biggest > MAX_ABS_VALUE:
-        raise ValueError(
-            f"Input {name} holds values as large as {biggest:.3g}: their squares overflow "
-            "double precision. Rescale the features (e.g. standardise them) before fitting.")
-    return X
 
-
-def _all_finite(X, block_rows=65536):
-    return all(np.isfinite(X[i:i + block_rows]).all() for i in range(0, len(X), block_rows))
-
-
-def _feature_names(X):
-    cols = getattr(X, "columns", None)
-    if cols is None:
-        return None
-    names = list(cols)
-    if names and all(isinstance(c, str) for c in names):
-        return np.asarray(names, dtype=object)
-    return None
-
-
-def _check_sample_weight(sample_weight, n_samples):
-    if sample_weight is None:
-        return None
-    sw = np.asarray(sample_weight, dtype=np.float64)
-    if sw.ndim == 0:
-        sw = np.full(n_samples, float(sw))
-    if sw.shape != (n_samples,):
-        raise ValueError(f"sample_weight.shape == {sw.shape}, expected ({n_samples},).")
-    if not np.all(np.isfinite(sw)) or np.any(sw < 0):
-        raise ValueError("sample_weight must be finite and non-negative.")
-    if np.sum(sw) <= 0:
-        raise ValueError("sample_weight sums to zero: give at least one row a positive "
-                         "weight.")
-    return sw
-
-
-def _check_init_arrays(weights_init, means_init, precisions_init, covariance_type,
-                       n_components, n_features):
-    out = []
-    if weights_init is not None:
-        w = np.asarray(weights_init, dtype=float)
-        if w.shape != (n_components,):
-            raise ValueError(f"weights_init should have shape ({n_components},), "
-                             f"but got {w.shape}.")
-        if np.any(w < 0) or np.any(w > 1):
-            raise ValueError("The parameter 'weights' should be in the range [0, 1], but "
-                             f"got max value {w.max():.5f}, min value {w.min():.5f}")
-        if not np.isclose(w.sum(), 1.0, rtol=0, atol=1e-8):
-            raise ValueError("The parameter 'weights' should be normalized, but got "
-                             f"sum(weights) = {w.sum():.5f}")
-        w = w.copy()
-    else:
-        w = None
-    out.append(w)
-    if means_init is not None:
-        m = np.asarray(means_init, dtype=float)
-        if m.shape != (n_components, n_features):
-            raise ValueError(f"means_init should have shape ({n_components}, "
-                             f"{n_features}), but got {m.shape}.")
-        m = m.copy()
-    else:
-        m = None
-    out.append(m)
-    if precisions_init is not None:
-        p = np.asarray(precisions_init, dtype=float)
-        shape = {"full": (n_components, n_features, n_features),
-                 "tied": (n_features, n_features), "diag": (n_components, n_features),
-                 "spherical": (n_components,)}[covariance_type]
-        if p.shape != shape:
-            raise ValueError(f"precisions_init for covariance_type='{covariance_type}' "
-                             f"should have shape {shape}, but got {p.shape}.")
-        if covariance_type in ("full", "tied"):
-            mats = p[None] if covariance_type == "tied" else p
-            if not (np.allclose(mats, np.swapaxes(mats, 1, 2))
-                    and np.all(np.linalg.eigvalsh(mats) > 0)):
-                raise ValueError(f"'{covariance_type} precision' should be symmetric, "
-                                 "positive-definite")
-        elif np.any(p <= 0):
-            raise ValueError(f"'{covariance_type} precision' should be positive")
-        p = p.copy()
-    else:
-        p = None
-    out.append(p)
-    return out
-
-
-def _params_from_precisions(weights, means, precisions, covariance_type):
-    if covariance_type in ("full", "tied"):
-        mats = precisions[None] if covariance_type == "tied" else precisions
-        chol = np.linalg.cholesky(mats)
-        covs = np.linalg.inv(mats)
-        if covariance_type == "tied":
-            chol, covs = chol[0], covs[0]
-    else:
-        chol, covs = np.sqrt(precisions), 1.0 / precisions
-    return em.GMMParams(weights, means, covs, chol, covariance_type)
-
-
-def initial_params(X, n_components, *, covariance_type="full", init_params="kmeans",
-                   random_state=None, reg_covar=1e-6, sample_weight=None,
-                   weights_init=None, means_init=None, precisions_init=None):
-    """Starting parameters for EM, exactly as scikit-learn builds them.
-
-    Initial responsibilities come from ``init_params``: ``"kmeans"`` (hard labels
-    of a k-means clustering), ``"k-means++"`` (one row per component chosen by
-    k-means++ seeding), ``"random"`` (uniform random soft responsibilities) or
-    ``"random_from_data"`` (one random row per component); one M-step turns them
-    into parameters, and any of ``weights_init``, ``means_init`` or
-    ``precisions_init`` given replaces its part.  When all three are given, no
-    responsibilities are computed and ``random_state`` is not used.
-
-    ``X`` and the ``*_init`` arrays are trusted to be validated (see
-    :class:`GaussianMixture`).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> X = np.array([[0.0, 0.0], [0.0, 1.0], [9.0, 9.0], [9.0, 10.0]])
-    >>> p = initial_params(X, 2, covariance_type="spherical", random_state=0)
-    >>> sorted(np.round(p.means[:, 1], 2))
-    [np.float64(0.5), np.float64(9.5)]
-    """
-    rng = check_random_state(random_state)
-    n_samples = X.shape[0]
-    total = n_samples if sample_weight is None else float(np.sum(sample_weight))
-    if weights_init is not None and means_init is not None and precisions_init is not None:
-        return _params_from_precisions(weights_init, means_init, precisions_init,
-                                       covariance_type)
-    resp = labels = None
-    if init_params == "kmeans":
-        _, labels = kmeans(X, n_components, random_state=rng, sample_weight=sample_weight,
-                           max_iter=KMEANS_INIT_ITER)
-    elif init_params == "k-means++":
-        labels = np.full(n_samples, -1)  # rows that are no seed take no part
-        labels[kmeans_plusplus(X, n_components, random_state=rng,
-                               sample_weight=sample_weight)] = np.arange(n_components)
-    elif init_params == "random":
-        resp = rng.uniform(size=(n_samples, n_components))
-        resp /= resp.sum(axis=1)[:, None]
-    elif init_params == "random_from_data":
-        labels = np.full(n_samples, -1)
-        labels[rng.choice(n_samples, size=n_components, replace=False)] = np.arange(
-            n_components)
-    else:
-        raise ValueError(f"init_params must be one of {INIT_METHODS}; got {init_params!r}.")
-    if labels is not None and np.any(labels < 0):  # seeds only: a tiny subset of rows
-        rows = np.flatnonzero(labels >= 0)
-        X, labels = X[rows], labels[rows]
-        sample_weight = None if sample_weight is None else sample_weight[rows]
-    params = fast.m_step(X, covariance_type, reg_covar, sample_weight, resp=resp,
-                         labels=labels, n_components=n_components)
-    # scikit-learn's initial weights are nk / n_samples, not renormalised
-    if resp is not None:
-        wr = resp if sample_weight is None else resp * sample_weight[:, None]
-        nk = wr.sum(axis=0)
-    else:
-        nk = np.bincount(labels, weights=sample_weight, minlength=n_components)
-    weights = (nk + 10 * np.finfo(float).eps) / total
-    weights = weights if weights_init is None else weights_init
-    means = params.means if means_init is None else means_init
-    if precisions_init is None:
-        return em.GMMParams(weights, means, params.covariances, params.precisions_cholesky,
-                            covariance_type)
-    return _params_from_precisions(weights, means, precisions_init, covariance_type)
-
-
-def _is_dask(X):
-    """A dask array or DataFrame (tested without importing dask): handled by gmm_core.scale."""
-    return type(X).__module__.startswith("dask.") and hasattr(type(X), "__dask_graph__")
+    run: int
+    n_iter: int
+    lower_bound: float
+    params: GMMParams
+    stats: SufficientStats
+    new_params: GMMParams
 
 
 # ------------------------------------------------------------------ estimator
@@ -388,8 +194,8 @@ class GaussianMixture:
         if not is_int(self.n_components) or self.n_components < 1:
             raise ValueError(f"n_components must be an integer >= 1; got "
                              f"{self.n_components!r}.")
-        if self.covariance_type not in em.COVARIANCE_TYPES:
-            raise ValueError(f"covariance_type must be one of {em.COVARIANCE_TYPES}; got "
+        if self.covariance_type not in COVARIANCE_TYPES:
+            raise ValueError(f"covariance_type must be one of {COVARIANCE_TYPES}; got "
                              f"{self.covariance_type!r}.")
         if not isinstance(self.tol, numbers.Real) or not self.tol >= 0:
             raise ValueError(f"tol must be a number >= 0; got {self.tol!r}.")
@@ -407,12 +213,6 @@ class GaussianMixture:
                                           or not self.max_time > 0):
             raise ValueError(f"max_time must be None or a number of seconds > 0; got "
                              f"{self.max_time!r}.")
-
-    def _validate_X(self, X, *, reset):
-        names = _feature_names(X)
-        Xa = _as_float_matrix(X)
-        self._check_features(names, Xa.shape[1], reset=reset)
-        return Xa
 
     def _check_features(self, names, n_features, *, reset):
         """Record (``reset``) or check the number and names of the features."""
@@ -454,21 +254,32 @@ class GaussianMixture:
         """Fit, then return the most probable component of each row of ``X``.
 
         A dask array or DataFrame is fitted chunk by chunk on its cluster
-        (:mod:`gmm_core.scale`) and the labels returned are a lazy dask array.
+        (:mod:`gmm_core.mixture._dask`) and the labels returned are a lazy dask array.
         """
-        if _is_dask(X):
-            from gmm_core import scale
-            return scale.fit_predict(self, X, sample_weight)
         self._check_parameters()
-        X = self._validate_X(X, reset=True)
-        n_samples, n_features = X.shape
-        self._check_n_samples(n_samples)
-        sw = _check_sample_weight(sample_weight, n_samples)
-        inits = self._check_init_arrays(n_features)
-        best = self._em(lambda rng: self._initial_params(X, rng, sw, inits),
-                        lambda params: fast.summarize(X, params, sw),
-                        check_random_state(self.random_state))
-        return fast.predict_blocks(X, best)
+        rows = row_source(X, sample_weight)
+        return rows.outputs(self._fit(rows), "labels")
+
+    def _fit(self, rows, *, on_iteration=None):
+        """Fit on a row source (parameters already checked); return the best parameters."""
+        self._check_features(rows.feature_names, rows.n_features, reset=True)
+        self._check_n_samples(rows.n_samples)
+        inits = check_init_arrays(self.weights_init, self.means_init, self.precisions_init,
+                                  self.covariance_type, self.n_components, rows.n_features)
+
+        def init(rng):
+            if all(a is not None for a in inits):  # no rows needed
+                X, sw = np.empty((0, rows.n_features)), None
+            else:
+                X, sw = rows.init_rows(rng, self.n_components)
+            return initial_params(X, self.n_components, covariance_type=self.covariance_type,
+                                  init_params=self.init_params, random_state=rng,
+                                  reg_covar=self.reg_covar, sample_weight=sw,
+                                  weights_init=inits[0], means_init=inits[1],
+                                  precisions_init=inits[2])
+
+        return self._em(init, rows.summarize, check_random_state(self.random_state),
+                        on_iteration)
 
     def _check_n_samples(self, n_samples):
         if n_samples < 2:
@@ -480,25 +291,14 @@ class GaussianMixture:
                 f"{self.n_components}, n_samples = {n_samples}. Use fewer components or "
                 "more rows.")
 
-    def _check_init_arrays(self, n_features):
-        return _check_init_arrays(self.weights_init, self.means_init, self.precisions_init,
-                                  self.covariance_type, self.n_components, n_features)
-
-    def _initial_params(self, X, rng, sample_weight, inits):
-        return initial_params(X, self.n_components, covariance_type=self.covariance_type,
-                              init_params=self.init_params, random_state=rng,
-                              reg_covar=self.reg_covar, sample_weight=sample_weight,
-                              weights_init=inits[0], means_init=inits[1],
-                              precisions_init=inits[2])
-
     def _em(self, init, summarize, rng, on_iteration=None):
         """The EM loop, whatever holds the rows; sets the fitted attributes, returns the best.
 
         ``init(rng)`` gives a start's parameters; ``summarize(params)`` is one
-        E-step pass over all the rows reduced to :class:`~gmm_core.em.SufficientStats`
-        (in memory: :func:`gmm_core.fast.summarize`; on a cluster:
-        :func:`gmm_core.scale.summarize`); ``on_iteration(run, n_iter,
-        lower_bound)``, if given, hears of every iteration.
+        E-step pass over all the rows reduced to :class:`~gmm_core.mixture.SufficientStats`
+        (a row source's, :mod:`gmm_core.mixture._sources`); ``on_iteration``, if
+        given, is called with an :class:`Iteration` after every iteration, and a
+        true return value ends the current start there.
         """
         do_init = not (self.warm_start and hasattr(self, "converged_"))
         n_init = self.n_init if do_init else 1
@@ -518,13 +318,16 @@ class GaussianMixture:
             for n_iter in range(1, self.max_iter + 1):
                 prev = lower_bound
                 stats = summarize(params)
-                params = em.params_from_stats(stats, self.reg_covar)
+                new_params = params_from_stats(stats, self.reg_covar)
                 lower_bound = stats.log_likelihood
                 bounds.append(lower_bound)
-                if on_iteration is not None:
-                    on_iteration(run, n_iter, lower_bound)
+                stop = on_iteration is not None and on_iteration(
+                    Iteration(run, n_iter, lower_bound, params, stats, new_params))
+                params = new_params
                 if abs(lower_bound - prev) < self.tol:
                     converged = True
+                    break
+                if stop:
                     break
                 if deadline is not None and time.monotonic() > deadline:
                     self.timed_out_ = True
@@ -561,9 +364,9 @@ class GaussianMixture:
     # -------------------------------------------------------------- fitted views
     @property
     def params_(self):
-        """The fitted mixture as an immutable :class:`~gmm_core.em.GMMParams`."""
+        """The fitted mixture as an immutable :class:`~gmm_core.mixture.GMMParams`."""
         self._check_fitted()
-        return em.GMMParams(self.weights_, self.means_, self.covariances_,
+        return GMMParams(self.weights_, self.means_, self.covariances_,
                             self.precisions_cholesky_, self.covariance_type)
 
     @property
@@ -578,12 +381,14 @@ class GaussianMixture:
         Lazy (a dask array) when ``X`` is a dask array or DataFrame; so are
         :meth:`predict` and :meth:`predict_proba`.
         """
-        if _is_dask(X):
-            from gmm_core import scale
-            return scale.score_samples(self, X)
+        return self._outputs(X, "log_prob_norm")
+
+    def _outputs(self, X, what):
+        """``what`` of each row of ``X`` under the fitted mixture (checked like ``fit``'s X)."""
         self._check_fitted()
-        return fast.log_prob_blocks(self._validate_X(X, reset=False), self.params_,
-                                    what="log_prob_norm")
+        rows = row_source(X, for_fit=False)
+        self._check_features(rows.feature_names, rows.n_features, reset=False)
+        return rows.outputs(self.params_, what)
 
     def score(self, X, y=None):
         """Mean log-likelihood per row."""
@@ -591,27 +396,19 @@ class GaussianMixture:
 
     def predict_proba(self, X):
         """Responsibilities: the posterior probability of each component, (N, K)."""
-        if _is_dask(X):
-            from gmm_core import scale
-            return scale.predict_proba(self, X)
-        self._check_fitted()
-        return np.exp(fast.log_prob_blocks(self._validate_X(X, reset=False), self.params_))
+        return self._outputs(X, "proba")
 
     def predict(self, X):
         """The most probable component of each row."""
-        if _is_dask(X):
-            from gmm_core import scale
-            return scale.predict(self, X)
-        self._check_fitted()
-        return fast.predict_blocks(self._validate_X(X, reset=False), self.params_)
+        return self._outputs(X, "labels")
 
     def _n_parameters(self):
-        return em.n_parameters(self.covariance_type, self.means_.shape[0],
+        return n_parameters(self.covariance_type, self.means_.shape[0],
                                self.means_.shape[1])
 
     def _criteria(self, X):
         log_prob = self.score_samples(X)
-        return em.information_criteria(float(np.mean(log_prob)), log_prob.shape[0],
+        return information_criteria(float(np.mean(log_prob)), log_prob.shape[0],
                                        self._n_parameters())
 
     def bic(self, X):

@@ -2,14 +2,15 @@
 
 A mixture with more components always fits the data at least as well, so
 the likelihood alone cannot choose ``k``.  :func:`model_sweep` fits every
-``(covariance_type, k)`` pair ``n_init`` times (:func:`gmm_core.select_model`)
+``(covariance_type, k)`` pair ``n_init`` times (the engine's one grid loop,
+:func:`gmm_core.mixture.select_model`)
 on the scaled data, and the information criteria charge for parameters --
 ``BIC = -2 log L + p log n``, ``AIC = -2 log L + 2 p``; **lower is better**.
 :func:`criterion_curves` reduces the restarts to min / mean / max per model,
 :func:`recommend` names the winner in words.
 
 The sweep is bounded for the app: each fit has the Compare page's budget
-(:data:`gmm_core.guarded.FIT_TIME_LIMIT`) and the whole grid
+(:data:`gmm_core.analysis.guarded.FIT_TIME_LIMIT`) and the whole grid
 :data:`SWEEP_TIME_LIMIT`; fits not started in time are listed as skipped and
 :func:`sweep_notes` says so, with what a collapsed or timed-out fit did.
 
@@ -28,29 +29,21 @@ Examples
 2
 """
 
-import time
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from gmm_core import em
-from gmm_core.guarded import FIT_TIME_LIMIT, fit_mixture, scale_for_fit
-from gmm_core.em import COVARIANCE_TYPES
-from gmm_core.mixture import check_random_state
-from gmm_core.preprocess import Scaler, display_subsample
-from gmm_core.selection import ModelSelection
+from gmm_core.analysis.guarded import FIT_TIME_LIMIT, fit_mixture, scale_for_fit
+from gmm_core.data.projection import display_subsample
+from gmm_core.data.scaling import Scaler
+from gmm_core.mixture import COVARIANCE_TYPES, SKIPPED, ModelSelection, select_model
 
-__all__ = ["SWEEP_TIME_LIMIT", "Recommendation", "criterion_curves", "kmeans_sweep",
+__all__ = ["SWEEP_TIME_LIMIT", "SKIPPED", "Recommendation", "criterion_curves", "kmeans_sweep",
            "model_sweep", "recommend", "sweep_notes"]
 
 #: Seconds: the wall-clock budget of a whole sweep; fits not started by then are skipped.
 SWEEP_TIME_LIMIT = 180.0
-#: The ``error`` of a fit skipped because the sweep ran out of time.
-SKIPPED = "skipped: the sweep reached its time limit"
-_COLUMNS = ["n_components", "covariance_type", "restart", "seed", "bic", "aic",
-            "log_likelihood", "n_parameters", "converged", "n_iter", "seconds", "error",
-            "note"]
 
 
 def model_sweep(X, n_components=range(1, 11), covariance_types=COVARIANCE_TYPES, *,
@@ -62,7 +55,7 @@ def model_sweep(X, n_components=range(1, 11), covariance_types=COVARIANCE_TYPES,
     The grid and the table are those of :func:`gmm_core.select_model` -- every
     ``(covariance_type, k)`` pair ``n_init`` times, restart ``r`` with the same
     seed for every pair -- but each fit goes through
-    :func:`gmm_core.guarded.fit_mixture`: at most ``fit_max_time`` seconds,
+    :func:`gmm_core.analysis.guarded.fit_mixture`: at most ``fit_max_time`` seconds,
     regularised when a component collapses.  Once ``max_time`` seconds have
     passed, the fits not yet started are skipped (``error`` is
     :data:`SKIPPED`); ``progress(done, total)`` is called after every fit.
@@ -71,70 +64,34 @@ def model_sweep(X, n_components=range(1, 11), covariance_types=COVARIANCE_TYPES,
     -------
     ModelSelection
         ``table`` has one row per fit, restarts and skipped fits included; the
-        column ``note`` holds what :func:`gmm_core.guarded.fit_mixture` warned.
+        column ``note`` holds what :func:`gmm_core.analysis.guarded.fit_mixture` warned.
 
     Raises
     ------
     ValueError
         Bad arguments, or every fit failed (the first reason is given).
     """
-    scaler, Xs, _ = scale_for_fit(X, scaling, reg_covar=reg_covar)
+    _, Xs, _ = scale_for_fit(X, scaling, reg_covar=reg_covar)
     ks = [int(k) for k in n_components if int(k) <= Xs.shape[0]]
-    types = list(covariance_types)
-    if not ks or not types:
+    if not ks or not list(covariance_types):
         raise ValueError("Give at least one value of n_components (at most the number of rows) "
                          "and one covariance type.")
-    seeds = check_random_state(random_state).randint(np.iinfo(np.int32).max, size=int(n_init))
-    deadline = None if max_time is None else time.monotonic() + max_time
-    rows, best, best_bic = [], None, np.inf
-    total = len(ks) * len(types) * len(seeds)
-    for ct in types:
-        for k in ks:
-            for restart, seed in enumerate(seeds):
-                row = dict(n_components=k, covariance_type=ct, restart=restart, seed=int(seed),
-                           n_parameters=em.n_parameters(ct, k, Xs.shape[1]), bic=np.nan,
-                           aic=np.nan, log_likelihood=np.nan, converged=False, n_iter=0,
-                           seconds=0.0, error="", note="")
-                if deadline is not None and rows and time.monotonic() > deadline:
-                    row["error"] = SKIPPED
-                else:
-                    start = time.perf_counter()
-                    best, best_bic = _fit_row(row, Xs, ct, k, seed, best, best_bic,
-                                              init_params=init_params, max_iter=max_iter,
-                                              tol=tol, reg_covar=reg_covar,
-                                              max_time=fit_max_time)
-                    row["seconds"] = time.perf_counter() - start
-                rows.append(row)
-                if progress is not None:
-                    progress(len(rows), total)
-    table = pd.DataFrame(rows, columns=_COLUMNS)
-    if best is None:
-        raise ValueError("Every fit failed. The first error: " + table["error"].iloc[0])
-    return ModelSelection(table, best, "bic")
 
+    def fit(Xs, k, **options):
+        gm, notes = fit_mixture(Xs, k, max_time=fit_max_time, **options)
+        # "did not converge in max_iter" is routine in a sweep; the rest is worth saying
+        return gm, tuple(n for n in notes if n.kind != "not_converged")
 
-def _fit_row(row, Xs, ct, k, seed, best, best_bic, *, init_params, max_iter, tol, reg_covar,
-             max_time):
-    """Fit one model into ``row``; return the best (model, BIC) so far."""
-    try:
-        gm, notes = fit_mixture(Xs, k, covariance_type=ct, init_params=init_params,
-                                random_state=int(seed), reg_covar=reg_covar, max_iter=max_iter,
-                                tol=tol, max_time=max_time)
-    except ValueError as exc:
-        row["error"] = str(exc)
-        return best, best_bic
-    ll = gm.score(Xs)
-    bic, aic = em.information_criteria(ll, Xs.shape[0], row["n_parameters"])
-    row.update(bic=bic, aic=aic, log_likelihood=ll, converged=bool(gm.converged_),
-               n_iter=int(gm.n_iter_), note=" ".join(n for n in notes if "converge" not in n
-                                                      or "time limit" in n))
-    return (gm, bic) if bic < best_bic else (best, best_bic)
+    return select_model(Xs, ks, covariance_types, n_init=n_init, criterion="bic",
+                        random_state=random_state, max_iter=max_iter, tol=tol,
+                        reg_covar=reg_covar, init_params=init_params, progress=progress,
+                        fit=fit, max_time=max_time)
 
 
 def sweep_notes(selection):
     """Plain sentences on fits that failed, were regularised, hit a time limit or were skipped.
 
-    >>> table = pd.DataFrame({"error": ["", SKIPPED, SKIPPED], "note": ["", "", ""]})
+    >>> table = pd.DataFrame({"error": ["", SKIPPED, SKIPPED], "note_kinds": ["", "", ""]})
     >>> sweep_notes(ModelSelection(table, None, "bic"))
     ['2 of the 3 fits were skipped: the sweep reached its time limit. The curves show the fits done; choose fewer covariance types, a smaller largest k or fewer restarts.']
     """
@@ -142,9 +99,9 @@ def sweep_notes(selection):
     n = len(t)
     skipped = int((t["error"] == SKIPPED).sum())
     failed = int(((t["error"] != "") & (t["error"] != SKIPPED)).sum())
-    note = t["note"] if "note" in t else pd.Series([""] * n)
-    timed = int(note.str.contains("time limit").sum())
-    refit = int(note.str.contains("stronger regularisation").sum())
+    kinds = t["note_kinds"].str.split() if "note_kinds" in t else pd.Series([[]] * n)
+    timed = int(kinds.map(lambda ks: "time_limit" in ks).sum())
+    refit = int(kinds.map(lambda ks: "regularised" in ks).sum())
     out = []
     if skipped:
         out.append(f"{skipped} of the {n} fits were skipped: the sweep reached its time limit. "

@@ -1,7 +1,7 @@
 """Plotly figures for the Segments page and the HTML report.
 
 Pure builders, ``*_figure(...) -> go.Figure``, in the conventions of
-:mod:`gmm_core.figures`: segment ``j`` is ``PALETTE[j]`` everywhere, point
+:mod:`gmm_core.plots.compare`: segment ``j`` is ``PALETTE[j]`` everywhere, point
 clouds are ``Scattergl`` over a display subsample, colours are explicit.
 
 * :func:`overview_figure` -- every row coloured by its segment's name, each
@@ -23,39 +23,22 @@ Examples
 ([40, -40], 50, 'income')
 """
 
-import html
-
 import numpy as np
 import plotly.graph_objects as go
 
-from gmm_core.figures import colour
+from gmm_core.plots.theme import AXIS_STYLE, FAMILY, INK, colour
+from gmm_core.plots.theme import escape as label_text
 
-__all__ = ["overview_figure", "difference_figure", "certainty_figure", "label_text"]
-
-_INK = "#222222"
-_GRID = "#E5E5E5"
-_FAMILY = "Source Sans Pro, Arial, sans-serif"
-
-
-def label_text(text):
-    """User text for a plotly label: markup characters escaped so it shows literally.
-
-    >>> label_text("<b>A & B</b>")
-    '&lt;b&gt;A &amp; B&lt;/b&gt;'
-    """
-    return html.escape(str(text), quote=False)
-
+__all__ = ["overview_figure", "difference_figure", "certainty_figure"]
 
 def _font(large, base=14):
-    return dict(family=_FAMILY, size=int(base * (1.45 if large else 1.0)), color=_INK)
+    return dict(family=FAMILY, size=int(base * (1.45 if large else 1.0)), color=INK)
 
 
 def _axes(fig, font, **extra):
     # explicit tick and title fonts: a host's theme (Streamlit's) would otherwise set its own
-    style = dict(showgrid=True, gridcolor=_GRID, zeroline=False, showline=True,
-                 linecolor="#888888", mirror=True, ticks="outside",
-                 tickfont=dict(family=_FAMILY, size=font["size"] - 1, color=_INK),
-                 title_font=dict(family=_FAMILY, size=font["size"], color=_INK))
+    style = dict(AXIS_STYLE, tickfont=dict(family=FAMILY, size=font["size"] - 1, color=INK),
+                 title_font=dict(family=FAMILY, size=font["size"], color=INK))
     fig.update_xaxes(**{**style, **extra.get("x", {})})
     fig.update_yaxes(**{**style, **extra.get("y", {})})
     return fig
@@ -106,13 +89,13 @@ def overview_figure(points, labels, names, *, means=None, unusual=None, x_range=
         fig.add_trace(go.Scatter(
             x=means[:, 0], y=means[:, 1], mode="markers", showlegend=False,
             marker=dict(size=16 if large else 13, symbol="diamond",
-                        color=[colour(j) for j in range(k)], line=dict(width=2, color=_INK)),
+                        color=[colour(j) for j in range(k)], line=dict(width=2, color=INK)),
             hovertemplate="typical member<br>x=%{x:.4g}<br>y=%{y:.4g}<extra></extra>"))
         for j in range(min(k, means.shape[0])):
             fig.add_annotation(
                 x=means[j, 0], y=means[j, 1], text=f"<b>{label_text(names[j])}</b>",
                 showarrow=False, yshift=24 if large else 20,
-                font=dict(family=_FAMILY, size=20 if large else 14, color=_INK),
+                font=dict(family=FAMILY, size=20 if large else 14, color=INK),
                 bgcolor="rgba(255,255,255,0.85)", bordercolor=colour(j), borderwidth=2,
                 borderpad=3)
     font = _font(large)
@@ -165,7 +148,7 @@ def difference_figure(percentiles, words, index, *, large=False, height=None):
                        for w in words]))
     for cut in (100.0 / 3.0, 200.0 / 3.0):
         fig.add_vline(x=cut, line=dict(color="#999999", width=1, dash="dot"))
-    fig.add_vline(x=50, line=dict(color=_INK, width=1.5))
+    fig.add_vline(x=50, line=dict(color=INK, width=1.5))
     row = 50 if large else 38
     fig.update_layout(
         font=font, height=height or (56 + row * n), bargap=0.3,

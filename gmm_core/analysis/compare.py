@@ -13,7 +13,7 @@ but they assume different things:
 
 :func:`compare_models` fits both on the same scaled data with the same ``k``,
 gives KMeans' clusters the colour of the GMM component they match best
-(:func:`gmm_core.align_labels`), maps means and covariances back to the
+(:func:`gmm_core.mixture.align_labels`), maps means and covariances back to the
 data's original units and scores the agreement (adjusted Rand index, ARI:
 1 = the same partition, about 0 = no better than chance).
 :func:`describe_comparison` turns the result into one plain sentence, and
@@ -30,8 +30,8 @@ Examples
 >>> describe_comparison(cmp)  # doctest: +ELLIPSIS
 'Both models find the same 2 segments...'
 
-Every Gaussian-mixture fit here goes through :func:`gmm_core.guarded.fit_mixture`:
-bounded in time, regularised when a component collapses (see :mod:`gmm_core.guarded`).
+Every Gaussian-mixture fit here goes through :func:`gmm_core.analysis.guarded.fit_mixture`:
+bounded in time, regularised when a component collapses (see :mod:`gmm_core.analysis.guarded`).
 """
 
 import time
@@ -40,7 +40,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from gmm_core.guarded import FIT_TIME_LIMIT, empty_segments, fit_mixture, scale_for_fit
+from gmm_core.analysis.guarded import FIT_TIME_LIMIT, empty_segments, fit_mixture, scale_for_fit
+from gmm_core.data.projection import (Projection, axes_projection, display_subsample,
+                                      pca_projection)
+from gmm_core.mixture import canonicalize, label_mapping
 
 __all__ = [
     "Comparison",
@@ -133,8 +136,6 @@ def compare_models(X, n_components, *, scaling="standard", covariance_type="full
     from sklearn.cluster import KMeans
     from sklearn.exceptions import ConvergenceWarning as KMeansWarning
 
-    from gmm_core import GaussianMixture, canonicalize, label_mapping
-
     start = time.perf_counter()
     X = np.asarray(X, dtype=float)
     if X.ndim != 2 or X.shape[0] == 0:
@@ -145,8 +146,7 @@ def compare_models(X, n_components, *, scaling="standard", covariance_type="full
             f"k = {k} is more than the {X.shape[0]} rows in the data; choose a smaller k or load more rows.")
     scaler, Xs, caught = scale_for_fit(X, scaling)
     gmm, notes = fit_mixture(Xs, k, covariance_type=covariance_type, init_params=init_params,
-                             n_init=n_init, random_state=random_state, max_time=max_time,
-                             estimator=GaussianMixture)
+                             n_init=n_init, random_state=random_state, max_time=max_time)
     canonicalize(gmm, Xs)
     caught = [*caught, *notes]
 
@@ -386,7 +386,7 @@ def comparison_view(comparison, X, projection, *, max_points=20_000, seed=0):
     X : array-like (n_samples, n_features)
         The data the comparison was fitted on, in original units.
     projection : object
-        A fitted 2-D projection from :mod:`gmm_core.preprocess`, with
+        A fitted 2-D projection from :mod:`gmm_core.data`, with
         ``project_points``, ``project_means``, ``project_covariances``
         (``A S A^T``) and ``axis_labels``.
     max_points : int
@@ -396,7 +396,6 @@ def comparison_view(comparison, X, projection, *, max_points=20_000, seed=0):
     -------
     ComparisonView
     """
-    from gmm_core import display_subsample
 
     X = np.asarray(X, dtype=float)
     idx = np.asarray(display_subsample(X.shape[0], max_points=max_points, seed=seed))
@@ -436,9 +435,8 @@ def view_projection(comparison, X, feature_names, *, axes=None):
 
     Returns
     -------
-    gmm_core.Projection
+    gmm_core.data.Projection
     """
-    from gmm_core import Projection, axes_projection, pca_projection
 
     names = [str(n) for n in feature_names]
     if axes is not None:

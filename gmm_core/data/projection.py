@@ -1,25 +1,13 @@
-"""Scaling before a fit, and 2-D projections for drawing -- both invertible.
+"""2-D projections for drawing, and which rows to draw.
 
-**Scaling.**  EM with full covariances is unaffected by scale in exact
-arithmetic, but ``reg_covar`` (added to every covariance diagonal), the
-K-means initialisation and the condition numbers are not: a column in
-millimetres next to one in kilometres is trouble.  :class:`Scaler` applies
-the affine map ``x' = (x - offset_) / scale_`` per column and maps a model
-fitted in scaled units back to the user's units::
-
-    mu    = offset_ + scale_ * mu'
-    Sigma = diag(scale_) Sigma' diag(scale_)
-
-Constant columns get ``scale_ = 1``, so nothing is divided by zero.
-
-**Projection.**  A mixture in D dimensions is drawn in 2: every point,
-mean and covariance goes through the same linear map ``y = A (x - offset)``
-with ``A`` of shape ``(2, D)``.  A Gaussian stays Gaussian under a linear
-map, with mean ``A (mu - offset)`` and covariance ``A Sigma A^T``, so the
-ellipses drawn are exactly the projected components.  :func:`fit_projection`
-builds either the first two principal components (``"pca"``) or a plain
-pick of two features (``"axes"``, where ``A`` is a selection matrix); both
-return the same :class:`Projection`, so the figures treat them alike.
+A mixture in D dimensions is drawn in 2: every point, mean and covariance
+goes through the same linear map ``y = A (x - offset)`` with ``A`` of shape
+``(2, D)``.  A Gaussian stays Gaussian under a linear map, with mean
+``A (mu - offset)`` and covariance ``A Sigma A^T``, so the ellipses drawn are
+exactly the projected components.  :func:`fit_projection` builds either the
+first two principal components (``"pca"``) or a plain pick of two features
+(``"axes"``, where ``A`` is a selection matrix); both return the same
+:class:`Projection`, so the figures treat them alike.
 
 **Drawing many points.**  :func:`display_subsample` picks a deterministic,
 sorted subset of rows to *draw*; the model is always fitted on all rows.
@@ -27,9 +15,6 @@ sorted subset of rows to *draw*; the model is always fitted on all rows.
 Examples
 --------
 >>> X = np.array([[1.0, 10.0], [2.0, 30.0], [3.0, 20.0]])
->>> sc = Scaler("standard").fit(X)
->>> np.allclose(sc.inverse_transform(sc.transform(X)), X)
-True
 >>> proj = fit_projection(X, method="axes", axes=(1, 0), feature_names=["a", "b"])
 >>> proj.axis_labels, proj.project_points(X)[0].tolist()
 (('b', 'a'), [10.0, 1.0])
@@ -41,123 +26,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = [
-    "Projection",
-    "Scaler",
-    "axes_projection",
-    "display_subsample",
-    "fit_projection",
-    "pca_projection",
-]
+from gmm_core.data.scaling import as_2d
 
-_METHODS = ("standard", "minmax", "none")
-
-
-def _as_2d(X, name="X"):
-    X = np.asarray(X, dtype=float)
-    if X.ndim != 2 or X.shape[0] < 1 or X.shape[1] < 1:
-        raise ValueError(
-            f"{name} must be a 2-D array (n_samples, n_features), got shape {X.shape}."
-        )
-    if not np.isfinite(X).all():
-        raise ValueError(f"{name} contains NaN or infinite values; clean the data first.")
-    return X
-
-
-class Scaler:
-    """Per-column affine scaling ``x' = (x - offset_) / scale_``, invertible.
-
-    Parameters
-    ----------
-    method : {"standard", "minmax", "none"}, default="standard"
-        ``"standard"``: offset = mean, scale = standard deviation;
-        ``"minmax"``: offset = min, scale = max - min (values land in [0, 1]);
-        ``"none"``: offset = 0, scale = 1.
-
-    Attributes
-    ----------
-    offset_, scale_ : numpy.ndarray of shape (n_features,)
-        Set by :meth:`fit`.  A constant column has ``scale_ == 1``.
-
-    Examples
-    --------
-    >>> sc = Scaler("minmax").fit([[0.0, 5.0], [10.0, 5.0]])
-    >>> sc.transform([[5.0, 5.0]]).tolist()
-    [[0.5, 0.0]]
-    >>> sc.inverse_means([[0.5, 0.0]]).tolist()
-    [[5.0, 5.0]]
-    """
-
-    def __init__(self, method="standard"):
-        self.method = method
-
-    def fit(self, X):
-        """Learn ``offset_`` and ``scale_`` from ``X`` (n_samples, n_features)."""
-        if self.method not in _METHODS:
-            raise ValueError(f"method must be one of {_METHODS}, got {self.method!r}.")
-        X = _as_2d(X)
-        if self.method == "standard":
-            offset, scale = X.mean(axis=0), X.std(axis=0)
-        elif self.method == "minmax":
-            offset, scale = X.min(axis=0), X.max(axis=0) - X.min(axis=0)
-        else:
-            offset, scale = np.zeros(X.shape[1]), np.ones(X.shape[1])
-        tiny = scale <= 1e-12 * np.maximum(1.0, np.abs(offset))
-        scale = np.where(tiny, 1.0, scale)
-        self.offset_, self.scale_ = offset, scale
-        return self
-
-    def _check(self, D):
-        if not hasattr(self, "scale_"):
-            raise ValueError("This Scaler is not fitted yet; call fit(X) first.")
-        if D != self.scale_.size:
-            raise ValueError(f"expected {self.scale_.size} features, got {D}.")
-
-    def transform(self, X):
-        """Scale ``X``: ``(X - offset_) / scale_``."""
-        X = np.asarray(X, dtype=float)
-        self._check(X.shape[-1])
-        return (X - self.offset_) / self.scale_
-
-    def fit_transform(self, X):
-        """``fit(X).transform(X)``."""
-        return self.fit(X).transform(X)
-
-    def inverse_transform(self, X):
-        """Back to original units: ``offset_ + scale_ * X``."""
-        X = np.asarray(X, dtype=float)
-        self._check(X.shape[-1])
-        return self.offset_ + self.scale_ * X
-
-    def inverse_means(self, means):
-        """Component means (n_components, n_features) in original units."""
-        return self.inverse_transform(means)
-
-    def inverse_covariances(self, covariances):
-        """Full covariances (n_components, D, D) or one (D, D) in original units.
-
-        ``Sigma = diag(scale_) Sigma' diag(scale_)``; no offset, since
-        covariances do not move with a shift.
-
-        Examples
-        --------
-        >>> sc = Scaler("none").fit([[0.0, 0.0], [1.0, 1.0]])
-        >>> sc.scale_ = np.array([2.0, 3.0])
-        >>> sc.inverse_covariances(np.eye(2)).tolist()
-        [[4.0, 0.0], [0.0, 9.0]]
-        """
-        covariances = np.asarray(covariances, dtype=float)
-        if covariances.ndim not in (2, 3) or covariances.shape[-1] != covariances.shape[-2]:
-            raise ValueError(
-                "covariances must have shape (n_components, D, D) or (D, D), "
-                f"got {covariances.shape}."
-            )
-        self._check(covariances.shape[-1])
-        s = self.scale_
-        return covariances * s[:, None] * s[None, :]
-
-    def __repr__(self):
-        return f"Scaler(method={self.method!r})"
+__all__ = ["Projection", "axes_projection", "display_subsample", "fit_projection",
+           "pca_projection"]
 
 
 @dataclass(frozen=True)
@@ -231,7 +103,7 @@ def fit_projection(X, *, method="pca", axes=(0, 1), feature_names=None):
     >>> np.abs(p.A[0]).argmax(), p.A.shape
     (np.int64(0), (2, 3))
     """
-    X = _as_2d(X)
+    X = as_2d(X)
     n, D = X.shape
     if D < 2:
         raise ValueError(f"a 2-D projection needs at least 2 features, got {D}.")

@@ -21,7 +21,7 @@ turns the model into things they already know:
 * **how sure** -- the share of members whose segment probability is at least
   :data:`SURE` (0.9), and the *borderline* members, whose probability is lowest;
 * **unusual rows** -- the rows the model finds least likely; see
-  :mod:`gmm_core.unusual`.
+  :mod:`gmm_core.analysis.unusual`.
 
 Feature words come from column names by :func:`feature_word`: units in
 brackets go (``"Annual income (k$)"`` -> ``"annual income"``), a leading

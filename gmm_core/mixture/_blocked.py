@@ -1,7 +1,7 @@
 """The hot path of EM: one pass over the rows per iteration, in blocks, on every core.
 
-:mod:`gmm_core.em` states the maths plainly (whole arrays, a loop over
-components) and is the reference the tests hold this module to.  Here the
+:mod:`gmm_core.mixture._reference` states the maths plainly (whole arrays, a
+loop over components) and is the reference the tests hold this module to.  Here the
 same E-step and sufficient statistics are computed
 
 * **block by block** -- rows are taken a few thousand at a time so that every
@@ -27,7 +27,8 @@ from contextlib import nullcontext
 
 import numpy as np
 
-from gmm_core import em
+from gmm_core.mixture._params import (SufficientStats, _log_det_cholesky, _stats_from_resp,
+                                      moment_shift, params_from_stats)
 
 try:  # ships with scikit-learn; without it BLAS keeps its own thread count
     from threadpoolctl import ThreadpoolController
@@ -35,8 +36,8 @@ try:  # ships with scikit-learn; without it BLAS keeps its own thread count
 except ImportError:  # pragma: no cover
     threadpool_limits = None
 
-__all__ = ["summarize", "log_prob_blocks", "predict_blocks", "default_block_size",
-           "default_n_threads"]
+__all__ = ["summarize", "log_prob_blocks", "predict_blocks", "log_densities", "responsibilities",
+           "m_step", "default_block_size", "default_n_threads"]
 
 _FULL_FLOATS = 1 << 18  # floats in one (B, K, D) temporary of a full-covariance block
 _FLAT_FLOATS = 1 << 18  # floats in a block's (B, K + D) temporaries for the other types
@@ -76,38 +77,39 @@ class _Prepared:
     squared (the moments are then taken about the means themselves, as
     accurate as the two-pass formula however far the clusters lie from zero).
     The other types expand the quadratic form about one shared centre ``c``
-    (the weighted mean of the means) into one matrix product:
+    (the weighted mean of the means, :func:`~gmm_core.mixture._params.moment_shift`)
+    into one matrix product:
     ``-||(x - mu_k) * p_k||^2 / 2 = [xc^2, xc] @ [-p_k^2 / 2, muc_k p_k^2] - ||muc_k p_k||^2 / 2``
     with ``xc = x - c`` and ``muc = mu - c``, whose features ``[xc^2, xc]`` also
     give the moments about ``c`` in one more product.
     """
 
-    def __init__(self, params):
+    def __init__(self, params, *, with_weights=True):
         self.params = params
         ct = self.covariance_type = params.covariance_type
         self.means = np.ascontiguousarray(params.means)
         pc = params.precisions_cholesky
-        k, d = params.n_components, params.n_features
+        d = params.n_features
         self.pc = pc
-        log_det = em._log_det_cholesky(pc, ct, d)
-        const = np.log(params.weights) + log_det - 0.5 * d * np.log(2 * np.pi)
+        log_det = _log_det_cholesky(pc, ct, d)
+        if with_weights:  # log weights + log densities; without: the densities alone
+            log_det = np.log(params.weights) + log_det
+        const = log_det - 0.5 * d * np.log(2 * np.pi)
+        self.shift = moment_shift(ct, self.means, params.weights)
         if ct == "full":
-            self.shift = self.means
             self.const = const[:, None]
             self.means_t = np.ascontiguousarray(self.means.T)[:, :, None]  # (D, K, 1)
             self.pc_de = np.ascontiguousarray(pc.transpose(1, 2, 0))[..., None]  # (D, D, K, 1)
             return
-        self.c = params.weights @ params.means
+        self.c = self.shift if ct == "tied" else self.shift[0]
         muc = self.means - self.c
         if ct == "tied":
-            self.shift = self.c
             self.pc_t = np.ascontiguousarray(pc.T)
             muc_pc = muc @ pc  # (K, D)
             self.lin = muc_pc  # (K, D)
             self.const = (const - 0.5 * np.einsum("kd,kd->k", muc_pc, muc_pc))[:, None]
             return
         prec = pc ** 2 if ct == "diag" else np.repeat((pc ** 2)[:, None], d, axis=1)
-        self.shift = np.repeat(self.c[None], k, axis=0)
         self.weights_t = np.ascontiguousarray(np.hstack([-0.5 * prec, muc * prec]))  # (K, 2D)
         self.const = (const - 0.5 * np.einsum("kd,kd->k", muc * muc, prec))[:, None]
 
@@ -249,7 +251,7 @@ def _run(work, n_samples, block_size, n_threads):
 def summarize(X, params, sample_weight=None, *, block_size=None, n_threads=None):
     """One pass of EM over ``X``: sufficient statistics about the current means.
 
-    Equal, up to rounding, to :func:`gmm_core.em.summarize` (the reference).
+    Equal, up to rounding, to :func:`gmm_core.mixture._reference.summarize`.
 
     Parameters
     ----------
@@ -264,12 +266,12 @@ def summarize(X, params, sample_weight=None, *, block_size=None, n_threads=None)
     Examples
     --------
     >>> import numpy as np
-    >>> from gmm_core import em
+    >>> from gmm_core.mixture import _reference
     >>> rng = np.random.RandomState(0)
     >>> X = rng.normal(size=(1000, 3))
-    >>> p = em.m_step(X, rng.dirichlet([1, 1], size=1000), "full")
+    >>> p = m_step(X, "full", resp=rng.dirichlet([1, 1], size=1000))
     >>> fast = summarize(X, p, block_size=100, n_threads=2)
-    >>> ref = em.summarize(X, p)
+    >>> ref = _reference.summarize(X, p)
     >>> bool(np.allclose(fast.s2, ref.s2, rtol=1e-12))
     True
     """
@@ -292,22 +294,24 @@ def summarize(X, params, sample_weight=None, *, block_size=None, n_threads=None)
     nk, s1, s2, total, ll = parts[0]
     for p in parts[1:]:
         nk, s1, s2, total, ll = nk + p[0], s1 + p[1], s2 + p[2], total + p[3], ll + p[4]
-    return em.SufficientStats(params.covariance_type, prep.shift, nk, s1, s2, total, ll)
+    return SufficientStats(params.covariance_type, prep.shift, nk, s1, s2, total, ll)
 
 
 def log_prob_blocks(X, params, *, block_size=None, n_threads=None, what="log_resp"):
     """Blockwise E-step outputs for every row.
 
     ``what`` is ``"log_resp"`` (N, K) log responsibilities, ``"log_prob_norm"``
-    (N,) log densities, or ``"labels"`` (N,) most probable components -- the last
-    two never hold an (N, K) array.
+    (N,) log densities of the mixture, ``"log_density"`` (N, K) each component's
+    log density ``log N(x_i | mu_k, Sigma_k)`` (weights left out), or ``"labels"``
+    (N,) most probable components -- ``"log_prob_norm"`` and ``"labels"`` never
+    hold an (N, K) array.
     """
-    prep = _Prepared(params)
+    prep = _Prepared(params, with_weights=what != "log_density")
     n_samples, k = X.shape[0], params.n_components
     block_size = block_size or default_block_size(k, params.n_features,
                                                   params.covariance_type)
     n_threads = n_threads or default_n_threads()
-    shape = (n_samples, k) if what == "log_resp" else (n_samples,)
+    shape = (n_samples, k) if what in ("log_resp", "log_density") else (n_samples,)
     out = np.empty(shape, dtype=np.int64 if what == "labels" else np.float64)
 
     def work(start, stop):
@@ -316,6 +320,9 @@ def log_prob_blocks(X, params, *, block_size=None, n_threads=None, what="log_res
             wlp, _ = _block_wlp(X[b:e], prep)
             if what == "labels":
                 out[b:e] = wlp.argmax(axis=0)
+                continue
+            if what == "log_density":
+                out[b:e] = wlp.T
                 continue
             top = wlp.max(axis=0)
             lpn = top + np.log(np.exp(wlp - top).sum(axis=0))
@@ -334,13 +341,35 @@ def predict_blocks(X, params, **kw):
     return log_prob_blocks(X, params, what="labels", **kw)
 
 
+def log_densities(X, params, **kw):
+    """``log N(x_i | mu_k, Sigma_k)`` of every row under every component, (N, K).
+
+    The engine's one log-density: the E-step adds ``log(weights)`` to it and
+    normalises over components.
+
+    >>> from scipy.stats import multivariate_normal
+    >>> from gmm_core.mixture._params import GMMParams
+    >>> p = GMMParams.from_covariances(np.array([1.0]), np.zeros((1, 2)), np.eye(2)[None], "full")
+    >>> x = np.array([[0.5, -1.0]])
+    >>> bool(np.isclose(log_densities(x, p)[0, 0], multivariate_normal(np.zeros(2)).logpdf(x[0])))
+    True
+    """
+    return log_prob_blocks(X, params, what="log_density", **kw)
+
+
+def responsibilities(X, params, **kw):
+    """The E-step's responsibilities ``p(k | x_i)`` of every row, (N, K); rows sum to one."""
+    return np.exp(log_prob_blocks(X, params, what="log_resp", **kw))
+
+
 def m_step(X, covariance_type, reg_covar=1e-6, sample_weight=None, *, resp=None,
            labels=None, n_components=None, block_size=None):
     """Textbook two-pass M-step, block by block, from soft ``resp`` or hard ``labels``.
 
     Used once per fit, after initialisation, when there are no previous means
     to take moments about; ``labels`` (with ``n_components``) avoids building a
-    one-hot (N, K) matrix.  Equal, up to rounding, to :func:`gmm_core.em.m_step`.
+    one-hot (N, K) matrix.  Equal, up to rounding, to
+    :func:`gmm_core.mixture._reference.m_step`.
     """
     n_samples, n_features = X.shape
     k = resp.shape[1] if resp is not None else int(n_components)
@@ -361,16 +390,8 @@ def m_step(X, covariance_type, reg_covar=1e-6, sample_weight=None, *, resp=None,
         rw = rb if wb is None else rb * wb[:, None]
         nk += rw.sum(axis=0)
         sx += rw.T @ xb
-    means = sx / (nk + 10 * np.finfo(float).eps)[:, None]
-    if covariance_type == "tied":
-        shift = ((nk + 10 * np.finfo(float).eps) / (nk.sum() + k * 10 * np.finfo(float).eps)
-                 ) @ means
-    else:
-        shift = means
-    stats = sum(em._stats_from_resp(xb, rb, covariance_type, shift, wb)
-                for xb, rb, wb in blocks())
-    if covariance_type != "tied":
-        # moments about the means themselves: S1 is zero up to rounding
-        stats = em.SufficientStats(covariance_type, means, stats.nk, np.zeros_like(stats.s1),
-                                   stats.s2, stats.total_weight, 0.0)
-    return em.params_from_stats(stats, reg_covar)
+    nk = nk + 10 * np.finfo(float).eps
+    means = sx / nk[:, None]
+    shift = moment_shift(covariance_type, means, nk / nk.sum())
+    stats = sum(_stats_from_resp(xb, rb, covariance_type, shift, wb) for xb, rb, wb in blocks())
+    return params_from_stats(stats, reg_covar)

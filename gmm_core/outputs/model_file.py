@@ -53,12 +53,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gmm_core import em
+from gmm_core.data.scaling import SCALINGS, Scaler
 from gmm_core.errors import DataError
-from gmm_core.mixture import GaussianMixture
-from gmm_core.preprocess import Scaler
+from gmm_core.mixture import COVARIANCE_TYPES, GaussianMixture, GMMParams
 
-__all__ = ["SegmentModel", "ModelFileError", "load_model", "save_model", "make_scaler",
+__all__ = ["SegmentModel", "ModelFileError", "load_model", "save_model",
            "FORMAT", "VERSION"]
 
 FORMAT = "gmm-explorer-model"
@@ -67,7 +66,6 @@ MAX_BYTES = 50_000_000       # a K=100, D=500 full model is ~40 MB of JSON
 MAX_COMPONENTS = 100
 MAX_FEATURES = 500
 MAX_NAME_LENGTH = 200
-SCALINGS = ("standard", "minmax", "none")
 _TOP_KEYS = {"format", "version", "features", "segment_names", "scaling", "mixture",
              "original_units", "fit"}
 _REQUIRED_KEYS = ("format", "version", "features", "segment_names", "scaling", "mixture")
@@ -75,18 +73,6 @@ _REQUIRED_KEYS = ("format", "version", "features", "segment_names", "scaling", "
 
 class ModelFileError(DataError):
     """A model file that cannot be used; the message says what is wrong and what to do."""
-
-
-def make_scaler(method, offset, scale):
-    """A fitted :class:`~gmm_core.Scaler` from its statistics (e.g. computed out of core).
-
-    >>> make_scaler("standard", [10.0, 0.0], [2.0, 1.0]).transform([[12.0, 3.0]]).tolist()
-    [[1.0, 3.0]]
-    """
-    scaler = Scaler(method)
-    scaler.offset_ = np.array(offset, dtype=float)
-    scaler.scale_ = np.array(scale, dtype=float)
-    return scaler
 
 
 @dataclass(frozen=True, eq=False)
@@ -124,7 +110,7 @@ class SegmentModel:
     # ------------------------------------------------------------ building
     @classmethod
     def from_comparison(cls, comparison, features, segment_names=None):
-        """The GMM of a :class:`~gmm_core.Comparison` with its scaler and names."""
+        """The GMM of a :class:`~gmm_core.analysis.compare.Comparison` with its scaler and names."""
         k = comparison.n_components
         names = segment_names or tuple(f"Segment {j + 1}" for j in range(k))
         return cls(comparison.gmm, comparison.scaler, tuple(features), tuple(names))
@@ -382,8 +368,8 @@ def _build(doc):
 
     mixture = _section(doc, "mixture", ("covariance_type", "weights", "means", "covariances"))
     ct = mixture["covariance_type"]
-    if ct not in em.COVARIANCE_TYPES:
-        _fail(f"'mixture.covariance_type' must be one of {', '.join(em.COVARIANCE_TYPES)}, "
+    if ct not in COVARIANCE_TYPES:
+        _fail(f"'mixture.covariance_type' must be one of {', '.join(COVARIANCE_TYPES)}, "
               f"got {_short(ct)}")
     weights = _array(mixture["weights"], (K,), "'mixture.weights'")
     if (weights < 0).any() or not math.isclose(float(weights.sum()), 1.0, abs_tol=1e-6):
@@ -396,7 +382,7 @@ def _build(doc):
         if not np.allclose(mats, np.swapaxes(mats, 1, 2), rtol=1e-10, atol=0.0):
             _fail("'mixture.covariances' must be symmetric matrices")
     try:
-        params = em.GMMParams.from_covariances(weights, means, covariances, ct)
+        params = GMMParams.from_covariances(weights, means, covariances, ct)
     except ValueError:
         _fail("a covariance in 'mixture.covariances' is not positive definite")
     for key in ("original_units", "fit"):
@@ -412,7 +398,8 @@ def _build(doc):
     gmm.n_iter_ = n_iter if isinstance(n_iter, int) and not isinstance(n_iter, bool) else 0
     ll = fit.get("log_likelihood")
     gmm.lower_bound_ = float(ll) if isinstance(ll, numbers.Real) else float("nan")
-    return SegmentModel(gmm, make_scaler(scaling["method"], offset, scale), features, names)
+    return SegmentModel(gmm, Scaler.from_parameters(scaling["method"], offset, scale),
+                        features, names)
 
 
 # ---------------------------------------------------------------- small helpers

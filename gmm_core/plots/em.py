@@ -1,6 +1,6 @@
 """Plotly figures of the "EM step by step" and "Choose k" pages.
 
-Pure builders like :mod:`gmm_core.figures` (``*_figure(...) -> go.Figure``,
+Pure builders like :mod:`gmm_core.plots.compare` (``*_figure(...) -> go.Figure``,
 explicit colours, no fitting, no Streamlit), with the same component colours:
 component ``j`` is ``figures.PALETTE[j]``.
 
@@ -16,14 +16,15 @@ component ``j`` is ``figures.PALETTE[j]``.
 * :func:`kmeans_sweep_figure` -- KMeans' inertia and silhouette against k.
 """
 
-import html
-
 import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from gmm_core.figures import PALETTE, segment_names
-from gmm_core.geometry import ellipse_points
+from gmm_core.analysis.geometry import ellipse_points
+from gmm_core.plots.theme import AXIS_STYLE as _GRID
+from gmm_core.plots.theme import FONT as _FONT
+from gmm_core.plots.theme import INK as _INK
+from gmm_core.plots.theme import PALETTE, escape, rgba, segment_names
 
 __all__ = [
     "point_style",
@@ -34,26 +35,12 @@ __all__ = [
     "COVARIANCE_STYLES",
 ]
 
-_INK = "#222222"
-_FONT = dict(family="Source Sans Pro, Arial, sans-serif", size=14, color=_INK)
-_GRID = dict(showgrid=True, gridcolor="#E5E5E5", zeroline=False, showline=True,
-             linecolor="#888888", mirror=True, ticks="outside")
 _ELLIPSE_POINTS = 49
 _UNASSIGNED = "#A6A6A6"  # points before the first E-step
 #: Line colour and marker of each covariance type on the Choose k charts (not
 #: component colours: these are models, not segments).
 COVARIANCE_STYLES = {"full": ("#1B4F72", "circle"), "tied": ("#B9770E", "square"),
                      "diag": ("#7D3C98", "diamond"), "spherical": ("#5D6D7E", "triangle-up")}
-
-
-def _rgb(j):
-    h = PALETTE[int(j) % len(PALETTE)].lstrip("#")
-    return np.array([int(h[i:i + 2], 16) for i in (0, 2, 4)], dtype=float)
-
-
-def _rgba(j, alpha):
-    r, g, b = _rgb(j).astype(int)
-    return f"rgba({r},{g},{b},{alpha})"
 
 
 def point_style(resp, n_components):
@@ -132,7 +119,7 @@ def em_animation_figure(points, frames, log_likelihoods, *, x_range, y_range, ax
     points : ndarray (n, 2)
         Displayed points in plot units (a subsample; the same in every frame).
     frames : list of dict
-        One per animated step (see :class:`gmm_core.explain.EMView`): ``index``,
+        One per animated step (see :class:`gmm_core.analysis.explain.EMView`): ``index``,
         ``label``, ``resp`` (n, K; None: grey, not yet assigned), ``means`` (K, 2), ``covariances`` (K, 2, 2),
         ``prev_means``, ``prev_covariances``, ``log_likelihood``.
     log_likelihoods : ndarray (n_steps,)
@@ -169,7 +156,7 @@ def em_animation_figure(points, frames, log_likelihoods, *, x_range, y_range, ax
         for i, _ in enumerate((1, 2)):
             base[pos].update(mode="lines", hoverinfo="skip", legendgroup="previous",
                              name="previous step", showlegend=(j == 0 and i == 0),
-                             line=dict(color=_rgba(j, 0.55), width=1.5, dash="dot"))
+                             line=dict(color=rgba(j, 0.55), width=1.5, dash="dot"))
             pos += 1
     for j in range(k):
         for i, dash in enumerate(("solid", "dash")):
@@ -180,7 +167,7 @@ def em_animation_figure(points, frames, log_likelihoods, *, x_range, y_range, ax
     base[pos].update(mode="markers", name="previous means", legendgroup="previous",
                      showlegend=False, hoverinfo="skip",
                      marker=dict(size=11, symbol="diamond-open",
-                                 color=[_rgba(j, 0.7) for j in range(k)], line=dict(width=2)))
+                                 color=[rgba(j, 0.7) for j in range(k)], line=dict(width=2)))
     base[pos + 1].update(mode="markers", name="means", showlegend=False,
                          marker=dict(size=15, symbol="diamond",
                                      color=[PALETTE[j % len(PALETTE)] for j in range(k)],
@@ -226,8 +213,8 @@ def em_animation_figure(points, frames, log_likelihoods, *, x_range, y_range, ax
     )
     fig.update_xaxes(**_GRID)
     fig.update_yaxes(**_GRID)
-    fig.update_xaxes(range=list(x_range), title_text=html.escape(axis_titles[0]), row=1, col=1)
-    fig.update_yaxes(range=list(y_range), title_text=html.escape(axis_titles[1]), row=1, col=1)
+    fig.update_xaxes(range=list(x_range), title_text=escape(axis_titles[0]), row=1, col=1)
+    fig.update_yaxes(range=list(y_range), title_text=escape(axis_titles[1]), row=1, col=1)
     ll = np.asarray(log_likelihoods, dtype=float)
     lo, hi = float(np.min(ll)), float(np.max(ll))
     pad = 0.06 * (hi - lo) if hi > lo else 0.1
@@ -243,7 +230,7 @@ def responsibility_heatmap_figure(resp, hover, *, names=None, title=None):
     Parameters
     ----------
     resp : ndarray (n, K)
-        Rows already chosen and sorted (:func:`gmm_core.explain.heatmap_rows`).
+        Rows already chosen and sorted (:func:`gmm_core.analysis.explain.heatmap_rows`).
     hover : sequence of str
         What hovering a point names (row number and feature values); escaped
         here, so user strings are shown as text.
@@ -253,7 +240,7 @@ def responsibility_heatmap_figure(resp, hover, *, names=None, title=None):
     resp = np.asarray(resp, dtype=float)
     n, k = resp.shape
     names = names or segment_names(k)
-    safe = [html.escape(str(h)) for h in hover]
+    safe = [escape(str(h)) for h in hover]
     custom = np.array([safe] * k, dtype=object)
     ticks = [f"<span style='color:{PALETTE[j % len(PALETTE)]}'><b>{names[j]}</b></span>"
              for j in range(k)]
@@ -280,7 +267,7 @@ def criterion_figure(curves, criterion="bic", *, best=None, title=None):
     Parameters
     ----------
     curves : pandas.DataFrame
-        :func:`gmm_core.sweep.criterion_curves`.
+        :func:`gmm_core.analysis.choose_k.criterion_curves`.
     criterion : {"bic", "aic"}
     best : (int, str), optional
         ``(k, covariance_type)`` to mark; default the lowest ``min`` in ``curves``.
@@ -343,7 +330,7 @@ def kmeans_sweep_figure(sweep):
     Parameters
     ----------
     sweep : pandas.DataFrame
-        :func:`gmm_core.sweep.kmeans_sweep` (``k, inertia, silhouette``).
+        :func:`gmm_core.analysis.choose_k.kmeans_sweep` (``k, inertia, silhouette``).
     """
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.14,
                         subplot_titles=("Inertia: look for the elbow",

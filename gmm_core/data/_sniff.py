@@ -1,4 +1,4 @@
-"""Private helpers of :mod:`gmm_core.reader`: bytes -> text -> cells -> numbers.
+"""Private helpers of :mod:`gmm_core.data.reader`: bytes -> text -> cells -> numbers.
 
 Everything here trusts its inputs (``read_table`` validates) and raises
 :class:`~gmm_core.errors.DataError` for problems the user must fix.

@@ -16,7 +16,7 @@ Excel's "Unicode text", ID and name columns, "n/a" markers, ragged rows.
   columns are dropped with their reason; low-cardinality text or integer
   columns become *label candidates* (true classes a user may compare with);
 * **missing values** -- ``"" NA n/a N/A #N/A null NULL - NaN`` (and a few
-  more, see :data:`~gmm_core._sniff.MISSING_MARKERS`) are missing; so are
+  more, see :data:`~gmm_core.data._sniff.MISSING_MARKERS`) are missing; so are
   stray text cells in a numeric column and infinite values (``inf``,
   ``1e400``), each with a warning.  Rows with a missing value are dropped
   (``missing="drop"``, default) or filled with the column mean/median.
@@ -24,7 +24,7 @@ Excel's "Unicode text", ID and name columns, "n/a" markers, ragged rows.
 Repairs and refusals, all documented in the report's warnings:
 
 * rows *longer* than the header are dropped if they are at most 10% of the
-  rows (:data:`~gmm_core._sniff.MAX_RAGGED_SHARE`), else the file is refused
+  rows (:data:`~gmm_core.data._sniff.MAX_RAGGED_SHARE`), else the file is refused
   (the delimiter is probably wrong); *empty* extra fields (trailing
   delimiters) are ignored silently;
 * rows *shorter* than the header are padded with missing values;
@@ -75,9 +75,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from gmm_core._sniff import (MAX_LISTED_LINES, decode, detect_binary, lines_text,
+from gmm_core.data._sniff import (MAX_LISTED_LINES, decode, detect_binary, lines_text,
                              parse_rows, sniff_decimal, sniff_delimiter, to_numbers)
-from gmm_core.errors import DataError
+from gmm_core.data._columns import (MAX_LABEL_LEVELS, _check_magnitude, _is_label,
+                                    _numbers_are_id, _text_is_id, _too_few_columns,
+                                    _too_few_rows, _warn_bad_cells)
+from gmm_core.errors import MAX_MAGNITUDE, MIN_SPREAD, DataError
 
 __all__ = [
     "MAX_BYTES",
@@ -111,21 +114,8 @@ MAX_LINE_CHARS = 1_000_000
 #: 3 rows: the fewest with which a covariance can be estimated at all.  The
 #: fitting code checks the stricter ``n_samples >= n_components`` itself.
 MIN_ROWS = 3
-#: 1e150: the largest size of value kept.  Fitting squares the values (variances,
-#: covariances in the data's units); squares of larger values overflow float64.
-MAX_MAGNITUDE = 1e150
-#: 1e-150: the smallest spread (max - min) of a feature column.  The variance of a
-#: column that varies less underflows to zero, so no covariance can be computed.
-MIN_SPREAD = 1e-150
-#: A label column has between 2 and this many distinct values.
-MAX_LABEL_LEVELS = 30
 
 _MISSING_POLICIES = ("drop", "mean", "median")
-_ID_NAME = re.compile(
-    r"(?i)(?:^|[^a-z])(?:id|ids|identifier|key|index|no|nr|#)(?:[^a-z]|$)|^unnamed"
-)
-_ID_SUFFIX = re.compile(r"[a-z](?:ID|Id)$|_id$")
-_ID_TEXT = re.compile(r"^[A-Za-z]{0,4}[-_#]?\d+$")
 
 
 @dataclass
@@ -552,115 +542,3 @@ def _build(names, columns, line_numbers, report, missing, min_rows):
         label_candidates=candidates,
         line_numbers=line_numbers[keep],
     )
-
-
-def _text_is_id(name, values, n_rows):
-    present = values[values != None]  # noqa: E711 -- elementwise on an object array
-    if present.size < n_rows or pd.unique(present).size < n_rows:
-        return False
-    return _looks_like_id(name) or all(_ID_TEXT.match(v) for v in present[:1000])
-
-
-def _looks_like_id(name):
-    """"CustomerID", "customer_id", "ID", "Order no", "#", "Unnamed: 0" -- not "paid"."""
-    return bool(_ID_NAME.search(name) or _ID_SUFFIX.search(name))
-
-
-def _numbers_are_id(name, j, numbers):
-    if not np.isfinite(numbers).all() or np.any(numbers != np.round(numbers)):
-        return False
-    if np.unique(numbers).size < numbers.size:
-        return False
-    if _looks_like_id(name):
-        return True
-    # an unnamed first column counting 0, 1, 2, ... is a saved DataFrame index
-    steps = np.diff(numbers)
-    return j == 0 and name == "Column 1" and numbers[0] in (0, 1) and bool(np.all(steps == 1))
-
-
-def _warn_bad_cells(report, name, cells, numbers, is_text, line_numbers):
-    for mask, what in (
-        (is_text, "not a number"),
-        (np.isinf(numbers), "infinite or too large to store"),
-    ):
-        if mask.any():
-            first = int(np.flatnonzero(mask)[0])
-            report.warnings.append(
-                f"Column '{name}': {int(mask.sum())} value(s) {what} (first on line "
-                f"{line_numbers[first]}: '{cells[first].strip()[:40]}') were treated as missing."
-            )
-
-
-def _is_label(name, reason, values):
-    if reason in ("all-missing", "ID-like", "too few numbers", "constant"):
-        return False
-    present = values.dropna()
-    if present.empty:
-        return False
-    if reason is None or pd.api.types.is_numeric_dtype(values):
-        arr = present.to_numpy(dtype=float)
-        if np.any(arr != np.round(arr)):
-            return False
-    n_levels = present.nunique()
-    return 2 <= n_levels <= MAX_LABEL_LEVELS and n_levels < len(present)
-
-
-def _too_few_rows(n_rows, min_rows):
-    return DataError(
-        f"The file has only {n_rows} data row(s); at least {min_rows} are needed to fit a "
-        "mixture. Add more rows."
-    )
-
-
-def _check_magnitude(name, numbers, line_numbers):
-    """Refuse a feature column whose squares overflow or whose variance underflows."""
-    finite = np.isfinite(numbers)
-    values = numbers[finite]
-    size = np.abs(values)
-    if size.max() > MAX_MAGNITUDE:
-        at = int(np.flatnonzero(finite)[np.argmax(size)])
-        raise DataError(
-            f"Column '{name}' holds values as large as {size.max():.3g} (line "
-            f"{line_numbers[at]}), too large to fit: the fit squares the values, and squares of "
-            f"values beyond {MAX_MAGNITUDE:.0e} overflow. Rescale the column (change its units, "
-            "divide it by a power of ten or take logarithms) and upload the file again.",
-            column=name, row=int(line_numbers[at]),
-        )
-    spread = float(values.max() - values.min())
-    if 0 < spread < MIN_SPREAD:
-        raise DataError(
-            f"The values in column '{name}' differ by only {spread:.3g}, too little to fit: "
-            f"their variance underflows to zero (below a spread of {MIN_SPREAD:.0e}). Rescale "
-            "the column (change its units or multiply it by a power of ten) and upload the "
-            "file again.",
-            column=name,
-        )
-
-
-def _too_few_columns(names, kept, report):
-    found = {0: "none", 1: f"only one ('{kept[0]}')" if kept else ""}[len(kept)]
-    parts = [f"Clustering needs at least two columns of numbers, but this file has {found}."]
-    if report.columns_dropped:
-        shown = ", ".join(f"{c} ({why})" for c, why in report.columns_dropped[:10])
-        more = ", ..." if len(report.columns_dropped) > 10 else ""
-        parts.append(f"Left out: {shown}{more}.")
-    if len(names) == 1:
-        parts.append("Only one column was found, so the values may be separated by a character "
-                     "other than the ones understood.")
-    reasons = {why for _, why in report.columns_dropped}
-    if reasons == {"all-missing"}:
-        parts.append("Every column is empty (only blanks or missing-value markers such as NA). "
-                     "Fill in the values and upload the file again.")
-    elif reasons and reasons <= {"constant", "all-missing"} and "constant" in reasons:
-        parts.append(
-            "A constant column holds the same value in every row (are all rows copies of one "
-            "point?), so it cannot tell groups apart. Upload rows that differ in at least two "
-            "numeric columns."
-        )
-    else:
-        parts.append(
-            "Check that the file uses a comma, semicolon, tab or | between values, and that the "
-            "columns you want hold only numbers."
-        )
-    column = report.columns_dropped[0][0] if report.columns_dropped else None
-    return DataError(" ".join(parts), column=column)

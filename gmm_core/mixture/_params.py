@@ -1,4 +1,4 @@
-"""The maths of EM for Gaussian mixtures, as small pure functions.
+"""Parameters and sufficient statistics of a Gaussian mixture: the shared vocabulary of EM.
 
 A Gaussian mixture with ``K`` components in ``D`` dimensions has
 
@@ -22,7 +22,7 @@ Everything is computed in log space with the Cholesky factor ``L`` of the
 
 EM is organised around **sufficient statistics** (after pomegranate's
 *summarize* / *from_summaries* split).  The E-step over a block of rows
-(:func:`summarize`) yields, besides the block's log-likelihood,
+yields, besides the block's log-likelihood,
 
 * ``N_k = sum_i w_i r_ik`` -- the (weighted) count of each component,
 * ``S1_k = sum_i w_i r_ik (x_i - c_k)`` -- first moments about a shift,
@@ -31,34 +31,36 @@ EM is organised around **sufficient statistics** (after pomegranate's
 
 and the M-step (:func:`params_from_stats`) consumes their sums.  Stats of
 blocks add up (:meth:`SufficientStats.__add__`), so the same EM runs on
-chunks, threads or a cluster without touching the maths.  Moments are taken
-about a shift ``c`` -- the previous means -- which keeps the one-pass
-covariance ``S2/N - d d^T`` (``d`` the small move of the mean) as accurate as
-the two-pass formula.
+chunks, threads or a cluster without touching the maths.
 
-The functions here trust their inputs; :class:`gmm_core.GaussianMixture`
+**One shift rule** (:func:`moment_shift`): moments are taken about the current
+means for ``full`` and about their weighted centre for the other types.  Every
+pass -- the blocked kernels, the Dask chunks, the reference oracle and the
+two-pass M-step after initialisation -- uses it, so their statistics can be
+added and compared directly.  About a shift close to the means, the one-pass
+covariance ``S2/N - d d^T`` (``d`` the small move of the mean) is as accurate
+as the two-pass formula.
+
+The functions here trust their inputs; :class:`~gmm_core.mixture.GaussianMixture`
 validates.
 """
 
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import logsumexp
+
+from gmm_core.errors import CollapseError
 
 __all__ = [
     "COVARIANCE_TYPES",
     "GMMParams",
     "SufficientStats",
-    "EStep",
-    "estimate_log_gaussian_prob",
-    "e_step",
-    "m_step",
-    "summarize",
-    "params_from_stats",
     "precision_cholesky",
     "full_covariances",
     "n_parameters",
     "information_criteria",
+    "moment_shift",
+    "params_from_stats",
 ]
 
 COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
@@ -148,8 +150,8 @@ def precision_cholesky(covariances, covariance_type):
 
     Raises
     ------
-    ValueError
-        When a covariance is not positive definite (a collapsed component); the
+    CollapseError
+        (a ``ValueError``) When a covariance is not positive definite (a collapsed component); the
         message names the component and the remedies.
     """
     covariances = np.asarray(covariances, dtype=float)
@@ -162,7 +164,7 @@ def precision_cholesky(covariances, covariance_type):
         return out[0] if covariance_type == "tied" else out
     bad = np.flatnonzero(np.any(np.reshape(covariances, (len(covariances), -1)) <= 0.0, axis=1))
     if bad.size:
-        raise ValueError(_collapse_message(int(bad[0]), covariance_type))
+        raise _collapse(int(bad[0]), covariance_type)
     return 1.0 / np.sqrt(covariances)
 
 
@@ -175,22 +177,22 @@ def _batched_cholesky(covs, covariance_type):
             pass
     for k, cov in enumerate(covs):
         if not np.all(np.isfinite(cov)):
-            raise ValueError(_collapse_message(k, covariance_type))
+            raise _collapse(k, covariance_type)
         try:
             np.linalg.cholesky(cov)
         except np.linalg.LinAlgError:
-            raise ValueError(_collapse_message(k, covariance_type)) from None
-    raise ValueError(_collapse_message(0, covariance_type))  # pragma: no cover
+            raise _collapse(k, covariance_type) from None
+    raise _collapse(0, covariance_type)  # pragma: no cover
 
 
-def _collapse_message(k, covariance_type):
+def _collapse(k, covariance_type):
     who = "The shared covariance" if covariance_type == "tied" else f"Component {k}"
-    return (
+    return CollapseError(
         f"{who} collapsed: its covariance ({covariance_type}) is singular, because "
         "the points it holds lie on a line or plane or are all identical. "
         "Remedies: increase reg_covar (e.g. 1e-4), fit fewer components, "
-        "standardise the features, or remove duplicate rows."
-    )
+        "standardise the features, or remove duplicate rows.",
+        component=None if covariance_type == "tied" else k)
 
 
 def full_covariances(covariances, covariance_type, n_components, n_features):
@@ -245,87 +247,6 @@ def _log_det_cholesky(precisions_cholesky, covariance_type, n_features):
     if covariance_type == "diag":
         return np.sum(np.log(pc), axis=1)
     return n_features * np.log(pc)
-
-
-def estimate_log_gaussian_prob(X, means, precisions_cholesky, covariance_type):
-    """``log N(x_i | mu_k, Sigma_k)`` for every row and component, shape (N, K).
-
-    >>> import numpy as np
-    >>> from scipy.stats import multivariate_normal
-    >>> X = np.array([[0.0, 1.0]]); mu = np.zeros((1, 2)); cov = np.eye(2)
-    >>> lp = estimate_log_gaussian_prob(X, mu, precision_cholesky(cov[None], "full"), "full")
-    >>> bool(np.isclose(lp[0, 0], multivariate_normal(mu[0], cov).logpdf(X[0])))
-    True
-    """
-    n_samples, n_features = X.shape
-    n_components = means.shape[0]
-    log_det = _log_det_cholesky(precisions_cholesky, covariance_type, n_features)
-    maha = np.empty((n_samples, n_components))
-    pc = precisions_cholesky
-    for k in range(n_components):
-        diff = X - means[k]
-        if covariance_type == "full":
-            y = diff @ pc[k]
-        elif covariance_type == "tied":
-            y = diff @ pc
-        elif covariance_type == "diag":
-            y = diff * pc[k]
-        else:
-            y = diff * pc[k]
-        maha[:, k] = np.einsum("ij,ij->i", y, y)
-    return -0.5 * (n_features * np.log(2 * np.pi) + maha) + log_det
-
-
-def _weighted_log_prob(X, params):
-    return (estimate_log_gaussian_prob(X, params.means, params.precisions_cholesky,
-                                       params.covariance_type)
-            + np.log(params.weights))
-
-
-@dataclass(frozen=True, eq=False)
-class EStep:
-    """What one E-step gives.
-
-    Attributes
-    ----------
-    log_resp : ndarray (N, K)
-        Log responsibilities ``log p(k | x_i)``; ``exp`` rows sum to one.
-    log_prob_norm : ndarray (N,)
-        ``log p(x_i)`` under the mixture.
-    log_likelihood : float
-        Mean (weighted by ``sample_weight``) of ``log_prob_norm`` -- the
-        quantity scikit-learn calls the lower bound.
-    """
-
-    log_resp: np.ndarray
-    log_prob_norm: np.ndarray
-    log_likelihood: float
-
-    @property
-    def resp(self):
-        return np.exp(self.log_resp)
-
-
-def e_step(X, params, sample_weight=None):
-    """One E-step: responsibilities of every component for every row (Bayes' rule).
-
-    >>> import numpy as np
-    >>> p = GMMParams.from_covariances(np.array([0.5, 0.5]), np.array([[0.0], [4.0]]),
-    ...                                np.array([1.0, 1.0]), "spherical")
-    >>> step = e_step(np.array([[0.0], [2.0]]), p)
-    >>> np.round(step.resp, 3)
-    array([[1. , 0. ],
-           [0.5, 0.5]])
-    """
-    wlp = _weighted_log_prob(X, params)
-    log_prob_norm = logsumexp(wlp, axis=1)
-    with np.errstate(under="ignore"):
-        log_resp = wlp - log_prob_norm[:, None]
-    if sample_weight is None:
-        ll = float(np.mean(log_prob_norm))
-    else:
-        ll = float(np.dot(sample_weight, log_prob_norm) / np.sum(sample_weight))
-    return EStep(log_resp, log_prob_norm, ll)
 
 
 # ---------------------------------------------------------------- statistics
@@ -404,34 +325,25 @@ def _stats_from_resp(X, resp, covariance_type, shift, sample_weight=None, ll_sum
     return SufficientStats(covariance_type, shift, nk, s1, s2, total_weight, ll_sum)
 
 
-def summarize(X, params, sample_weight=None, shift=None):
-    """E-step of a block of rows, reduced to sufficient statistics.
+def moment_shift(covariance_type, means, weights):
+    """The points every pass takes its moments about (the one shift rule).
 
-    Parameters
-    ----------
-    X : ndarray (N, D)
-    params : GMMParams
-        The parameters the E-step evaluates.
-    sample_weight : ndarray (N,), optional
-    shift : ndarray, optional
-        The points to take moments about; defaults to ``params.means`` (or their
-        weighted average for ``tied``).  All blocks of one iteration must use the
-        same shift.
+    ``full``: each component's mean, (K, D) -- the quadratic form is evaluated
+    on rows centred on each mean.  ``tied``: the weighted centre of the means,
+    (D,) -- the pooled second moment needs one centre.  ``diag`` and
+    ``spherical``: that centre repeated per component, (K, D) -- their blocked
+    kernel expands the quadratic form about it in one matrix product.
+
+    >>> moment_shift("tied", np.array([[0.0, 0.0], [4.0, 2.0]]), np.array([0.75, 0.25]))
+    array([1. , 0.5])
     """
-    if shift is None:
-        shift = default_shift(params)
-    step = e_step(X, params, sample_weight)
-    ll_sum = float(np.sum(step.log_prob_norm) if sample_weight is None
-                   else np.dot(sample_weight, step.log_prob_norm))
-    return _stats_from_resp(X, np.exp(step.log_resp), params.covariance_type, shift,
-                            sample_weight, ll_sum)
-
-
-def default_shift(params):
-    """The shift :func:`summarize` uses: the current means (their weighted mean for tied)."""
-    if params.covariance_type == "tied":
-        return params.weights @ params.means
-    return params.means
+    means = np.asarray(means, dtype=float)
+    if covariance_type == "full":
+        return means
+    centre = np.asarray(weights, dtype=float) @ means
+    if covariance_type == "tied":
+        return centre
+    return np.repeat(centre[None], means.shape[0], axis=0)
 
 
 def params_from_stats(stats, reg_covar=1e-6):
@@ -461,36 +373,3 @@ def params_from_stats(stats, reg_covar=1e-6):
         cov = (stats.s2 / nk[:, None] - d ** 2).mean(axis=1) + reg_covar
     weights = nk / nk.sum()
     return GMMParams.from_covariances(weights, means, cov, ct)
-
-
-def m_step(X, resp, covariance_type, reg_covar=1e-6, sample_weight=None):
-    """M-step from responsibilities (two passes: means first, then moments about them).
-
-    This is the textbook M-step and the one used after initialisation, when
-    there are no previous means to take moments about.
-
-    >>> import numpy as np
-    >>> X = np.array([[0.0, 0.0], [2.0, 2.0], [10.0, 10.0], [12.0, 8.0]])
-    >>> resp = np.array([[1, 0], [1, 0], [0, 1], [0, 1]], dtype=float)
-    >>> p = m_step(X, resp, "diag", reg_covar=0.0)
-    >>> p.means
-    array([[ 1.,  1.],
-           [11.,  9.]])
-    >>> p.covariances
-    array([[1., 1.],
-           [1., 1.]])
-    """
-    wr = resp if sample_weight is None else resp * sample_weight[:, None]
-    nk = wr.sum(axis=0) + 10 * np.finfo(float).eps
-    means = (wr.T @ X) / nk[:, None]
-    if covariance_type == "tied":
-        shift = (nk / nk.sum()) @ means
-    else:
-        shift = means
-    stats = _stats_from_resp(X, resp, covariance_type, shift, sample_weight)
-    if covariance_type == "tied":
-        return params_from_stats(stats, reg_covar)
-    # Moments about the means themselves: S1 is zero up to rounding; use means as is.
-    stats = SufficientStats(covariance_type, means, stats.nk, np.zeros_like(stats.s1),
-                            stats.s2, stats.total_weight, 0.0)
-    return params_from_stats(stats, reg_covar)

@@ -16,7 +16,7 @@ never run.  The page's own markup and CSS are constants in this module.
 Examples
 --------
 >>> import numpy as np
->>> from gmm_core.segments import describe_segments
+>>> from gmm_core.analysis.segments import describe_segments
 >>> s = describe_segments(np.array([[0.0], [1.0], [9.0]]), np.eye(2)[[0, 0, 1]],
 ...                       np.array([[0.5], [9.0]]), ["<b>x</b>"])
 >>> page = html_report(s, ["Low <i>x</i>", "High"], title="T & Co")
@@ -27,8 +27,8 @@ Examples
 import datetime as _dt
 import html
 
-from gmm_core.figures import colour
-from gmm_core.segments import GLOSSARY, SURE, overview_sentence, typical_frame
+from gmm_core.plots.compare import colour
+from gmm_core.analysis.segments import GLOSSARY, SURE, overview_sentence, typical_frame
 
 __all__ = ["html_report"]
 
@@ -94,7 +94,7 @@ def html_report(summary, names, *, title="Segments", source="", overview=None,
 
     Parameters
     ----------
-    summary : gmm_core.segments.SegmentSummary
+    summary : gmm_core.analysis.segments.SegmentSummary
     names : sequence of str
         Segment names to show (the user's edits), in segment order.
     title : str

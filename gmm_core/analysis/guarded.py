@@ -1,14 +1,18 @@
 """Fits the app can trust: bounded in time, regularised when they collapse, said in words.
 
 The app fits whatever users upload, so every Gaussian-mixture fit it makes
-(:mod:`gmm_core.compare`, :mod:`gmm_core.sweep`, :mod:`gmm_core.explain`) goes
-through this module, and every degenerate case ends in words a user can act on:
+(:mod:`~gmm_core.analysis.compare`, :mod:`~gmm_core.analysis.choose_k`,
+:mod:`~gmm_core.analysis.explain`) goes through this module, and every
+degenerate case ends in words a user can act on, as a :class:`FitNote`: a
+string with a ``kind`` (``not_converged``, ``time_limit``, ``regularised``,
+``empty``) that callers count and filter by instead of by its wording:
 
 * **time** -- each Gaussian-mixture fit has a wall-clock budget
   (``max_time``, default :data:`FIT_TIME_LIMIT`) on top of ``max_iter``; a fit
   that hits it keeps its best result and says so in ``Comparison.warnings``;
 * **collapse** -- a component whose points lie on a line or coincide has a
-  singular covariance; the fit is repeated with the stronger ``reg_covar`` of
+  singular covariance (a :class:`~gmm_core.errors.CollapseError`, caught by
+  type); the fit is repeated with the stronger ``reg_covar`` of
   :data:`RETRY_REG_COVAR` and a warning says so (only if every one fails is it
   a ``ValueError``, with remedies the user can apply in the app);
 * **empty segments** -- with ``k`` above the number of distinct points some
@@ -23,12 +27,13 @@ import warnings
 
 import numpy as np
 
-from gmm_core.errors import ConvergenceWarning, DataError
-from gmm_core.preprocess import Scaler
-from gmm_core.reader import MAX_MAGNITUDE, MIN_SPREAD
+from gmm_core.data.scaling import Scaler
+from gmm_core.errors import (MAX_MAGNITUDE, MIN_SPREAD, CollapseError, ConvergenceWarning,
+                             DataError)
+from gmm_core.mixture import GaussianMixture
 
-__all__ = ["FIT_TIME_LIMIT", "RETRY_REG_COVAR", "empty_segments", "fit_mixture", "regularised",
-           "scale_for_fit"]
+__all__ = ["FIT_TIME_LIMIT", "RETRY_REG_COVAR", "NOTE_KINDS", "FitNote", "empty_segments",
+           "fit_mixture", "regularised", "scale_for_fit"]
 
 #: Seconds: the wall-clock budget of one Gaussian-mixture fit (all its restarts)
 #: made for the app.  EM stops after the iteration that crosses it.
@@ -36,14 +41,38 @@ FIT_TIME_LIMIT = 60.0
 #: The stronger ``reg_covar`` values tried, in turn, when a component collapses, as
 #: shares of the features' mean variance (so 1e-4 and 1e-2 on standardised data).
 RETRY_REG_COVAR = (1e-4, 1e-2)
+#: What a :class:`FitNote` can be about.
+NOTE_KINDS = ("not_converged", "time_limit", "regularised", "empty")
+
+
+class FitNote(str):
+    """A sentence about a fit, for the user, with its ``kind`` for the program.
+
+    It is the sentence itself (a ``str``), so pages show it as it is; code
+    that counts or filters notes reads ``kind``, never the wording.
+
+    >>> note = FitNote("EM stopped at the time limit ...", kind="time_limit")
+    >>> note.kind, note.startswith("EM")
+    ('time_limit', True)
+    """
+
+    def __new__(cls, text, kind):
+        if kind not in NOTE_KINDS:
+            raise ValueError(f"kind must be one of {NOTE_KINDS}; got {kind!r}.")
+        note = super().__new__(cls, text)
+        note.kind = kind
+        return note
+
+    def __getnewargs__(self):  # pickled by st.cache_data: keep the kind
+        return str(self), self.kind
 
 
 def scale_for_fit(X, scaling, *, reg_covar=1e-6):
     """Scale ``X`` as the app fits it; return ``(scaler, Xs, warnings)``.
 
     Raises :class:`~gmm_core.DataError` for data the app cannot show in its
-    own units -- values beyond :data:`~gmm_core.reader.MAX_MAGNITUDE` or a
-    spread below :data:`~gmm_core.reader.MIN_SPREAD` (the reader's limits: the
+    own units -- values beyond :data:`~gmm_core.errors.MAX_MAGNITUDE` or a
+    spread below :data:`~gmm_core.errors.MIN_SPREAD` (the reader's limits: the
     covariances would overflow or underflow) -- or when the scaled data are not
     finite; warns, in words, about a feature whose values differ but whose
     scaled spread is below ``sqrt(reg_covar)``, the smallest spread the
@@ -98,7 +127,7 @@ def regularised(fit, Xs, reg_covar=1e-6):
 
     Raises
     ------
-    ValueError
+    CollapseError
         When even the strongest regularisation collapses, with remedies a user
         of the app can apply; other errors of ``fit`` pass through.
     """
@@ -107,18 +136,16 @@ def regularised(fit, Xs, reg_covar=1e-6):
     for reg in (reg_covar, *(r * variance for r in RETRY_REG_COVAR if r * variance > reg_covar)):
         try:
             result = fit(reg)
-        except ValueError as exc:
-            if "collapsed" not in str(exc):  # em's collapse message; anything else is real
-                raise
+        except CollapseError as exc:
             last = exc
             continue
-        notes = () if reg == reg_covar else (
+        notes = () if reg == reg_covar else (FitNote(
             f"A component collapsed (its points lie on a line or coincide), so the fit was run "
             f"again with stronger regularisation: reg_covar = {reg:.3g} instead of "
             f"{reg_covar:g} is added to every variance. To avoid it, choose fewer segments, "
-            "standardise the features or remove duplicate rows.",)
+            "standardise the features or remove duplicate rows.", kind="regularised"),)
         return result, reg, notes
-    raise ValueError(
+    raise CollapseError(
         f"A component collapsed even with strong regularisation (reg_covar = {reg:.3g}): the "
         "points it holds lie on a line or plane or coincide. Choose fewer segments (k), another "
         "covariance type (diag or spherical), or standardise the features on the Data page."
@@ -130,19 +157,19 @@ def fit_mixture(Xs, n_components, *, covariance_type="full", init_params="kmeans
                 estimator=None):
     """Fit a Gaussian mixture for the app: bounded in time, regularised if it collapses.
 
-    Returns ``(gmm, warnings)``: the :class:`~gmm_core.ConvergenceWarning`
-    messages (not converged, time limit) and, from :func:`regularised`, a note
-    when a collapsed component made the fit start again with a stronger
-    ``reg_covar``.  ``estimator`` is the class to fit (default
-    :class:`gmm_core.GaussianMixture`).
+    Returns ``(gmm, notes)``: :class:`FitNote` s -- the
+    :class:`~gmm_core.ConvergenceWarning` messages (kind ``time_limit`` when the
+    fit hit ``max_time``, else ``not_converged``) and, from :func:`regularised`,
+    one of kind ``regularised`` when a collapsed component made the fit start
+    again with a stronger ``reg_covar``.  ``estimator`` is the class to fit
+    (default :class:`gmm_core.GaussianMixture`).
 
     >>> X = np.repeat([[0.0, 0.0], [1.0, 1.0], [5.0, 5.0]], [50, 50, 1], axis=0)
     >>> gmm, notes = fit_mixture(X, 3, covariance_type="full", random_state=0)
     >>> gmm.converged_, notes
     (True, ())
     """
-    if estimator is None:
-        from gmm_core import GaussianMixture as estimator
+    estimator = GaussianMixture if estimator is None else estimator
     caught = []
 
     def fit(reg):
@@ -153,7 +180,8 @@ def fit_mixture(Xs, n_components, *, covariance_type="full", init_params="kmeans
         with warnings.catch_warnings(record=True) as records:
             warnings.simplefilter("always", ConvergenceWarning)
             gmm.fit(Xs)
-        caught[:] = [str(r.message) for r in records
+        kind = "time_limit" if getattr(gmm, "timed_out_", False) else "not_converged"
+        caught[:] = [FitNote(str(r.message), kind=kind) for r in records
                      if issubclass(r.category, ConvergenceWarning)]
         return gmm
 
@@ -174,6 +202,6 @@ def empty_segments(Xs, labels, k, model="GMM"):
     why = (f": the data hold only {distinct} distinct point(s)" if distinct < k
            else " (some segments are squeezed out by larger ones)")
     best = min(used, distinct)
-    return (f"Only {used} of the {k} {model} segments {'holds' if used == 1 else 'hold'} any "
+    return FitNote(f"Only {used} of the {k} {model} segments {'holds' if used == 1 else 'hold'} any "
             f"points{why}. The empty segments are kept with a tiny weight; choose k = {best}"
-            f"{'' if best == 1 else ' or fewer'} for a clean split.")
+            f"{'' if best == 1 else ' or fewer'} for a clean split.", kind="empty")

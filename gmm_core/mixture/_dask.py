@@ -1,22 +1,25 @@
 """The same EM on Dask, for data larger than one machine.
 
 Each EM iteration of :class:`~gmm_core.GaussianMixture` is one pass over the
-rows reduced to :class:`~gmm_core.em.SufficientStats` -- counts, first and
+rows reduced to :class:`~gmm_core.mixture.SufficientStats` -- counts, first and
 second moments and the log-likelihood -- which *add* across blocks of rows,
-followed by an M-step (:func:`~gmm_core.em.params_from_stats`) that needs only
+followed by an M-step (:func:`~gmm_core.mixture.params_from_stats`) that needs only
 their sums.  So a fit over a ``dask.array.Array`` (or a dask DataFrame of
 numeric columns) is:
 
 * **E-step where the data are**: ``map_blocks`` summarises each chunk
-  (:func:`gmm_core.fast.summarize`) on the worker that reads, holds or
+  (the blocked kernels of :mod:`gmm_core.mixture._blocked`) on the worker that reads, holds or
   generates it, into one flat vector of its statistics;
 * **a tree reduction**: those vectors are summed ``split_every`` at a time,
   so only the ``K * D**2``-sized totals reach the client, whatever the number
   of rows or chunks;
 * **the M-step on the client**, and the loop around it -- lower bound, ``tol``,
   ``n_init`` with the best kept, ``max_iter``, ``max_time``, the convergence
-  warning -- is the estimator's own (``GaussianMixture._em``), fed by
-  :func:`summarize` instead of the in-memory pass.
+  warning -- is the estimator's own: :class:`DaskRows` is the row source it
+  is given instead of :class:`~gmm_core.mixture._sources.InMemoryRows`, with
+  the same four methods (``summarize``, ``init_rows``, ``outputs`` and the
+  shape), so there is one EM loop and one place that tells the two apart
+  (:func:`~gmm_core.mixture._sources.row_source`).
 
 Initialisation (``init_params``) runs in memory on a random sample of at
 most ``init_sample_size`` rows, drawn once per fit; given ``weights_init``,
@@ -50,27 +53,20 @@ environment.
 
 import numpy as np
 
-from gmm_core import em, fast, mixture
 from gmm_core.errors import DataError
+from gmm_core.mixture import _blocked
+from gmm_core.mixture._params import SufficientStats, moment_shift
+from gmm_core.mixture._validation import (COMPLEX_MESSAGE, as_float_matrix, check_shape,
+                                          check_weight_shape, check_weight_total,
+                                          check_weight_values, feature_names)
 
-__all__ = ["INIT_SAMPLE_ROWS", "WORKER_MALLOC_ENV", "is_dask_collection", "as_dask_matrix",
-           "local_cluster", "summarize", "fit", "fit_predict", "predict", "predict_proba",
-           "score_samples"]
+__all__ = ["INIT_SAMPLE_ROWS", "WORKER_MALLOC_ENV", "DaskRows", "as_dask_matrix",
+           "local_cluster", "summarize", "fit"]
 
 INIT_SAMPLE_ROWS = 100_000  # rows drawn once per fit for init_params
 SPLIT_EVERY = 16  # chunk statistics summed per node of the reduction tree
 WORKER_MALLOC_ENV = {"MALLOC_TRIM_THRESHOLD_": str(32 << 20),
                      "MALLOC_MMAP_THRESHOLD_": str(16 << 20)}
-
-
-def is_dask_collection(X):
-    """True for a dask array or DataFrame; dask itself is not imported.
-
-    >>> import numpy as np
-    >>> is_dask_collection(np.zeros((2, 2)))
-    False
-    """
-    return mixture._is_dask(X)
 
 
 def local_cluster(n_workers=None, **kwargs):
@@ -115,26 +111,20 @@ def as_dask_matrix(X, name="X", *, count_rows=True):
     names = None
     if hasattr(X, "columns") and hasattr(X, "to_delayed"):  # a dask DataFrame
         _check_numeric_columns(X)
-        names = mixture._feature_names(X)
+        names = feature_names(X)
         X = _frame_to_array(X) if count_rows else X.to_dask_array()
     if not isinstance(X, da.Array):
         raise TypeError(f"{name} must be a dask array or a dask DataFrame of numeric "
                         f"columns; got {type(X).__module__}.{type(X).__name__}.")
     if X.dtype.kind == "c":
-        raise ValueError("Complex data not supported.")
+        raise ValueError(COMPLEX_MESSAGE)
     if X.dtype.kind not in "biuf":
         raise ValueError(f"{name} must hold numbers; got a dask array of dtype {X.dtype}.")
     if X.ndim != 2:
-        raise ValueError(
-            f"Expected 2D array, got {X.ndim}D array instead. Reshape your data either "
-            "using array.reshape(-1, 1) if your data has a single feature or "
-            "array.reshape(1, -1) if it contains a single sample.")
+        check_shape(X.shape)
     if count_rows and any(np.isnan(c) for c in X.chunks[0]):
         X = X.compute_chunk_sizes()
-    if X.shape[1] == 0:
-        raise ValueError(f"0 feature(s) (shape={X.shape}) while a minimum of 1 is required.")
-    if X.shape[0] == 0:
-        raise ValueError(f"0 sample(s) (shape={X.shape}) while a minimum of 1 is required.")
+    check_shape(X.shape)
     if X.dtype != np.float64:
         X = X.astype(np.float64)
     if X.numblocks[1] != 1:
@@ -197,20 +187,18 @@ def _as_dask_weights(sample_weight, X):
                                       sample_weight.shape == (X.shape[0],) else "auto")
     if any(np.isnan(c) for c in sample_weight.chunks[0]):
         sample_weight = sample_weight.compute_chunk_sizes()
-    if sample_weight.shape != (X.shape[0],):
-        raise ValueError(f"sample_weight.shape == {sample_weight.shape}, expected "
-                         f"({X.shape[0]},).")
+    check_weight_shape(sample_weight.shape, X.shape[0])
     return sample_weight.astype(np.float64).rechunk((X.chunks[0],))[:, None]
 
 
 # ---------------------------------------------------------------- per chunk (workers)
 def _row_blocks(n_rows, params):
-    """Runs of rows no longer than one of :mod:`gmm_core.fast`'s cache-sized blocks.
+    """Runs of rows no longer than one of the blocked kernels' cache-sized blocks.
 
     Each call of ``fast`` then stays on the task's own thread: a dask worker
     already runs one task per core.
     """
-    size = fast.default_block_size(params.n_components, params.n_features,
+    size = _blocked.default_block_size(params.n_components, params.n_features,
                                    params.covariance_type)
     return [(b, min(b + size, n_rows)) for b in range(0, n_rows, size)]
 
@@ -225,12 +213,11 @@ def _chunk_stats(x, w, params, block_info=None):
     """One chunk's E-step as a (1, P) row: ``[nk, s1, s2, total_weight, ll_sum]``."""
     if x.shape[0] == 0:
         return np.zeros((1, _n_packed(params)))
-    x = mixture._as_float_matrix(x, first_row=_first_row(block_info))
+    x = as_float_matrix(x, first_row=_first_row(block_info))
     if w is not None:
         w = w[:, 0]
-        if not np.all(np.isfinite(w)) or np.any(w < 0):
-            raise ValueError("sample_weight must be finite and non-negative.")
-    stats = sum(fast.summarize(x[a:b], params, None if w is None else w[a:b], n_threads=1)
+        check_weight_values(w)
+    stats = sum(_blocked.summarize(x[a:b], params, None if w is None else w[a:b], n_threads=1)
                 for a, b in _row_blocks(x.shape[0], params))
     return np.concatenate([stats.nk, stats.s1.ravel(), stats.s2.ravel(),
                            [stats.total_weight, stats.log_likelihood_sum]])[None, :]
@@ -243,22 +230,22 @@ def _n_packed(params):
 
 
 def _unpack(vec, params):
-    """The summed (P,) vector back into :class:`~gmm_core.em.SufficientStats`."""
+    """The summed (P,) vector back into :class:`~gmm_core.mixture.SufficientStats`."""
     k, d, ct = params.n_components, params.n_features, params.covariance_type
     s2_shape = {"full": (k, d, d), "tied": (d, d), "diag": (k, d), "spherical": (k, d)}[ct]
     nk, rest = vec[:k], vec[k:]
     s1, rest = rest[:k * d].reshape(k, d), rest[k * d:]
     n2 = int(np.prod(s2_shape))
     s2, rest = rest[:n2].reshape(s2_shape), rest[n2:]
-    shift = fast._Prepared(params).shift  # the shift every chunk's stats were taken about
-    return em.SufficientStats(ct, shift, nk, s1, s2, float(rest[0]), float(rest[1]))
+    shift = moment_shift(ct, params.means, params.weights)  # every chunk's shift
+    return SufficientStats(ct, shift, nk, s1, s2, float(rest[0]), float(rest[1]))
 
 
 def _chunk_outputs(x, params, what, block_info=None):
     """Labels, log densities or responsibilities of one chunk's rows."""
     if x.shape[0]:
-        x = mixture._as_float_matrix(x, first_row=_first_row(block_info))
-    parts = [fast.log_prob_blocks(x[a:b], params, n_threads=1, what=what)
+        x = as_float_matrix(x, first_row=_first_row(block_info))
+    parts = [_blocked.log_prob_blocks(x[a:b], params, n_threads=1, what=what)
              for a, b in _row_blocks(x.shape[0], params)]
     if not parts:
         shape = (0, params.n_components) if what == "log_resp" else (0,)
@@ -271,7 +258,7 @@ def _chunk_outputs(x, params, what, block_info=None):
 def summarize(X, params, sample_weight=None, *, split_every=SPLIT_EVERY):
     """One E-step pass over a dask array, reduced to sufficient statistics (computed).
 
-    The cluster twin of :func:`gmm_core.fast.summarize`: ``X`` is an (N, D)
+    The cluster twin of :func:`gmm_core.mixture._blocked.summarize`: ``X`` is an (N, D)
     float64 dask array with one column chunk and ``sample_weight`` an (N, 1)
     one chunked like its rows (see :func:`as_dask_matrix`); each chunk is
     summarised where it lives and the results summed by a tree of
@@ -282,9 +269,9 @@ def summarize(X, params, sample_weight=None, *, split_every=SPLIT_EVERY):
     >>> import numpy as np, dask.array as da
     >>> rng = np.random.RandomState(0)
     >>> X = rng.normal(size=(1000, 2))
-    >>> p = em.m_step(X, rng.dirichlet([1, 1], size=1000), "diag")
+    >>> p = _blocked.m_step(X, "diag", resp=rng.dirichlet([1, 1], size=1000))
     >>> s = summarize(da.from_array(X, chunks=(300, 2)), p)
-    >>> bool(np.allclose(s.s2, fast.summarize(X, p).s2, rtol=1e-12))
+    >>> bool(np.allclose(s.s2, _blocked.summarize(X, p).s2, rtol=1e-12))
     True
     """
     import dask
@@ -308,18 +295,53 @@ def _init_sample(X, sample_weight, rng, size):
         rows = np.unique(rng.randint(0, n, size=size))
     xs, ws = dask.compute(X[rows], None if sample_weight is None
                           else sample_weight[rows, 0])
-    xs = mixture._as_float_matrix(xs)
+    xs = as_float_matrix(xs)
     if ws is not None and np.sum(ws) <= 0:  # every sampled row weighs nothing: use all
         ws = np.ones_like(ws)
     return xs, ws
+
+
+class DaskRows:
+    """The rows of a dask array or DataFrame, as a row source of the EM loop.
+
+    The twin of :class:`~gmm_core.mixture._sources.InMemoryRows`: ``summarize``
+    is one :func:`summarize` pass on the cluster, ``init_rows`` a sample of at
+    most ``init_sample_size`` rows drawn once, ``outputs`` lazy dask arrays.
+    ``for_fit`` counts the rows (one pass) so that they can be sampled.
+    """
+
+    def __init__(self, X, sample_weight=None, *, for_fit=True,
+                 init_sample_size=INIT_SAMPLE_ROWS, split_every=SPLIT_EVERY):
+        self.X, self.feature_names = as_dask_matrix(X, count_rows=for_fit)
+        self.n_samples, self.n_features = self.X.shape
+        self.sample_weight = _as_dask_weights(sample_weight, self.X) if for_fit else None
+        self.init_sample_size = int(init_sample_size)
+        self.split_every = split_every
+        self._sample = None
+
+    def summarize(self, params):
+        stats = summarize(self.X, params, self.sample_weight, split_every=self.split_every)
+        check_weight_total(stats.total_weight)
+        return stats
+
+    def init_rows(self, rng, n_components):
+        """The rows (and weights) initialisation sees: one sample, drawn on first use."""
+        if self._sample is None:
+            self._sample = _init_sample(self.X, self.sample_weight, rng,
+                                        max(self.init_sample_size, n_components))
+        return self._sample
+
+    def outputs(self, params, what):
+        """Lazy ``"labels"``, ``"proba"`` or ``"log_prob_norm"`` of every row."""
+        return _lazy_outputs(self.X, params, "log_resp" if what == "proba" else what)
 
 
 def fit(estimator, X, sample_weight=None, *, init_sample_size=INIT_SAMPLE_ROWS,
         on_iteration=None, split_every=SPLIT_EVERY):
     """Fit ``estimator`` (a :class:`~gmm_core.GaussianMixture`) on a dask array or DataFrame.
 
-    ``GaussianMixture.fit(X)`` calls this for dask ``X``; call it directly for
-    the options below.  Returns the estimator.
+    ``GaussianMixture.fit(X)`` does this for dask ``X`` by itself; call it
+    directly for the options below.  Returns the estimator.
 
     Parameters
     ----------
@@ -329,57 +351,15 @@ def fit(estimator, X, sample_weight=None, *, init_sample_size=INIT_SAMPLE_ROWS,
     init_sample_size : int, default=INIT_SAMPLE_ROWS
         Rows drawn (once) for ``init_params``.
     on_iteration : callable, optional
-        ``on_iteration(run, n_iter, lower_bound)`` after every EM iteration.
+        Called with an :class:`~gmm_core.mixture.Iteration` after every EM iteration.
     split_every : int
         Fan-in of the tree that sums the chunks' statistics.
     """
-    _fit(estimator, X, sample_weight, init_sample_size, on_iteration, split_every)
+    estimator._check_parameters()
+    rows = DaskRows(X, sample_weight, init_sample_size=init_sample_size,
+                    split_every=split_every)
+    estimator._fit(rows, on_iteration=on_iteration)
     return estimator
-
-
-def _fit(est, X, sample_weight, init_sample_size, on_iteration, split_every):
-    est._check_parameters()
-    X, names = as_dask_matrix(X)
-    n_samples, n_features = X.shape
-    est._check_features(names, n_features, reset=True)
-    est._check_n_samples(n_samples)
-    sw = _as_dask_weights(sample_weight, X)
-    inits = est._check_init_arrays(n_features)
-    sample = []
-
-    def init(rng):
-        if all(a is not None for a in inits):  # no data needed
-            return est._initial_params(np.empty((0, n_features)), rng, None, inits)
-        if not sample:
-            sample.extend(_init_sample(X, sw, rng, max(int(init_sample_size),
-                                                       est.n_components)))
-        return est._initial_params(sample[0], rng, sample[1], inits)
-
-    def summarize_all(params):
-        stats = summarize(X, params, sw, split_every=split_every)
-        if not stats.total_weight > 0:
-            raise ValueError("sample_weight sums to zero: give at least one row a positive "
-                             "weight.")
-        return stats
-
-    est._em(init, summarize_all, mixture.check_random_state(est.random_state),
-            on_iteration=on_iteration)
-    return X
-
-
-def fit_predict(estimator, X, sample_weight=None, *, init_sample_size=INIT_SAMPLE_ROWS,
-                on_iteration=None, split_every=SPLIT_EVERY):
-    """:func:`fit`, then the lazy labels of ``X`` (what ``GaussianMixture.fit_predict`` gives)."""
-    X = _fit(estimator, X, sample_weight, init_sample_size, on_iteration, split_every)
-    return _lazy_outputs(X, estimator.params_, "labels")
-
-
-# ---------------------------------------------------------------- lazy outputs
-def _validated(estimator, X):
-    estimator._check_fitted()
-    X, names = as_dask_matrix(X, count_rows=False)
-    estimator._check_features(names, X.shape[1], reset=False)
-    return X
 
 
 def _lazy_outputs(X, params, what):
@@ -391,18 +371,3 @@ def _lazy_outputs(X, params, what):
         kw = dict(drop_axis=1, dtype=np.int64 if what == "labels" else np.float64)
     return X.map_blocks(_chunk_outputs, dask.delayed(params), what,
                         token=f"gmm-{what.replace('_', '-')}", **kw)
-
-
-def predict(estimator, X):
-    """Most probable component of each row: a lazy (N,) int64 dask array."""
-    return _lazy_outputs(_validated(estimator, X), estimator.params_, "labels")
-
-
-def predict_proba(estimator, X):
-    """Responsibilities: a lazy (N, K) float64 dask array, chunked like ``X``'s rows."""
-    return _lazy_outputs(_validated(estimator, X), estimator.params_, "log_resp")
-
-
-def score_samples(estimator, X):
-    """``log p(x)`` of each row: a lazy (N,) float64 dask array."""
-    return _lazy_outputs(_validated(estimator, X), estimator.params_, "log_prob_norm")

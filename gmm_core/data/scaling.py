@@ -1,0 +1,177 @@
+"""Scaling before a fit: an invertible affine map per column.
+
+EM with full covariances is unaffected by scale in exact
+arithmetic, but ``reg_covar`` (added to every covariance diagonal), the
+K-means initialisation and the condition numbers are not: a column in
+millimetres next to one in kilometres is trouble.  :class:`Scaler` applies
+the affine map ``x' = (x - offset_) / scale_`` per column and maps a model
+fitted in scaled units back to the user's units::
+
+    mu    = offset_ + scale_ * mu'
+    Sigma = diag(scale_) Sigma' diag(scale_)
+
+Constant columns get ``scale_ = 1``, so nothing is divided by zero.
+
+Examples
+--------
+>>> X = np.array([[1.0, 10.0], [2.0, 30.0], [3.0, 20.0]])
+>>> sc = Scaler("standard").fit(X)
+>>> np.allclose(sc.inverse_transform(sc.transform(X)), X)
+True
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["Scaler", "SCALINGS", "as_2d"]
+
+SCALINGS = ("standard", "minmax", "none")
+
+
+def as_2d(X, name="X"):
+    X = np.asarray(X, dtype=float)
+    if X.ndim != 2 or X.shape[0] < 1 or X.shape[1] < 1:
+        raise ValueError(
+            f"{name} must be a 2-D array (n_samples, n_features), got shape {X.shape}."
+        )
+    if not np.isfinite(X).all():
+        raise ValueError(f"{name} contains NaN or infinite values; clean the data first.")
+    return X
+
+
+class Scaler:
+    """Per-column affine scaling ``x' = (x - offset_) / scale_``, invertible.
+
+    Parameters
+    ----------
+    method : {"standard", "minmax", "none"}, default="standard"
+        ``"standard"``: offset = mean, scale = standard deviation;
+        ``"minmax"``: offset = min, scale = max - min (values land in [0, 1]);
+        ``"none"``: offset = 0, scale = 1.
+
+    Attributes
+    ----------
+    offset_, scale_ : numpy.ndarray of shape (n_features,)
+        Set by :meth:`fit`.  A constant column has ``scale_ == 1``.
+
+    Examples
+    --------
+    >>> sc = Scaler("minmax").fit([[0.0, 5.0], [10.0, 5.0]])
+    >>> sc.transform([[5.0, 5.0]]).tolist()
+    [[0.5, 0.0]]
+    >>> sc.inverse_means([[0.5, 0.0]]).tolist()
+    [[5.0, 5.0]]
+    """
+
+    def __init__(self, method="standard"):
+        self.method = method
+
+    def fit(self, X):
+        """Learn ``offset_`` and ``scale_`` from ``X`` (n_samples, n_features)."""
+        self._check_method()
+        X = as_2d(X)
+        stats = (dict(mean=X.mean(axis=0), std=X.std(axis=0)) if self.method == "standard"
+                 else dict(minimum=X.min(axis=0), maximum=X.max(axis=0)))
+        self._set_from_statistics(X.shape[1], **stats)
+        return self
+
+    @classmethod
+    def from_statistics(cls, method, *, mean=None, std=None, minimum=None, maximum=None,
+                        n_features=None):
+        """A fitted Scaler from column statistics computed elsewhere (e.g. out of core).
+
+        ``"standard"`` needs ``mean`` and ``std``, ``"minmax"`` needs ``minimum``
+        and ``maximum``, ``"none"`` only ``n_features``; the rule that turns them
+        into ``offset_`` and ``scale_`` is :meth:`fit`'s.
+
+        >>> Scaler.from_statistics("minmax", minimum=[0.0, 5.0], maximum=[10.0, 5.0]).scale_
+        array([10.,  1.])
+        """
+        scaler = cls(method)
+        scaler._check_method()
+        first = {"standard": mean, "minmax": minimum}.get(method)
+        n = np.size(first) if first is not None else int(n_features)
+        scaler._set_from_statistics(n, mean=mean, std=std, minimum=minimum, maximum=maximum)
+        return scaler
+
+    @classmethod
+    def from_parameters(cls, method, offset, scale):
+        """A fitted Scaler with the given ``offset_`` and ``scale_`` (e.g. read from a model file).
+
+        >>> Scaler.from_parameters("standard", [10.0, 0.0], [2.0, 1.0]).transform([[12.0, 3.0]])
+        array([[1., 3.]])
+        """
+        scaler = cls(method)
+        scaler.offset_ = np.array(offset, dtype=float)
+        scaler.scale_ = np.array(scale, dtype=float)
+        return scaler
+
+    def _check_method(self):
+        if self.method not in SCALINGS:
+            raise ValueError(f"method must be one of {SCALINGS}, got {self.method!r}.")
+
+    def _set_from_statistics(self, n_features, *, mean=None, std=None, minimum=None,
+                             maximum=None):
+        """The one rule: which statistic is the offset and which the scale, per method."""
+        if self.method == "standard":
+            offset, scale = np.asarray(mean, dtype=float), np.asarray(std, dtype=float)
+        elif self.method == "minmax":
+            offset = np.asarray(minimum, dtype=float)
+            scale = np.asarray(maximum, dtype=float) - offset
+        else:
+            offset, scale = np.zeros(n_features), np.ones(n_features)
+        tiny = scale <= 1e-12 * np.maximum(1.0, np.abs(offset))
+        self.offset_, self.scale_ = offset, np.where(tiny, 1.0, scale)
+
+    def _check(self, D):
+        if not hasattr(self, "scale_"):
+            raise ValueError("This Scaler is not fitted yet; call fit(X) first.")
+        if D != self.scale_.size:
+            raise ValueError(f"expected {self.scale_.size} features, got {D}.")
+
+    def transform(self, X):
+        """Scale ``X``: ``(X - offset_) / scale_``."""
+        X = np.asarray(X, dtype=float)
+        self._check(X.shape[-1])
+        return (X - self.offset_) / self.scale_
+
+    def fit_transform(self, X):
+        """``fit(X).transform(X)``."""
+        return self.fit(X).transform(X)
+
+    def inverse_transform(self, X):
+        """Back to original units: ``offset_ + scale_ * X``."""
+        X = np.asarray(X, dtype=float)
+        self._check(X.shape[-1])
+        return self.offset_ + self.scale_ * X
+
+    def inverse_means(self, means):
+        """Component means (n_components, n_features) in original units."""
+        return self.inverse_transform(means)
+
+    def inverse_covariances(self, covariances):
+        """Full covariances (n_components, D, D) or one (D, D) in original units.
+
+        ``Sigma = diag(scale_) Sigma' diag(scale_)``; no offset, since
+        covariances do not move with a shift.
+
+        Examples
+        --------
+        >>> sc = Scaler("none").fit([[0.0, 0.0], [1.0, 1.0]])
+        >>> sc.scale_ = np.array([2.0, 3.0])
+        >>> sc.inverse_covariances(np.eye(2)).tolist()
+        [[4.0, 0.0], [0.0, 9.0]]
+        """
+        covariances = np.asarray(covariances, dtype=float)
+        if covariances.ndim not in (2, 3) or covariances.shape[-1] != covariances.shape[-2]:
+            raise ValueError(
+                "covariances must have shape (n_components, D, D) or (D, D), "
+                f"got {covariances.shape}."
+            )
+        self._check(covariances.shape[-1])
+        s = self.scale_
+        return covariances * s[:, None] * s[None, :]
+
+    def __repr__(self):
+        return f"Scaler(method={self.method!r})"

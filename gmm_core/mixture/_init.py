@@ -1,0 +1,101 @@
+"""Where EM starts: initial parameters from ``init_params`` or given arrays, as scikit-learn.
+
+EM climbs to the nearest local optimum of the likelihood, so the start
+decides which optimum a fit reaches.  The starts are scikit-learn's: hard
+labels of a short k-means (``"kmeans"``), one seed row per component chosen by
+k-means++ (``"k-means++"``) or at random (``"random_from_data"``), or random
+soft responsibilities (``"random"``); one two-pass M-step
+(:func:`gmm_core.mixture._blocked.m_step`) turns them into parameters.
+"""
+
+import numpy as np
+
+from gmm_core.mixture._blocked import m_step
+from gmm_core.mixture._kmeans import kmeans, kmeans_plusplus
+from gmm_core.mixture._params import GMMParams
+from gmm_core.mixture._validation import check_random_state
+
+__all__ = ["INIT_METHODS", "initial_params"]
+
+INIT_METHODS = ("kmeans", "k-means++", "random", "random_from_data")
+KMEANS_INIT_ITER = 10  # Lloyd passes for init_params="kmeans": a start, not a clustering
+
+
+def _params_from_precisions(weights, means, precisions, covariance_type):
+    if covariance_type in ("full", "tied"):
+        mats = precisions[None] if covariance_type == "tied" else precisions
+        chol = np.linalg.cholesky(mats)
+        covs = np.linalg.inv(mats)
+        if covariance_type == "tied":
+            chol, covs = chol[0], covs[0]
+    else:
+        chol, covs = np.sqrt(precisions), 1.0 / precisions
+    return GMMParams(weights, means, covs, chol, covariance_type)
+
+
+def initial_params(X, n_components, *, covariance_type="full", init_params="kmeans",
+                   random_state=None, reg_covar=1e-6, sample_weight=None,
+                   weights_init=None, means_init=None, precisions_init=None):
+    """Starting parameters for EM, exactly as scikit-learn builds them.
+
+    Initial responsibilities come from ``init_params``: ``"kmeans"`` (hard labels
+    of a k-means clustering), ``"k-means++"`` (one row per component chosen by
+    k-means++ seeding), ``"random"`` (uniform random soft responsibilities) or
+    ``"random_from_data"`` (one random row per component); one M-step turns them
+    into parameters, and any of ``weights_init``, ``means_init`` or
+    ``precisions_init`` given replaces its part.  When all three are given, no
+    responsibilities are computed and ``random_state`` is not used.
+
+    ``X`` and the ``*_init`` arrays are trusted to be validated (see
+    :class:`GaussianMixture`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[0.0, 0.0], [0.0, 1.0], [9.0, 9.0], [9.0, 10.0]])
+    >>> p = initial_params(X, 2, covariance_type="spherical", random_state=0)
+    >>> sorted(np.round(p.means[:, 1], 2))
+    [np.float64(0.5), np.float64(9.5)]
+    """
+    rng = check_random_state(random_state)
+    n_samples = X.shape[0]
+    total = n_samples if sample_weight is None else float(np.sum(sample_weight))
+    if weights_init is not None and means_init is not None and precisions_init is not None:
+        return _params_from_precisions(weights_init, means_init, precisions_init,
+                                       covariance_type)
+    resp = labels = None
+    if init_params == "kmeans":
+        _, labels = kmeans(X, n_components, random_state=rng, sample_weight=sample_weight,
+                           max_iter=KMEANS_INIT_ITER)
+    elif init_params == "k-means++":
+        labels = np.full(n_samples, -1)  # rows that are no seed take no part
+        labels[kmeans_plusplus(X, n_components, random_state=rng,
+                               sample_weight=sample_weight)] = np.arange(n_components)
+    elif init_params == "random":
+        resp = rng.uniform(size=(n_samples, n_components))
+        resp /= resp.sum(axis=1)[:, None]
+    elif init_params == "random_from_data":
+        labels = np.full(n_samples, -1)
+        labels[rng.choice(n_samples, size=n_components, replace=False)] = np.arange(
+            n_components)
+    else:
+        raise ValueError(f"init_params must be one of {INIT_METHODS}; got {init_params!r}.")
+    if labels is not None and np.any(labels < 0):  # seeds only: a tiny subset of rows
+        rows = np.flatnonzero(labels >= 0)
+        X, labels = X[rows], labels[rows]
+        sample_weight = None if sample_weight is None else sample_weight[rows]
+    params = m_step(X, covariance_type, reg_covar, sample_weight, resp=resp,
+                         labels=labels, n_components=n_components)
+    # scikit-learn's initial weights are nk / n_samples, not renormalised
+    if resp is not None:
+        wr = resp if sample_weight is None else resp * sample_weight[:, None]
+        nk = wr.sum(axis=0)
+    else:
+        nk = np.bincount(labels, weights=sample_weight, minlength=n_components)
+    weights = (nk + 10 * np.finfo(float).eps) / total
+    weights = weights if weights_init is None else weights_init
+    means = params.means if means_init is None else means_init
+    if precisions_init is None:
+        return GMMParams(weights, means, params.covariances, params.precisions_cholesky,
+                            covariance_type)
+    return _params_from_precisions(weights, means, precisions_init, covariance_type)

@@ -1,0 +1,183 @@
+"""How many components?  BIC and AIC over a grid of models.
+
+Adding components always raises the likelihood, so the likelihood alone
+cannot choose ``k``.  Information criteria charge for the parameters:
+
+* ``BIC = -2 log L + p log n``  (Schwarz) -- consistent, favours fewer components;
+* ``AIC = -2 log L + 2 p``      (Akaike)  -- lighter penalty.
+
+Here, as in scikit-learn, **lower is better**.  R's mclust reports BIC with
+the opposite sign (``2 log L - p log n``), where higher is better: the same
+model wins, the plots are mirror images.
+
+:func:`select_model` fits every ``(covariance_type, n_components)`` pair
+``n_init`` times with different seeds, one table row per fit, and returns the
+best single fit by the chosen criterion.  It is the project's one grid loop:
+the app's Choose k sweep (:func:`gmm_core.analysis.choose_k.model_sweep`)
+passes its own bounded ``fit`` and a ``max_time`` for the whole grid.
+"""
+
+import time
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from gmm_core.errors import ConvergenceWarning
+from gmm_core.mixture._estimator import GaussianMixture
+from gmm_core.mixture._params import COVARIANCE_TYPES, information_criteria, n_parameters
+from gmm_core.mixture._validation import as_float_matrix, check_random_state
+
+__all__ = ["ModelSelection", "select_model", "plain_fit", "SKIPPED", "COLUMNS"]
+
+#: The ``error`` of a fit skipped because the grid ran out of time.
+SKIPPED = "skipped: the sweep reached its time limit"
+COLUMNS = ["n_components", "covariance_type", "restart", "seed", "bic", "aic",
+           "log_likelihood", "n_parameters", "converged", "n_iter", "seconds", "error", "note",
+           "note_kinds"]
+
+
+@dataclass(eq=False)
+class ModelSelection:
+    """What :func:`select_model` found.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        One row per fit: ``n_components, covariance_type, restart, seed, bic, aic,
+        log_likelihood, n_parameters, converged, n_iter, seconds`` (failed fits,
+        e.g. a collapsed component, have NaN scores and the reason in ``error``;
+        fits skipped at the time limit have ``error`` :data:`SKIPPED`), and
+        ``note``/``note_kinds``: what the fit function reported, in words and as
+        kinds (space-separated, e.g. ``"time_limit regularised"``).
+    best_model : GaussianMixture
+        The fit with the lowest criterion.
+    criterion : {"bic", "aic"}
+    """
+
+    table: pd.DataFrame
+    best_model: GaussianMixture
+    criterion: str
+
+    @property
+    def best(self):
+        """The table row of the best model."""
+        return self.table.loc[self.table[self.criterion].idxmin()]
+
+    def summary(self):
+        """Per (covariance_type, n_components): min, mean and max of both criteria."""
+        ok = self.table.dropna(subset=["bic"])
+        return (ok.groupby(["covariance_type", "n_components"])[["bic", "aic"]]
+                .agg(["min", "mean", "max"]).reset_index())
+
+
+def plain_fit(X, n_components, *, covariance_type, random_state, **options):
+    """The default ``fit`` of :func:`select_model`: one :class:`GaussianMixture`, no notes."""
+    gm = GaussianMixture(n_components, covariance_type=covariance_type,
+                         random_state=random_state, **options)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        gm.fit(X)
+    return gm, ()
+
+
+def select_model(X, n_components=range(1, 11), covariance_types=COVARIANCE_TYPES, *,
+                 n_init=1, criterion="bic", random_state=0, max_iter=100, tol=1e-3,
+                 reg_covar=1e-6, init_params="kmeans", progress=None, fit=plain_fit,
+                 max_time=None):
+    """Fit a grid of Gaussian mixtures and pick one by BIC or AIC (lower is better).
+
+    Parameters
+    ----------
+    X : array-like (N, D)
+    n_components : iterable of int
+        Values above the number of rows are left out.
+    covariance_types : iterable of {"full", "tied", "diag", "spherical"}
+    n_init : int
+        Restarts per model, each a separate fit and table row (the spread shows
+        how much the criterion depends on the start); restart ``r`` has the same
+        seed for every model.
+    criterion : {"bic", "aic"}
+    random_state : int or None
+        Seeds the restarts' seeds.
+    progress : callable(done, total), optional
+        Called after every fit.
+    fit : callable, default :func:`plain_fit`
+        ``fit(X, k, covariance_type=, random_state=, init_params=, max_iter=,
+        tol=, reg_covar=)`` returns ``(model, notes)``; a ``ValueError`` it
+        raises becomes the row's ``error``.  Each note's ``kind`` attribute, if
+        it has one, is listed in ``note_kinds``.
+    max_time : float or None
+        Seconds for the whole grid: once passed, the fits not yet started are
+        skipped (``error`` is :data:`SKIPPED`).
+
+    Returns
+    -------
+    ModelSelection
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.RandomState(0)
+    >>> X = np.vstack([rng.normal(0, 1, (100, 2)), rng.normal(8, 1, (100, 2))])
+    >>> sel = select_model(X, range(1, 5), ["full", "spherical"], random_state=0)
+    >>> int(sel.best["n_components"]), sel.best_model.n_components
+    (2, 2)
+    """
+    if criterion not in ("bic", "aic"):
+        raise ValueError(f"criterion must be 'bic' or 'aic'; got {criterion!r}.")
+    X = as_float_matrix(X)
+    ks = [int(k) for k in n_components]
+    types = list(covariance_types)
+    if not ks or not types:
+        raise ValueError("Give at least one value of n_components and one covariance type.")
+    bad = [t for t in types if t not in COVARIANCE_TYPES]
+    if bad:
+        raise ValueError(f"Unknown covariance type(s) {bad}; choose from {COVARIANCE_TYPES}.")
+    ks = [k for k in ks if k <= X.shape[0]]
+    if not ks:
+        raise ValueError(f"Every n_components exceeds the {X.shape[0]} rows; use fewer components.")
+    seeds = check_random_state(random_state).randint(np.iinfo(np.int32).max, size=int(n_init))
+    deadline = None if max_time is None else time.monotonic() + max_time
+    total = len(ks) * len(types) * len(seeds)
+    rows, best_model, best_score = [], None, np.inf
+    for ct in types:
+        for k in ks:
+            for restart, seed in enumerate(seeds):
+                row = dict(n_components=k, covariance_type=ct, restart=restart, seed=int(seed),
+                           n_parameters=n_parameters(ct, k, X.shape[1]), bic=np.nan, aic=np.nan,
+                           log_likelihood=np.nan, converged=False, n_iter=0, seconds=0.0,
+                           error="", note="", note_kinds="")
+                if deadline is not None and rows and time.monotonic() > deadline:
+                    row["error"] = SKIPPED
+                else:
+                    start = time.perf_counter()
+                    model = _fit_row(row, X, fit, dict(
+                        covariance_type=ct, random_state=int(seed), init_params=init_params,
+                        max_iter=max_iter, tol=tol, reg_covar=reg_covar))
+                    row["seconds"] = time.perf_counter() - start
+                    if model is not None and row[criterion] < best_score:
+                        best_score, best_model = row[criterion], model
+                rows.append(row)
+                if progress is not None:
+                    progress(len(rows), total)
+    table = pd.DataFrame(rows, columns=COLUMNS)
+    if best_model is None:
+        raise ValueError("Every fit failed. The first error: " + table["error"].iloc[0])
+    return ModelSelection(table, best_model, criterion)
+
+
+def _fit_row(row, X, fit, options):
+    """Fit one model of the grid into ``row``; return the model (None when it failed)."""
+    try:
+        model, notes = fit(X, row["n_components"], **options)
+    except ValueError as exc:
+        row["error"] = str(exc)
+        return None
+    ll = model.score(X)
+    bic, aic = information_criteria(ll, X.shape[0], row["n_parameters"])
+    row.update(bic=bic, aic=aic, log_likelihood=ll, converged=bool(model.converged_),
+               n_iter=int(model.n_iter_), note=" ".join(notes),
+               note_kinds=" ".join(getattr(n, "kind", "") for n in notes).strip())
+    return model
