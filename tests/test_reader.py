@@ -7,6 +7,10 @@ where they matter), or a DataError and the gist of its message.
 
 import csv
 import io
+import json
+import pathlib
+import subprocess
+import sys
 import zlib
 
 import numpy as np
@@ -319,6 +323,79 @@ def test_bytearray_and_memoryview_are_accepted():
     data = b"a,b\n1,2\n3,4\n5,7\n"
     assert read_table(bytearray(data)).features.shape == (3, 2)
     assert read_table(memoryview(data)).features.shape == (3, 2)
+
+
+#: csv's default field size limit: the longest cell a file can hold.
+LONGEST_CELL = 131_072
+
+_READ_EACH = """\
+import json, sys
+from gmm_core import DataError, read_table
+results = []
+for text in json.load(sys.stdin):
+    try:
+        r = read_table(text.encode(), "hostile.csv")
+    except DataError as exc:
+        results.append(dict(error=str(exc)))
+    else:
+        results.append(dict(kept=r.report.columns_kept, dropped=r.report.columns_dropped,
+                            rows=len(r.features), warnings=r.report.warnings))
+json.dump(results, sys.stdout)
+"""
+
+
+def hostile_file(column, cell, other):
+    """A 7-row file whose ``column`` ("n" or "x") holds ``cell`` on line 2, ``other`` on 3."""
+    table = [["c", "3", "4"], ["o", "1", "2"], ["a", "5", "6"], ["b", "7", "9"],
+             ["d", "8", "1"], ["f", "2", "5"], ["g", "6", "3"]]
+    j = "nx".index(column)
+    table[0][j], table[1][j] = cell, other
+    return "n,x,y\n" + "".join(",".join(row) + "\n" for row in table)
+
+
+def test_long_digit_runs_read_in_linear_time():
+    """Quadratic backtracking on long digit runs (issue 23): the plain-numeral pattern
+    ``\\d+\\.?\\d*`` tried every split of a digit run followed by a non-digit, so one
+    40,000-digit cell took 50 s -- but only in a column with a non-ASCII character, where
+    pandas uses Python's re instead of pyarrow's RE2.  Hence each cell of the longest size
+    a file can hold, in a text and in a feature column, with "é" (Python's re) or "e" (RE2
+    unless the cell itself is non-ASCII) beside it.
+
+    Results are what they always were.  A run of more than 4,300 digits is beyond what
+    pandas converts (it gives NaN, not inf), so a 131,072-digit number counts as "not a
+    number" like the other cells: a text column stays text; in a feature column the cell is
+    reported and its row left out, with no magnitude DataError (that is for finite values).
+    """
+    cells = {"digits then x": "9" * (LONGEST_CELL - 1) + "x",
+             "digits then é": "9" * (LONGEST_CELL - 1) + "é",
+             "digits only": "9" * LONGEST_CELL}
+    cases = [(column, name, other) for column in "nx" for name in cells for other in "ée"]
+    texts = [hostile_file(column, cells[name], other) for column, name, other in cases]
+    # A hang guard, not a timing assertion: this takes about a second; before the fix each
+    # of the hostile files took minutes, so 30 s fails a regression instead of stalling.
+    try:
+        proc = subprocess.run([sys.executable, "-c", _READ_EACH], input=json.dumps(texts),
+                              capture_output=True, text=True, timeout=30, check=True,
+                              cwd=pathlib.Path(__file__).resolve().parents[1])
+    except subprocess.TimeoutExpired:
+        pytest.fail("reading 131,072-digit cells hung: is a number pattern backtracking?")
+    results = json.loads(proc.stdout)
+    assert len(results) == len(cases)
+    for case, result in zip(cases, results):
+        column = case[0]
+        assert "error" not in result, case
+        assert result["kept"] == ["x", "y"], case
+        assert result["dropped"] == [["n", "text"]], case
+        if column == "n":
+            assert result["rows"] == 7 and result["warnings"] == [], case
+        else:
+            assert result["rows"] == 5, case
+            assert result["warnings"] == [
+                f"Column 'x': 2 value(s) not a number (first on line 2: '{'9' * 40}') were "
+                "treated as missing.",
+                "2 row(s) with a missing value were left out (lines 2, 3). To keep them, fill "
+                "gaps with the column mean or median instead.",
+            ], case
 
 
 # --- properties -----------------------------------------------------------------------------

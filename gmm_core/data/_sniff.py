@@ -305,7 +305,11 @@ def to_numbers(values, decimal="."):
         s = s.str.replace(",", ".", regex=False)
     s = s.where(~is_missing, "")
     # Only plain numerals: to_numeric would also accept things like "1_000".
-    plain = s.str.fullmatch(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|[+-]?(?:inf|infinity)",
+    # "\d+(?:\.\d*)?" accepts the same cells as "\d+\.?\d*" but splits a digit run one way
+    # only: the latter backtracks quadratically on a long run followed by a non-digit
+    # ("999...9x"), which froze the app whenever pandas used Python's re (any non-ASCII
+    # cell in the column).  No possessive quantifiers: ASCII columns go to pyarrow's RE2.
+    plain = s.str.fullmatch(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?|[+-]?(?:inf|infinity)",
                             case=False).to_numpy()
     numbers = np.full(len(s), np.nan)
     if plain.any():
