@@ -17,11 +17,21 @@ and writes, partition by partition, Parquet files with the input columns plus
 ``probability_<segment name>`` column per segment; rows with a missing
 feature get no label and NaN probabilities.
 
-Both start a local Dask cluster (one single-threaded worker per core) unless
-``--scheduler ADDRESS`` names a running one.  Progress goes to standard error;
-bad input -- a path that matches nothing, a column that is missing or not
-numeric, a model file that is not one -- ends with a one-line message and
-exit status 2.  Needs ``pip install -r requirements-scale.txt``.
+Both start a local Dask cluster (one single-threaded worker per core, listening
+on 127.0.0.1 only) unless ``--scheduler ADDRESS`` names a running one.
+Progress goes to standard error; bad input -- a path that matches nothing, a
+column that is missing or not numeric, a model file that is not one -- ends
+with a one-line message and exit status 2.  Needs ``pip install -r
+requirements-scale.txt``.
+
+Neither command destroys what it did not write.  ``--out`` may not be, contain
+or lie inside an input (compared as resolved paths, before anything is read).
+``fit`` refuses an existing model file unless ``--overwrite``, and checks
+``--names`` and the columns as the model loader will, before fitting.
+``assign`` writes into an empty folder and lists the files it wrote in
+``.gmm-core-manifest.json`` there (readers of Parquet folders skip dot files);
+``--overwrite`` deletes only the files a previous ``assign`` listed, and
+refuses a folder that holds anything else.
 """
 
 import argparse
@@ -35,6 +45,8 @@ from contextlib import contextmanager, redirect_stdout
 
 import numpy as np
 
+from gmm_core._cli_files import (MANIFEST, CliError, _check_loadable_names, _check_out_apart,
+                                 _local_path, _plan_out_folder, _write_manifest)
 from gmm_core.errors import DataError
 from gmm_core.mixture import INIT_METHODS
 
@@ -43,10 +55,6 @@ __all__ = ["main", "fit_command", "assign_command", "read_table"]
 EXIT_BAD_INPUT = 2
 PARQUET = (".parquet", ".pq", ".parq")
 CSV = (".csv", ".csv.gz", ".csv.bz2", ".csv.zip", ".tsv", ".txt")
-
-
-class CliError(Exception):
-    """Bad input from the command line: printed as one line, exit status 2."""
 
 
 # ---------------------------------------------------------------- commands for people
@@ -229,19 +237,33 @@ def _progress(args, future):
 def _cmd_fit(args):
     from gmm_core.data.scaling import Scaler
     from gmm_core.mixture import GaussianMixture, _dask
-    from gmm_core.outputs.model_file import SegmentModel, save_model
+    from gmm_core.outputs.model_file import (MAX_COMPONENTS, MAX_FEATURES, ModelFileError,
+                                             SegmentModel)
 
+    _check_out_apart(args.out, _expand(args.data))
+    if os.path.isdir(args.out):
+        raise CliError(f"--out {args.out!r} is a folder: give the model file's name, e.g. "
+                       f"{os.path.join(args.out, 'model.json')!r}.")
+    if os.path.lexists(args.out) and not args.overwrite:
+        raise CliError(f"The model file {args.out!r} exists: choose another --out, or add "
+                       "--overwrite to replace it.")
     out_dir = os.path.dirname(os.path.abspath(args.out))
     if not os.path.isdir(out_dir):
         raise CliError(f"Cannot write {args.out!r}: the folder {out_dir!r} does not exist.")
     names = _split(args.names)
     if names is not None and len(names) != args.k:
         raise CliError(f"--names gives {len(names)} name(s) for --k {args.k} segments.")
+    if names is not None:
+        _check_loadable_names(names, "--names", MAX_COMPONENTS)
+    else:  # the placeholders the fit starts from: as many as --k
+        _check_loadable_names(_placeholder_names(args.k), "segment_names", MAX_COMPONENTS,
+                              context=f"--k {args.k}: ")
     gm = GaussianMixture(args.k, covariance_type=args.covariance_type, tol=args.tol,
                          max_iter=args.max_iter, n_init=args.n_init,
                          init_params=args.init_params, random_state=args.random_state)
     gm._check_parameters()
     df, columns = read_table(args.data, _split(args.columns))
+    _check_loadable_names(columns, "--columns" if args.columns else "features", MAX_FEATURES)
     df = df[columns]
     with _client(args):
         import dask
@@ -281,12 +303,22 @@ def _cmd_fit(args):
         for w in caught:
             print(f"warning: {w.message}", file=sys.stderr)
         model = SegmentModel(gm, scaler, tuple(columns),
-                             tuple(names or (f"Segment {j + 1}" for j in range(args.k))))
+                             tuple(names or _placeholder_names(args.k)))
         if names is None:
             model = model.with_names(_profile_names(model, X, args))
     names = model.segment_names
-    save_model(model, args.out, fit_info={"n_rows": int(n_rows),
-                                          "source": ", ".join(args.data)})
+    text = model.to_json(fit_info={"n_rows": int(n_rows), "source": ", ".join(args.data)})
+    try:  # what 'assign' will load: never write a file it refuses
+        SegmentModel.from_json(text)
+    except ModelFileError as exc:
+        raise CliError(f"The fitted model would not load back ({exc}); "
+                       f"{args.out!r} was not written.") from None
+    try:  # "x": a file that appeared during the fit is not replaced either
+        with open(args.out, "w" if args.overwrite else "x", encoding="utf-8") as fh:
+            fh.write(text)
+    except FileExistsError:
+        raise CliError(f"The model file {args.out!r} appeared during the fit: choose another "
+                       "--out, or add --overwrite to replace it.") from None
     _log(args, f"{'converged' if gm.converged_ else 'NOT converged'} after {gm.n_iter_} "
                f"iteration(s), log-likelihood {gm.lower_bound_:.6f}, "
                f"{time.monotonic() - started:.1f} s")
@@ -297,6 +329,10 @@ def _cmd_fit(args):
         print(f"{name:<{width}}  weight {gm.weights_[j]:.3f}  mean {centre}")
     print(f"wrote {args.out}")
     return 0
+
+
+def _placeholder_names(k):
+    return tuple(f"Segment {j + 1}" for j in range(k))
 
 
 def _profile_names(model, X, args):
@@ -343,13 +379,18 @@ def _assign_partition(part, model, keep):
     return out
 
 
+def _part_name(i):
+    return f"part.{i}.parquet"
+
+
 def _cmd_assign(args):
     from gmm_core.outputs.model_file import load_model
 
+    _check_out_apart(args.out, _expand(args.data) + [args.model])
+    local = _local_path(args.out)
+    out = local if local is not None else args.out
     model = load_model(args.model)
-    if os.path.isdir(args.out) and os.listdir(args.out) and not args.overwrite:
-        raise CliError(f"The output folder {args.out!r} is not empty: choose another "
-                       "--out or add --overwrite.")
+    ours = _plan_out_folder(args, out)
     df, _ = read_table(args.data, None)
     where = _where(args.data)
     missing = [f for f in model.features if f not in df.columns]
@@ -371,11 +412,23 @@ def _cmd_assign(args):
         started = time.monotonic()
         _log(args, f"assigning {model.n_components} segments of {args.model} to {where} "
                    f"({df.npartitions} partition(s)) -> {args.out}")
-        write = result.to_parquet(args.out, write_index=False, overwrite=args.overwrite,
+        if local is not None:
+            for name in ours:  # a previous assign's files, as its manifest lists them
+                os.remove(os.path.join(out, name))
+            if ours:
+                _log(args, f"removed {len(ours)} file(s) of the previous output")
+            os.makedirs(out, exist_ok=True)
+            planned = [_part_name(i) for i in range(result.npartitions)]
+            _write_manifest(out, planned, args.model, complete=False)
+        # never overwrite=True: Dask would delete the whole folder, whatever it holds
+        write = result.to_parquet(out, write_index=False, name_function=_part_name,
                                   compute=False)
         _progress(args, client.compute(write))
+        if local is not None:  # the folder held only the manifest: all else is ours
+            _write_manifest(out, set(planned) | (set(os.listdir(out)) - {MANIFEST}),
+                            args.model, complete=True)
         import dask.dataframe as dd
-        counts = dd.read_parquet(args.out, columns=["segment"])["segment"].value_counts(
+        counts = dd.read_parquet(out, columns=["segment"])["segment"].value_counts(
             dropna=False).compute()
     total = int(counts.sum())
     _log(args, f"{total:,} rows in {time.monotonic() - started:.1f} s")
@@ -428,6 +481,7 @@ def _parser():
     f.add_argument("--dropna", action="store_true",
                    help="drop rows with a missing or infinite feature value")
     f.add_argument("--out", default="model.json", help="model file to write (model.json)")
+    f.add_argument("--overwrite", action="store_true", help="replace an existing --out file")
     common(f)
     f.set_defaults(run=_cmd_fit)
 
@@ -439,7 +493,9 @@ def _parser():
     a.add_argument("--out", required=True, help="output folder for the Parquet files")
     a.add_argument("--keep", help="comma-separated input columns to carry over, e.g. an id "
                                   "(default: all)")
-    a.add_argument("--overwrite", action="store_true", help="replace a non-empty --out")
+    a.add_argument("--overwrite", action="store_true",
+                   help="replace the files a previous 'assign' wrote in --out (listed in its "
+                        f"{MANIFEST}); a folder holding anything else is refused")
     common(a)
     a.set_defaults(run=_cmd_assign)
     return p

@@ -44,7 +44,7 @@ def data_dir(tmp_path_factory):
 def scheduler():
     """A local two-worker cluster for the in-process runs (``--scheduler ADDRESS``)."""
     require_dask()
-    from gmm_core.mixture._dask import local_cluster
+    from gmm_core.mixture import local_cluster
 
     with local_cluster(2) as cluster:
         yield cluster.scheduler_address
@@ -243,3 +243,278 @@ def test_commands_for_the_app_round_trip_through_the_parser():
     args = cli._parser().parse_args(shlex.split(cli.assign_command("my model.json"))[3:])
     assert (args.command, args.model, args.data, args.out) == (
         "assign", "my model.json", ["data/*.parquet"], "segments/")
+
+
+# ---------------------------------------------------------------- never destroy (issue 23)
+def small_model(path, features=("income", "spend"), names=("a", "b")):
+    """A valid two-segment model file over ``features``."""
+    from gmm_core import GaussianMixture, Scaler
+    from gmm_core.outputs.model_file import SegmentModel, save_model
+
+    X = np.random.RandomState(0).normal(size=(50, len(features)))
+    save_model(SegmentModel(GaussianMixture(2, random_state=0).fit(X), Scaler().fit(X),
+                            features, names), path)
+    return path
+
+
+def snapshot(folder):
+    """Every file under ``folder`` (relative name -> bytes)."""
+    folder = pathlib.Path(folder)
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file()}
+
+
+@pytest.fixture
+def mydata(tmp_path):
+    """A folder of two Parquet inputs, as in the issue's 'mydata/*.parquet'."""
+    require_dask()
+    d = tmp_path / "mydata"
+    d.mkdir()
+    for i in range(2):
+        customers(500, seed=i).to_parquet(d / f"part-{i}.parquet")
+    return d
+
+
+def test_assign_out_folder_holding_its_inputs_is_refused_and_inputs_survive(mydata, tmp_path,
+                                                                            capsys):
+    """Issue 23: `assign model.json 'mydata/*.parquet' --out mydata --overwrite` emptied
+    mydata/ (inputs included) before reading it, then failed."""
+    model = small_model(tmp_path / "model.json")
+    before = snapshot(mydata)
+    msg = bad(["assign", model, mydata / "*.parquet", "--out", mydata, "--overwrite"], capsys)
+    assert "contains the input" in msg and "part-0.parquet" in msg
+    assert snapshot(mydata) == before
+    # refused before anything is read: an unreadable model does not get there first
+    (tmp_path / "junk.json").write_text("not a model")
+    msg = bad(["assign", tmp_path / "junk.json", mydata / "*.parquet", "--out", mydata,
+               "--overwrite"], capsys)
+    assert "contains the input" in msg
+    # a parent of the inputs' folder contains them too; so does a folder holding the model
+    msg = bad(["assign", model, mydata / "*.parquet", "--out", tmp_path, "--overwrite"], capsys)
+    assert "contains the input" in msg
+    assert snapshot(mydata) == before
+    # beside the inputs is fine: 'mydata/*.parquet' does not reach into mydata/segments
+    cli._check_out_apart(str(mydata / "segments"), cli._expand([str(mydata / "*.parquet")]))
+
+
+def test_assign_out_that_is_an_input_or_inside_one_is_refused(mydata, tmp_path, capsys):
+    """Issue 23: --out could name an input of assign (a file, the input folder through a
+    symbolic link, a folder inside an input folder, the model file) and destroy it."""
+    model = small_model(tmp_path / "model.json")
+    before = snapshot(tmp_path)
+    msg = bad(["assign", model, mydata / "*.parquet", "--out", mydata / "part-0.parquet",
+               "--overwrite"], capsys)
+    assert "is the input" in msg
+    (tmp_path / "alias").symlink_to(mydata, target_is_directory=True)
+    msg = bad(["assign", model, mydata / "*.parquet", "--out", tmp_path / "alias",
+               "--overwrite"], capsys)
+    assert "contains the input" in msg
+    msg = bad(["assign", model, mydata, "--out", mydata / "segments"], capsys)
+    assert "lies inside the input folder" in msg
+    msg = bad(["assign", model, mydata / "*.parquet", "--out", model, "--overwrite"], capsys)
+    assert "is the input" in msg and "model.json" in msg
+    (tmp_path / "alias").unlink()
+    assert snapshot(tmp_path) == before
+
+
+def test_overwrite_never_deletes_a_file_assign_did_not_write(mydata, tmp_path, capsys):
+    """Issue 23: `assign --overwrite` deleted unrelated files already in the folder
+    (a report.docx)."""
+    model = small_model(tmp_path / "model.json")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "report.docx").write_bytes(b"PK\x03\x04 quarterly report")
+    msg = bad(["assign", model, mydata / "*.parquet", "--out", out, "--overwrite"], capsys)
+    assert "report.docx" in msg and "did not write" in msg
+    assert "move them elsewhere or choose another --out" in msg
+    assert snapshot(out) == {"report.docx": b"PK\x03\x04 quarterly report"}
+    # without --overwrite: refused as before, naming what is there
+    msg = bad(["assign", model, mydata / "*.parquet", "--out", out], capsys)
+    assert "is not empty (report.docx)" in msg and "--overwrite" in msg
+    assert snapshot(out) == {"report.docx": b"PK\x03\x04 quarterly report"}
+
+
+def test_second_assign_overwrite_replaces_only_its_own_files(data_dir, mydata, tmp_path,
+                                                              scheduler, capsys):
+    """Issue 23: --overwrite must replace a previous assign's output (its manifest's files)
+    and nothing else; a folder with anything more is refused and left whole."""
+    model = small_model(tmp_path / "model.json")
+    out = tmp_path / "segments"
+    run = ["assign", str(model), "--out", str(out), "--scheduler", scheduler, "--quiet"]
+    assert cli.main(run[:2] + [str(data_dir / "*.parquet")] + run[2:]) == 0, \
+        capsys.readouterr().err
+    manifest = json.loads((out / cli.MANIFEST).read_text())
+    parts = sorted(p.name for p in out.glob("*.parquet"))
+    assert manifest["files"] == parts and manifest["complete"] is True
+    assert parts == [f"part.{i}.parquet" for i in range(4)]
+    assert len(pd.read_parquet(out)) == 12_000  # readers skip the manifest (a dot file)
+    # again, without --overwrite: refused; with it, from 2 inputs: 2 parts, old ones gone
+    assert "is not empty" in bad(run[:2] + [str(mydata / "*.parquet")] + run[2:], capsys)
+    assert cli.main(run[:2] + [str(mydata / "*.parquet"), "--overwrite"] + run[2:]) == 0, \
+        capsys.readouterr().err
+    assert sorted(os.listdir(out)) == [cli.MANIFEST, "part.0.parquet", "part.1.parquet"]
+    assert json.loads((out / cli.MANIFEST).read_text())["files"] == ["part.0.parquet",
+                                                                     "part.1.parquet"]
+    assert sorted(pd.read_parquet(out)["customer_id"]) == sorted(
+        pd.read_parquet(mydata)["customer_id"])
+    # a file of someone else's beside assign's own: refused, nothing deleted
+    (out / "notes.txt").write_text("mine")
+    (out / "extra").mkdir()
+    before = snapshot(out)
+    msg = bad(run[:2] + [str(mydata / "*.parquet"), "--overwrite"] + run[2:], capsys)
+    assert "2 file(s) that 'assign' did not write there: extra, notes.txt" in msg
+    assert cli.MANIFEST in msg
+    assert snapshot(out) == before and (out / "extra").is_dir()
+
+
+def test_overwrite_refuses_a_manifest_it_cannot_read(mydata, tmp_path, capsys):
+    """Issue 23: a manifest that is not assign's must not be trusted to say what to delete."""
+    model = small_model(tmp_path / "model.json")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / cli.MANIFEST).write_text('{"format": "something", "files": ["thesis.docx"]}')
+    (out / "thesis.docx").write_bytes(b"years of work")
+    before = snapshot(out)
+    msg = bad(["assign", model, mydata / "*.parquet", "--out", out, "--overwrite"], capsys)
+    assert "is not a manifest that 'assign' wrote" in msg
+    assert snapshot(out) == before
+
+
+def test_fit_out_that_is_the_input_is_refused_and_the_input_unchanged(tmp_path, capsys):
+    """Issue 23: `fit sales.csv --k 2 --out sales.csv` replaced the input with the model JSON,
+    exit 0 -- with or without --overwrite, and through a symbolic or hard link."""
+    require_dask()
+    sales = tmp_path / "sales.csv"
+    customers(300, seed=1).to_csv(sales, index=False)
+    original = sales.read_bytes()
+    (tmp_path / "link.csv").symlink_to(sales)
+    os.link(sales, tmp_path / "hard.csv")
+    for out, extra in [(sales, []), (sales, ["--overwrite"]),
+                       (tmp_path / "link.csv", ["--overwrite"]),
+                       (tmp_path / "hard.csv", ["--overwrite"]),
+                       (tmp_path / "." / ".." / tmp_path.name / "sales.csv", [])]:
+        msg = bad(["fit", sales, "--k", 2, "--out", out, *extra], capsys)
+        assert "is the input" in msg and "sales.csv" in msg
+    assert sales.read_bytes() == original
+
+
+def test_fit_out_inside_an_input_folder_or_a_folder_is_refused(mydata, tmp_path, capsys):
+    """Issue 23: fit --out could write a model into the Parquet folder it reads (spoiling the
+    dataset) or be a folder."""
+    before = snapshot(mydata)
+    msg = bad(["fit", mydata, "--k", 2, "--out", mydata / "model.json"], capsys)
+    assert "lies inside the input folder" in msg
+    msg = bad(["fit", mydata / "*.parquet", "--k", 2, "--out", tmp_path], capsys)
+    assert "contains the input" in msg
+    (tmp_path / "models").mkdir()
+    msg = bad(["fit", mydata / "*.parquet", "--k", 2, "--out", tmp_path / "models"], capsys)
+    assert "is a folder" in msg
+    assert snapshot(mydata) == before
+
+
+def test_fit_refuses_an_existing_model_file_without_overwrite(data_dir, tmp_path, scheduler,
+                                                              capsys):
+    """Issue 23: fit replaced an existing --out file silently; now only with --overwrite."""
+    out = tmp_path / "model.json"
+    out.write_text("my earlier model")
+    msg = bad(["fit", data_dir / "*.csv", "--columns", "income,spend", "--k", 3, "--out", out],
+              capsys)
+    assert "exists" in msg and "--overwrite" in msg
+    assert out.read_text() == "my earlier model"
+    assert cli.main(["fit", str(data_dir / "*.csv"), "--columns", "income,spend", "--k", "3",
+                     "--names", "A,B,C", "--random-state", "0", "--scheduler", scheduler,
+                     "--quiet", "--out", str(out), "--overwrite"]) == 0
+    capsys.readouterr()
+    assert load_model(out).segment_names == ("A", "B", "C")
+
+
+@pytest.fixture
+def no_fit(monkeypatch):
+    """Fail the test if the command gets as far as a cluster or EM."""
+    from gmm_core.mixture import _dask as scale
+
+    def boom(*args, **kwargs):
+        raise AssertionError("the fit started")
+
+    monkeypatch.setattr(scale, "fit", boom)
+    monkeypatch.setattr(cli, "_client", boom)
+
+
+@pytest.mark.parametrize("names, says", [
+    ("A,A", "'--names' contains the same name twice"),
+    ("A," + "x" * 201, "a name in '--names' is longer than 200 characters"),
+])
+def test_fit_refuses_names_its_own_assign_refuses_before_fitting(data_dir, tmp_path, no_fit,
+                                                                 capsys, names, says):
+    """Issue 23: `fit --names A,A` (or a name over 200 characters) fitted, then wrote a model
+    that its own `assign` refuses to load."""
+    out = tmp_path / "m.json"
+    msg = bad(["fit", data_dir / "*.parquet", "--columns", "income,spend", "--k", 2,
+               "--names", names, "--out", out], capsys)
+    assert says in msg and "'assign' refuses such a model file" in msg
+    assert "This is not a usable model file" not in msg  # the loader's words for a file
+    assert not out.exists()
+
+
+def test_fit_checks_names_with_the_loaders_own_rules(data_dir, tmp_path, no_fit, monkeypatch,
+                                                     capsys):
+    """Issue 23: fit must apply model_io's name rules (not a copy): 200 characters pass, and
+    a changed limit in model_io changes what fit refuses; so do its column and k limits."""
+    from gmm_core.outputs import model_file as model_io
+
+    cli._check_loadable_names(["A", "x" * model_io.MAX_NAME_LENGTH], "--names", 100)
+    monkeypatch.setattr(model_io, "MAX_NAME_LENGTH", 3)
+    msg = bad(["fit", data_dir / "*.parquet", "--columns", "income,spend", "--k", 2,
+               "--names", "Low,High", "--out", tmp_path / "m.json"], capsys)
+    assert "longer than 3 characters" in msg
+    monkeypatch.undo()
+    msg = bad(["fit", data_dir / "*.parquet", "--columns", "income,income", "--k", 2,
+               "--out", tmp_path / "m.json"], capsys)
+    assert "'--columns' contains the same name twice" in msg
+    msg = bad(["fit", data_dir / "*.parquet", "--k", model_io.MAX_COMPONENTS + 1,
+               "--out", tmp_path / "m.json"], capsys)
+    assert f"more than the limit of {model_io.MAX_COMPONENTS}" in msg
+    assert not (tmp_path / "m.json").exists()
+
+
+# ---------------------------------------------------------------- local cluster (issue 23)
+def _listening_sockets():
+    """(pid, ip, port) of every listening TCP socket of this process and its children."""
+    psutil = pytest.importorskip("psutil")
+    me = psutil.Process()
+    found = set()
+    for proc in [me, *me.children(recursive=True)]:
+        try:
+            conns = getattr(proc, "net_connections", getattr(proc, "connections", None))("inet")
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
+        found |= {(proc.pid, c.laddr.ip, c.laddr.port) for c in conns
+                  if c.status == psutil.CONN_LISTEN}
+    return found
+
+
+def test_local_cluster_listens_on_loopback_only():
+    """Issue 23: the CLI's (and the README's) local cluster served its dashboard on all
+    interfaces (dashboard_address=":0" -> 0.0.0.0:<port>) while `dashboard_link` said
+    127.0.0.1."""
+    require_dask()
+    from urllib.parse import urlparse
+
+    from distributed import Client
+    from gmm_core.mixture import local_cluster
+
+    before = _listening_sockets()
+    with local_cluster(n_workers=1) as cluster, Client(cluster) as client:
+        info = client.scheduler_info()
+        assert urlparse(cluster.scheduler_address).hostname == "127.0.0.1"
+        assert urlparse(cluster.dashboard_link).hostname == "127.0.0.1"
+        assert len(info["workers"]) == 1
+        for address, worker in info["workers"].items():
+            assert urlparse(address).hostname == "127.0.0.1"
+            assert urlparse(worker["nanny"]).hostname == "127.0.0.1"
+        opened = _listening_sockets() - before
+    ports = {port for _, _, port in opened}
+    worker_ports = {urlparse(a).port for a in info["workers"]}
+    assert {urlparse(cluster.scheduler_address).port, info["services"]["dashboard"]} <= ports
+    assert worker_ports <= ports
+    assert {ip for _, ip, _ in opened} == {"127.0.0.1"}, sorted(opened)

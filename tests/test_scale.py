@@ -25,7 +25,7 @@ def client():
     """Two single-threaded worker processes, shared by the module's tests."""
     require_dask()
     from distributed import Client
-    from gmm_core.mixture._dask import local_cluster
+    from gmm_core.mixture import local_cluster
 
     with local_cluster(2) as cluster, Client(cluster) as c:
         yield c
@@ -272,7 +272,7 @@ def test_out_of_core_fit_keeps_worker_memory_flat():
     import dask
     import dask.array as da
     from distributed import Client
-    from gmm_core.mixture._dask import local_cluster
+    from gmm_core.mixture import local_cluster
 
     limit, n_blocks, n_rows, n_features = 600e6, 150, 250_000, 8
     X = da.map_blocks(_mixture_block, n_rows=n_rows, n_features=n_features, seed=3,

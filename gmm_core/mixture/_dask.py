@@ -64,6 +64,7 @@ __all__ = ["INIT_SAMPLE_ROWS", "WORKER_MALLOC_ENV", "DaskRows", "as_dask_matrix"
            "local_cluster", "summarize", "fit"]
 
 INIT_SAMPLE_ROWS = 100_000  # rows drawn once per fit for init_params
+LOOPBACK = "127.0.0.1"  # where local_cluster listens: this machine only
 SPLIT_EVERY = 16  # chunk statistics summed per node of the reduction tree
 WORKER_MALLOC_ENV = {"MALLOC_TRIM_THRESHOLD_": str(32 << 20),
                      "MALLOC_MMAP_THRESHOLD_": str(16 << 20)}
@@ -74,6 +75,11 @@ def local_cluster(n_workers=None, **kwargs):
 
     Workers start with :data:`WORKER_MALLOC_ENV` (see the module notes);
     ``kwargs`` go to ``LocalCluster`` (e.g. ``memory_limit="4GB"``).
+
+    Everything listens on 127.0.0.1 only -- the scheduler, the workers and
+    their nannies, and the dashboard (on a free port; ``cluster.dashboard_link``
+    names it): a cluster that runs whatever it is sent must not be reachable
+    from other machines.  Pass ``dashboard_address=None`` for no dashboard.
     """
     import os
 
@@ -83,7 +89,7 @@ def local_cluster(n_workers=None, **kwargs):
     env = dict(dask.config.get("distributed.nanny.pre-spawn-environ", default={}))
     env.update(WORKER_MALLOC_ENV)
     options = dict(n_workers=n_workers or len(os.sched_getaffinity(0)), threads_per_worker=1,
-                   processes=True, dashboard_address=":0")
+                   processes=True, host=LOOPBACK, dashboard_address=f"{LOOPBACK}:0")
     options.update(kwargs)
     with dask.config.set({"distributed.nanny.pre-spawn-environ": env}):
         return LocalCluster(**options)

@@ -57,7 +57,7 @@ from gmm_core.data.scaling import SCALINGS, Scaler
 from gmm_core.errors import DataError
 from gmm_core.mixture import COVARIANCE_TYPES, GaussianMixture, GMMParams
 
-__all__ = ["SegmentModel", "ModelFileError", "load_model", "save_model",
+__all__ = ["SegmentModel", "ModelFileError", "load_model", "save_model", "check_names",
            "FORMAT", "VERSION"]
 
 FORMAT = "gmm-explorer-model"
@@ -322,19 +322,38 @@ def _array(value, shape, where):
     return arr
 
 
-def _names(value, where, limit):
+def check_names(value, where, limit):
+    """The loader's rule for a list of names (segments, features); ``ValueError`` says what is wrong.
+
+    Non-empty, unique text of at most :data:`MAX_NAME_LENGTH` characters, at
+    most ``limit`` of them.  The CLI checks ``--names`` and ``--columns`` with it
+    before it fits, so it never writes a model its own ``assign`` refuses.
+
+    >>> check_names(["A", "A"], "--names", 10)
+    Traceback (most recent call last):
+    ...
+    ValueError: '--names' contains the same name twice
+    """
     if not isinstance(value, list) or not value:
-        _fail(f"'{where}' must be a non-empty list of names, got {_kind(value)}")
+        raise ValueError(f"'{where}' must be a non-empty list of names, got {_kind(value)}")
     if len(value) > limit:
-        _fail(f"'{where}' has {len(value)} entries, more than the limit of {limit}")
+        raise ValueError(f"'{where}' has {len(value)} entries, more than the limit of {limit}")
     for v in value:
         if not isinstance(v, str) or not v.strip():
-            _fail(f"'{where}' must contain non-empty text, found {_kind(v)}")
+            raise ValueError(f"'{where}' must contain non-empty text, found {_kind(v)}")
         if len(v) > MAX_NAME_LENGTH:
-            _fail(f"a name in '{where}' is longer than {MAX_NAME_LENGTH} characters")
+            raise ValueError(f"a name in '{where}' is longer than {MAX_NAME_LENGTH} characters")
     if len(set(value)) != len(value):
-        _fail(f"'{where}' contains the same name twice")
+        raise ValueError(f"'{where}' contains the same name twice")
     return tuple(value)
+
+
+def _names(value, where, limit):
+    try:
+        return check_names(value, where, limit)
+    except ValueError as exc:
+        reason = str(exc)
+    _fail(reason)
 
 
 def _build(doc):
