@@ -1,4 +1,4 @@
-"""What the Dask tests (test_scale.py, test_cli.py) share."""
+"""What the Dask tests (mixture/test_dask.py, test_cli.py) share."""
 
 import os
 

@@ -84,8 +84,12 @@ def test_scatter_matrix_colours_by_label():
     fig = figures.scatter_matrix_figure(frame, labels=np.array([0, 1, 0, 1]), label_names=("x", "y"))
     assert [t.name for t in fig.data if t.showlegend] == ["x", "y"]
     assert len(fig.data) == 2 * 3  # two labels x three pairs of columns
-    assert fig.layout.xaxis.title.text in (None, "") or "a <b>" in [
-        fig.layout[a].title.text for a in fig.layout if a.startswith("xaxis")]
+    # The bottom row names the x columns, the left column the y columns, escaped for plotly;
+    # (this used to pass whatever the titles were, because the first x axis has none)
+    titles = {a: fig.layout[a].title.text for a in fig.layout if a.startswith(("xaxis", "yaxis"))}
+    assert sorted(t for a, t in titles.items() if a.startswith("xaxis") and t) == [
+        "a &lt;b&gt;", "b"]
+    assert sorted(t for a, t in titles.items() if a.startswith("yaxis") and t) == ["b", "c"]
 
 
 def test_segment_names_past_palette():

@@ -16,7 +16,7 @@ from conftest import COVARIANCE_TYPES, blobs, init_arrays
 from dask_support import require_dask
 from gmm_core import ConvergenceWarning, DataError, GaussianMixture
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 RTOL = 1e-10
 
 

@@ -11,11 +11,11 @@ EXPECTED_FAILED = {
     "check_estimators_unfitted": (
         "the check wants sklearn.exceptions.NotFittedError itself; the engine imports no "
         "scikit-learn, so it raises gmm_core.NotFittedError, which is likewise a ValueError "
-        "and an AttributeError (tested in test_mixture.py::test_unfitted_model_says_so)"),
+        "and an AttributeError (tested in mixture/test_estimator.py::test_unfitted_model_says_so)"),
     "check_sample_weight_equivalence_on_dense_data": (
         "random initialisation draws differently over weighted rows than over repeated "
         "rows, so the starts differ; from the same initial parameters integer weights equal "
-        "repeated rows to 1e-9 (test_mixture.py::test_integer_weights_equal_repeated_rows)"),
+        "repeated rows to 1e-9 (mixture/test_estimator.py::test_integer_weights_equal_repeated_rows)"),
 }
 
 

@@ -376,7 +376,7 @@ def test_long_digit_runs_read_in_linear_time():
     try:
         proc = subprocess.run([sys.executable, "-c", _READ_EACH], input=json.dumps(texts),
                               capture_output=True, text=True, timeout=30, check=True,
-                              cwd=pathlib.Path(__file__).resolve().parents[1])
+                              cwd=pathlib.Path(__file__).resolve().parents[2])
     except subprocess.TimeoutExpired:
         pytest.fail("reading 131,072-digit cells hung: is a number pattern backtracking?")
     results = json.loads(proc.stdout)
