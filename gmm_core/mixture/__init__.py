@@ -36,6 +36,7 @@ only when it is given dask data.
 
 from gmm_core.mixture._blocked import log_densities, m_step, responsibilities, summarize
 from gmm_core.mixture._dask import INIT_SAMPLE_ROWS, as_dask_matrix, local_cluster
+from gmm_core.mixture._dask import fit as fit_dask
 from gmm_core.mixture._estimator import GaussianMixture, Iteration
 from gmm_core.mixture._init import INIT_METHODS, initial_params
 from gmm_core.mixture._kmeans import kmeans, kmeans_plusplus
@@ -60,5 +61,5 @@ __all__ = [
     "SKIPPED", "align_labels", "anomaly_score", "canonical_order", "canonicalize",
     "label_mapping", "uncertainty",
     # input and scale-out
-    "check_random_state", "is_dask_collection", "as_dask_matrix", "local_cluster",
+    "check_random_state", "is_dask_collection", "as_dask_matrix", "local_cluster", "fit_dask",
 ]
