@@ -94,9 +94,20 @@ class _Prepared:
         log_det = _log_det_cholesky(pc, ct, d)
         if with_weights:  # log weights + log densities; without: the densities alone
             log_det = np.log(params.weights) + log_det
-        const = log_det - 0.5 * d * np.log(2 * np.pi)
-        self.shift = moment_shift(ct, self.means, params.weights)
-        if ct == "full":
+        const = np.broadcast_to(log_det - 0.5 * d * np.log(2 * np.pi), (params.n_components,))
+        self.shift = moment_shift(ct, self.means, params.weights, pc)
+        # Means too far apart to expand about their centre: evaluate each component about
+        # its own mean with the full kernel, on the equivalent full precision factors.
+        self.kernel = ct
+        if ct != "full" and (self.shift.ndim == 2 if ct == "tied"
+                             else not np.all(self.shift == self.shift[0])):
+            self.kernel = "full"
+            k = params.n_components
+            pc = {"tied": lambda: np.repeat(pc[None], k, axis=0),
+                  "diag": lambda: pc[:, :, None] * np.eye(d),
+                  "spherical": lambda: pc[:, None, None] * np.eye(d)}[ct]()
+            self.pc = pc
+        if self.kernel == "full":
             self.const = const[:, None]
             self.means_t = np.ascontiguousarray(self.means.T)[:, :, None]  # (D, K, 1)
             self.pc_de = np.ascontiguousarray(pc.transpose(1, 2, 0))[..., None]  # (D, D, K, 1)
@@ -129,7 +140,7 @@ def _normalise(wlp):
 
 def _block_wlp(xb, prep):
     """Weighted log-probabilities (K, B) of one block, and what the moments need."""
-    ct = prep.covariance_type
+    ct = prep.kernel
     if ct == "full":
         d = xb.shape[1]
         if d <= SMALL_D:  # (D, K, B): rows innermost, each product elementwise
@@ -167,7 +178,7 @@ def _block_wlp(xb, prep):
 
 def _block_stats(xb, wb, prep):
     """E-step of one block reduced to (nk, s1, s2, total_weight, ll_sum)."""
-    ct = prep.covariance_type
+    ct = prep.kernel
     wlp, centred = _block_wlp(xb, prep)
     resp, lpn = _normalise(wlp)  # (K, B)
     if wb is not None:
@@ -189,6 +200,10 @@ def _block_stats(xb, wb, prep):
             z = centred[..., :d] * resp[:, :, None]
             moments = np.matmul(z.transpose(0, 2, 1), centred)  # (K, D, D + 1)
             s1, s2 = moments[..., d], moments[..., :d]
+        if prep.covariance_type == "tied":  # pooled over components, each about its mean
+            s2 = s2.sum(axis=0)
+        elif prep.covariance_type != "full":  # diag, spherical: the variances
+            s2 = np.diagonal(s2, axis1=1, axis2=2).copy()
         return nk, s1, s2, total, ll_sum
     if ct == "tied":
         xc = centred

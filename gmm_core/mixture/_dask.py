@@ -243,7 +243,7 @@ def _unpack(vec, params):
     s1, rest = rest[:k * d].reshape(k, d), rest[k * d:]
     n2 = int(np.prod(s2_shape))
     s2, rest = rest[:n2].reshape(s2_shape), rest[n2:]
-    shift = moment_shift(ct, params.means, params.weights)  # every chunk's shift
+    shift = moment_shift(ct, params.means, params.weights, params.precisions_cholesky)
     return SufficientStats(ct, shift, nk, s1, s2, float(rest[0]), float(rest[1]))
 
 

@@ -34,7 +34,9 @@ blocks add up (:meth:`SufficientStats.__add__`), so the same EM runs on
 chunks, threads or a cluster without touching the maths.
 
 **One shift rule** (:func:`moment_shift`): moments are taken about the current
-means for ``full`` and about their weighted centre for the other types.  Every
+means for ``full`` and about their weighted centre for the other types -- unless
+the means lie too far apart for that to be accurate, when they too are taken
+about each component's mean.  Every
 pass -- the blocked kernels, the Dask chunks, the reference oracle and the
 two-pass M-step after initialisation -- uses it, so their statistics can be
 added and compared directly.  About a shift close to the means, the one-pass
@@ -60,6 +62,7 @@ __all__ = [
     "n_parameters",
     "information_criteria",
     "moment_shift",
+    "FAR_SPREADS",
     "params_from_stats",
 ]
 
@@ -258,14 +261,16 @@ class SufficientStats:
     ----------
     covariance_type : str
     shift : ndarray
-        The points the moments are taken about: (K, D), or (D,) for ``tied``.
+        The points the moments are taken about (:func:`moment_shift`): (K, D), or
+        (D,) for ``tied`` about one centre.
     nk : ndarray (K,)
         Weighted responsibility mass of each component.
     s1 : ndarray (K, D)
         ``sum_i w_i r_ik (x_i - shift_k)``.
     s2 : ndarray
         Second moments about the shift: (K, D, D) full, (K, D) diag and
-        spherical, (D, D) tied (pooled over components, ``sum_i w_i (x_i - c)(x_i - c)^T``).
+        spherical, (D, D) tied (pooled: ``sum_i w_i (x_i - c)(x_i - c)^T`` about one
+        centre, or the sum over components of their moments about their own shifts).
     total_weight : float
         ``sum_i w_i``.
     log_likelihood_sum : float
@@ -305,42 +310,68 @@ def _stats_from_resp(X, resp, covariance_type, shift, sample_weight=None, ll_sum
     total_weight = float(X.shape[0] if sample_weight is None else np.sum(sample_weight))
     nk = wr.sum(axis=0)
     n_components, n_features = resp.shape[1], X.shape[1]
-    if covariance_type == "tied":
+    if covariance_type == "tied" and np.ndim(shift) == 1:  # pooled about one centre
         diff = X - shift
         s1 = wr.T @ diff
         wdiff = diff if sample_weight is None else diff * sample_weight[:, None]
         s2 = wdiff.T @ diff
         return SufficientStats(covariance_type, shift, nk, s1, s2, total_weight, ll_sum)
     s1 = np.empty((n_components, n_features))
-    s2 = np.empty((n_components, n_features, n_features) if covariance_type == "full"
+    s2 = np.empty((n_components, n_features, n_features) if covariance_type in ("full", "tied")
                   else (n_components, n_features))
     for k in range(n_components):
         diff = X - shift[k]
         wdiff = wr[:, k:k + 1] * diff
         s1[k] = wdiff.sum(axis=0)
-        if covariance_type == "full":
+        if covariance_type in ("full", "tied"):
             s2[k] = wdiff.T @ diff
         else:
             s2[k] = np.einsum("ij,ij->j", wdiff, diff)
+    if covariance_type == "tied":  # pooled over components, each about its own mean
+        s2 = s2.sum(axis=0)
     return SufficientStats(covariance_type, shift, nk, s1, s2, total_weight, ll_sum)
 
 
-def moment_shift(covariance_type, means, weights):
+#: How far (in the components' own spreads) the means may lie from their weighted
+#: centre for a pass to expand the quadratic form about that centre.  The expansion
+#: loses about ``eps * FAR_SPREADS**2`` of relative accuracy (2e-10 at this limit);
+#: means farther apart are evaluated about each component's own mean instead.
+FAR_SPREADS = 1e3
+
+
+def moment_shift(covariance_type, means, weights, precisions_cholesky=None):
     """The points every pass takes its moments about (the one shift rule).
 
-    ``full``: each component's mean, (K, D) -- the quadratic form is evaluated
-    on rows centred on each mean.  ``tied``: the weighted centre of the means,
-    (D,) -- the pooled second moment needs one centre.  ``diag`` and
-    ``spherical``: that centre repeated per component, (K, D) -- their blocked
-    kernel expands the quadratic form about it in one matrix product.
+    * ``full``, and any type without ``precisions_cholesky`` (the two-pass M-step,
+      which has the new means but no spreads yet): each component's own mean,
+      (K, D) -- exact however far the clusters lie from zero or from each other.
+    * ``diag``, ``spherical``, ``tied``: the weighted centre of the means, (D,) for
+      ``tied`` and repeated per component, (K, D), for the others -- their blocked
+      kernel expands the quadratic form about it in one matrix product -- as long
+      as every mean lies within :data:`FAR_SPREADS` of its own spreads from it;
+      otherwise each component's mean, as for ``full``.
 
-    >>> moment_shift("tied", np.array([[0.0, 0.0], [4.0, 2.0]]), np.array([0.75, 0.25]))
+    >>> means, w = np.array([[0.0, 0.0], [4.0, 2.0]]), np.array([0.75, 0.25])
+    >>> moment_shift("tied", means, w, np.eye(2))
     array([1. , 0.5])
+    >>> moment_shift("tied", means * 1e6, w, np.eye(2))  # far apart: each mean
+    array([[      0.,       0.],
+           [4000000., 2000000.]])
     """
     means = np.asarray(means, dtype=float)
-    if covariance_type == "full":
+    if covariance_type == "full" or precisions_cholesky is None:
         return means
     centre = np.asarray(weights, dtype=float) @ means
+    offsets = means - centre
+    pc = np.asarray(precisions_cholesky, dtype=float)
+    if covariance_type == "tied":
+        spreads = np.abs(offsets @ pc)
+    elif covariance_type == "diag":
+        spreads = np.abs(offsets * pc)
+    else:
+        spreads = np.abs(offsets * pc[:, None])
+    if not np.all(spreads <= FAR_SPREADS):  # NaN counts as far
+        return means
     if covariance_type == "tied":
         return centre
     return np.repeat(centre[None], means.shape[0], axis=0)
@@ -362,7 +393,8 @@ def params_from_stats(stats, reg_covar=1e-6):
         cov = 0.5 * (cov + np.swapaxes(cov, 1, 2))
         cov[:, np.arange(n_features), np.arange(n_features)] += reg_covar
     elif ct == "tied":
-        # sum_k sum_i w r (x - mu_k)(x - mu_k)^T = S2 - sum_k N_k (mu_k - c)(mu_k - c)^T
+        # sum_k sum_i w r (x - mu_k)(x - mu_k)^T = S2 - sum_k N_k d_k d_k^T, whether S2 was
+        # pooled about one centre c or summed over components about their own shifts
         cov = stats.s2 - np.einsum("k,ki,kj->ij", nk, d, d)
         cov = cov / nk.sum()
         cov = 0.5 * (cov + cov.T)

@@ -117,7 +117,8 @@ def summarize(X, params, sample_weight=None, shift=None):
         one iteration must use the same shift.
     """
     if shift is None:
-        shift = moment_shift(params.covariance_type, params.means, params.weights)
+        shift = moment_shift(params.covariance_type, params.means, params.weights,
+                             params.precisions_cholesky)
     step = e_step(X, params, sample_weight)
     ll_sum = float(np.sum(step.log_prob_norm) if sample_weight is None
                    else np.dot(sample_weight, step.log_prob_norm))
