@@ -1,13 +1,13 @@
 """GMM Explorer -- entry point: page setup, navigation and the dataset summary.
 
 Run with ``streamlit run app.py``.  This file only navigates; each page in
-``pages/`` is a thin view over :mod:`gmm_core`, and :mod:`state` names every
-session-state key.
+``pages/`` is a thin view over :mod:`gmm_core`, and the :mod:`ui` package holds
+what the pages share (session keys and access, the dataset, caches, widgets).
 """
 
 import streamlit as st
 
-import state
+from ui import session, widgets
 
 st.set_page_config(page_title="GMM Explorer", page_icon=":material/scatter_plot:", layout="wide")
 
@@ -20,14 +20,14 @@ PAGES = [
     st.Page("pages/segments.py", title="Segments", icon=":material/groups:"),
 ]
 
-state.init()
+session.init()
 page = st.navigation(PAGES)
 
 with st.sidebar:
-    dataset = state.get_dataset()
+    dataset = session.get_dataset()
     st.subheader("Loaded dataset")
     st.text(dataset.name)
-    st.caption(state.plain(dataset.summary()))
+    st.caption(widgets.plain(dataset.summary()))
     if dataset.label_column:
         st.caption("True labels known")
 

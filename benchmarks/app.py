@@ -43,16 +43,16 @@ def _upload_customers(rows, seed):
     Returns ``(app, csv_bytes, seconds the upload's rerun took)``.
     """
     import gmm_core
-    import state
+    from ui import keys, session
 
     data = gmm_core.make_customers(rows, random_state=seed).frame.to_csv(index=False).encode()
     at = _app()
     start = time.perf_counter()
-    at.file_uploader(key=state.W_UPLOAD).set_value(("customers.csv", data, "text/csv")).run()
+    at.file_uploader(key=keys.W_UPLOAD).set_value(("customers.csv", data, "text/csv")).run()
     seconds = time.perf_counter() - start
     _check(at, "Data page")
     # the export's Age column is numeric too; keep the two the demo is about
-    features_key = state.dataset_key(state.W_FEATURES, at.session_state[state.DATASET])
+    features_key = session.dataset_key(keys.W_FEATURES, at.session_state[keys.DATASET])
     at.multiselect(key=features_key).set_value(
         ["Annual income (k$)", "Spending score (1-100)"]).run()
     return at, data, seconds

@@ -1,48 +1,25 @@
 """Choose k: BIC and AIC against the number of components, KMeans' curves beside them.
 
-A thin view: :func:`gmm_core.analysis.choose_k.model_sweep` fits the grid of models (cached on
-the data's fingerprint and the controls, with a progress bar on the first
-run), :func:`gmm_core.analysis.choose_k.criterion_curves` and :func:`gmm_core.analysis.choose_k.recommend` sum it
-up, :mod:`gmm_core.plots.em` draws.  One button sends the recommended model
-to the Compare page.
+A thin view: :func:`gmm_core.analysis.choose_k.model_sweep` fits the grid of
+models (cached in :mod:`ui.cache` on the data's fingerprint and the controls,
+with a progress bar on the first run),
+:func:`gmm_core.analysis.choose_k.criterion_curves` and
+:func:`gmm_core.analysis.choose_k.recommend` sum it up, :mod:`gmm_core.plots.em`
+draws.  One button sends the recommended model to the Compare page.
 """
 
 import streamlit as st
 
 import gmm_core
-import state
 from gmm_core.plots import em as figures_em
 import gmm_core.analysis.choose_k
 import gmm_core.analysis.guarded
+from ui import cache, keys, session
+from ui.widgets import fit_or_stop, plain, stop_unless
 
 TYPES = tuple(gmm_core.COVARIANCE_TYPES)
 SWEEP_LIMIT = gmm_core.analysis.choose_k.SWEEP_TIME_LIMIT  # seconds for the whole grid
 FIT_LIMIT = gmm_core.analysis.guarded.FIT_TIME_LIMIT    # seconds for one fit
-
-
-@st.cache_data(show_spinner=False, max_entries=16)
-def _sweep(fingerprint, _X, scaling, k_max, types, n_init, seed):
-    """Cached sweep; ``fingerprint`` stands for ``_X``.
-
-    The progress bar lives inside, so it shows while the grid is fitted; on a
-    cache hit Streamlit replays it, already emptied.
-    """
-    total = k_max * len(types) * n_init
-    limit = f"(at most {SWEEP_LIMIT / 60:.0f} minutes in all)"
-    bar = st.progress(0.0, text=f"Fitting {total} mixtures… {limit}")
-    try:
-        return gmm_core.analysis.choose_k.model_sweep(
-            _X, range(1, k_max + 1), types, scaling=scaling, n_init=n_init, random_state=seed,
-            max_time=SWEEP_LIMIT, fit_max_time=FIT_LIMIT,
-            progress=lambda done, of: bar.progress(
-                done / of, text=f"Fitted {done} of {of} mixtures… {limit}"))
-    finally:
-        bar.empty()
-
-
-@st.cache_data(show_spinner=False, max_entries=16)
-def _kmeans(fingerprint, _X, scaling, k_max, seed):
-    return gmm_core.analysis.choose_k.kmeans_sweep(_X, range(1, k_max + 1), scaling=scaling, random_state=seed)
 
 
 st.title("Choose k")
@@ -51,28 +28,28 @@ st.caption("How many segments does the data hold? A mixture with more components
            "parameters, and the model with the lowest value wins. Each line is one covariance "
            "type, like R's mclust BIC plot (mclust flips the sign, so there higher is better).")
 
-ds = state.get_dataset()
-state.stop_unless(ds.n_rows >= 2, "The loaded data has fewer than two rows. "
-                                   "Load more data on the Data page.")
+ds = session.get_dataset()
+stop_unless(ds.n_rows >= 2, "The loaded data has fewer than two rows. "
+            "Load more data on the Data page.")
 
 # --- controls ------------------------------------------------------------------------------
-saved = st.session_state.get(state.CHOOSE_K_SETTINGS, {})
-k_max = state.seed_widget(state.W_CK_KMAX, saved.get(state.W_CK_KMAX, 10))
-types = state.seed_widget(state.W_CK_TYPES, saved.get(state.W_CK_TYPES, list(TYPES)))
-n_init = state.seed_widget(state.W_CK_N_INIT, saved.get(state.W_CK_N_INIT, 1))
-seed = state.seed_widget(state.W_CK_SEED, saved.get(state.W_CK_SEED, 0))
+saved = session.remembered(keys.CHOOSE_K_SETTINGS)
+k_max = session.seed_widget(keys.W_CK_KMAX, saved.get(keys.W_CK_KMAX, 10))
+types = session.seed_widget(keys.W_CK_TYPES, saved.get(keys.W_CK_TYPES, list(TYPES)))
+n_init = session.seed_widget(keys.W_CK_N_INIT, saved.get(keys.W_CK_N_INIT, 1))
+seed = session.seed_widget(keys.W_CK_SEED, saved.get(keys.W_CK_SEED, 0))
 c1, c2, c3, c4 = st.columns([3, 4, 1, 1])
-k_max = c1.slider("Largest k to try", 2, 10, value=k_max, key=state.W_CK_KMAX)
-types = c2.multiselect("Covariance types", TYPES, default=types, key=state.W_CK_TYPES,
+k_max = c1.slider("Largest k to try", 2, 10, value=k_max, key=keys.W_CK_KMAX)
+types = c2.multiselect("Covariance types", TYPES, default=types, key=keys.W_CK_TYPES,
                        help="full: any shape and tilt · tied: one shared shape · "
                             "diag: stretched along the axes only · spherical: round")
-n_init = c3.number_input("Restarts", 1, 10, value=n_init, key=state.W_CK_N_INIT,
+n_init = c3.number_input("Restarts", 1, 10, value=n_init, key=keys.W_CK_N_INIT,
                          help="Each model is fitted this many times from different starts; "
                               "the band shows the spread, the line the best.")
-seed = c4.number_input("Seed", 0, 10_000, value=seed, key=state.W_CK_SEED)
-st.session_state[state.CHOOSE_K_SETTINGS] = {
-    state.W_CK_KMAX: k_max, state.W_CK_TYPES: list(types), state.W_CK_N_INIT: int(n_init),
-    state.W_CK_SEED: int(seed)}
+seed = c4.number_input("Seed", 0, 10_000, value=seed, key=keys.W_CK_SEED)
+session.remember(keys.CHOOSE_K_SETTINGS, {
+    keys.W_CK_KMAX: k_max, keys.W_CK_TYPES: list(types), keys.W_CK_N_INIT: int(n_init),
+    keys.W_CK_SEED: int(seed)})
 if not types:
     st.info("Choose at least one covariance type.")
     st.stop()
@@ -81,25 +58,22 @@ k_max = min(int(k_max), ds.n_rows)
 
 # --- sweep ----------------------------------------------------------------------------------
 X = ds.X
-try:
-    sel = _sweep(ds.fingerprint, X, ds.scaling, k_max, types, int(n_init), int(seed))
-    with st.spinner("KMeans for comparison…"):
-        km = _kmeans(ds.fingerprint, X, ds.scaling, k_max, int(seed))
-except ValueError as exc:  # includes gmm_core.DataError
-    st.error(state.plain(str(exc)), icon=":material/error:")
-    st.stop()
+sel = fit_or_stop(cache.model_sweep, ds.fingerprint, X, ds.scaling, k_max, types, int(n_init),
+                  int(seed))
+km = fit_or_stop(cache.kmeans_sweep, ds.fingerprint, X, ds.scaling, k_max, int(seed),
+                 spinner="KMeans for comparison…", show_time=False)
 
 rec = gmm_core.analysis.choose_k.recommend(sel, "bic")
 by_aic = gmm_core.analysis.choose_k.recommend(sel, "aic")
 curves = gmm_core.analysis.choose_k.criterion_curves(sel)
 for note in gmm_core.analysis.choose_k.sweep_notes(sel):
-    st.warning(state.plain(note), icon=":material/warning:")
+    st.warning(plain(note), icon=":material/warning:")
 
 r1, r2 = st.columns([3, 1], vertical_alignment="center")
 r1.success(rec.sentence, icon=":material/recommend:")
-applied = st.session_state.get(state.CHOOSE_K_APPLIED) == (rec.k, rec.covariance_type)
-r2.button(f"Use k = {rec.k}, {rec.covariance_type} on Compare", key=state.W_CK_APPLY,
-          type="primary", on_click=state.use_on_compare, args=(rec.k, rec.covariance_type),
+applied = session.value(keys.CHOOSE_K_APPLIED) == (rec.k, rec.covariance_type)
+r2.button(f"Use k = {rec.k}, {rec.covariance_type} on Compare", key=keys.W_CK_APPLY,
+          type="primary", on_click=session.use_on_compare, args=(rec.k, rec.covariance_type),
           width="stretch", disabled=applied)
 if applied:
     st.page_link("pages/compare.py", label=f"Compare now uses k = {rec.k} with "

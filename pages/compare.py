@@ -1,6 +1,6 @@
 """Compare page: KMeans and a Gaussian mixture side by side on the loaded data.
 
-A thin view: :func:`state.chosen_comparison` fits both (cached on the data's
+A thin view: :func:`ui.cache.chosen_comparison` fits both (cached on the data's
 fingerprint and the controls, one cache entry shared with the Segments page),
 :func:`gmm_core.analysis.compare.comparison_view` projects and subsamples for drawing,
 :mod:`gmm_core.plots.compare` draws.
@@ -9,14 +9,14 @@ fingerprint and the controls, one cache entry shared with the Segments page),
 import streamlit as st
 
 import gmm_core
-import state
 from gmm_core.plots import compare as figures
 import gmm_core.analysis.compare
 import gmm_core.analysis.geometry
 import gmm_core.analysis.guarded
+from ui import cache, keys, session
+from ui.widgets import fit_or_stop, plain, stop_unless, view_axes
 
 MAX_SHOWN = 20_000
-GRID = 160
 LEVELS = {
     "1σ and 2σ": ((gmm_core.analysis.geometry.sigma_level(1), gmm_core.analysis.geometry.sigma_level(2)),
                   ("1σ ellipse (39% of the segment)", "2σ ellipse (86%)")),
@@ -27,73 +27,64 @@ COVARIANCE_HELP = ("full: any shape and tilt · tied: one shared shape · "
                    "diag: stretched along the axes only · spherical: round")
 
 
-@st.cache_data(show_spinner=False, max_entries=48)
-def _grid(fingerprint, settings, _comparison, x_range, y_range, kind):
-    return gmm_core.analysis.compare.decision_grid(_comparison, x_range, y_range, kind=kind, resolution=GRID)
-
-
 st.title("Compare KMeans and a Gaussian mixture")
 st.caption("Both models split the same data into k segments. KMeans draws straight borders "
            "between round groups; a Gaussian mixture (GMM) lets each segment be stretched and "
            "tilted, and says how sure it is about every point.")
 
-ds = state.get_dataset()
-state.stop_unless(ds.n_features >= 2, "The comparison needs at least two feature columns. "
-                                       "Choose them on the Data page.")
-state.stop_unless(ds.n_rows >= 2, "The loaded data has fewer than two rows. "
-                                   "Load more data on the Data page.")
+ds = session.get_dataset()
+stop_unless(ds.n_features >= 2, "The comparison needs at least two feature columns. "
+            "Choose them on the Data page.")
+stop_unless(ds.n_rows >= 2, "The loaded data has fewer than two rows. "
+            "Load more data on the Data page.")
 
 # --- controls ------------------------------------------------------------------------------
-now = {key: state.seed_widget(key, value) for key, value in state.compare_settings(ds).items()}
+now = {key: session.seed_widget(key, value) for key, value in session.compare_settings(ds).items()}
 
 c1, c2, c3, c4, c5 = st.columns([3, 2, 2, 1, 1])
-k = c1.slider("Number of segments (k)", 1, 10, value=now[state.W_K], key=state.W_K)
+k = c1.slider("Number of segments (k)", 1, 10, value=now[keys.W_K], key=keys.W_K)
 covariance_type = c2.selectbox(
-    "GMM covariance type", gmm_core.COVARIANCE_TYPES, key=state.W_COVARIANCE, help=COVARIANCE_HELP,
-    index=state.option_index(gmm_core.COVARIANCE_TYPES, now[state.W_COVARIANCE]))
-init_params = c3.selectbox("GMM start", gmm_core.INIT_METHODS, key=state.W_INIT,
-                           index=state.option_index(gmm_core.INIT_METHODS, now[state.W_INIT]),
+    "GMM covariance type", gmm_core.COVARIANCE_TYPES, key=keys.W_COVARIANCE, help=COVARIANCE_HELP,
+    index=session.option_index(gmm_core.COVARIANCE_TYPES, now[keys.W_COVARIANCE]))
+init_params = c3.selectbox("GMM start", gmm_core.INIT_METHODS, key=keys.W_INIT,
+                           index=session.option_index(gmm_core.INIT_METHODS, now[keys.W_INIT]),
                            help="How EM picks its starting point.")
-n_init = c4.number_input("Restarts", 1, 10, value=now[state.W_N_INIT], key=state.W_N_INIT,
+n_init = c4.number_input("Restarts", 1, 10, value=now[keys.W_N_INIT], key=keys.W_N_INIT,
                          help="Both models keep the best of this many starts.")
-seed = c5.number_input("Seed", 0, 10_000, value=now[state.W_SEED], key=state.W_SEED)
-st.session_state[state.COMPARE_SETTINGS] = {
-    state.W_K: k, state.W_COVARIANCE: covariance_type, state.W_INIT: init_params,
-    state.W_N_INIT: int(n_init), state.W_SEED: int(seed)}
+seed = c5.number_input("Seed", 0, 10_000, value=now[keys.W_SEED], key=keys.W_SEED)
+session.remember(keys.COMPARE_SETTINGS, {
+    keys.W_K: k, keys.W_COVARIANCE: covariance_type, keys.W_INIT: init_params,
+    keys.W_N_INIT: int(n_init), keys.W_SEED: int(seed)})
 
 features = list(ds.features)
 d1, d2, d3, d4 = st.columns([3, 2, 2, 2])
-axes = state.view_axes(features, d1, view_key=state.W_VIEW, x_key=state.W_AXIS_X,
-                       y_key=state.W_AXIS_Y,
-                       help="With more than two features the chart shows a 2-D view of them; "
-                            "ellipses are projected exactly into it.")
-regions = d2.toggle("Shade decision regions", value=True, key=state.W_REGIONS,
+axes = view_axes(features, d1, view_key=keys.W_VIEW, x_key=keys.W_AXIS_X,
+                 y_key=keys.W_AXIS_Y,
+                 help="With more than two features the chart shows a 2-D view of them; "
+                 "ellipses are projected exactly into it.")
+regions = d2.toggle("Shade decision regions", value=True, key=keys.W_REGIONS,
                     disabled=ds.n_features != 2,
                     help="Colour the background by the segment each model would give a new point "
                          "(only for data with exactly two features).")
 gmm_shade = d3.selectbox("GMM background", ("decision regions", "density contours"),
-                         key=state.W_GMM_SHADE, disabled=not regions,
+                         key=keys.W_GMM_SHADE, disabled=not regions,
                          help="The GMM's most likely segment, or contour lines of its density.")
-disagree_on = d2.toggle("Highlight disagreements", value=False, key=state.W_DISAGREE,
+disagree_on = d2.toggle("Highlight disagreements", value=False, key=keys.W_DISAGREE,
                         help="Ring the points the two models put in different segments.")
-level_name = d4.selectbox("GMM ellipses", tuple(LEVELS), key=state.W_LEVELS,
+level_name = d4.selectbox("GMM ellipses", tuple(LEVELS), key=keys.W_LEVELS,
                           help="Each ellipse holds this share of its segment's Gaussian.")
 
 # --- fit ----------------------------------------------------------------------------------------
 X = ds.X
-try:
-    with st.spinner(f"Fitting KMeans and a {k}-component GMM on {ds.n_rows:,} rows (the GMM "
-                    f"stops after {gmm_core.analysis.guarded.FIT_TIME_LIMIT:.0f} s)…", show_time=True):
-        cmp = state.chosen_comparison(ds)  # shared with the Segments page
-except ValueError as exc:  # includes gmm_core.DataError
-    st.error(state.plain(str(exc)), icon=":material/error:")
-    st.stop()
+cmp = fit_or_stop(cache.chosen_comparison, ds,  # shared with the Segments page
+                  spinner=f"Fitting KMeans and a {k}-component GMM on {ds.n_rows:,} rows (the GMM "
+                          f"stops after {gmm_core.analysis.guarded.FIT_TIME_LIMIT:.0f} s)…")
 for message in cmp.warnings:
-    st.warning(state.plain(message), icon=":material/warning:")
+    st.warning(plain(message), icon=":material/warning:")
 
 projection = gmm_core.analysis.compare.view_projection(cmp, X, features, axes=axes)
 view = gmm_core.analysis.compare.comparison_view(cmp, X, projection, max_points=MAX_SHOWN, seed=0)
-names = state.chosen_segment_names(ds) or figures.segment_names(k)  # names edited on Segments
+names = session.chosen_segment_names(ds) or figures.segment_names(k)  # names edited on Segments
 
 # --- metrics -------------------------------------------------------------------------------
 m = cmp.metrics
@@ -112,17 +103,17 @@ if ds.labels is not None:
                    f"{m['ari_kmeans_truth']:.2f} / {m['nmi_kmeans_truth']:.2f}",
                    help="How well KMeans' clusters match the known labels (1 = perfectly).")
 
-st.info(state.plain(gmm_core.analysis.compare.describe_comparison(cmp, names)), icon=":material/lightbulb:")
+st.info(plain(gmm_core.analysis.compare.describe_comparison(cmp, names)), icon=":material/lightbulb:")
 
 # --- charts ---------------------------------------------------------------------------------
 km_regions = gmm_regions = density = None
 settings = (k, covariance_type, init_params, int(n_init), int(seed), ds.scaling)
 if regions and view.is_plane:
-    km_regions = _grid(ds.fingerprint, settings, cmp, view.x_range, view.y_range, "kmeans")
+    km_regions = cache.decision_grid(ds.fingerprint, settings, cmp, view.x_range, view.y_range, "kmeans")
     if gmm_shade == "density contours":
-        density = _grid(ds.fingerprint, settings, cmp, view.x_range, view.y_range, "density")
+        density = cache.decision_grid(ds.fingerprint, settings, cmp, view.x_range, view.y_range, "density")
     else:
-        gmm_regions = _grid(ds.fingerprint, settings, cmp, view.x_range, view.y_range, "gmm")
+        gmm_regions = cache.decision_grid(ds.fingerprint, settings, cmp, view.x_range, view.y_range, "gmm")
 disagree = view.disagree if disagree_on else None
 levels, level_names = LEVELS[level_name]
 

@@ -1,9 +1,10 @@
 """Data page: load a dataset (upload or demo), choose its columns, look at it.
 
 A thin view: the reading, generating and plotting live in :mod:`gmm_core`;
-:mod:`state` keeps the loaded dataset across pages.  User strings (file and
-column names, cells) are shown with ``st.text`` / ``st.dataframe`` or escaped
-with :func:`state.plain`, never as HTML or Markdown.
+:mod:`ui.session` keeps the loaded dataset across pages, :mod:`ui.dataset`
+builds it.  User strings (file and column names, cells) are shown with
+``st.text`` / ``st.dataframe`` or escaped with :func:`ui.widgets.plain`, never
+as HTML or Markdown.
 """
 
 import logging
@@ -12,10 +13,11 @@ import pandas as pd
 import streamlit as st
 
 import gmm_core
-import state
 from gmm_core.plots import compare as figures
 from gmm_core.data.reader import MAX_BYTES, check_size
 import gmm_core.data
+from ui import dataset, keys, session
+from ui.widgets import plain
 
 MAX_MATRIX_COLUMNS = 6
 MAX_SHOWN = 20_000
@@ -27,109 +29,108 @@ st.caption("Load a table of numbers, choose the columns to cluster, and check wh
 
 def _handle_upload():
     """Read the file in the uploader into the loaded dataset (or remember why not)."""
-    up = st.session_state.get(state.W_UPLOAD)
-    if up is None or st.session_state.get(state.UPLOAD_SEEN) == up.file_id:
+    up = session.value(keys.W_UPLOAD)
+    if up is None or not session.first_sight_of_upload(up.file_id):
         return
-    st.session_state[state.UPLOAD_SEEN] = up.file_id
     try:  # the size first, before the bytes are copied out of the upload
         check_size(up.size, up.name)
     except gmm_core.DataError as exc:
-        st.session_state[state.UPLOAD_ERROR] = str(exc)
+        session.set_upload_error(str(exc))
         return
     _load_upload(up.name, up.getvalue())
 
 
 def _load_upload(filename, data):
-    missing = st.session_state.get(state.W_MISSING, "drop")
+    missing = session.value(keys.W_MISSING, "drop")
     try:
-        ds = state.load_upload(data, filename, missing=missing)
+        ds = dataset.load_upload(data, filename, missing=missing)
     except gmm_core.DataError as exc:
-        st.session_state[state.UPLOAD_ERROR] = str(exc)
+        session.set_upload_error(str(exc))
         return
     except Exception:  # noqa: BLE001 -- the reader raises only DataError; never show a traceback
         logging.getLogger(__name__).exception("unexpected failure reading an upload")
-        st.session_state[state.UPLOAD_ERROR] = (
+        session.set_upload_error(
             f"'{filename}' could not be read as a table. Check that it is a CSV or text file "
             "with one row per line, or try another file.")
         return
-    st.session_state[state.UPLOAD] = (filename, data)
-    st.session_state[state.UPLOAD_ERROR] = None
-    state.set_dataset(ds)
+    session.set_last_upload(filename, data)
+    session.set_upload_error(None)
+    session.set_dataset(ds)
 
 
 def _reread_upload():
     """Missing-value policy changed: read the last upload again with the new policy."""
-    ds = state.get_dataset()
-    if ds.source == "upload" and st.session_state.get(state.UPLOAD):
-        _load_upload(*st.session_state[state.UPLOAD])
+    ds = session.get_dataset()
+    if ds.source == "upload" and session.last_upload():
+        _load_upload(*session.last_upload())
 
 
 def _load_demo():
-    name = st.session_state[state.W_DEMO]
+    name = session.value(keys.W_DEMO)
     try:
         if name == "Elongated clusters":
-            ds = state.load_blobs(
-                n_components=st.session_state[state.W_BLOB_K],
-                n_samples=st.session_state[state.W_BLOB_N],
-                elongation=st.session_state[state.W_BLOB_ELONGATION],
-                rotation=st.session_state[state.W_BLOB_ROTATION],
-                separation=st.session_state[state.W_BLOB_SEPARATION],
-                random_state=st.session_state[state.W_BLOB_SEED])
+            ds = dataset.load_blobs(
+                n_components=session.value(keys.W_BLOB_K),
+                n_samples=session.value(keys.W_BLOB_N),
+                elongation=session.value(keys.W_BLOB_ELONGATION),
+                rotation=session.value(keys.W_BLOB_ROTATION),
+                separation=session.value(keys.W_BLOB_SEPARATION),
+                random_state=session.value(keys.W_BLOB_SEED))
         else:
-            ds = state.load_demo(name)
+            ds = dataset.load_demo(name)
     except ValueError as exc:
-        st.session_state[state.UPLOAD_ERROR] = str(exc)
+        session.set_upload_error(str(exc))
         return
-    st.session_state[state.UPLOAD_ERROR] = None
-    state.set_dataset(ds)
+    session.set_upload_error(None)
+    session.set_dataset(ds)
 
 
 # --- 1. load --------------------------------------------------------------------------
-loaded = state.get_dataset()
-missing_policy = state.seed_widget(state.W_MISSING, loaded.report.missing if loaded.report is not None
-                                   else "drop")
+loaded = session.get_dataset()
+missing_policy = session.seed_widget(keys.W_MISSING, loaded.report.missing if loaded.report is not None
+                                     else "drop")
 upload_tab, demo_tab = st.tabs(["Upload a CSV", "Generate or load a demo"])
 with upload_tab:
     st.file_uploader(
         "Drop a CSV file here or browse (comma, semicolon, tab or pipe separated)",
-        type=["csv", "tsv", "txt"], key=state.W_UPLOAD, on_change=_handle_upload,
+        type=["csv", "tsv", "txt"], key=keys.W_UPLOAD, on_change=_handle_upload,
         help="Limit 200 MB per file. The first row should hold column names.")
     st.caption(f"Size limit: {MAX_BYTES // 2**20} MB per file; a larger file, or one not ending "
                "in .csv, .tsv or .txt, is refused by the uploader before it is sent (it turns "
                "red; point at it to read why): upload a sample of its rows instead. Numeric "
                "columns become features; text columns can serve as known labels.")
-    st.selectbox("Rows with missing values", state.MISSING_POLICIES, key=state.W_MISSING,
-                 index=state.option_index(state.MISSING_POLICIES, missing_policy),
+    st.selectbox("Rows with missing values", dataset.MISSING_POLICIES, key=keys.W_MISSING,
+                 index=session.option_index(dataset.MISSING_POLICIES, missing_policy),
                  format_func={"drop": "drop the row", "mean": "fill with the column mean",
                               "median": "fill with the column median"}.get,
                  on_change=_reread_upload)
 with demo_tab:
-    names = state.demo_names()
-    demo = state.seed_widget(state.W_DEMO, state.DEFAULT_DEMO)
-    demo = st.selectbox("Dataset", names, index=state.option_index(names, demo), key=state.W_DEMO)
+    names = dataset.demo_names()
+    demo = session.seed_widget(keys.W_DEMO, dataset.DEFAULT_DEMO)
+    demo = st.selectbox("Dataset", names, index=session.option_index(names, demo), key=keys.W_DEMO)
     if demo == "Elongated clusters":
         c1, c2, c3 = st.columns(3)
-        c1.slider("Clusters (k)", 1, 8, 3, key=state.W_BLOB_K)
-        c1.slider("Rows", 100, 50_000, 600, step=100, key=state.W_BLOB_N)
-        c2.slider("Elongation (long / short axis)", 1.0, 12.0, 6.0, step=0.5, key=state.W_BLOB_ELONGATION)
-        c2.slider("Rotation (degrees)", -90, 90, 30, key=state.W_BLOB_ROTATION)
-        c3.slider("Separation (short-axis SDs)", 1.0, 15.0, 6.0, step=0.5, key=state.W_BLOB_SEPARATION)
-        c3.number_input("Seed", 0, 10_000, 0, key=state.W_BLOB_SEED)
-    st.button("Load this dataset", key=state.W_DEMO_LOAD, on_click=_load_demo, type="primary")
+        c1.slider("Clusters (k)", 1, 8, 3, key=keys.W_BLOB_K)
+        c1.slider("Rows", 100, 50_000, 600, step=100, key=keys.W_BLOB_N)
+        c2.slider("Elongation (long / short axis)", 1.0, 12.0, 6.0, step=0.5, key=keys.W_BLOB_ELONGATION)
+        c2.slider("Rotation (degrees)", -90, 90, 30, key=keys.W_BLOB_ROTATION)
+        c3.slider("Separation (short-axis SDs)", 1.0, 15.0, 6.0, step=0.5, key=keys.W_BLOB_SEPARATION)
+        c3.number_input("Seed", 0, 10_000, 0, key=keys.W_BLOB_SEED)
+    st.button("Load this dataset", key=keys.W_DEMO_LOAD, on_click=_load_demo, type="primary")
 
-if st.session_state.get(state.UPLOAD_ERROR):
-    st.error("Could not load that data: " + state.plain(st.session_state[state.UPLOAD_ERROR])
-             + "  \nThe previous dataset, " + state.plain(state.get_dataset().name)
+if session.upload_error():
+    st.error("Could not load that data: " + plain(session.upload_error())
+             + "  \nThe previous dataset, " + plain(session.get_dataset().name)
              + ", is still loaded.", icon=":material/error:")
 
-ds = state.get_dataset()
+ds = session.get_dataset()
 
 # --- 2. what was read --------------------------------------------------------------------
 st.subheader("Loaded")
 st.text(f"{ds.name}: {ds.n_rows:,} rows, {ds.frame.shape[1]} numeric columns")
 description = getattr(ds.origin, "description", "")
 if description:
-    st.caption(state.plain(description))
+    st.caption(plain(description))
 report = ds.report
 if report is not None:
     with st.expander("What the reader did", expanded=True):
@@ -150,39 +151,39 @@ if report is not None:
 
 # --- 3. choices -------------------------------------------------------------------------------
 def _set_features(token):
-    if state.is_current(token):
-        chosen = st.session_state[state.dataset_key(state.W_FEATURES)]
-        state.set_choice(features=tuple(c for c in state.get_dataset().frame.columns
-                                        if c in chosen))
+    if session.is_current(token):
+        chosen = session.value(session.dataset_key(keys.W_FEATURES))
+        session.set_choice(features=tuple(c for c in session.get_dataset().frame.columns
+                                          if c in chosen))
 
 
 def _set_label(token):
-    if state.is_current(token):
-        state.set_label(st.session_state[state.dataset_key(state.W_LABEL)])
+    if session.is_current(token):
+        session.set_label(session.value(session.dataset_key(keys.W_LABEL)))
 
 
 def _set_scaling(token):
-    if state.is_current(token):
-        state.set_choice(scaling=st.session_state[state.dataset_key(state.W_SCALING)])
+    if session.is_current(token):
+        session.set_choice(scaling=session.value(session.dataset_key(keys.W_SCALING)))
 
 
 st.subheader("Columns")
-features_key, label_key, scaling_key = (state.dataset_key(k, ds) for k in state.DATASET_WIDGETS)
-features = state.seed_widget(features_key, list(ds.features))
-label = state.seed_widget(label_key, ds.label_column or state.NO_LABEL)
-scaling = state.seed_widget(scaling_key, ds.scaling)
+features_key, label_key, scaling_key = (session.dataset_key(k, ds) for k in keys.DATASET_WIDGETS)
+features = session.seed_widget(features_key, list(ds.features))
+label = session.seed_widget(label_key, ds.label_column or dataset.NO_LABEL)
+scaling = session.seed_widget(scaling_key, ds.scaling)
 c1, c2 = st.columns([3, 2])
-label_options = (state.NO_LABEL, *ds.label_options)
+label_options = (dataset.NO_LABEL, *ds.label_options)
 c1.multiselect("Feature columns to cluster", list(ds.frame.columns), default=features,
                key=features_key, on_change=_set_features, args=(ds.token,),
                help="Clustering uses every row of these columns.")
 c2.selectbox("Known labels (optional)", label_options, key=label_key,
-             index=state.option_index(label_options, label),
+             index=session.option_index(label_options, label),
              on_change=_set_label, args=(ds.token,),
              help="If the data already says which group each row is in, the Compare page "
                   "scores both models against it.")
-c2.radio("Scaling before fitting", state.SCALINGS, key=scaling_key, horizontal=True,
-         index=state.option_index(state.SCALINGS, scaling),
+c2.radio("Scaling before fitting", dataset.SCALINGS, key=scaling_key, horizontal=True,
+         index=session.option_index(dataset.SCALINGS, scaling),
          on_change=_set_scaling, args=(ds.token,),
          format_func={"standard": "standardise", "minmax": "min-max", "none": "none"}.get,
          help="Standardise puts every feature on the same footing (mean 0, SD 1). "

@@ -1,7 +1,8 @@
 """EM step by step: watch a Gaussian mixture being fitted, half-step by half-step.
 
-A thin view: :func:`gmm_core.analysis.explain.em_run` records the fit (cached on the data's
-fingerprint and the controls), :func:`gmm_core.analysis.explain.em_view` and
+A thin view: :func:`gmm_core.analysis.explain.em_run` records the fit (cached in
+:func:`ui.cache.em_run` on the data's fingerprint and the controls),
+:func:`gmm_core.analysis.explain.em_view` and
 :func:`gmm_core.analysis.explain.explain_step` give what is drawn and the formulas' numbers,
 :mod:`gmm_core.plots.em` draws.
 """
@@ -10,12 +11,13 @@ import pandas as pd
 import streamlit as st
 
 import gmm_core
-import state
 from gmm_core.plots import compare as figures
 from gmm_core.plots import em as figures_em
 import gmm_core.analysis.compare
 import gmm_core.analysis.explain
 import gmm_core.analysis.guarded
+from ui import cache, keys, session
+from ui.widgets import fit_or_stop, plain, stop_unless, view_axes
 
 MAX_FRAMES = 60
 MAX_POINTS = 2_000
@@ -25,17 +27,10 @@ COVARIANCE_HELP = ("full: any shape and tilt · tied: one shared shape · "
 TIME_LIMIT = gmm_core.analysis.guarded.FIT_TIME_LIMIT  # seconds of EM a run may take
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
-def _run(fingerprint, _X, scaling, k, covariance_type, init_params, seed):
-    """Cached recorded fit; ``fingerprint`` stands for ``_X``."""
-    return gmm_core.analysis.explain.em_run(_X, k, scaling=scaling, covariance_type=covariance_type,
-                           init_params=init_params, random_state=seed, max_time=TIME_LIMIT)
-
-
 def _move(delta, last):
     """Button callback: step forward or back (runs before the slider is drawn)."""
-    now = int(st.session_state.get(state.W_EM_STEP, 0))
-    st.session_state[state.W_EM_STEP] = min(max(now + delta, 0), last)
+    now = int(session.value(keys.W_EM_STEP, 0))
+    session.set_value(keys.W_EM_STEP, min(max(now + delta, 0), last))
 
 
 st.title("EM step by step")
@@ -44,70 +39,66 @@ st.caption("A Gaussian mixture is fitted by Expectation-Maximization: the **E-st
            "**M-step** moves each component to fit the points it is responsible for (the "
            "ellipses move). Repeat until the log-likelihood stops rising.")
 
-ds = state.get_dataset()
-state.stop_unless(ds.n_features >= 2 and ds.n_rows >= 2,
-                  "EM step by step needs at least two feature columns and two rows. "
-                  "Choose them on the Data page.")
+ds = session.get_dataset()
+stop_unless(ds.n_features >= 2 and ds.n_rows >= 2,
+            "EM step by step needs at least two feature columns and two rows. "
+            "Choose them on the Data page.")
 
 # --- controls ------------------------------------------------------------------------------
-saved = st.session_state.get(state.EM_SETTINGS) or st.session_state.get(state.COMPARE_SETTINGS, {})
+saved = session.remembered(keys.EM_SETTINGS) or session.remembered(keys.COMPARE_SETTINGS)
 default_k = len(ds.label_names) if ds.label_names else 3
-k = state.seed_widget(state.W_EM_K, saved.get(state.W_EM_K, saved.get(state.W_K, min(max(default_k, 1), 10))))
-covariance_type = state.seed_widget(state.W_EM_COVARIANCE, saved.get(state.W_EM_COVARIANCE, saved.get(state.W_COVARIANCE, "full")))
-init_params = state.seed_widget(state.W_EM_INIT, saved.get(state.W_EM_INIT, saved.get(state.W_INIT, "kmeans")))
-seed = state.seed_widget(state.W_EM_SEED, saved.get(state.W_EM_SEED, saved.get(state.W_SEED, 0)))
+k = session.seed_widget(keys.W_EM_K, saved.get(keys.W_EM_K, saved.get(keys.W_K, min(max(default_k, 1), 10))))
+covariance_type = session.seed_widget(keys.W_EM_COVARIANCE, saved.get(keys.W_EM_COVARIANCE, saved.get(keys.W_COVARIANCE, "full")))
+init_params = session.seed_widget(keys.W_EM_INIT, saved.get(keys.W_EM_INIT, saved.get(keys.W_INIT, "kmeans")))
+seed = session.seed_widget(keys.W_EM_SEED, saved.get(keys.W_EM_SEED, saved.get(keys.W_SEED, 0)))
 
 c1, c2, c3, c4 = st.columns([3, 2, 2, 1])
-k = c1.slider("Number of components (k)", 1, 10, value=k, key=state.W_EM_K)
+k = c1.slider("Number of components (k)", 1, 10, value=k, key=keys.W_EM_K)
 covariance_type = c2.selectbox(
-    "Covariance type", gmm_core.COVARIANCE_TYPES, key=state.W_EM_COVARIANCE, help=COVARIANCE_HELP,
-    index=state.option_index(gmm_core.COVARIANCE_TYPES, covariance_type))
+    "Covariance type", gmm_core.COVARIANCE_TYPES, key=keys.W_EM_COVARIANCE, help=COVARIANCE_HELP,
+    index=session.option_index(gmm_core.COVARIANCE_TYPES, covariance_type))
 init_params = c3.selectbox("Start (init method)", gmm_core.INIT_METHODS,
-                           index=state.option_index(gmm_core.INIT_METHODS, init_params),
-                           key=state.W_EM_INIT, help="How EM picks its starting point. "
+                           index=session.option_index(gmm_core.INIT_METHODS, init_params),
+                           key=keys.W_EM_INIT, help="How EM picks its starting point. "
                            "'random' starts far from the answer, so there is more to watch.")
-seed = c4.number_input("Seed", 0, 10_000, value=seed, key=state.W_EM_SEED)
-settings = {state.W_EM_K: k, state.W_EM_COVARIANCE: covariance_type,
-            state.W_EM_INIT: init_params, state.W_EM_SEED: int(seed)}
-if st.session_state.get(state.EM_SETTINGS) not in (None, settings):
-    st.session_state.pop(state.W_EM_STEP, None)  # a new run starts at its first step
-st.session_state[state.EM_SETTINGS] = settings
+seed = c4.number_input("Seed", 0, 10_000, value=seed, key=keys.W_EM_SEED)
+settings = {keys.W_EM_K: k, keys.W_EM_COVARIANCE: covariance_type,
+            keys.W_EM_INIT: init_params, keys.W_EM_SEED: int(seed)}
+previous = session.remembered(keys.EM_SETTINGS)
+if previous and previous != settings:
+    session.forget(keys.W_EM_STEP)  # a new run starts at its first step
+session.remember(keys.EM_SETTINGS, settings)
 
 features = list(ds.features)
-axes = state.view_axes(features, st, view_key=state.W_EM_VIEW, x_key=state.W_EM_AXIS_X,
-                       y_key=state.W_EM_AXIS_Y, widths=(1, 1, 2),
-                       help="EM is fitted on all features; the chart shows a 2-D view of them, "
-                            "with the ellipses projected exactly into it.")
+axes = view_axes(features, st, view_key=keys.W_EM_VIEW, x_key=keys.W_EM_AXIS_X,
+                 y_key=keys.W_EM_AXIS_Y, widths=(1, 1, 2),
+                 help="EM is fitted on all features; the chart shows a 2-D view of them, "
+                 "with the ellipses projected exactly into it.")
 
 # --- fit ----------------------------------------------------------------------------------------
 X = ds.X
-try:
-    with st.spinner(f"Running EM with {k} components on {ds.n_rows:,} rows (at most "
-                    f"{TIME_LIMIT:.0f} s)…", show_time=True):
-        run = _run(ds.fingerprint, X, ds.scaling, k, covariance_type, init_params, int(seed))
-except ValueError as exc:  # includes gmm_core.DataError
-    st.error(state.plain(str(exc)), icon=":material/error:")
-    st.stop()
+run = fit_or_stop(cache.em_run, ds.fingerprint, X, ds.scaling, k, covariance_type, init_params,
+                  int(seed), spinner=f"Running EM with {k} components on {ds.n_rows:,} rows "
+                                     f"(at most {TIME_LIMIT:.0f} s)…")
 traj = run.trajectory
 last = run.n_steps - 1
 
 icon = ":material/check_circle:" if traj.converged else ":material/warning:"
 message = (f"EM ran {traj.n_iter} iterations ({run.n_steps} steps counting the start and each "
            f"E- and M-half-step). {traj.stop_reason}")
-(st.success if traj.converged else st.warning)(state.plain(message), icon=icon)
+(st.success if traj.converged else st.warning)(plain(message), icon=icon)
 for note in run.warnings:
-    st.warning(state.plain(note), icon=":material/warning:")
+    st.warning(plain(note), icon=":material/warning:")
 
 # --- stepping ------------------------------------------------------------------------------
-state.seed_widget(state.W_EM_STEP, 0)
-if st.session_state[state.W_EM_STEP] > last:
-    st.session_state[state.W_EM_STEP] = last
+if session.seed_widget(keys.W_EM_STEP, 0) > last:
+    session.set_value(keys.W_EM_STEP, last)
 b1, b2, b3 = st.columns([1, 1, 8], vertical_alignment="bottom")
-b1.button("◀ Back", key=state.W_EM_BACK, on_click=_move, args=(-1, last),
-          disabled=st.session_state[state.W_EM_STEP] <= 0, width="stretch")
-b2.button("Forward ▶", key=state.W_EM_FORWARD, on_click=_move, args=(1, last),
-          disabled=st.session_state[state.W_EM_STEP] >= last, width="stretch")
-index = b3.slider("Step", 0, last, value=st.session_state[state.W_EM_STEP], key=state.W_EM_STEP,
+b1.button("◀ Back", key=keys.W_EM_BACK, on_click=_move, args=(-1, last),
+          disabled=session.value(keys.W_EM_STEP) <= 0, width="stretch")
+b2.button("Forward ▶", key=keys.W_EM_FORWARD, on_click=_move, args=(1, last),
+          disabled=session.value(keys.W_EM_STEP) >= last, width="stretch")
+index = b3.slider("Step", 0, last, value=session.value(keys.W_EM_STEP), key=keys.W_EM_STEP,
                   help="0 is the start; then each iteration is an E-step followed by an M-step.")
 step = run.steps[index]
 what = {"init": "The starting point EM was given.",
@@ -155,7 +146,7 @@ with left:
 
 with right:
     row = st.number_input(f"Row to explain (0 – {ds.n_rows - 1:,})", 0, ds.n_rows - 1,
-                          value=0, key=state.W_EM_ROW)
+                          value=0, key=keys.W_EM_ROW)
     ex = gmm_core.analysis.explain.explain_step(run, X, index, int(row))
     st.text("Row " + str(ex.row) + ": " + ", ".join(
         f"{c} = {v:.4g}" for c, v in zip(features, ex.e.x)))
@@ -195,5 +186,5 @@ st.caption(f"N = {int(ex.m.n_total):,} rows. Means and covariances in the data's
 
 # --- where EM stopped ---------------------------------------------------------------------------
 st.subheader("Final parameters")
-st.caption(state.plain(traj.stop_reason) + " Weights, means and covariances in original units.")
+st.caption(plain(traj.stop_reason) + " Weights, means and covariances in original units.")
 st.dataframe(gmm_core.analysis.explain.parameter_table(run, features, names), hide_index=True, width="stretch")

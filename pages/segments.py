@@ -5,8 +5,9 @@ A thin view over :mod:`gmm_core.analysis.segments` (profiles, names, certainty),
 :mod:`gmm_core.plots.segments` (charts), :mod:`gmm_core.outputs.export` (CSV, PNG),
 :mod:`gmm_core.outputs.report` (HTML) and :mod:`gmm_core.outputs.model_file` (model JSON).
 The model is the one chosen on the Compare page, from the same cache entry
-(:func:`state.chosen_comparison`), so nothing is fitted twice.  Names the user
-types are kept per model in :data:`state.SEGMENT_NAMES` and used on Compare too.
+(:func:`ui.cache.chosen_comparison`), so nothing is fitted twice.  Names the user
+types are kept per model by :func:`ui.session.segment_name_boxes` and used on
+Compare too.
 """
 
 import functools
@@ -16,12 +17,13 @@ import streamlit as st
 import gmm_core
 import gmm_core.analysis.compare
 import gmm_core.cli
-import gmm_core.mixture
-import state
 from gmm_core.analysis import segments, unusual
 from gmm_core.outputs import export, report
 from gmm_core.outputs.model_file import SegmentModel
 from gmm_core.plots import segments as figs
+from ui import cache, keys, session
+from ui.dataset import original_rows
+from ui.widgets import fit_or_stop, plain, stop_unless, view_axes
 
 MAX_SHOWN = 20_000
 MAX_LISTED = 200
@@ -49,19 +51,6 @@ frame["segment_label"] = model.predict(frame)
 frame["segment"] = [model.segment_names[j] for j in frame["segment_label"]]'''
 
 
-@st.cache_data(show_spinner=False, max_entries=12)
-def _summary(key, _X, _cmp, features):
-    """Profiles of the chosen model's segments; ``key`` stands for the model and data."""
-    return segments.describe_segments(_X, _cmp.proba, _cmp.means, features,
-                                      weights=_cmp.gmm.weights_)
-
-
-@st.cache_data(show_spinner=False, max_entries=12)
-def _scores(key, _cmp, _X):
-    """Anomaly score ``-log p(x)`` of every row under the chosen model."""
-    return gmm_core.mixture.anomaly_score(_cmp.gmm, _cmp.scaler.transform(_X))
-
-
 def _csv(frame, labels, proba, names):
     """Runs on click (no Streamlit calls: deferred downloads have no script context)."""
     return export.to_csv_bytes(export.segment_table(frame, labels, proba, names))
@@ -85,17 +74,17 @@ def _png(fig):
 
 
 # --- guard, presentation switch ---------------------------------------------------------------
-ds = state.get_dataset()
-state.stop_unless(ds.n_features >= 2, "The segments need at least two feature columns. "
-                                       "Choose them on the Data page.")
-state.stop_unless(ds.n_rows >= 2, "The loaded data has fewer than two rows. "
-                                   "Load more data on the Data page.")
+ds = session.get_dataset()
+stop_unless(ds.n_features >= 2, "The segments need at least two feature columns. "
+            "Choose them on the Data page.")
+stop_unless(ds.n_rows >= 2, "The loaded data has fewer than two rows. "
+            "Load more data on the Data page.")
 
-present = state.seed_widget(state.W_SEG_PRESENT, st.session_state.get(state.SEGMENT_PRESENT, False))
+present = session.seed_widget(keys.W_SEG_PRESENT, session.value(keys.SEGMENT_PRESENT, False))
 top, switch = st.columns([3, 1], vertical_alignment="bottom")
-present = switch.toggle("Presentation view", value=present, key=state.W_SEG_PRESENT,
+present = switch.toggle("Presentation view", value=present, key=keys.W_SEG_PRESENT,
                         help="Large type, one chart and the cards: for showing on a screen.")
-st.session_state[state.SEGMENT_PRESENT] = present
+session.set_value(keys.SEGMENT_PRESENT, present)
 if present:
     st.html(PRESENT_CSS)
 top.title("Segments")
@@ -103,63 +92,44 @@ top.title("Segments")
 # --- the chosen model ---------------------------------------------------------------------------
 X = ds.X
 features = list(ds.features)
-try:
-    with st.spinner("Fitting the model chosen on Compare…", show_time=True):
-        cmp = state.chosen_comparison(ds)
-except ValueError as exc:  # includes gmm_core.DataError
-    st.error(state.plain(str(exc)), icon=":material/error:")
-    st.stop()
-key = state.model_key(ds)
-summary = _summary(key, X, cmp, tuple(features))
+cmp = fit_or_stop(cache.chosen_comparison, ds, spinner="Fitting the model chosen on Compare…")
+key = session.model_key(ds)
+summary = cache.segment_summary(key, X, cmp, tuple(features))
 k = summary.n_components
 auto = summary.names
 
 # --- names: the user's edits over the automatic ones ---------------------------------------------
-name_keys = [f"{state.W_SEG_NAME}{j}" for j in range(k)]
-if st.session_state.get(state.SEGMENT_MODEL) != key:      # another model: reseed the name boxes
-    for name in [n for n in st.session_state if str(n).startswith(state.W_SEG_NAME)]:
-        del st.session_state[name]
-    st.session_state[state.SEGMENT_MODEL] = key
-edits = state.segment_edits(ds)
-for j, wkey in enumerate(name_keys):
-    state.seed_widget(wkey, edits.get(j, auto[j]))
-    if not str(st.session_state[wkey]).strip():          # an emptied box goes back to automatic
-        st.session_state[wkey] = auto[j]
-edits = {j: " ".join(str(st.session_state[w]).split()) for j, w in enumerate(name_keys)
-         if " ".join(str(st.session_state[w]).split()) != auto[j]}
-names = segments.unique_names([edits.get(j, auto[j]) for j in range(k)], fallback=auto)
-state.set_segment_names(ds, edits, names)
+name_keys, edits, names = session.segment_name_boxes(ds, auto, k)
 
 # --- unusual rows (the threshold is read here, its slider drawn further down) --------------------
-state.seed_widget(state.W_SEG_UNUSUAL, st.session_state.get(state.SEGMENT_UNUSUAL, 1.0))
-unusual_pct = float(st.session_state[state.W_SEG_UNUSUAL])
-st.session_state[state.SEGMENT_UNUSUAL] = unusual_pct
-flagged = unusual.unusual_rows(_scores(key, cmp, X), share=unusual_pct / 100.0)
+unusual_pct = float(session.seed_widget(keys.W_SEG_UNUSUAL, session.value(keys.SEGMENT_UNUSUAL, 1.0)))
+session.set_value(keys.SEGMENT_UNUSUAL, unusual_pct)
+flagged = unusual.unusual_rows(cache.anomaly_scores(key, cmp, X), share=unusual_pct / 100.0)
 
 # --- overview -------------------------------------------------------------------------------------
-st.markdown(state.plain(segments.overview_sentence(summary, names)))
+st.markdown(plain(segments.overview_sentence(summary, names)))
 if not present:
-    s = state.compare_settings(ds)
-    st.caption(state.plain(
-        f"Built on the Gaussian mixture chosen on the Compare page: k = {s[state.W_K]}, "
-        f"{s[state.W_COVARIANCE]} covariance, seed {s[state.W_SEED]}"
+    s = session.compare_settings(ds)
+    st.caption(plain(
+        f"Built on the Gaussian mixture chosen on the Compare page: k = {s[keys.W_K]}, "
+        f"{s[keys.W_COVARIANCE]} covariance, seed {s[keys.W_SEED]}"
         + ("" if ds.scaling == "none" else f", fitted after {ds.scaling} scaling")
         + ". Change it there; names you type here are kept for this model."))
     st.page_link("pages/compare.py", label="Change the model on Compare", icon=":material/compare:")
 for message in cmp.warnings:
-    st.warning(state.plain(message), icon=":material/warning:")
+    st.warning(plain(message), icon=":material/warning:")
 
 controls = st.container()
 axes = None
 if not present:
-    axes = state.view_axes(features, controls, view_key=state.W_SEG_VIEW, x_key=state.W_SEG_AXIS_X,
-                           y_key=state.W_SEG_AXIS_Y,
-                           help="With more than two features the chart shows a 2-D view of them.")
+    axes = view_axes(features, controls, view_key=keys.W_SEG_VIEW, x_key=keys.W_SEG_AXIS_X,
+                     y_key=keys.W_SEG_AXIS_Y,
+                     help="With more than two features the chart shows a 2-D view of them.")
 elif len(features) <= 2:
     axes = (features[0], features[1])
-elif st.session_state.get(state.W_SEG_VIEW) == "Two features":   # the view picked before
-    axes = (st.session_state.get(state.W_SEG_AXIS_X, features[0]),
-            st.session_state.get(state.W_SEG_AXIS_Y, features[1]))
+elif session.value(keys.W_SEG_VIEW) == "Two features":   # the view picked before
+    axes = (session.value(keys.W_SEG_AXIS_X, features[0]),
+            session.value(keys.W_SEG_AXIS_Y, features[1]))
     axes = None if axes[0] == axes[1] else axes
 projection = gmm_core.analysis.compare.view_projection(cmp, X, features, axes=axes)
 cv = gmm_core.analysis.compare.comparison_view(cmp, X, projection, max_points=MAX_SHOWN, seed=0)
@@ -177,7 +147,7 @@ st.caption(f"Each dot is a row, coloured by its most likely segment; the chart d
               else "."))
 
 # --- cards ------------------------------------------------------------------------------------------
-rows = state.original_rows(ds)
+rows = original_rows(ds)
 borderline = [segments.borderline_frame(summary, j, X, names) for j in range(k)]
 st.header("The segments")
 per_row = 2
@@ -186,16 +156,16 @@ for start in range(0, k, per_row):
         p = summary.segments[j]
         with col.container(border=True):
             if present:
-                st.subheader(state.plain(names[j]), anchor=False)
+                st.subheader(plain(names[j]), anchor=False)
             else:
-                st.text_input("Segment name", value=st.session_state[name_keys[j]],
+                st.text_input("Segment name", value=session.value(name_keys[j]),
                               key=name_keys[j], max_chars=80,
                               help="Suggested from how the segment differs from everyone; type "
                                    "your own. Empty the box to get the suggestion back.")
                 if names[j] != edits.get(j, auto[j]):
-                    st.caption(state.plain(f"Shown as “{names[j]}”: another segment has this name."))
+                    st.caption(plain(f"Shown as “{names[j]}”: another segment has this name."))
                 elif j in edits:
-                    st.caption(state.plain(f"Suggested name: {auto[j]}"))
+                    st.caption(plain(f"Suggested name: {auto[j]}"))
             m1, m2, m3 = st.columns(3)
             m1.metric("Rows", f"{p.count:,}")
             m2.metric("Share of all rows", f"{p.share:.0%}")
@@ -204,7 +174,7 @@ for start in range(0, k, per_row):
             st.markdown("**Typical member**")
             typical = segments.typical_frame(summary, j)
             if present:  # st.table renders Markdown: user text goes through plain()
-                st.table(typical.map(state.plain).rename(columns=state.plain), border="horizontal",
+                st.table(typical.map(plain).rename(columns=plain), border="horizontal",
                          hide_index=True)
             else:
                 st.dataframe(typical, hide_index=True, width="stretch")
@@ -216,7 +186,7 @@ for start in range(0, k, per_row):
 
 with st.expander("Glossary: what the words mean"):
     for term, text in segments.GLOSSARY:
-        st.markdown(f"**{state.plain(term)}** — {state.plain(text)}")
+        st.markdown(f"**{plain(term)}** — {plain(text)}")
 
 if present:
     st.stop()
@@ -226,10 +196,10 @@ st.header("Unusual rows")
 st.caption("Rows that fit no segment well: the model finds them least likely. The score is the "
            "negative log-density (higher = rarer).")
 st.slider("Flag the most unusual rows (% of all rows)", 0.0, 10.0, value=unusual_pct, step=0.1,
-          format="%.1f%%", key=state.W_SEG_UNUSUAL)
+          format="%.1f%%", key=keys.W_SEG_UNUSUAL)
 n_flag = int(flagged.indices.size)
 if n_flag:
-    st.markdown(state.plain(
+    st.markdown(plain(
         f"{n_flag:,} row{'s' if n_flag != 1 else ''} flagged: unusualness {flagged.threshold:.2f} "
         f"or more (ringed in red on the chart)."))
     table = unusual.unusual_frame(flagged, rows, names, summary.labels, limit=MAX_LISTED)
@@ -249,25 +219,25 @@ model = SegmentModel.from_comparison(cmp, features, segment_names=names)
 e1, e2, e3, e4 = st.columns(4)
 e1.download_button(
     "Rows with segments (CSV)", functools.partial(_csv, rows, summary.labels, cmp.proba, names),
-    file_name="segments.csv", mime="text/csv", key=state.W_SEG_CSV, icon=":material/table:",
+    file_name="segments.csv", mime="text/csv", key=keys.W_SEG_CSV, icon=":material/table:",
     on_click="ignore",
     help="Every row of your data with its segment name, its label and the probability of each "
          "segment. UTF-8 with a byte-order mark, so Excel reads accents right.")
 e2.download_button(
     "Model (JSON)", model.to_json(fit_info={"n_rows": ds.n_rows}),
-    file_name="segments-model.json", mime="application/json", key=state.W_SEG_JSON,
+    file_name="segments-model.json", mime="application/json", key=keys.W_SEG_JSON,
     icon=":material/data_object:", on_click="ignore",
     help="Weights, means, covariances, feature names and scaling: gmm_core loads it back and "
          "assigns new rows exactly as here.")
 e3.download_button(
     "Report (HTML)", functools.partial(_report, summary, list(names), view, cv.gmm_labels,
                                        unusual_points, ds.name, borderline, table, notes),
-    file_name="segments-report.html", mime="text/html", key=state.W_SEG_HTML,
+    file_name="segments-report.html", mime="text/html", key=keys.W_SEG_HTML,
     icon=":material/description:", on_click="ignore",
     help="One file with the cards and interactive charts; opens offline in any browser.")
 e4.download_button(
     "Overview chart (PNG)", functools.partial(_png, overview), file_name="segments-overview.png",
-    mime="image/png", key=state.W_SEG_PNG, icon=":material/image:", on_click="ignore",
+    mime="image/png", key=keys.W_SEG_PNG, icon=":material/image:", on_click="ignore",
     help="The chart above as an image for slides (drawn by Chromium; takes a few seconds).")
 
 st.markdown("**Assign new rows with the model, in Python**")
@@ -281,10 +251,10 @@ with st.expander("Run this model on the full data (millions of rows)"):
                 "label, segment name and every segment's probability):")
     st.code(gmm_core.cli.assign_command("segments-model.json"), language="bash")
     st.markdown("Or fit the same kind of model on every row instead of this sample:")
-    settings = state.compare_settings(ds)
+    settings = session.compare_settings(ds)
     st.code(gmm_core.cli.fit_command(features, k, covariance_type=cmp.gmm.covariance_type,
-                                     scaling=cmp.scaler.method, n_init=settings[state.W_N_INIT],
-                                     random_state=settings[state.W_SEED],
+                                     scaling=cmp.scaler.method, n_init=settings[keys.W_N_INIT],
+                                     random_state=settings[keys.W_SEED],
                                      out="segments-model.json"), language="bash")
     st.caption("Both run on a local Dask cluster; add --scheduler tcp://host:8786 for an existing "
                "one. See README, 'Scale out'.")

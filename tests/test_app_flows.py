@@ -6,7 +6,7 @@ import pathlib
 import pytest
 from streamlit.testing.v1 import AppTest
 
-import state
+from ui import dataset, keys, session, widgets
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
@@ -24,12 +24,12 @@ def _charts(at):
 
 
 def _dataset(at):
-    return at.session_state[state.DATASET]
+    return at.session_state[keys.DATASET]
 
 
 def test_upload_replaces_dataset_and_shows_what_the_reader_did():
     at = _app()
-    at.file_uploader(key=state.W_UPLOAD).set_value(("shop <b>*x*</b>.csv", CSV, "text/csv")).run()
+    at.file_uploader(key=keys.W_UPLOAD).set_value(("shop <b>*x*</b>.csv", CSV, "text/csv")).run()
     assert not at.exception
     ds = _dataset(at)
     assert ds.name == "shop <b>*x*</b>.csv" and ds.source == "upload"
@@ -41,24 +41,24 @@ def test_upload_replaces_dataset_and_shows_what_the_reader_did():
 def test_failed_upload_shows_error_and_keeps_previous_dataset():
     at = _app()
     before = _dataset(at).name
-    at.file_uploader(key=state.W_UPLOAD).set_value(("empty.csv", b"", "text/csv")).run()
+    at.file_uploader(key=keys.W_UPLOAD).set_value(("empty.csv", b"", "text/csv")).run()
     assert not at.exception
     assert at.error and "Could not load" in at.error[0].value
     assert _dataset(at).name == before
 
 
 def test_upload_handler_directly():
-    ds = state.load_upload(CSV, "shop.csv")
+    ds = dataset.load_upload(CSV, "shop.csv")
     assert ds.n_rows == 120 and ds.n_features >= 2
     with pytest.raises(Exception) as info:
-        state.load_upload(b"\x00\x01\x02", "bad.csv")
+        dataset.load_upload(b"\x00\x01\x02", "bad.csv")
     assert isinstance(info.value, __import__("gmm_core").DataError)
 
 
 def test_dataset_survives_page_switches_and_k_changes_the_result():
     at = _app()
-    at.selectbox(key=state.W_DEMO).set_value("Elongated clusters").run()
-    at.button(key=state.W_DEMO_LOAD).click().run()
+    at.selectbox(key=keys.W_DEMO).set_value("Elongated clusters").run()
+    at.button(key=keys.W_DEMO_LOAD).click().run()
     assert _dataset(at).name.startswith("Elongated clusters")
     at.switch_page("pages/compare.py").run()
     assert not at.exception and not at.error
@@ -67,13 +67,13 @@ def test_dataset_survives_page_switches_and_k_changes_the_result():
     ari_before = at.metric[0].value
     sentence_before = at.info[0].value
     gmm_before = _charts(at)[1]
-    at.slider(key=state.W_K).set_value(5).run()
+    at.slider(key=keys.W_K).set_value(5).run()
     assert not at.exception
     assert at.info[0].value != sentence_before or at.metric[0].value != ari_before
     assert _charts(at)[1] != gmm_before
     at.switch_page("pages/data.py").run()
     at.switch_page("pages/compare.py").run()
-    assert at.slider(key=state.W_K).value == 5  # restored from the data key
+    assert at.slider(key=keys.W_K).value == 5  # restored from the data key
 
 
 def test_known_labels_add_truth_metrics():
@@ -82,8 +82,8 @@ def test_known_labels_add_truth_metrics():
     labels = [m.label for m in at.metric]
     assert any("vs labels" in label for label in labels)
     at.switch_page("pages/data.py").run()
-    label_key = state.dataset_key(state.W_LABEL, at.session_state[state.DATASET])
-    at.selectbox(key=label_key).set_value(state.NO_LABEL).run()
+    label_key = session.dataset_key(keys.W_LABEL, at.session_state[keys.DATASET])
+    at.selectbox(key=label_key).set_value(dataset.NO_LABEL).run()
     at.switch_page("pages/compare.py").run()
     assert not any("vs labels" in m.label for m in at.metric)
 
@@ -91,7 +91,7 @@ def test_known_labels_add_truth_metrics():
 def test_one_feature_guards_compare_page():
     at = _app()
     first = list(_dataset(at).frame.columns)[0]
-    features_key = state.dataset_key(state.W_FEATURES, at.session_state[state.DATASET])
+    features_key = session.dataset_key(keys.W_FEATURES, at.session_state[keys.DATASET])
     at.multiselect(key=features_key).set_value([first]).run()
     assert at.warning
     at.switch_page("pages/compare.py").run()
@@ -104,11 +104,11 @@ def test_compare_controls_and_toggles():
     at = _app()
     at.switch_page("pages/compare.py").run()
     for cov in ("tied", "diag", "spherical"):
-        at.selectbox(key=state.W_COVARIANCE).set_value(cov).run()
+        at.selectbox(key=keys.W_COVARIANCE).set_value(cov).run()
         assert not at.exception and not at.error
-    at.toggle(key=state.W_DISAGREE).set_value(True).run()
-    at.selectbox(key=state.W_GMM_SHADE).set_value("density contours").run()
-    at.selectbox(key=state.W_LEVELS).set_value("95%").run()
+    at.toggle(key=keys.W_DISAGREE).set_value(True).run()
+    at.selectbox(key=keys.W_GMM_SHADE).set_value("density contours").run()
+    at.selectbox(key=keys.W_LEVELS).set_value("95%").run()
     assert not at.exception
     gmm = _charts(at)[1]
     assert any(tr.get("type") == "contour" for tr in gmm["data"])
@@ -116,19 +116,19 @@ def test_compare_controls_and_toggles():
 
 def test_pca_and_axes_views_for_more_than_two_features():
     at = _app()
-    at.selectbox(key=state.W_DEMO).set_value("Iris flowers").run()
-    at.button(key=state.W_DEMO_LOAD).click().run()
+    at.selectbox(key=keys.W_DEMO).set_value("Iris flowers").run()
+    at.button(key=keys.W_DEMO_LOAD).click().run()
     at.switch_page("pages/compare.py").run()
     assert not at.exception and not at.error
     assert any("exactly two features" in c.value for c in at.caption)
-    at.radio(key=state.W_VIEW).set_value("Two features").run()
+    at.radio(key=keys.W_VIEW).set_value("Two features").run()
     assert not at.exception and len(_charts(at)) == 2
 
 
 def test_user_strings_are_escaped_for_markdown():
-    assert state.plain("**bold** [x](y) <b>") == r"\*\*bold\*\* \[x\]\(y\) \<b\>"
+    assert widgets.plain("**bold** [x](y) <b>") == r"\*\*bold\*\* \[x\]\(y\) \<b\>"
     at = _app()
-    at.file_uploader(key=state.W_UPLOAD).set_value(("**evil**.csv", b"a,b\nx,y\n", "text/csv")).run()
+    at.file_uploader(key=keys.W_UPLOAD).set_value(("**evil**.csv", b"a,b\nx,y\n", "text/csv")).run()
     assert at.error
     assert "**" not in at.error[0].value.replace(r"\*", "")
 
@@ -142,7 +142,7 @@ def test_fit_errors_and_warnings_reach_the_page_not_a_traceback(monkeypatch):
     at = _app()
     monkeypatch.setattr(gmm_core.analysis.compare, "compare_models", broken)
     at.switch_page("pages/compare.py")
-    at.session_state[state.COMPARE_SETTINGS] = {state.W_SEED: 4242}  # not in the cache
+    at.session_state[keys.COMPARE_SETTINGS] = {keys.W_SEED: 4242}  # not in the cache
     at.run()
     assert not at.exception
     assert at.error and "smaller k" in at.error[0].value
@@ -152,11 +152,11 @@ def test_fit_errors_and_warnings_reach_the_page_not_a_traceback(monkeypatch):
 def test_missing_value_policy_rereads_the_upload_and_is_remembered():
     data = b"a,b,c\n1,2,3\n4,,6\n7,8,9\n1,5,2\n3,3,,\n2,9,4\n"
     at = _app()
-    at.file_uploader(key=state.W_UPLOAD).set_value(("gaps.csv", data, "text/csv")).run()
+    at.file_uploader(key=keys.W_UPLOAD).set_value(("gaps.csv", data, "text/csv")).run()
     dropped = _dataset(at).n_rows
-    at.selectbox(key=state.W_MISSING).set_value("mean").run()
+    at.selectbox(key=keys.W_MISSING).set_value("mean").run()
     assert not at.exception
     assert _dataset(at).n_rows > dropped
     at.switch_page("pages/compare.py").run()
     at.switch_page("pages/data.py").run()
-    assert at.selectbox(key=state.W_MISSING).value == "mean"
+    assert at.selectbox(key=keys.W_MISSING).value == "mean"

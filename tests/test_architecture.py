@@ -117,7 +117,7 @@ def test_the_engine_imports_only_errors_of_gmm_core():
     assert _violations(rule) == []
 
 
-@pytest.mark.parametrize("banned", ["streamlit", "sklearn.mixture"])
+@pytest.mark.parametrize("banned", ["streamlit", "sklearn.mixture", "ui"])
 def test_gmm_core_never_imports(banned):
     def rule(name, module, names):
         return module == banned or module.startswith(banned + ".") or (
@@ -148,3 +148,9 @@ def test_import_gmm_core_stays_light():
                          check=True).stdout.split()
     assert out == ["False"] * 6
     assert len(__import__("gmm_core").__all__) <= 25
+
+
+def test_pages_leave_the_session_to_ui():
+    """Pages are layout only: session keys and access live in ``ui/`` (keys.py, session.py)."""
+    touching = [p.name for p in (ROOT / "pages").glob("*.py") if "st.session_state" in p.read_text()]
+    assert touching == []

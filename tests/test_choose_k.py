@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 import gmm_core
 import gmm_core.analysis.choose_k
 import gmm_core.data
-import state
+from ui import dataset, keys
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 FOUR_BLOBS = dict(n_components=4, n_samples=600, elongation=2.0, rotation=30,
@@ -20,7 +20,7 @@ FOUR_BLOBS = dict(n_components=4, n_samples=600, elongation=2.0, rotation=30,
 
 @pytest.fixture(scope="module")
 def four_blobs():
-    return state.load_blobs(**FOUR_BLOBS)
+    return dataset.load_blobs(**FOUR_BLOBS)
 
 
 @pytest.fixture(scope="module")
@@ -85,13 +85,13 @@ def _app():
 
 def _load_four_blobs(at):
     """Generate the 4-blob data on the Data page, as a user would."""
-    at.selectbox(key=state.W_DEMO).set_value("Elongated clusters").run()
-    at.slider(key=state.W_BLOB_K).set_value(FOUR_BLOBS["n_components"])
-    at.slider(key=state.W_BLOB_N).set_value(FOUR_BLOBS["n_samples"])
-    at.slider(key=state.W_BLOB_ELONGATION).set_value(FOUR_BLOBS["elongation"])
-    at.slider(key=state.W_BLOB_SEPARATION).set_value(FOUR_BLOBS["separation"]).run()
-    at.button(key=state.W_DEMO_LOAD).click().run()
-    assert at.session_state[state.DATASET].name.startswith("Elongated clusters (k=4")
+    at.selectbox(key=keys.W_DEMO).set_value("Elongated clusters").run()
+    at.slider(key=keys.W_BLOB_K).set_value(FOUR_BLOBS["n_components"])
+    at.slider(key=keys.W_BLOB_N).set_value(FOUR_BLOBS["n_samples"])
+    at.slider(key=keys.W_BLOB_ELONGATION).set_value(FOUR_BLOBS["elongation"])
+    at.slider(key=keys.W_BLOB_SEPARATION).set_value(FOUR_BLOBS["separation"]).run()
+    at.button(key=keys.W_DEMO_LOAD).click().run()
+    assert at.session_state[keys.DATASET].name.startswith("Elongated clusters (k=4")
     return at
 
 
@@ -109,40 +109,40 @@ def test_choose_k_recommends_4_on_four_blobs_and_sends_it_to_compare():
     assert [t["name"] for t in bic["data"] if t.get("mode") == "lines+markers"] == \
         ["full", "tied", "diag", "spherical"]
     assert any("lower is better" in a["text"] for a in bic["layout"]["annotations"])
-    apply = at.button(key=state.W_CK_APPLY)
+    apply = at.button(key=keys.W_CK_APPLY)
     assert apply.label == f"Use k = 4, {ctype} on Compare"
     apply.click().run()
     assert not at.exception
-    assert at.button(key=state.W_CK_APPLY).proto.disabled  # already applied
+    assert at.button(key=keys.W_CK_APPLY).proto.disabled  # already applied
     at.switch_page("pages/compare.py").run()
     assert not at.exception and not at.error
-    assert at.slider(key=state.W_K).value == 4
-    assert at.selectbox(key=state.W_COVARIANCE).value == ctype
+    assert at.slider(key=keys.W_K).value == 4
+    assert at.selectbox(key=keys.W_COVARIANCE).value == ctype
 
 
 def test_apply_overrides_a_k_already_chosen_on_compare():
     at = _app()
     at.switch_page("pages/compare.py").run()
-    at.slider(key=state.W_K).set_value(2).run()
+    at.slider(key=keys.W_K).set_value(2).run()
     at.switch_page("pages/choose_k.py").run()
-    at.slider(key=state.W_CK_KMAX).set_value(6).run()
+    at.slider(key=keys.W_CK_KMAX).set_value(6).run()
     assert not at.exception
-    rec_k = int(at.button(key=state.W_CK_APPLY).label.split("k = ")[1].split(",")[0])
+    rec_k = int(at.button(key=keys.W_CK_APPLY).label.split("k = ")[1].split(",")[0])
     assert rec_k != 2
-    at.button(key=state.W_CK_APPLY).click().run()
+    at.button(key=keys.W_CK_APPLY).click().run()
     at.switch_page("pages/compare.py").run()
-    assert at.slider(key=state.W_K).value == rec_k
+    assert at.slider(key=keys.W_K).value == rec_k
 
 
 def test_controls_restarts_and_no_types_guard():
     at = _app()
     at.switch_page("pages/choose_k.py").run()
-    at.slider(key=state.W_CK_KMAX).set_value(4)
-    at.multiselect(key=state.W_CK_TYPES).set_value(["full", "diag"])
-    at.number_input(key=state.W_CK_N_INIT).set_value(2).run()
+    at.slider(key=keys.W_CK_KMAX).set_value(4)
+    at.multiselect(key=keys.W_CK_TYPES).set_value(["full", "diag"])
+    at.number_input(key=keys.W_CK_N_INIT).set_value(2).run()
     assert not at.exception and not at.error
     bic = json.loads(at.get("plotly_chart")[0].proto.spec)
     assert [t["name"] for t in bic["data"] if t.get("mode") == "lines+markers"] == ["full", "diag"]
-    at.multiselect(key=state.W_CK_TYPES).set_value([]).run()
+    at.multiselect(key=keys.W_CK_TYPES).set_value([]).run()
     assert not at.exception
     assert at.info and "at least one covariance type" in at.info[0].value

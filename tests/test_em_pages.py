@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-import state
+from ui import keys, session
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
@@ -41,37 +41,37 @@ def _ok(at):
 def test_step_forward_and_back_changes_the_step_shown():
     at = _em_page()
     _ok(at)
-    assert at.slider(key=state.W_EM_STEP).value == 0
+    assert at.slider(key=keys.W_EM_STEP).value == 0
     assert _step_text(at).startswith("**Step 0 of")
     first = _charts(at)[0]
-    at.button(key=state.W_EM_FORWARD).click().run()
+    at.button(key=keys.W_EM_FORWARD).click().run()
     _ok(at)
-    assert at.slider(key=state.W_EM_STEP).value == 1
+    assert at.slider(key=keys.W_EM_STEP).value == 1
     assert "E-step" in _step_text(at)
     assert _charts(at)[0]["layout"]["sliders"][0]["active"] == 1
-    at.button(key=state.W_EM_FORWARD).click().run()
-    assert at.slider(key=state.W_EM_STEP).value == 2 and "M-step" in _step_text(at)
-    at.button(key=state.W_EM_BACK).click().run()
-    at.button(key=state.W_EM_BACK).click().run()
-    assert at.slider(key=state.W_EM_STEP).value == 0
+    at.button(key=keys.W_EM_FORWARD).click().run()
+    assert at.slider(key=keys.W_EM_STEP).value == 2 and "M-step" in _step_text(at)
+    at.button(key=keys.W_EM_BACK).click().run()
+    at.button(key=keys.W_EM_BACK).click().run()
+    assert at.slider(key=keys.W_EM_STEP).value == 0
     assert _charts(at)[0]["data"] == first["data"]
-    assert at.button(key=state.W_EM_BACK).proto.disabled
+    assert at.button(key=keys.W_EM_BACK).proto.disabled
 
 
 @pytest.mark.parametrize("covariance_type", ["full", "tied", "diag", "spherical"])
 def test_log_likelihood_shown_never_decreases(covariance_type):
     at = _em_page()
-    at.selectbox(key=state.W_EM_INIT).set_value("random").run()
-    at.selectbox(key=state.W_EM_COVARIANCE).set_value(covariance_type).run()
+    at.selectbox(key=keys.W_EM_INIT).set_value("random").run()
+    at.selectbox(key=keys.W_EM_COVARIANCE).set_value(covariance_type).run()
     _ok(at)
     fig = _charts(at)[0]
     curve = fig["data"][-2]
     assert curve["name"] == "log-likelihood"
     ll = _array(curve["y"]).astype(float)
     assert len(ll) >= 3 and np.all(np.diff(ll) >= -1e-9)
-    last = int(at.slider(key=state.W_EM_STEP).max)
+    last = int(at.slider(key=keys.W_EM_STEP).max)
     assert len(ll) == last + 1
-    at.slider(key=state.W_EM_STEP).set_value(last).run()
+    at.slider(key=keys.W_EM_STEP).set_value(last).run()
     _ok(at)
     assert f"**Step {last} of {last}" in _step_text(at)
 
@@ -87,17 +87,17 @@ def test_animation_is_light_and_stop_reason_and_final_table_are_shown():
     table = at.dataframe[-1].value
     assert list(table["component"]) == ["blue", "orange", "red", "teal", "green"][:len(table)]
     assert abs(table["weight"].sum() - 1.0) < 1e-9
-    ds = at.session_state[state.DATASET]
+    ds = at.session_state[keys.DATASET]
     assert table[f"mean {ds.features[0]}"].between(ds.frame[ds.features[0]].min(),
                                                    ds.frame[ds.features[0]].max()).all()
 
 
 def test_row_picker_changes_the_e_step_numbers():
     at = _em_page()
-    at.slider(key=state.W_EM_STEP).set_value(3).run()
+    at.slider(key=keys.W_EM_STEP).set_value(3).run()
     before = at.dataframe[0].value.copy()
     assert abs(before["r_ik"].sum() - 1.0) < 1e-9
-    at.number_input(key=state.W_EM_ROW).set_value(5).run()
+    at.number_input(key=keys.W_EM_ROW).set_value(5).run()
     _ok(at)
     after = at.dataframe[0].value
     assert not np.allclose(before["N(x_i | μ_k, Σ_k)"], after["N(x_i | μ_k, Σ_k)"])
@@ -106,26 +106,26 @@ def test_row_picker_changes_the_e_step_numbers():
 
 def test_more_than_two_features_pca_and_axes_views():
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
-    at.selectbox(key=state.W_DEMO).set_value("Iris flowers").run()
-    at.button(key=state.W_DEMO_LOAD).click().run()
+    at.selectbox(key=keys.W_DEMO).set_value("Iris flowers").run()
+    at.button(key=keys.W_DEMO_LOAD).click().run()
     at.switch_page("pages/em_steps.py").run()
     _ok(at)
     assert "PC1" in _charts(at)[0]["layout"]["xaxis"]["title"]["text"]
-    at.radio(key=state.W_EM_VIEW).set_value("Two features").run()
+    at.radio(key=keys.W_EM_VIEW).set_value("Two features").run()
     _ok(at)
-    ds = at.session_state[state.DATASET]
+    ds = at.session_state[keys.DATASET]
     assert _charts(at)[0]["layout"]["xaxis"]["title"]["text"] == ds.features[0]
 
 
 def test_new_settings_restart_at_step_zero_and_one_feature_is_guarded():
     at = _em_page()
-    at.slider(key=state.W_EM_STEP).set_value(4).run()
-    at.slider(key=state.W_EM_K).set_value(2).run()
+    at.slider(key=keys.W_EM_STEP).set_value(4).run()
+    at.slider(key=keys.W_EM_K).set_value(2).run()
     _ok(at)
-    assert at.slider(key=state.W_EM_STEP).value == 0
+    assert at.slider(key=keys.W_EM_STEP).value == 0
     at.switch_page("pages/data.py").run()
-    first = list(at.session_state[state.DATASET].frame.columns)[0]
-    features_key = state.dataset_key(state.W_FEATURES, at.session_state[state.DATASET])
+    first = list(at.session_state[keys.DATASET].frame.columns)[0]
+    features_key = session.dataset_key(keys.W_FEATURES, at.session_state[keys.DATASET])
     at.multiselect(key=features_key).set_value([first]).run()
     at.switch_page("pages/em_steps.py").run()
     assert not at.exception

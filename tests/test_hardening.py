@@ -23,7 +23,7 @@ from streamlit.testing.v1 import AppTest
 from test_reader import CORPUS, Err
 
 import gmm_core
-import state
+from ui import keys, widgets
 from gmm_core import DataError
 from gmm_core.analysis.compare import compare_models
 from gmm_core.analysis.guarded import FIT_TIME_LIMIT, fit_mixture, scale_for_fit
@@ -106,7 +106,7 @@ def _app():
 
 
 def _upload(at, filename, data):
-    at.file_uploader(key=state.W_UPLOAD).set_value((filename, data, "text/csv")).run()
+    at.file_uploader(key=keys.W_UPLOAD).set_value((filename, data, "text/csv")).run()
     return at
 
 
@@ -114,7 +114,7 @@ def _upload(at, filename, data):
 def loaded():
     """The app with a good upload loaded: the dataset that must survive what follows."""
     at = _upload(_app(), "baseline.csv", good_csv("base"))
-    assert not at.exception and at.session_state[state.DATASET].name == "baseline.csv"
+    assert not at.exception and at.session_state[keys.DATASET].name == "baseline.csv"
     return at
 
 
@@ -128,24 +128,24 @@ def test_hostile_set_covers_issue_and_corpus():
 @pytest.mark.parametrize("filename, data, gist", [c[1:] for c in HOSTILE],
                          ids=[c[0] for c in HOSTILE])
 def test_hostile_upload_shows_plain_error_and_keeps_dataset(loaded, filename, data, gist):
-    before = loaded.session_state[state.DATASET]
+    before = loaded.session_state[keys.DATASET]
     at = _upload(loaded, filename, data)
     assert not at.exception
     assert len(at.error) == 1
-    message = at.error[0].value.replace("\\", "")  # Markdown escapes of state.plain
+    message = at.error[0].value.replace("\\", "")  # Markdown escapes of ui.widgets.plain
     assert message.startswith("Could not load that data:")
     assert gist.lower() in message.lower()
     assert "The previous dataset, baseline.csv, is still loaded." in message
     assert not any(leak in message for leak in LEAKS), message
-    assert at.session_state[state.DATASET] is before  # nothing lost, nothing half-loaded
-    assert at.session_state[state.UPLOAD][0] == "baseline.csv"
+    assert at.session_state[keys.DATASET] is before  # nothing lost, nothing half-loaded
+    assert at.session_state[keys.UPLOAD][0] == "baseline.csv"
 
 
 def test_error_clears_when_a_good_file_follows(loaded):
     at = _upload(loaded, "photo.csv", _png())
     assert at.error
     at = _upload(at, "next.csv", good_csv("next", seed=1))
-    assert not at.error and at.session_state[state.DATASET].name == "next.csv"
+    assert not at.error and at.session_state[keys.DATASET].name == "next.csv"
 
 
 def test_oversized_upload_is_refused_before_its_bytes_are_read(loaded, monkeypatch):
@@ -171,7 +171,7 @@ def test_oversized_upload_is_refused_before_its_bytes_are_read(loaded, monkeypat
     assert not at.exception and reads == []
     message = at.error[0].value.replace("\\", "")
     assert "300 MB, more than the 200 MB limit" in message and "sample of its rows" in message
-    assert at.session_state[state.DATASET].name == "baseline.csv"
+    assert at.session_state[keys.DATASET].name == "baseline.csv"
 
 
 def test_config_limits_upload_keeps_xsrf_and_hides_error_details():
@@ -314,13 +314,13 @@ def test_pages_show_degenerate_fit_warnings_not_tracebacks():
     """k above the distinct points on Compare and EM step by step: a warning on the page."""
     at = _upload(_app(), "three_points.csv",
                  b"x,y\n" + b"0,0\n" * 30 + b"1,1\n" * 30 + b"5,4\n" * 2)
-    assert at.session_state[state.DATASET].n_rows == 62
+    assert at.session_state[keys.DATASET].n_rows == 62
     at.switch_page("pages/compare.py").run()
-    at.slider(key=state.W_K).set_value(5).run()
+    at.slider(key=keys.W_K).set_value(5).run()
     assert not at.exception and not at.error
     assert any("3 distinct point" in w.value for w in at.warning), [w.value for w in at.warning]
     at.switch_page("pages/em_steps.py").run()
-    at.slider(key=state.W_EM_K).set_value(5).run()
+    at.slider(key=keys.W_EM_K).set_value(5).run()
     assert not at.exception and not at.error
     assert any("3 distinct point" in w.value for w in at.warning), [w.value for w in at.warning]
 
@@ -337,15 +337,15 @@ def test_em_page_says_when_the_time_limit_stopped_the_run(monkeypatch):
 
 def test_plain_escapes_markdown_html_links_and_latex():
     for text in XSS:
-        escaped = state.plain(text)
+        escaped = widgets.plain(text)
         assert not any(ch in escaped.replace("\\" + ch, "") for ch in "<>[]()*$")
-    assert state.plain("a\nb") == "a b"
+    assert widgets.plain("a\nb") == "a b"
 
 
 def test_user_strings_reach_markdown_only_escaped():
     at = _upload(_app(), XSS_FILENAME, xss_csv())
     assert not at.exception
-    ds = at.session_state[state.DATASET]
+    ds = at.session_state[keys.DATASET]
     assert ds.name == XSS_FILENAME and ds.features[0] == f"{XSS[0]} a"
     markdown = [el.value for el in (*at.markdown, *at.caption, *at.error, *at.warning,
                                     *at.info, *at.success)]
@@ -383,8 +383,8 @@ def test_no_pickle_or_eval_of_user_data():
     """Nothing that reads user files or model JSON can unpickle or evaluate it."""
     import re
 
-    sources = ["gmm_core/data/reader.py", "gmm_core/data/_sniff.py", "gmm_core/outputs/model_file.py", "state.py",
-               "pages/data.py"]
+    sources = ["gmm_core/data/reader.py", "gmm_core/data/_sniff.py", "gmm_core/outputs/model_file.py",
+               "ui/dataset.py", "ui/session.py", "ui/cache.py", "pages/data.py"]
     for name in sources:
         text = (ROOT / name).read_text()
         assert not re.search(r"\b(pickle|marshal|shelve|eval|exec)\s*[.(]", text), name

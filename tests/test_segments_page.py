@@ -11,7 +11,7 @@ import pytest
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
-import state
+from ui import keys
 from gmm_core.outputs.model_file import load_model
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -83,11 +83,11 @@ def test_segments_page_opens_with_named_cards():
 
 def test_edited_name_is_used_everywhere_and_resets_with_the_model(downloads):
     at = _segments()
-    first = at.text_input(key=f"{state.W_SEG_NAME}0")
+    first = at.text_input(key=f"{keys.W_SEG_NAME}0")
     auto = first.value
     first.input("Premium <b>savers</b>").run()
     assert not at.exception
-    assert at.session_state[state.SEGMENT_NAMES]  # kept in a data key
+    assert at.session_state[keys.SEGMENT_NAMES]  # kept in a data key
     names = [t["name"] for t in _overview(at)["data"] if t.get("name")]
     assert "Premium &lt;b&gt;savers&lt;/b&gt;" in names  # legend shows it literally
     assert any("Suggested name" in c.value for c in at.caption)
@@ -108,26 +108,26 @@ def test_edited_name_is_used_everywhere_and_resets_with_the_model(downloads):
     assert "Premium &lt;b&gt;savers&lt;/b&gt;" in legends and "Premium <b>savers</b>" not in legends
 
     # another model (k = 4): automatic names again; back to k = 5: the edit returns
-    at.slider(key=state.W_K).set_value(4).run()
+    at.slider(key=keys.W_K).set_value(4).run()
     at.switch_page(PAGE).run()
     assert not at.exception
     assert len(at.text_input) == 4
     assert "Premium <b>savers</b>" not in [t.value for t in at.text_input]
     at.switch_page("pages/compare.py").run()
-    at.slider(key=state.W_K).set_value(5).run()
+    at.slider(key=keys.W_K).set_value(5).run()
     at.switch_page(PAGE).run()
-    assert at.text_input(key=f"{state.W_SEG_NAME}0").value == "Premium <b>savers</b>"
+    assert at.text_input(key=f"{keys.W_SEG_NAME}0").value == "Premium <b>savers</b>"
 
     # emptying the box brings the suggestion back
-    at.text_input(key=f"{state.W_SEG_NAME}0").input("").run()
-    assert at.text_input(key=f"{state.W_SEG_NAME}0").value == auto
-    assert state.SEGMENT_NAMES not in at.session_state or not at.session_state[state.SEGMENT_NAMES]
+    at.text_input(key=f"{keys.W_SEG_NAME}0").input("").run()
+    assert at.text_input(key=f"{keys.W_SEG_NAME}0").value == auto
+    assert keys.SEGMENT_NAMES not in at.session_state or not at.session_state[keys.SEGMENT_NAMES]
 
 
 def test_duplicate_name_is_made_unique():
     at = _segments()
-    second = at.text_input(key=f"{state.W_SEG_NAME}1")
-    second.input(at.text_input(key=f"{state.W_SEG_NAME}0").value).run()
+    second = at.text_input(key=f"{keys.W_SEG_NAME}1")
+    second.input(at.text_input(key=f"{keys.W_SEG_NAME}0").value).run()
     assert any("another segment has this name" in c.value for c in at.caption)
     names = [t["name"] for t in _overview(at)["data"]
              if t.get("name") and t["name"] != "unusual rows"]
@@ -139,7 +139,7 @@ def test_threshold_flags_more_rows_and_rings_them():
     at = _segments()
     ring = next(t for t in _overview(at)["data"] if t.get("name") == "unusual rows")
     assert len(_array(ring["x"])) == 10  # 1% of 1,000 rows by default
-    at.slider(key=state.W_SEG_UNUSUAL).set_value(5.0).run()
+    at.slider(key=keys.W_SEG_UNUSUAL).set_value(5.0).run()
     assert not at.exception
     ring = next(t for t in _overview(at)["data"] if t.get("name") == "unusual rows")
     assert len(_array(ring["x"])) == 50
@@ -147,14 +147,14 @@ def test_threshold_flags_more_rows_and_rings_them():
     listed = [df.value for df in at.dataframe if "unusualness" in df.value.columns]
     assert len(listed) == 1 and len(listed[0]) == 50
     assert listed[0]["unusualness"].is_monotonic_decreasing
-    at.slider(key=state.W_SEG_UNUSUAL).set_value(0.0).run()
+    at.slider(key=keys.W_SEG_UNUSUAL).set_value(0.0).run()
     assert all(t.get("name") != "unusual rows" for t in _overview(at)["data"])
 
 
 def test_presentation_view_is_cards_and_one_chart_without_jargon():
     at = _segments()
     assert any(w in _page_text(at).lower() for w in JARGON)  # the normal view names the model
-    at.toggle(key=state.W_SEG_PRESENT).set_value(True).run()
+    at.toggle(key=keys.W_SEG_PRESENT).set_value(True).run()
     assert not at.exception
     assert len(at.text_input) == 0 and len(at.download_button) == 0 and len(at.slider) == 0
     assert [s.value for s in at.subheader][:1] and len(at.subheader) == 5
@@ -167,8 +167,8 @@ def test_presentation_view_is_cards_and_one_chart_without_jargon():
     # stays on across pages (data key), and off again
     at.switch_page("pages/compare.py").run()
     at.switch_page(PAGE).run()
-    assert at.toggle(key=state.W_SEG_PRESENT).value is True
-    at.toggle(key=state.W_SEG_PRESENT).set_value(False).run()
+    assert at.toggle(key=keys.W_SEG_PRESENT).value is True
+    at.toggle(key=keys.W_SEG_PRESENT).set_value(False).run()
     assert len(at.text_input) == 5
 
 
@@ -177,7 +177,7 @@ def test_download_buttons_and_their_data(downloads):
     labels = [b.label for b in at.download_button]
     assert labels == ["Rows with segments (CSV)", "Model (JSON)", "Report (HTML)",
                       "Overview chart (PNG)"]
-    ds = at.session_state[state.DATASET]
+    ds = at.session_state[keys.DATASET]
     csv = pd.read_csv(io.BytesIO(_data(downloads["segments.csv"])), encoding="utf-8-sig")
     assert len(csv) == ds.n_rows and "CustomerID" in csv.columns  # the original rows
     probs = csv[[c for c in csv.columns if c.startswith("probability_")]].to_numpy()

@@ -9,11 +9,13 @@ fingerprint; the unit tests below pin that the key changes with the data, the
 columns and the choices, so one user's results can never be served to another.
 """
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from test_hardening import good_csv
 
-import state
+from ui import dataset
 from conftest import TIMEOUT_MS, no_exception, settle, shoot
 
 
@@ -89,7 +91,7 @@ def test_two_sessions_uploading_at_once_each_see_only_their_own(browser, server,
 # --- the cache key: the fingerprint of what is fitted ------------------------------------------
 
 def _dataset(tag="a", seed=0, n_rows=50):
-    return state.load_upload(good_csv(tag, n_rows=n_rows, seed=seed), f"{tag}.csv")
+    return dataset.load_upload(good_csv(tag, n_rows=n_rows, seed=seed), f"{tag}.csv")
 
 
 def test_fingerprint_changes_with_data_columns_and_choices():
@@ -98,8 +100,8 @@ def test_fingerprint_changes_with_data_columns_and_choices():
     other_numbers = _dataset(seed=1)
     other_names = _dataset(tag="b")  # the same numbers under other column names
     np.testing.assert_array_equal(other_names.X, base.X)
-    fewer = state.replace(base, features=base.features[:2])
-    rescaled = state.replace(base, scaling="minmax")
+    fewer = replace(base, features=base.features[:2])
+    rescaled = replace(base, scaling="minmax")
     keys = {d.fingerprint for d in (base, other_numbers, other_names, fewer, rescaled)}
     assert len(keys) == 5
 
@@ -108,4 +110,4 @@ def test_fingerprint_covers_every_value():
     base = _dataset()
     frame = base.frame.copy()
     frame.iloc[-1, -1] += 1e-12  # one last digit in one cell
-    assert state.replace(base, frame=frame).fingerprint != base.fingerprint
+    assert replace(base, frame=frame).fingerprint != base.fingerprint

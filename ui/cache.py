@@ -1,0 +1,112 @@
+"""Every ``st.cache_data`` wrapper of the app, in one place.
+
+Each wrapper is keyed on explicit, cheap-to-hash arguments: the dataset's
+:attr:`~ui.dataset.Dataset.fingerprint` (or a model key that contains it)
+stands for the arrays and fitted models, which are passed with a leading
+underscore so Streamlit does not hash them.  ``max_entries`` bounds the memory
+each cache may hold; all sessions of the server share these caches, so two
+users on the same data and settings fit once.
+
+Fits raise ``ValueError`` (incl. :class:`gmm_core.DataError`) when they cannot
+go on; pages call them through :func:`ui.widgets.fit_or_stop`.
+"""
+
+import streamlit as st
+
+import gmm_core.analysis.choose_k
+import gmm_core.analysis.compare
+import gmm_core.analysis.explain
+import gmm_core.analysis.guarded
+import gmm_core.mixture
+from gmm_core.analysis import segments
+from ui import keys
+from ui.session import compare_settings
+
+GRID = 160  # cells per side of the Compare page's decision-region grids
+# The time limits are read from gmm_core on each call (not copied here at import), so
+# the one setting in gmm_core.analysis.guarded / .choose_k is the one that applies.
+
+
+# --- Compare and Segments: the chosen model -----------------------------------------------
+
+@st.cache_data(show_spinner=False, max_entries=24)
+def _compare(fingerprint, _X, _y, scaling, k, covariance_type, init_params, n_init, seed):
+    """Cached fit of both models; ``fingerprint`` stands for ``_X`` and ``_y``."""
+    return gmm_core.analysis.compare.compare_models(
+        _X, k, scaling=scaling, covariance_type=covariance_type, init_params=init_params,
+        n_init=n_init, random_state=seed, y_true=_y)
+
+
+def chosen_comparison(ds):
+    """The :class:`gmm_core.analysis.compare.Comparison` for the Compare page's settings.
+
+    Compare and Segments both call this, so a model is fitted once (one shared
+    cache entry); raises ``ValueError`` (incl. :class:`gmm_core.DataError`)
+    when the fit cannot go on.
+    """
+    s = compare_settings(ds)
+    return _compare(ds.fingerprint, ds.X, ds.labels, ds.scaling, s[keys.W_K], s[keys.W_COVARIANCE],
+                    s[keys.W_INIT], s[keys.W_N_INIT], s[keys.W_SEED])
+
+
+@st.cache_data(show_spinner=False, max_entries=48)
+def decision_grid(fingerprint, settings, _comparison, x_range, y_range, kind):
+    """A decision-region (or density) grid of the Compare page's charts."""
+    return gmm_core.analysis.compare.decision_grid(_comparison, x_range, y_range, kind=kind,
+                                                   resolution=GRID)
+
+
+# --- EM step by step --------------------------------------------------------------------------
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def em_run(fingerprint, _X, scaling, k, covariance_type, init_params, seed):
+    """Cached recorded fit; ``fingerprint`` stands for ``_X``."""
+    return gmm_core.analysis.explain.em_run(
+        _X, k, scaling=scaling, covariance_type=covariance_type, init_params=init_params,
+        random_state=seed, max_time=gmm_core.analysis.guarded.FIT_TIME_LIMIT)
+
+
+# --- Choose k -----------------------------------------------------------------------------------
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def model_sweep(fingerprint, _X, scaling, k_max, types, n_init, seed):
+    """Cached sweep; ``fingerprint`` stands for ``_X``.
+
+    The progress bar lives inside, so it shows while the grid is fitted; on a
+    cache hit Streamlit replays it, already emptied.
+    """
+    sweep_limit = gmm_core.analysis.choose_k.SWEEP_TIME_LIMIT  # seconds for the whole grid
+    fit_limit = gmm_core.analysis.guarded.FIT_TIME_LIMIT       # seconds for one fit
+    total = k_max * len(types) * n_init
+    limit = f"(at most {sweep_limit / 60:.0f} minutes in all)"
+    bar = st.progress(0.0, text=f"Fitting {total} mixtures… {limit}")
+    try:
+        return gmm_core.analysis.choose_k.model_sweep(
+            _X, range(1, k_max + 1), types, scaling=scaling, n_init=n_init, random_state=seed,
+            max_time=sweep_limit, fit_max_time=fit_limit,
+            progress=lambda done, of: bar.progress(
+                done / of, text=f"Fitted {done} of {of} mixtures… {limit}"))
+    finally:
+        bar.empty()
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def kmeans_sweep(fingerprint, _X, scaling, k_max, seed):
+    """Cached KMeans inertia and silhouette for k = 1..k_max; ``fingerprint`` stands for ``_X``."""
+    return gmm_core.analysis.choose_k.kmeans_sweep(_X, range(1, k_max + 1), scaling=scaling,
+                                                   random_state=seed)
+
+
+# --- Segments -------------------------------------------------------------------------------------
+
+@st.cache_data(show_spinner=False, max_entries=12)
+def segment_summary(key, _X, _cmp, features):
+    """Profiles of the chosen model's segments; ``key`` stands for the model and data."""
+    return segments.describe_segments(_X, _cmp.proba, _cmp.means, features,
+                                      weights=_cmp.gmm.weights_)
+
+
+@st.cache_data(show_spinner=False, max_entries=12)
+def anomaly_scores(key, _cmp, _X):
+    """Anomaly score ``-log p(x)`` of every row under the chosen model."""
+    return gmm_core.mixture.anomaly_score(_cmp.gmm, _cmp.scaler.transform(_X))

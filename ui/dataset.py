@@ -1,0 +1,160 @@
+"""The loaded data as one value: :class:`Dataset`, and the loaders that build it.
+
+A :class:`Dataset` is immutable: a changed choice (features, scaling, label
+column) is a new value made with :func:`dataclasses.replace`, which keeps its
+:attr:`Dataset.token`; every load gets a new token.  Its
+:attr:`Dataset.fingerprint` is the cache key of every fit (:mod:`ui.cache`).
+
+The loaders wrap :mod:`gmm_core` (demo generators, the CSV reader) and know
+nothing of the session: :mod:`ui.session` decides which dataset is loaded.
+"""
+
+import hashlib
+import itertools
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+import gmm_core
+
+NO_LABEL = "(none)"
+KNOWN_LABEL = "known groups (from the generator)"
+DEFAULT_DEMO = "Mall customers"
+SCALINGS = ("standard", "minmax", "none")
+MISSING_POLICIES = ("drop", "mean", "median")
+
+#: Every Dataset built in this process gets the next number (see Dataset.token).
+_TOKENS = itertools.count(1)
+
+
+@dataclass(frozen=True, eq=False)
+class Dataset:
+    """The loaded data: numeric columns in original units plus the user's choices."""
+
+    name: str
+    frame: pd.DataFrame
+    features: tuple
+    scaling: str = "standard"
+    label_column: str | None = None
+    labels: np.ndarray | None = None
+    label_names: tuple | None = None
+    label_options: tuple = ()
+    source: str = "demo"
+    origin: object = field(default=None, repr=False)
+    #: Which load this is: kept by ``replace`` (a changed choice), new for each load.
+    token: int = field(default_factory=lambda: next(_TOKENS), repr=False)
+
+    @property
+    def X(self):
+        """The chosen features as a float array (n_rows, n_features)."""
+        return self.frame[list(self.features)].to_numpy(dtype=float)
+
+    @property
+    def n_rows(self):
+        return int(self.frame.shape[0])
+
+    @property
+    def n_features(self):
+        return len(self.features)
+
+    @property
+    def report(self):
+        """What the CSV reader did (uploads only)."""
+        return getattr(self.origin, "report", None) if self.source == "upload" else None
+
+    @cached_property
+    def fingerprint(self):
+        """Hash of the fitted data and choices: the cache key of every fit."""
+        h = hashlib.blake2b(digest_size=16)
+        X = np.ascontiguousarray(self.X)
+        h.update(repr((X.shape, self.features, self.scaling, self.label_column)).encode())
+        h.update(X.tobytes())
+        if self.labels is not None:
+            h.update(np.ascontiguousarray(self.labels).tobytes())
+        return h.hexdigest()
+
+    def summary(self):
+        """``"rows x features"`` for the sidebar."""
+        return f"{self.n_rows:,} rows × {self.n_features} features"
+
+
+def _from_generated(result, name):
+    frame = result.features.reset_index(drop=True)
+    labels = getattr(result, "labels", None)
+    names = getattr(result, "label_names", None)
+    return Dataset(
+        name=name,
+        frame=frame,
+        features=tuple(frame.columns),
+        labels=None if labels is None else np.asarray(labels),
+        label_names=None if names is None else tuple(str(n) for n in names),
+        label_column=None if labels is None else KNOWN_LABEL,
+        label_options=() if labels is None else (KNOWN_LABEL,),
+        source="demo",
+        origin=result,
+    )
+
+
+def demo_names():
+    """Names of the built-in datasets, the default first."""
+    names = list(gmm_core.DEMO_DATASETS)
+    return sorted(names, key=lambda n: n != DEFAULT_DEMO)
+
+
+def load_demo(name):
+    """Build one of ``gmm_core.DEMO_DATASETS`` with its defaults."""
+    return _from_generated(gmm_core.DEMO_DATASETS[name](), name)
+
+
+def load_blobs(*, n_components, n_samples, elongation, rotation, separation, random_state):
+    """Elongated Gaussian blobs, the case where KMeans and a GMM disagree most."""
+    result = gmm_core.make_elongated_blobs(
+        n_samples=n_samples, n_components=n_components, elongation=elongation,
+        rotation=rotation, separation=separation, random_state=random_state)
+    return _from_generated(result, f"Elongated clusters (k={n_components}, seed={random_state})")
+
+
+def load_upload(data, filename, *, missing="drop"):
+    """Read an uploaded file into a Dataset; raises :class:`gmm_core.DataError`."""
+    result = gmm_core.read_table(data, filename, missing=missing)
+    frame = result.features.reset_index(drop=True)
+    return Dataset(
+        name=filename,
+        frame=frame,
+        features=tuple(frame.columns),
+        label_options=tuple(result.label_candidates),
+        source="upload",
+        origin=result,
+    )
+
+
+def with_label(ds, column):
+    """The dataset with ``column`` as its true labels (``NO_LABEL`` for none)."""
+    if column in (None, NO_LABEL):
+        return replace(ds, label_column=None, labels=None, label_names=None)
+    if column == KNOWN_LABEL:
+        res = ds.origin
+        return replace(ds, label_column=column, labels=np.asarray(res.labels),
+                       label_names=tuple(str(n) for n in res.label_names))
+    values = ds.origin.label_values(column)
+    features = tuple(f for f in ds.features if f != column) or ds.features
+    if isinstance(values, tuple) and len(values) == 2:
+        codes, names = values
+    else:
+        codes, names = pd.factorize(pd.Series(values), sort=True)
+    return replace(ds, features=features, label_column=column, labels=np.asarray(codes),
+                   label_names=tuple(str(n) for n in names))
+
+
+def original_rows(ds):
+    """The user's rows with every column (not only the features), aligned with ``ds.X``.
+
+    An upload's whole file (rows dropped for missing values left out), a demo's
+    full export; the features alone when nothing more is known.
+    """
+    frame = getattr(ds.origin, "frame", None)
+    if isinstance(frame, pd.DataFrame) and len(frame) == ds.n_rows:
+        return frame.reset_index(drop=True)
+    return ds.frame

@@ -1,0 +1,234 @@
+"""Session access: the loaded dataset, widget seeding and each page's remembered settings.
+
+Pages never touch ``st.session_state``; they call this module, which reads and
+writes it under the names in :mod:`ui.keys`.  Three patterns cover the pages:
+
+* **the dataset** -- :func:`get_dataset` / :func:`set_dataset`, and the
+  dataset's own widgets under per-dataset keys (:func:`dataset_key`,
+  :func:`is_current` for their callbacks);
+* **remembered settings** -- a page seeds its widgets from
+  :func:`remembered` (``{widget key: value}`` as last used) with
+  :func:`seed_widget`, draws them, and stores what they show with
+  :func:`remember`, so the controls survive a visit to another page;
+* **small values** -- :func:`value` / :func:`set_value` / :func:`forget` for
+  the rest (a button's step counter, the upload bookkeeping).
+
+The app starts with the income-vs-spend demo loaded (:func:`init`) so every
+page works on first open.
+"""
+
+from dataclasses import replace
+
+import streamlit as st
+
+from gmm_core.analysis import segments
+from ui import keys
+from ui.dataset import DEFAULT_DEMO, NO_LABEL, load_demo, with_label
+
+
+# --- plain access -----------------------------------------------------------------------
+
+def value(key, default=None):
+    """The session's value under ``key`` (a :mod:`ui.keys` name), ``default`` if unset."""
+    return st.session_state.get(key, default)
+
+
+def set_value(key, new):
+    """Store ``new`` under ``key``."""
+    st.session_state[key] = new
+
+
+def forget(*names):
+    """Drop ``names`` from the session (a forgotten widget is seeded afresh)."""
+    for name in names:
+        st.session_state.pop(name, None)
+
+
+def remembered(page_key):
+    """A copy of the settings page ``page_key`` last stored with :func:`remember` (``{}`` if none)."""
+    return dict(st.session_state.get(page_key) or {})
+
+
+def remember(page_key, values=None, /, **more):
+    """Store ``{widget key: value}`` as page ``page_key``'s settings (replacing the old ones)."""
+    st.session_state[page_key] = {**(values or {}), **more}
+
+
+# --- the dataset --------------------------------------------------------------------------
+
+def init():
+    """Load the default demo on the first run of a session."""
+    if keys.DATASET not in st.session_state:
+        st.session_state[keys.DATASET] = load_demo(DEFAULT_DEMO)
+        st.session_state[keys.UPLOAD_ERROR] = None
+
+
+def get_dataset():
+    """The loaded :class:`ui.dataset.Dataset` (the default demo on first use)."""
+    init()
+    return st.session_state[keys.DATASET]
+
+
+def set_dataset(ds):
+    """Make ``ds`` the loaded dataset; its widgets start afresh under their own keys."""
+    old = st.session_state.get(keys.DATASET)
+    st.session_state[keys.DATASET] = ds
+    if old is not None:
+        for base in keys.DATASET_WIDGETS:
+            st.session_state.pop(dataset_key(base, old), None)
+
+
+def dataset_key(base, ds=None):
+    """The key of dataset widget ``base`` (one of DATASET_WIDGETS) for ``ds`` (default: loaded)."""
+    return f"{base}:{(ds or get_dataset()).token}"
+
+
+def is_current(token):
+    """Whether ``token`` is the loaded dataset's: callbacks of older datasets' widgets do nothing."""
+    return token == get_dataset().token
+
+
+def set_choice(**changes):
+    """Change the loaded dataset's choices (``features=``, ``scaling=``)."""
+    st.session_state[keys.DATASET] = replace(get_dataset(), **changes)
+
+
+def set_label(column):
+    """Use ``column`` (or ``NO_LABEL``) as the loaded dataset's known labels."""
+    ds = get_dataset()
+    if column not in (NO_LABEL, *ds.label_options):
+        return  # not a choice this dataset offers
+    st.session_state[keys.DATASET] = with_label(ds, column)
+    st.session_state.pop(dataset_key(keys.W_FEATURES, ds), None)  # the label may have left the features
+
+
+# --- uploads ------------------------------------------------------------------------------
+
+def upload_error():
+    """Message of the last failed load, or ``None``."""
+    return st.session_state.get(keys.UPLOAD_ERROR)
+
+
+def set_upload_error(message):
+    st.session_state[keys.UPLOAD_ERROR] = message
+
+
+def first_sight_of_upload(file_id):
+    """Whether the upload ``file_id`` is new (and mark it seen): each file is read once."""
+    if st.session_state.get(keys.UPLOAD_SEEN) == file_id:
+        return False
+    st.session_state[keys.UPLOAD_SEEN] = file_id
+    return True
+
+
+def last_upload():
+    """``(filename, bytes)`` of the last upload that loaded, or ``None``."""
+    return st.session_state.get(keys.UPLOAD)
+
+
+def set_last_upload(filename, data):
+    st.session_state[keys.UPLOAD] = (filename, data)
+
+
+# --- widgets ------------------------------------------------------------------------------
+
+def seed_widget(key, value):
+    """Give widget ``key`` its value from the data keys if Streamlit has forgotten it.
+
+    Returns the widget's value, to pass as the widget's own default as well
+    (``value=``, ``default=``, ``index=`` via :func:`option_index`): a browser
+    that mounts the widget without having received the seeded value -- a quicker
+    rerun overtook the one that seeded -- starts from the widget's default and
+    sends that back, replacing the user's choice.  ``global.
+    disableWidgetStateDuplicationWarning`` (``.streamlit/config.toml``) keeps
+    Streamlit from logging a warning for each such widget.
+    """
+    if key not in st.session_state:
+        st.session_state[key] = value
+    return st.session_state[key]
+
+
+def option_index(options, value):
+    """Index of ``value`` in ``options`` (0 if absent): the ``index=`` of a seeded selectbox."""
+    options = list(options)
+    return options.index(value) if value in options else 0
+
+
+# --- the chosen model (Compare's settings, shared with Segments and Choose k) --------------
+
+def use_on_compare(k, covariance_type):
+    """Make ``k`` and ``covariance_type`` the Compare page's choice (its widgets reseed)."""
+    settings = remembered(keys.COMPARE_SETTINGS)
+    settings.update({keys.W_K: int(k), keys.W_COVARIANCE: str(covariance_type)})
+    remember(keys.COMPARE_SETTINGS, settings)
+    st.session_state[keys.CHOOSE_K_APPLIED] = (int(k), str(covariance_type))
+    forget(keys.W_K, keys.W_COVARIANCE)
+
+
+def compare_settings(ds):
+    """The Compare page's controls as last used, its defaults where unset: the chosen GMM."""
+    saved = st.session_state.get(keys.COMPARE_SETTINGS, {})
+    default_k = len(ds.label_names) if ds.label_names else 3
+    return {keys.W_K: int(saved.get(keys.W_K, min(max(default_k, 1), 10))),
+            keys.W_COVARIANCE: str(saved.get(keys.W_COVARIANCE, "full")),
+            keys.W_INIT: str(saved.get(keys.W_INIT, "kmeans")),
+            keys.W_N_INIT: int(saved.get(keys.W_N_INIT, 1)),
+            keys.W_SEED: int(saved.get(keys.W_SEED, 0))}
+
+
+def model_key(ds):
+    """What identifies the chosen model: the data's fingerprint and the Compare settings."""
+    s = compare_settings(ds)
+    return (ds.fingerprint, ds.scaling, s[keys.W_K], s[keys.W_COVARIANCE], s[keys.W_INIT],
+            s[keys.W_N_INIT], s[keys.W_SEED])
+
+
+# --- segment names ----------------------------------------------------------------------------
+
+def segment_edits(ds):
+    """``{segment index: name}`` the user typed for the chosen model (empty if none)."""
+    entry = st.session_state.get(keys.SEGMENT_NAMES, {}).get(model_key(ds))
+    return dict(entry["edits"]) if entry else {}
+
+
+def set_segment_names(ds, edits, names):
+    """Remember the user's edits and the resulting names for the chosen model."""
+    store = dict(st.session_state.get(keys.SEGMENT_NAMES, {}))
+    key = model_key(ds)
+    if edits:
+        store[key] = {"edits": dict(edits), "names": tuple(names)}
+    else:
+        store.pop(key, None)
+    st.session_state[keys.SEGMENT_NAMES] = store
+
+
+def chosen_segment_names(ds):
+    """The chosen model's segment names if the user has edited any, else ``None``."""
+    entry = st.session_state.get(keys.SEGMENT_NAMES, {}).get(model_key(ds))
+    return list(entry["names"]) if entry else None
+
+
+def segment_name_boxes(ds, auto, k):
+    """Seed the Segments page's name boxes and read them: ``(widget keys, edits, names)``.
+
+    ``auto`` are the suggested names of the ``k`` segments.  Another model than last time reseeds
+    every box; an emptied box goes back to its suggestion; ``edits`` are the
+    boxes that differ from it, ``names`` the names shown (made unique), both
+    remembered for the model (:func:`set_segment_names`).
+    """
+    key = model_key(ds)
+    name_keys = [f"{keys.W_SEG_NAME}{j}" for j in range(k)]
+    if st.session_state.get(keys.SEGMENT_MODEL) != key:      # another model: reseed the name boxes
+        for name in [n for n in st.session_state if str(n).startswith(keys.W_SEG_NAME)]:
+            del st.session_state[name]
+        st.session_state[keys.SEGMENT_MODEL] = key
+    edits = segment_edits(ds)
+    for j, wkey in enumerate(name_keys):
+        seed_widget(wkey, edits.get(j, auto[j]))
+        if not str(st.session_state[wkey]).strip():          # an emptied box goes back to automatic
+            st.session_state[wkey] = auto[j]
+    edits = {j: " ".join(str(st.session_state[w]).split()) for j, w in enumerate(name_keys)
+             if " ".join(str(st.session_state[w]).split()) != auto[j]}
+    names = segments.unique_names([edits.get(j, auto[j]) for j in range(k)], fallback=auto)
+    set_segment_names(ds, edits, names)
+    return name_keys, edits, names

@@ -1,0 +1,71 @@
+"""Widgets and guards the pages share: one way to stop a page, pick a view, show text, fit.
+
+* :func:`stop_unless` -- the guard at the top of a page: a message, a link to
+  the Data page, and ``st.stop()``;
+* :func:`fit_or_stop` -- run a (cached) fit under a spinner; a ``ValueError``
+  (incl. :class:`gmm_core.DataError`) becomes an error box and stops the page;
+* :func:`view_axes` -- the PCA / two-features picker of the chart pages;
+* :func:`plain` -- escape user text for Markdown (file and column names, notes).
+"""
+
+import re
+
+import streamlit as st
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=&])")
+
+
+def plain(text):
+    """Escape ``text`` so Markdown shows it literally (for user strings in st.error etc.).
+
+    >>> plain("**bold** <b>[x](y)")
+    '\\\\*\\\\*bold\\\\*\\\\* \\\\<b\\\\>\\\\[x\\\\]\\\\(y\\\\)'
+    """
+    return _MD_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+
+
+def stop_unless(ok, message):
+    """Guard a page: unless ``ok``, say ``message``, link to the Data page and stop."""
+    if not ok:
+        st.info(message)
+        st.page_link("pages/data.py", label="Go to Data", icon=":material/table_chart:")
+        st.stop()
+
+
+def fit_or_stop(fit, *args, spinner=None, show_time=True, **kwargs):
+    """``fit(*args, **kwargs)``, under ``st.spinner(spinner)`` if given; stop the page if it fails.
+
+    A fit that cannot go on raises ``ValueError`` (incl. :class:`gmm_core.DataError`)
+    with a message for the user: it is shown escaped in an error box and the
+    page stops there.
+    """
+    try:
+        if spinner is None:
+            return fit(*args, **kwargs)
+        with st.spinner(spinner, show_time=show_time):
+            return fit(*args, **kwargs)
+    except ValueError as exc:  # includes gmm_core.DataError
+        st.error(plain(str(exc)), icon=":material/error:")
+        st.stop()
+
+
+def view_axes(features, container, *, view_key, x_key, y_key, help, widths=(1, 1)):
+    """The 2-D view picker shared by the chart pages.
+
+    Returns the two feature names to plot, or ``None`` for the PCA view; with
+    two features there is nothing to choose.  Stops the page with a warning
+    when the user picks the same feature twice.
+    """
+    if len(features) <= 2:
+        return (features[0], features[1])
+    kind = container.radio("View", ("PCA (best 2-D view)", "Two features"), key=view_key,
+                           horizontal=True, help=help)
+    if kind != "Two features":
+        return None
+    ax1, ax2 = container.columns(list(widths))[:2]
+    axes = (ax1.selectbox("x axis", features, index=0, key=x_key),
+            ax2.selectbox("y axis", features, index=1, key=y_key))
+    if axes[0] == axes[1]:
+        st.warning("Choose two different features for the axes.")
+        st.stop()
+    return axes
