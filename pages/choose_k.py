@@ -11,15 +11,14 @@ draws.  One button sends the recommended model to the Compare page.
 import streamlit as st
 
 import gmm_core
+from gmm_core.analysis import choose_k, guarded
 from gmm_core.plots import em as figures_em
-import gmm_core.analysis.choose_k
-import gmm_core.analysis.guarded
 from ui import cache, keys, session
 from ui.widgets import fit_or_stop, plain, stop_unless
 
 TYPES = tuple(gmm_core.COVARIANCE_TYPES)
-SWEEP_LIMIT = gmm_core.analysis.choose_k.SWEEP_TIME_LIMIT  # seconds for the whole grid
-FIT_LIMIT = gmm_core.analysis.guarded.FIT_TIME_LIMIT    # seconds for one fit
+SWEEP_LIMIT = choose_k.SWEEP_TIME_LIMIT  # seconds for the whole grid
+FIT_LIMIT = guarded.FIT_TIME_LIMIT    # seconds for one fit
 
 
 st.title("Choose k")
@@ -63,10 +62,10 @@ sel = fit_or_stop(cache.model_sweep, ds.fingerprint, X, ds.scaling, k_max, types
 km = fit_or_stop(cache.kmeans_sweep, ds.fingerprint, X, ds.scaling, k_max, int(seed),
                  spinner="KMeans for comparison…", show_time=False)
 
-rec = gmm_core.analysis.choose_k.recommend(sel, "bic")
-by_aic = gmm_core.analysis.choose_k.recommend(sel, "aic")
-curves = gmm_core.analysis.choose_k.criterion_curves(sel)
-for note in gmm_core.analysis.choose_k.sweep_notes(sel):
+rec = choose_k.recommend(sel, "bic")
+by_aic = choose_k.recommend(sel, "aic")
+curves = choose_k.criterion_curves(sel)
+for note in choose_k.sweep_notes(sel):
     st.warning(plain(note), icon=":material/warning:")
 
 r1, r2 = st.columns([3, 1], vertical_alignment="center")

@@ -9,16 +9,15 @@ fingerprint and the controls, one cache entry shared with the Segments page),
 import streamlit as st
 
 import gmm_core
-from gmm_core.plots import compare as figures
 import gmm_core.analysis.compare
-import gmm_core.analysis.geometry
-import gmm_core.analysis.guarded
+from gmm_core.analysis import geometry, guarded
+from gmm_core.plots import compare as figures
 from ui import cache, keys, session
 from ui.widgets import fit_or_stop, plain, stop_unless, view_axes
 
 MAX_SHOWN = 20_000
 LEVELS = {
-    "1σ and 2σ": ((gmm_core.analysis.geometry.sigma_level(1), gmm_core.analysis.geometry.sigma_level(2)),
+    "1σ and 2σ": ((geometry.sigma_level(1), geometry.sigma_level(2)),
                   ("1σ ellipse (39% of the segment)", "2σ ellipse (86%)")),
     "50% and 90%": ((0.5, 0.9), ("50% ellipse", "90% ellipse")),
     "95%": ((0.95,), ("95% ellipse",)),
@@ -78,7 +77,7 @@ level_name = d4.selectbox("GMM ellipses", tuple(LEVELS), key=keys.W_LEVELS,
 X = ds.X
 cmp = fit_or_stop(cache.chosen_comparison, ds,  # shared with the Segments page
                   spinner=f"Fitting KMeans and a {k}-component GMM on {ds.n_rows:,} rows (the GMM "
-                          f"stops after {gmm_core.analysis.guarded.FIT_TIME_LIMIT:.0f} s)…")
+                          f"stops after {guarded.FIT_TIME_LIMIT:.0f} s)…")
 for message in cmp.warnings:
     st.warning(plain(message), icon=":material/warning:")
 

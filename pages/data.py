@@ -13,9 +13,9 @@ import pandas as pd
 import streamlit as st
 
 import gmm_core
-from gmm_core.plots import compare as figures
-from gmm_core.data.reader import MAX_BYTES, check_size
 import gmm_core.data
+from gmm_core.data.reader import MAX_BYTES, check_size
+from gmm_core.plots import compare as figures
 from ui import dataset, keys, session
 from ui.widgets import plain
 

@@ -11,11 +11,11 @@ import pandas as pd
 import streamlit as st
 
 import gmm_core
-from gmm_core.plots import compare as figures
-from gmm_core.plots import em as figures_em
 import gmm_core.analysis.compare
 import gmm_core.analysis.explain
-import gmm_core.analysis.guarded
+from gmm_core.analysis import guarded
+from gmm_core.plots import compare as figures
+from gmm_core.plots import em as figures_em
 from ui import cache, keys, session
 from ui.widgets import fit_or_stop, plain, stop_unless, view_axes
 
@@ -24,7 +24,7 @@ MAX_POINTS = 2_000
 MAX_HEATMAP = 400
 COVARIANCE_HELP = ("full: any shape and tilt · tied: one shared shape · "
                    "diag: stretched along the axes only · spherical: round")
-TIME_LIMIT = gmm_core.analysis.guarded.FIT_TIME_LIMIT  # seconds of EM a run may take
+TIME_LIMIT = guarded.FIT_TIME_LIMIT  # seconds of EM a run may take
 
 
 def _move(delta, last):

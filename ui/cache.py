@@ -13,12 +13,8 @@ go on; pages call them through :func:`ui.widgets.fit_or_stop`.
 
 import streamlit as st
 
-import gmm_core.analysis.choose_k
-import gmm_core.analysis.compare
-import gmm_core.analysis.explain
-import gmm_core.analysis.guarded
 import gmm_core.mixture
-from gmm_core.analysis import segments
+from gmm_core.analysis import choose_k, compare, explain, guarded, segments
 from ui import keys
 from ui.session import compare_settings
 
@@ -32,7 +28,7 @@ GRID = 160  # cells per side of the Compare page's decision-region grids
 @st.cache_data(show_spinner=False, max_entries=24)
 def _compare(fingerprint, _X, _y, scaling, k, covariance_type, init_params, n_init, seed):
     """Cached fit of both models; ``fingerprint`` stands for ``_X`` and ``_y``."""
-    return gmm_core.analysis.compare.compare_models(
+    return compare.compare_models(
         _X, k, scaling=scaling, covariance_type=covariance_type, init_params=init_params,
         n_init=n_init, random_state=seed, y_true=_y)
 
@@ -52,7 +48,7 @@ def chosen_comparison(ds):
 @st.cache_data(show_spinner=False, max_entries=48)
 def decision_grid(fingerprint, settings, _comparison, x_range, y_range, kind):
     """A decision-region (or density) grid of the Compare page's charts."""
-    return gmm_core.analysis.compare.decision_grid(_comparison, x_range, y_range, kind=kind,
+    return compare.decision_grid(_comparison, x_range, y_range, kind=kind,
                                                    resolution=GRID)
 
 
@@ -61,9 +57,9 @@ def decision_grid(fingerprint, settings, _comparison, x_range, y_range, kind):
 @st.cache_data(show_spinner=False, max_entries=16)
 def em_run(fingerprint, _X, scaling, k, covariance_type, init_params, seed):
     """Cached recorded fit; ``fingerprint`` stands for ``_X``."""
-    return gmm_core.analysis.explain.em_run(
+    return explain.em_run(
         _X, k, scaling=scaling, covariance_type=covariance_type, init_params=init_params,
-        random_state=seed, max_time=gmm_core.analysis.guarded.FIT_TIME_LIMIT)
+        random_state=seed, max_time=guarded.FIT_TIME_LIMIT)
 
 
 # --- Choose k -----------------------------------------------------------------------------------
@@ -75,13 +71,13 @@ def model_sweep(fingerprint, _X, scaling, k_max, types, n_init, seed):
     The progress bar lives inside, so it shows while the grid is fitted; on a
     cache hit Streamlit replays it, already emptied.
     """
-    sweep_limit = gmm_core.analysis.choose_k.SWEEP_TIME_LIMIT  # seconds for the whole grid
-    fit_limit = gmm_core.analysis.guarded.FIT_TIME_LIMIT       # seconds for one fit
+    sweep_limit = choose_k.SWEEP_TIME_LIMIT  # seconds for the whole grid
+    fit_limit = guarded.FIT_TIME_LIMIT       # seconds for one fit
     total = k_max * len(types) * n_init
     limit = f"(at most {sweep_limit / 60:.0f} minutes in all)"
     bar = st.progress(0.0, text=f"Fitting {total} mixtures… {limit}")
     try:
-        return gmm_core.analysis.choose_k.model_sweep(
+        return choose_k.model_sweep(
             _X, range(1, k_max + 1), types, scaling=scaling, n_init=n_init, random_state=seed,
             max_time=sweep_limit, fit_max_time=fit_limit,
             progress=lambda done, of: bar.progress(
@@ -93,7 +89,7 @@ def model_sweep(fingerprint, _X, scaling, k_max, types, n_init, seed):
 @st.cache_data(show_spinner=False, max_entries=16)
 def kmeans_sweep(fingerprint, _X, scaling, k_max, seed):
     """Cached KMeans inertia and silhouette for k = 1..k_max; ``fingerprint`` stands for ``_X``."""
-    return gmm_core.analysis.choose_k.kmeans_sweep(_X, range(1, k_max + 1), scaling=scaling,
+    return choose_k.kmeans_sweep(_X, range(1, k_max + 1), scaling=scaling,
                                                    random_state=seed)
 
 

@@ -6,7 +6,7 @@ import struct
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import CHROMIUM
+from gmm_core.outputs.export import CHROMIUM
 
 import gmm_core
 from gmm_core.analysis.compare import compare_models

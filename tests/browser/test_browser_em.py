@@ -8,7 +8,7 @@ and ``docs/choose_k.png``.  Server, browser and page come from ``conftest.py``.
 
 import pytest
 
-from conftest import ARTIFACTS, TIMEOUT_MS, no_exception as _no_exception, settle, shoot
+from browser.conftest import ARTIFACTS, TIMEOUT_MS, no_exception as _no_exception, settle, shoot
 
 pytestmark = [pytest.mark.browser, pytest.mark.viewport(2300)]  # tall: whole page in a shot
 

@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 from ui import keys
 from gmm_core.outputs.model_file import load_model
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 PAGE = "pages/segments.py"
 JARGON = ("covariance", "responsibilit")
 

@@ -1,6 +1,6 @@
 """Hostile uploads and hostile strings in a real browser (Playwright + Debian chromium).
 
-One page uploads every file of ``tests/test_hardening.HOSTILE`` in turn and checks
+One page uploads every file of ``tests/hostile_files.HOSTILE`` in turn and checks
 what the user sees: an error box that says what is wrong, the previous dataset
 still loaded, and no exception box, traceback or server path.  Then a file whose
 name, column names and cells are script, HTML, Markdown links and LaTeX is
@@ -13,9 +13,9 @@ Screenshots of each refusal go to ``test-artifacts/hostile-*.png``.
 import re
 
 import pytest
-from test_hardening import HOSTILE, XSS, XSS_FILENAME, good_csv, xss_csv
+from hostile_files import HOSTILE, XSS, XSS_FILENAME, good_csv, xss_csv
 
-from conftest import TIMEOUT_MS, no_exception, settle, shoot
+from browser.conftest import TIMEOUT_MS, no_exception, settle, shoot
 from gmm_core import DataError, read_table
 
 pytestmark = [pytest.mark.browser, pytest.mark.viewport(2000)]

@@ -13,7 +13,7 @@ import gmm_core.analysis.choose_k
 import gmm_core.data
 from ui import dataset, keys
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 FOUR_BLOBS = dict(n_components=4, n_samples=600, elongation=2.0, rotation=30,
                   separation=10.0, random_state=0)
 

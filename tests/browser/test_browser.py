@@ -7,7 +7,7 @@ Skipped (with the reason) when /usr/bin/chromium is missing, except under
 
 import pytest
 
-from conftest import TIMEOUT_MS, no_exception as _no_exception, settle as _settle, shoot
+from browser.conftest import TIMEOUT_MS, no_exception as _no_exception, settle as _settle, shoot
 
 pytestmark = pytest.mark.browser
 

@@ -13,10 +13,10 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from test_hardening import good_csv
+from hostile_files import good_csv
 
 from ui import dataset
-from conftest import TIMEOUT_MS, no_exception, settle, shoot
+from browser.conftest import TIMEOUT_MS, no_exception, settle, shoot
 
 
 def _sidebar_has(page, text):

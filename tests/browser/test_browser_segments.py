@@ -12,7 +12,7 @@ import struct
 import pandas as pd
 import pytest
 
-from conftest import TIMEOUT_MS, no_exception, settle, shoot
+from browser.conftest import TIMEOUT_MS, no_exception, settle, shoot
 
 pytestmark = [pytest.mark.browser, pytest.mark.viewport(4300)]  # tall: the whole page in a shot
 

@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 from ui import dataset, keys, session, widgets
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 CSV = (b"customer_id;income (k$);spend (score);segment\n"
        + b"".join(f"{i};{20 + (i % 7) * 9 + (i % 3)},5;{(i * 37) % 100};{'ab'[i % 2]}\n".encode()

@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from ui import keys, session
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
 def _em_page():
