@@ -197,10 +197,12 @@ class GaussianMixture:
         if self.covariance_type not in COVARIANCE_TYPES:
             raise ValueError(f"covariance_type must be one of {COVARIANCE_TYPES}; got "
                              f"{self.covariance_type!r}.")
-        if not isinstance(self.tol, numbers.Real) or not self.tol >= 0:
-            raise ValueError(f"tol must be a number >= 0; got {self.tol!r}.")
-        if not isinstance(self.reg_covar, numbers.Real) or not self.reg_covar >= 0:
-            raise ValueError(f"reg_covar must be a number >= 0; got {self.reg_covar!r}.")
+        if not isinstance(self.tol, numbers.Real) or not 0 <= self.tol < np.inf:
+            raise ValueError(f"tol must be a finite number >= 0; got {self.tol!r}.")
+        if not isinstance(self.reg_covar, numbers.Real) or not 0 <= self.reg_covar <= 1e150:
+            raise ValueError(f"reg_covar must be a finite number >= 0 (e.g. 1e-6; at most 1e150, "
+                             f"whose square still fits in double precision); got "
+                             f"{self.reg_covar!r}.")
         if not is_int(self.max_iter) or self.max_iter < 0:
             raise ValueError(f"max_iter must be an integer >= 0; got {self.max_iter!r}.")
         if not is_int(self.n_init) or self.n_init < 1:
@@ -210,7 +212,7 @@ class GaussianMixture:
                              f"{self.init_params!r}.")
         if self.max_time is not None and (not isinstance(self.max_time, numbers.Real)
                                           or isinstance(self.max_time, bool)
-                                          or not self.max_time > 0):
+                                          or not 0 < self.max_time < np.inf):
             raise ValueError(f"max_time must be None or a number of seconds > 0; got "
                              f"{self.max_time!r}.")
 

@@ -43,9 +43,15 @@ def as_float_matrix(X, name="X", *, first_row=0):
     if hasattr(X, "toarray") or type(X).__module__.startswith("scipy.sparse"):
         raise TypeError(f"Sparse input is not supported for {name}: densify it with "
                         f"{name}.toarray() first.")
-    if hasattr(X, "to_numpy"):
+    columns = None
+    if hasattr(X, "dtypes") and hasattr(X, "columns"):  # a pandas DataFrame
+        columns = [str(c) for c in X.columns]
+        X = _frame_values(X, name)
+    elif hasattr(X, "to_numpy"):
         X = X.to_numpy()
     X = np.asarray(X)
+    if X.dtype.kind in "mMOUS" and X.size:
+        X = _object_values(X, name)
     if np.iscomplexobj(X):
         raise ValueError(COMPLEX_MESSAGE)
     X = np.asarray(X, dtype=np.float64)
@@ -56,9 +62,10 @@ def as_float_matrix(X, name="X", *, first_row=0):
         total = np.sum(X)
     if not np.isfinite(total) and not _all_finite(X):
         rows, cols = np.nonzero(~np.isfinite(X))
+        column = repr(columns[cols[0]]) if columns else cols[0]
         raise ValueError(
             f"Input {name} contains NaN or infinity (first at row {first_row + rows[0]}, column "
-            f"{cols[0]}; {rows.size} value(s) in all). Remove or impute those values "
+            f"{column}; {rows.size} value(s) in all). Remove or impute those values "
             "before fitting."
         )
     biggest = max(float(X.max()), -float(X.min()))  # no |X| temporary
@@ -67,6 +74,59 @@ def as_float_matrix(X, name="X", *, first_row=0):
             f"Input {name} holds values as large as {biggest:.3g}: their squares overflow "
             "double precision. Rescale the features (e.g. standardise them) before fitting.")
     return X
+
+
+def _frame_values(frame, name):
+    """A DataFrame's values as floats; a column that is not numbers is named and refused.
+
+    Nullable integer, float and boolean columns (``Int64``, ``Float64``,
+    ``boolean``) become floats with NaN where they hold ``pd.NA`` (then refused
+    below as missing values); datetimes, text, categories and objects are
+    refused with the column's name, since EM needs numbers.
+    """
+    from pandas.api.types import is_bool_dtype, is_numeric_dtype
+
+    bad = [(c, t) for c, t in frame.dtypes.items()
+           if not (is_numeric_dtype(t) or is_bool_dtype(t)) or str(t).startswith("datetime")]
+    if bad:
+        column, dtype = bad[0]
+        kind = ("dates or times" if str(dtype).startswith(("datetime", "timedelta", "period"))
+                else "categories" if str(dtype) == "category" else "text or mixed values")
+        raise TypeError(
+            f"Column {str(column)!r} of {name} holds {kind} (dtype {dtype}), not numbers; a "
+            f"Gaussian mixture needs numeric features. Select numeric columns only (e.g. "
+            f"{name}.select_dtypes('number')), or convert it first"
+            + (" (e.g. to days since a date)." if kind == "dates or times" else
+               " (e.g. one-hot encode a category)." if kind == "categories" else ".")
+            + (f" {len(bad) - 1} more column(s) are not numeric either." if len(bad) > 1 else ""))
+    return frame.to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+def _object_values(X, name):
+    """An array of objects, strings or datetimes as floats, or a clear TypeError."""
+    if X.dtype.kind in "mM":
+        raise TypeError(f"{name} holds dates or times (dtype {X.dtype}), not numbers; a Gaussian "
+                        "mixture needs numeric features. Convert them first (e.g. to days since "
+                        "a date).")
+    try:
+        with np.errstate(all="ignore"):
+            return np.asarray(X, dtype=np.float64)
+    except (TypeError, ValueError):
+        pass
+    flat = X.ravel()
+    for i, v in enumerate(flat):
+        try:
+            float(v)
+        except (TypeError, ValueError) as exc:
+            if v is None or type(v).__name__ in ("NAType", "NaTType"):
+                continue  # missing: reported with the other missing values below
+            row, col = np.unravel_index(i, X.shape) if X.ndim > 1 else (i, 0)
+            raise TypeError(f"{name} holds a value that is not a number ({str(v)[:40]!r} of "
+                            f"type {type(v).__name__}, at row {row}, column {col}: {exc}); a "
+                            "Gaussian mixture needs numeric features. Remove or convert such "
+                            "columns first.") from None
+    return np.array([np.nan if v is None or type(v).__name__ in ("NAType", "NaTType")
+                     else float(v) for v in flat], dtype=np.float64).reshape(X.shape)
 
 
 def check_shape(shape):
@@ -90,10 +150,14 @@ def check_weight_values(sw):
 
 
 def check_weight_total(total):
-    """Refuse weights that sum to zero."""
+    """Refuse weights that sum to zero, or to more than double precision holds."""
     if not total > 0:
         raise ValueError("sample_weight sums to zero: give at least one row a positive "
                          "weight.")
+    if not np.isfinite(total) or total > 1e300:
+        raise ValueError(f"sample_weight sums to {total:.3g}, too large to compute with: "
+                         "rescale the weights (only their ratios matter), e.g. divide them "
+                         "by their mean.")
 
 
 def check_weight_shape(shape, n_samples):
@@ -123,7 +187,8 @@ def check_sample_weight(sample_weight, n_samples):
         sw = np.full(n_samples, float(sw))
     check_weight_shape(sw.shape, n_samples)
     check_weight_values(sw)
-    check_weight_total(np.sum(sw))
+    with np.errstate(over="ignore"):
+        check_weight_total(np.sum(sw))
     return sw
 
 
@@ -135,6 +200,7 @@ def check_init_arrays(weights_init, means_init, precisions_init, covariance_type
         if w.shape != (n_components,):
             raise ValueError(f"weights_init should have shape ({n_components},), "
                              f"but got {w.shape}.")
+        _check_finite(w, "weights_init")
         if np.any(w < 0) or np.any(w > 1):
             raise ValueError("The parameter 'weights' should be in the range [0, 1], but "
                              f"got max value {w.max():.5f}, min value {w.min():.5f}")
@@ -150,6 +216,7 @@ def check_init_arrays(weights_init, means_init, precisions_init, covariance_type
         if m.shape != (n_components, n_features):
             raise ValueError(f"means_init should have shape ({n_components}, "
                              f"{n_features}), but got {m.shape}.")
+        _check_finite(m, "means_init")
         m = m.copy()
     else:
         m = None
@@ -162,6 +229,7 @@ def check_init_arrays(weights_init, means_init, precisions_init, covariance_type
         if p.shape != shape:
             raise ValueError(f"precisions_init for covariance_type='{covariance_type}' "
                              f"should have shape {shape}, but got {p.shape}.")
+        _check_finite(p, "precisions_init")
         if covariance_type in ("full", "tied"):
             mats = p[None] if covariance_type == "tied" else p
             if not (np.allclose(mats, np.swapaxes(mats, 1, 2))
@@ -175,6 +243,16 @@ def check_init_arrays(weights_init, means_init, precisions_init, covariance_type
         p = None
     out.append(p)
     return out
+
+
+def _check_finite(a, name):
+    """Refuse NaN, infinite or overflowing values in a ``*_init`` array, naming the parameter."""
+    bad = ~np.isfinite(a) | (np.abs(np.nan_to_num(a)) > MAX_MAGNITUDE)
+    if np.any(bad):
+        where = tuple(int(i) for i in np.argwhere(bad)[0])
+        raise ValueError(f"{name} must hold finite numbers below {MAX_MAGNITUDE:.0e} in size; "
+                         f"got {float(a[where])!r} at index {where}. Pass finite starting values, or "
+                         "leave it None to let init_params choose them.")
 
 
 def is_dask_collection(X):
