@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 import gmm_core
+from gmm_core.data.bounded import read_table_bounded
 
 NO_LABEL = "(none)"
 KNOWN_LABEL = "known groups (from the generator)"
@@ -118,7 +119,7 @@ def load_blobs(*, n_components, n_samples, elongation, rotation, separation, ran
 
 def load_upload(data, filename, *, missing="drop"):
     """Read an uploaded file into a Dataset; raises :class:`gmm_core.DataError`."""
-    result = gmm_core.read_table(data, filename, missing=missing)
+    result = read_table_bounded(data, filename, missing=missing)  # in a worker: see its docs
     frame = result.features.reset_index(drop=True)
     return Dataset(
         name=filename,
