@@ -19,19 +19,31 @@ The file (format ``"gmm-explorer-model"``, version 1)::
                   "weights": [...],                              # K, sum 1
                   "means": [[...], ...],                         # K x D, scaled units
                   "covariances": [[[...]]]},                     # by type, scaled units
-      "original_units": {"means": ..., "covariances": ...},      # for people; ignored on load
-      "fit": {"n_rows": 200, "log_likelihood": -2.1, ...}        # for people; ignored on load
+      "original_units": {"means": ..., "covariances": ...},      # for people; must agree
+      "fit": {"n_rows": 200, "log_likelihood": -2.1, ...}        # for people; finite numbers
     }
 
 Covariances are shaped by ``covariance_type`` as in scikit-learn: full
 ``(K, D, D)``, tied ``(D, D)``, diag ``(K, D)``, spherical ``(K,)``.
 
 Loading never evaluates anything: the text is parsed by :func:`json.loads`
-(``NaN`` and ``Infinity`` refused), then every key, type, shape and value is
-checked -- weights that sum to one, positive scales, symmetric positive
-definite covariances, names that are unique short strings.  Anything else is
-refused with :class:`ModelFileError`, a :class:`~gmm_core.DataError` whose
-message says what is wrong and where.
+(``NaN`` and ``Infinity`` refused, a key that appears twice in one object
+refused, whole numbers of more than 20 digits read as floats so that no long
+digit string reaches ``int()``), then every key, type, shape and value is
+checked -- weights that sum to one, names that are unique short strings,
+symmetric positive definite covariances, and every number finite and within
+the limits of :mod:`gmm_core.errors` (sizes up to
+:data:`~gmm_core.errors.MAX_MAGNITUDE`, scales from
+:data:`~gmm_core.errors.MIN_SPREAD`, variances from its square); the
+``original_units``, when present, must be what the mixture and scaling give.
+Last, the built model scores rows of its own (each segment's mean, a few means
+one standard deviation away, the scaling offsets) and must agree with the
+direct formula there: a file whose numbers are in range one by one but
+together overflow, underflow or cancel is refused too, so a loaded model never
+answers NaN at its own segments.  Anything else is refused with
+:class:`ModelFileError`, a :class:`~gmm_core.DataError` whose message says
+what is wrong, where (e.g. ``'mixture.means'[2][1]``) and what to do.  The
+checks themselves live in :mod:`gmm_core.outputs._model_checks`.
 
 Examples
 --------
@@ -54,7 +66,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from gmm_core.data.scaling import SCALINGS, Scaler
-from gmm_core.errors import DataError
+from gmm_core.errors import MIN_SPREAD, DataError
+from gmm_core.outputs._model_checks import (MAX_SCALE, MAX_VARIANCE, Duplicated, ModelFileError,
+                                            array, check_agrees, check_computes, check_numbers,
+                                            check_variances, fail, find_duplicated, kind, num,
+                                            parse_int, reject_constant, section, short,
+                                            where_text)
 from gmm_core.mixture import COVARIANCE_TYPES, GaussianMixture, GMMParams
 
 __all__ = ["SegmentModel", "ModelFileError", "load_model", "save_model", "check_names",
@@ -69,10 +86,6 @@ MAX_NAME_LENGTH = 200
 _TOP_KEYS = {"format", "version", "features", "segment_names", "scaling", "mixture",
              "original_units", "fit"}
 _REQUIRED_KEYS = ("format", "version", "features", "segment_names", "scaling", "mixture")
-
-
-class ModelFileError(DataError):
-    """A model file that cannot be used; the message says what is wrong and what to do."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -254,72 +267,45 @@ def load_model(source):
 
 
 # ---------------------------------------------------------------- validation
-_HINT = ("Use a model file exported by GMM Explorer (Segments page, 'Model (JSON)') or "
-         "written by 'python -m gmm_core fit'.")
-
-
-def _fail(what):
-    raise ModelFileError(f"This is not a usable model file: {what}. {_HINT}")
-
-
-def _reject_constant(name):
-    _fail(f"it contains {name}, which is not a number")
 
 
 def _parse(text):
     if isinstance(text, (bytes, bytearray)):
         if len(text) > MAX_BYTES:
-            _fail(f"it is larger than {MAX_BYTES // 1_000_000} MB")
+            fail(f"it is larger than {MAX_BYTES // 1_000_000} MB")
         try:
             text = bytes(text).decode("utf-8-sig")
         except UnicodeDecodeError:
-            _fail("it is not UTF-8 text")
+            fail("it is not UTF-8 text")
     elif not isinstance(text, str):
-        _fail(f"expected JSON text, got {type(text).__name__}")
+        fail(f"expected JSON text, got {type(text).__name__}")
     if len(text) > MAX_BYTES:
-        _fail(f"it is larger than {MAX_BYTES // 1_000_000} MB")
+        fail(f"it is larger than {MAX_BYTES // 1_000_000} MB")
+    duplicates = []
+
+    def pairs_to_object(pairs):
+        obj = dict(pairs)
+        if len(obj) != len(pairs):
+            seen = set()
+            key = next(k for k, _ in pairs if k in seen or seen.add(k))
+            obj = Duplicated(obj)
+            obj.duplicate = key
+            duplicates.append(key)
+        return obj
+
     try:
-        return json.loads(text, parse_constant=_reject_constant)
+        doc = json.loads(text, parse_constant=reject_constant, parse_int=parse_int,
+                         parse_float=float, object_pairs_hook=pairs_to_object)
     except RecursionError:
-        _fail("its JSON is nested too deeply")
+        fail("its JSON is nested too deeply")
     except json.JSONDecodeError as exc:
-        _fail(f"it is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})")
-
-
-def _section(doc, key, required):
-    value = doc.get(key)
-    if not isinstance(value, dict):
-        _fail(f"'{key}' must be an object, got {_kind(value)}")
-    unknown = sorted(set(value) - set(required))
-    if unknown:
-        _fail(f"'{key}' has unknown key(s) {', '.join(repr(u) for u in unknown[:5])}")
-    for name in required:
-        if name not in value:
-            _fail(f"'{key}' has no '{name}'")
-    return value
-
-
-def _array(value, shape, where):
-    """A finite float array of exactly ``shape`` from nested JSON lists."""
-    def check(v, depth):
-        if depth == len(shape):
-            if isinstance(v, bool) or not isinstance(v, numbers.Real):
-                _fail(f"{where} must contain numbers, found {_kind(v)}")
-            return
-        if not isinstance(v, list):
-            _fail(f"{where} must be a list nested {len(shape)} deep "
-                  f"(shape {_shape_text(shape)}), found {_kind(v)}")
-        if len(v) != shape[depth]:
-            _fail(f"{where} must have shape {_shape_text(shape)}, but a list at depth "
-                  f"{depth + 1} has {len(v)} entries instead of {shape[depth]}")
-        for item in v:
-            check(item, depth + 1)
-
-    check(value, 0)
-    arr = np.array(value, dtype=float).reshape(shape)
-    if not np.isfinite(arr).all():
-        _fail(f"{where} contains a value too large to be a number")
-    return arr
+        fail(f"it is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})")
+    if duplicates:
+        obj, path = find_duplicated(doc)
+        place = "at the top level" if not path else f"in {where_text(path)}"
+        fail(f"the key {obj.duplicate!r} appears twice {place} (JSON keeps only the "
+             "last one, so the file is ambiguous); keep one of them")
+    return doc
 
 
 def check_names(value, where, limit):
@@ -335,12 +321,12 @@ def check_names(value, where, limit):
     ValueError: '--names' contains the same name twice
     """
     if not isinstance(value, list) or not value:
-        raise ValueError(f"'{where}' must be a non-empty list of names, got {_kind(value)}")
+        raise ValueError(f"'{where}' must be a non-empty list of names, got {kind(value)}")
     if len(value) > limit:
         raise ValueError(f"'{where}' has {len(value)} entries, more than the limit of {limit}")
     for v in value:
         if not isinstance(v, str) or not v.strip():
-            raise ValueError(f"'{where}' must contain non-empty text, found {_kind(v)}")
+            raise ValueError(f"'{where}' must contain non-empty text, found {kind(v)}")
         if len(v) > MAX_NAME_LENGTH:
             raise ValueError(f"a name in '{where}' is longer than {MAX_NAME_LENGTH} characters")
     if len(set(value)) != len(value):
@@ -353,60 +339,84 @@ def _names(value, where, limit):
         return check_names(value, where, limit)
     except ValueError as exc:
         reason = str(exc)
-    _fail(reason)
+    fail(reason)
 
 
 def _build(doc):
     if not isinstance(doc, dict):
-        _fail(f"the top level must be an object, got {_kind(doc)}")
+        fail(f"the top level must be an object, got {kind(doc)}")
     if doc.get("format") != FORMAT:
-        _fail(f"'format' must be {FORMAT!r}, got {_short(doc.get('format'))}")
+        fail(f"'format' must be {FORMAT!r}, got {short(doc.get('format'))}")
     version = doc.get("version")
     if isinstance(version, bool) or not isinstance(version, int) or version != VERSION:
-        _fail(f"'version' must be {VERSION} (this GMM Explorer reads version {VERSION}), "
-              f"got {_short(version)}")
+        fail(f"'version' must be {VERSION} (this GMM Explorer reads version {VERSION}), "
+             f"got {short(version)}")
     unknown = sorted(set(doc) - _TOP_KEYS)
     if unknown:
-        _fail(f"unknown key(s) {', '.join(repr(u) for u in unknown[:5])}")
+        fail(f"unknown key(s) {', '.join(repr(u) for u in unknown[:5])}")
     for key in _REQUIRED_KEYS:
         if key not in doc:
-            _fail(f"it has no '{key}'")
+            fail(f"it has no '{key}'")
 
     features = _names(doc["features"], "features", MAX_FEATURES)
     names = _names(doc["segment_names"], "segment_names", MAX_COMPONENTS)
     D, K = len(features), len(names)
 
-    scaling = _section(doc, "scaling", ("method", "offset", "scale"))
+    scaling = section(doc, "scaling", ("method", "offset", "scale"))
     if scaling["method"] not in SCALINGS:
-        _fail(f"'scaling.method' must be one of {', '.join(SCALINGS)}, got "
-              f"{_short(scaling['method'])}")
-    offset = _array(scaling["offset"], (D,), "'scaling.offset'")
-    scale = _array(scaling["scale"], (D,), "'scaling.scale'")
-    if not (scale > 0).all():
-        _fail("'scaling.scale' must be positive")
+        fail(f"'scaling.method' must be one of {', '.join(SCALINGS)}, got "
+             f"{short(scaling['method'])}")
+    offset = array(scaling["offset"], (D,), "'scaling.offset'")
+    scale = array(scaling["scale"], (D,), "'scaling.scale'", MAX_SCALE)
+    small = ~(scale >= MIN_SPREAD)
+    if small.any():
+        j = int(np.flatnonzero(small)[0])
+        fail(f"'scaling.scale'[{j}] is {num(scale[j])}, but a scale must be positive and at "
+             f"least {MIN_SPREAD:.0e} (a smaller scale overflows when divided by)")
 
-    mixture = _section(doc, "mixture", ("covariance_type", "weights", "means", "covariances"))
+    mixture = section(doc, "mixture", ("covariance_type", "weights", "means", "covariances"))
     ct = mixture["covariance_type"]
     if ct not in COVARIANCE_TYPES:
-        _fail(f"'mixture.covariance_type' must be one of {', '.join(COVARIANCE_TYPES)}, "
-              f"got {_short(ct)}")
-    weights = _array(mixture["weights"], (K,), "'mixture.weights'")
+        fail(f"'mixture.covariance_type' must be one of {', '.join(COVARIANCE_TYPES)}, "
+             f"got {short(ct)}")
+    weights = array(mixture["weights"], (K,), "'mixture.weights'")
     if (weights < 0).any() or not math.isclose(float(weights.sum()), 1.0, abs_tol=1e-6):
-        _fail("'mixture.weights' must be non-negative and sum to 1")
-    means = _array(mixture["means"], (K, D), "'mixture.means'")
+        fail("'mixture.weights' must be non-negative and sum to 1")
+    means = array(mixture["means"], (K, D), "'mixture.means'")
     cov_shape = {"full": (K, D, D), "tied": (D, D), "diag": (K, D), "spherical": (K,)}[ct]
-    covariances = _array(mixture["covariances"], cov_shape, "'mixture.covariances'")
+    where = "'mixture.covariances'"
+    covariances = array(mixture["covariances"], cov_shape, where, MAX_VARIANCE)
+    if ct == "full":
+        check_variances(np.diagonal(covariances, axis1=1, axis2=2), where,
+                        lambda i: (i // D, i % D, i % D))
+    elif ct == "tied":
+        check_variances(np.diag(covariances), where, lambda i: (i, i))
+    else:
+        check_variances(covariances, where, lambda i: np.unravel_index(i, cov_shape))
     if ct in ("full", "tied"):
         mats = covariances if ct == "full" else covariances[None]
         if not np.allclose(mats, np.swapaxes(mats, 1, 2), rtol=1e-10, atol=0.0):
-            _fail("'mixture.covariances' must be symmetric matrices")
+            fail("'mixture.covariances' must be symmetric matrices")
     try:
-        params = GMMParams.from_covariances(weights, means, covariances, ct)
+        with np.errstate(all="ignore"):
+            params = GMMParams.from_covariances(weights, means, covariances, ct)
     except ValueError:
-        _fail("a covariance in 'mixture.covariances' is not positive definite")
+        fail("a covariance in 'mixture.covariances' is not positive definite")
     for key in ("original_units", "fit"):
         if key in doc and not isinstance(doc[key], dict):
-            _fail(f"'{key}' must be an object, got {_kind(doc[key])}")
+            fail(f"'{key}' must be an object, got {kind(doc[key])}")
+        check_numbers({k: v for k, v in doc.get(key, {}).items()  # these two: array() below
+                       if key == "fit" or k not in ("means", "covariances")}, (key,))
+    original = doc.get("original_units", {})
+    stated = {}
+    if "means" in original:
+        stated["means"] = array(original["means"], (K, D), "'original_units.means'",
+                                MAX_VARIANCE, "no model of data the reader accepts has "
+                                "means this large")
+    if "covariances" in original:
+        stated["covariances"] = array(  # finite: squares of values up to MAX_MAGNITUDE
+            original["covariances"], (K, D, D), "'original_units.covariances'",
+            np.finfo(float).max)
 
     gmm = GaussianMixture(K, covariance_type=ct)
     gmm._set_params(params)
@@ -417,8 +427,12 @@ def _build(doc):
     gmm.n_iter_ = n_iter if isinstance(n_iter, int) and not isinstance(n_iter, bool) else 0
     ll = fit.get("log_likelihood")
     gmm.lower_bound_ = float(ll) if isinstance(ll, numbers.Real) else float("nan")
-    return SegmentModel(gmm, Scaler.from_parameters(scaling["method"], offset, scale),
-                        features, names)
+    model = SegmentModel(gmm, Scaler.from_parameters(scaling["method"], offset, scale),
+                         features, names)
+    check_computes(model)
+    for key, values in stated.items():
+        check_agrees(values, getattr(model, f"{key}_original"), f"'original_units.{key}'")
+    return model
 
 
 # ---------------------------------------------------------------- small helpers
@@ -428,22 +442,6 @@ def _floats(a):
 
 def _float_or_none(v):
     return None if v is None or not np.isfinite(v) else float(v)
-
-
-def _kind(v):
-    if v is None:
-        return "nothing"
-    return {bool: "true/false", str: "text", list: "a list", dict: "an object"}.get(
-        type(v), "a number" if isinstance(v, numbers.Real) else type(v).__name__)
-
-
-def _short(v):
-    text = repr(v)
-    return text if len(text) <= 40 else text[:37] + "..."
-
-
-def _shape_text(shape):
-    return " x ".join(str(s) for s in shape)
 
 
 def _quote(names):
