@@ -93,7 +93,8 @@ class _Prepared:
         self.pc = pc
         log_det = _log_det_cholesky(pc, ct, d)
         if with_weights:  # log weights + log densities; without: the densities alone
-            log_det = np.log(params.weights) + log_det
+            with np.errstate(divide="ignore"):  # a weight of 0 (given as weights_init)
+                log_det = np.log(params.weights) + log_det
         const = np.broadcast_to(log_det - 0.5 * d * np.log(2 * np.pi), (params.n_components,))
         self.shift = moment_shift(ct, self.means, params.weights, pc)
         # Means too far apart to expand about their centre: evaluate each component about
