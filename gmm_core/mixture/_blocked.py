@@ -341,12 +341,13 @@ def log_prob_blocks(X, params, *, block_size=None, n_threads=None, what="log_res
                 out[b:e] = wlp.T
                 continue
             top = wlp.max(axis=0)
-            lpn = top + np.log(np.exp(wlp - top).sum(axis=0))
+            wlp -= top
+            log_total = np.log(np.exp(wlp).sum(axis=0))
             if what == "log_prob_norm":
-                out[b:e] = lpn
-            else:
+                out[b:e] = top + log_total
+            else:  # (wlp - top) - log_total: exact however large |top| is
                 with np.errstate(under="ignore"):
-                    out[b:e] = (wlp - lpn).T
+                    out[b:e] = (wlp - log_total).T
 
     _run(work, n_samples, block_size, n_threads)
     return out

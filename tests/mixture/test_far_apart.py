@@ -71,3 +71,16 @@ def test_blocked_equals_reference_far_apart(covariance_type):
     new, want = params_from_stats(got, 0.0), params_from_stats(ref, 0.0)
     np.testing.assert_allclose(new.means, want.means, rtol=1e-14)
     np.testing.assert_allclose(new.covariances, want.covariances, rtol=1e-10)
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_rows_far_from_every_component_get_probabilities_that_sum_to_one(covariance_type):
+    """Regression: a row 1e20 away got probabilities summing to 3 (log-sum-exp added log K
+    to a log density of -1e40, where it was lost to rounding, before subtracting)."""
+    X, _ = _clusters(50.0)
+    X = np.vstack([X, X[:100] - 50.0])
+    gm = GaussianMixture(3, covariance_type=covariance_type, random_state=0).fit(X)
+    far = np.array([[1e20, 0.0], [0.0, -1e20], [1e12, 1e12]])
+    proba = gm.predict_proba(far)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-12)
+    assert np.all(np.isfinite(gm.score_samples(far)))
