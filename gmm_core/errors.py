@@ -9,6 +9,10 @@
    A collapsed component is the typed :class:`CollapseError`, so callers that
    retry with more regularisation catch it by type, never by its wording;
    a method called before ``fit`` raises :class:`NotFittedError`.
+
+:class:`ConvergenceWarning` and :class:`NotFittedError` subclass scikit-learn's
+classes of the same names, so filters and handlers written for scikit-learn
+catch ours.
 3. :class:`DataError` -- bad *data* from a user (an upload that is empty, not
    text, has no numeric columns, ...).  It is a ``ValueError`` so generic
    handlers still catch it, and its message is written for a non-programmer:
@@ -18,6 +22,9 @@ The limits are defined here once: the reader refuses columns beyond them and
 the estimator refuses arrays beyond them, for the same reason -- the fit
 squares the values.
 """
+
+from sklearn.exceptions import ConvergenceWarning as _SklearnConvergenceWarning
+from sklearn.exceptions import NotFittedError as _SklearnNotFittedError
 
 __all__ = ["MAX_MAGNITUDE", "MIN_SPREAD", "CollapseError", "ConvergenceWarning", "DataError",
            "NotFittedError"]
@@ -30,12 +37,21 @@ MAX_MAGNITUDE = 1e150
 MIN_SPREAD = 1e-150
 
 
-class ConvergenceWarning(UserWarning):
-    """EM stopped at ``max_iter`` before the change in the lower bound fell below ``tol``."""
+class ConvergenceWarning(_SklearnConvergenceWarning):
+    """EM stopped at ``max_iter`` before the change in the lower bound fell below ``tol``.
+
+    A subclass of scikit-learn's ``ConvergenceWarning`` (itself a ``UserWarning``), so
+    ``warnings.filterwarnings("ignore", category=sklearn.exceptions.ConvergenceWarning)``
+    silences it too.
+    """
 
 
-class NotFittedError(ValueError, AttributeError):
-    """A method that needs a fitted model was called before ``fit``."""
+class NotFittedError(_SklearnNotFittedError):
+    """A method that needs a fitted model was called before ``fit``.
+
+    A subclass of scikit-learn's ``NotFittedError`` (a ``ValueError`` and an
+    ``AttributeError``), so ``except sklearn.exceptions.NotFittedError`` catches it.
+    """
 
 
 class CollapseError(ValueError):

@@ -316,6 +316,8 @@ class DaskRows:
     ``for_fit`` counts the rows (one pass) so that they can be sampled.
     """
 
+    dtype = np.float64  # dask data is fitted and returned in float64 whatever its dtype
+
     def __init__(self, X, sample_weight=None, *, for_fit=True,
                  init_sample_size=INIT_SAMPLE_ROWS, split_every=SPLIT_EVERY):
         self.X, self.feature_names = as_dask_matrix(X, count_rows=for_fit)

@@ -26,13 +26,13 @@ run: :func:`~gmm_core.mixture.fit_trajectory` records its steps that way, the
 CLI prints its progress.
 """
 
-import inspect
 import numbers
 import time
 import warnings
 from dataclasses import dataclass
 
 import numpy as np
+from sklearn.base import BaseEstimator, DensityMixin
 
 from gmm_core.errors import ConvergenceWarning, NotFittedError
 from gmm_core.mixture._init import INIT_METHODS, initial_params
@@ -73,8 +73,14 @@ class Iteration:
 
 
 # ------------------------------------------------------------------ estimator
-class GaussianMixture:
+class GaussianMixture(DensityMixin, BaseEstimator):
     """Gaussian mixture model fitted by Expectation-Maximization.
+
+    A scikit-learn estimator, with scikit-learn's bases in its order
+    (``BaseMixture(DensityMixin, BaseEstimator)``): ``get_params``,
+    ``set_params``, ``clone``, the repr and the tags are scikit-learn's own.
+    float32 data is fitted in float64 and the fitted arrays, ``score_samples``
+    and ``predict_proba`` are returned in float32, as scikit-learn returns them.
 
     Parameters are those of scikit-learn's ``GaussianMixture``:
 
@@ -94,6 +100,11 @@ class GaussianMixture:
     random_state : int, RandomState or None
     warm_start : bool, default=False
         Start a new ``fit`` from the last solution.
+    verbose : int, default=0
+        1 prints each start and iteration, 2 also the time and the change in
+        the lower bound, as scikit-learn prints them.
+    verbose_interval : int, default=10
+        Iterations between two printed iterations.
     max_time : float or None, default=None
         Wall-clock budget of one ``fit`` in seconds (not in scikit-learn).  EM
         stops after the iteration that crosses it, keeps the best run so far
@@ -128,7 +139,7 @@ class GaussianMixture:
     def __init__(self, n_components=1, *, covariance_type="full", tol=1e-3, reg_covar=1e-6,
                  max_iter=100, n_init=1, init_params="kmeans", weights_init=None,
                  means_init=None, precisions_init=None, random_state=None,
-                 warm_start=False, max_time=None):
+                 warm_start=False, verbose=0, verbose_interval=10, max_time=None):
         self.n_components = n_components
         self.covariance_type = covariance_type
         self.tol = tol
@@ -141,47 +152,9 @@ class GaussianMixture:
         self.precisions_init = precisions_init
         self.random_state = random_state
         self.warm_start = warm_start
+        self.verbose = verbose
+        self.verbose_interval = verbose_interval
         self.max_time = max_time
-
-    # -------------------------------------------------------------- params API
-    @classmethod
-    def _get_param_names(cls):
-        sig = inspect.signature(cls.__init__)
-        return sorted(p for p in sig.parameters if p != "self")
-
-    def get_params(self, deep=True):
-        """Constructor parameters, as scikit-learn's ``get_params``."""
-        return {name: getattr(self, name) for name in self._get_param_names()}
-
-    def set_params(self, **params):
-        """Set constructor parameters; unknown names raise ``ValueError``."""
-        valid = self._get_param_names()
-        for key, value in params.items():
-            if key not in valid:
-                raise ValueError(f"Invalid parameter {key!r} for estimator {self!r}. "
-                                 f"Valid parameters are: {valid!r}.")
-            setattr(self, key, value)
-        return self
-
-    def __repr__(self):
-        defaults = {n: p.default for n, p in
-                    inspect.signature(type(self).__init__).parameters.items() if n != "self"}
-        changed = []
-        for name in self._get_param_names():
-            value, default = getattr(self, name), defaults[name]
-            same = value is default or (
-                not isinstance(value, np.ndarray) and not isinstance(default, np.ndarray)
-                and type(value) is type(default) and value == default)
-            if not same:
-                changed.append(f"{name}={value!r}")
-        return f"{type(self).__name__}({', '.join(changed)})"
-
-    def __sklearn_tags__(self):
-        # Only scikit-learn calls this, so importing it here adds no dependency.
-        from sklearn.utils import Tags, TargetTags
-        return Tags(estimator_type="density_estimator",
-                    target_tags=TargetTags(required=False),
-                    transformer_tags=None, regressor_tags=None, classifier_tags=None)
 
     def __sklearn_is_fitted__(self):
         return hasattr(self, "precisions_cholesky_")
@@ -207,6 +180,12 @@ class GaussianMixture:
             raise ValueError(f"max_iter must be an integer >= 0; got {self.max_iter!r}.")
         if not is_int(self.n_init) or self.n_init < 1:
             raise ValueError(f"n_init must be an integer >= 1; got {self.n_init!r}.")
+        if not isinstance(self.verbose, numbers.Integral) or self.verbose < 0:
+            raise ValueError(f"verbose must be an integer >= 0 (0: silent, 1: each start and "
+                             f"iteration, 2: with times); got {self.verbose!r}.")
+        if not is_int(self.verbose_interval) or self.verbose_interval < 1:
+            raise ValueError(f"verbose_interval must be an integer >= 1; got "
+                             f"{self.verbose_interval!r}.")
         if self.init_params not in INIT_METHODS:
             raise ValueError(f"init_params must be one of {INIT_METHODS}; got "
                              f"{self.init_params!r}.")
@@ -281,7 +260,7 @@ class GaussianMixture:
                                   precisions_init=inits[2])
 
         return self._em(init, rows.summarize, check_random_state(self.random_state),
-                        on_iteration)
+                        on_iteration, dtype=rows.dtype)
 
     def _check_n_samples(self, n_samples):
         if n_samples < 2:
@@ -293,14 +272,16 @@ class GaussianMixture:
                 f"{self.n_components}, n_samples = {n_samples}. Use fewer components or "
                 "more rows.")
 
-    def _em(self, init, summarize, rng, on_iteration=None):
+    def _em(self, init, summarize, rng, on_iteration=None, *, dtype=np.float64):
         """The EM loop, whatever holds the rows; sets the fitted attributes, returns the best.
 
         ``init(rng)`` gives a start's parameters; ``summarize(params)`` is one
         E-step pass over all the rows reduced to :class:`~gmm_core.mixture.SufficientStats`
         (a row source's, :mod:`gmm_core.mixture._sources`); ``on_iteration``, if
         given, is called with an :class:`Iteration` after every iteration, and a
-        true return value ends the current start there.
+        true return value ends the current start there.  The fitted arrays are
+        set in ``dtype`` (float32 for float32 data, as scikit-learn), the
+        returned parameters stay float64.
         """
         do_init = not (self.warm_start and hasattr(self, "converged_"))
         n_init = self.n_init if do_init else 1
@@ -311,6 +292,7 @@ class GaussianMixture:
         for run in range(n_init):
             if self.timed_out_:
                 break
+            self._print_start(run)
             params = init(rng) if do_init else self.params_
             if self.max_iter == 0:
                 best, best_n_iter = params, 0
@@ -326,6 +308,7 @@ class GaussianMixture:
                 stop = on_iteration is not None and on_iteration(
                     Iteration(run, n_iter, lower_bound, params, stats, new_params))
                 params = new_params
+                self._print_iteration(n_iter, lower_bound - prev)
                 if abs(lower_bound - prev) < self.tol:
                     converged = True
                     break
@@ -334,6 +317,7 @@ class GaussianMixture:
                 if deadline is not None and time.monotonic() > deadline:
                     self.timed_out_ = True
                     break
+            self._print_end(lower_bound, converged)
             if lower_bound > best_lb or best_lb == -np.inf:
                 best, best_lb, best_bounds, best_n_iter = params, lower_bound, bounds, n_iter
                 self.converged_ = converged
@@ -345,23 +329,50 @@ class GaussianMixture:
                 "more time.", ConvergenceWarning)
         elif not self.converged_ and self.max_iter > 0:
             warnings.warn(
-                f"EM did not converge in max_iter={self.max_iter} iterations (tol="
-                f"{self.tol}). Increase max_iter, loosen tol, try another init_params or "
-                "random_state, or check the data for duplicates and outliers.",
+                "Best performing initialization did not converge. Try different init "
+                "parameters, or increase max_iter, tol, or check for degenerate data. EM did "
+                f"not converge in max_iter={self.max_iter} iterations (tol={self.tol}): "
+                "increase max_iter, loosen tol, try another init_params or random_state, or "
+                "check the data for duplicates and outliers.",
                 ConvergenceWarning)
-        self._set_params(best)
+        self._set_params(best, dtype)
         self.n_iter_ = best_n_iter
         self.lower_bound_ = best_lb
         self.lower_bounds_ = best_bounds
         return best
 
-    def _set_params(self, params):
-        self.weights_ = np.array(params.weights)
-        self.means_ = np.array(params.means)
-        self.covariances_ = np.array(params.covariances)
-        self.precisions_cholesky_ = np.array(params.precisions_cholesky)
-        self.precisions_ = np.array(params.precisions)
+    def _set_params(self, params, dtype=np.float64):
+        self.weights_ = np.array(params.weights, dtype=dtype)
+        self.means_ = np.array(params.means, dtype=dtype)
+        self.covariances_ = np.array(params.covariances, dtype=dtype)
+        self.precisions_cholesky_ = np.array(params.precisions_cholesky, dtype=dtype)
+        self.precisions_ = np.array(params.precisions, dtype=dtype)
 
+    # -------------------------------------------------------------- verbose (scikit-learn's)
+    def _print_start(self, run):
+        if self.verbose >= 1:
+            print(f"Initialization {run}")
+        if self.verbose >= 2:
+            self._init_prev_time = self._iter_prev_time = time.time()
+
+    def _print_iteration(self, n_iter, change):
+        if self.verbose < 1 or n_iter % self.verbose_interval:
+            return
+        if self.verbose == 1:
+            print(f"  Iteration {n_iter}")
+            return
+        now = time.time()
+        print(f"  Iteration {n_iter}\t time lapse {now - self._iter_prev_time:.5f}s\t "
+              f"ll change {change:.5f}")
+        self._iter_prev_time = now
+
+    def _print_end(self, lower_bound, converged):
+        said = "converged" if converged else "did not converge"
+        if self.verbose == 1:
+            print(f"Initialization {said}.")
+        elif self.verbose >= 2:
+            print(f"Initialization {said}. time lapse {time.time() - self._init_prev_time:.5f}s"
+                  f"\t lower bound {lower_bound:.5f}.")
 
     # -------------------------------------------------------------- fitted views
     @property
@@ -390,7 +401,10 @@ class GaussianMixture:
         self._check_fitted()
         rows = row_source(X, for_fit=False)
         self._check_features(rows.feature_names, rows.n_features, reset=False)
-        return rows.outputs(self.params_, what)
+        out = rows.outputs(self.params_, what)
+        if what != "labels" and rows.dtype == np.float32 and self.means_.dtype == np.float32:
+            return out.astype(np.float32)  # scikit-learn's dtype: float32 data, float32 model
+        return out
 
     def score(self, X, y=None):
         """Mean log-likelihood per row."""

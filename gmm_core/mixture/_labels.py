@@ -71,7 +71,7 @@ def canonicalize(model, X):
     numbering.  Returns the model.
     """
     order = canonical_order(model.means_, np.asarray(X, float))
-    model._set_params(model.params_.permuted(order))
+    model._set_params(model.params_.permuted(order), model.means_.dtype)
     return model
 
 

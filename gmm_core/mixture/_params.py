@@ -193,7 +193,10 @@ def _collapse(k, covariance_type):
     return CollapseError(
         f"{who} collapsed: its covariance ({covariance_type}) is singular, because "
         "the points it holds lie on a line or plane or are all identical. "
-        "Remedies: increase reg_covar (e.g. 1e-4), fit fewer components, "
+        "Fitting the mixture model failed because some components have ill-defined "
+        "empirical covariance (for instance caused by singleton or collapsed samples). "
+        "Try to decrease the number of components, increase reg_covar, or scale the input "
+        "data. Remedies: increase reg_covar (e.g. 1e-4), fit fewer components, "
         "standardise the features, or remove duplicate rows.",
         component=None if covariance_type == "tied" else k)
 

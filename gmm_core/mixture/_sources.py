@@ -21,16 +21,21 @@ import numpy as np
 
 from gmm_core.mixture import _blocked
 from gmm_core.mixture._validation import (as_float_matrix, check_sample_weight, feature_names,
-                                          is_dask_collection)
+                                          input_dtype, is_dask_collection)
 
 __all__ = ["InMemoryRows", "row_source"]
 
 
 class InMemoryRows:
-    """Rows held in memory (a numpy array or a pandas DataFrame), validated once."""
+    """Rows held in memory (a numpy array or a pandas DataFrame), validated once.
+
+    The rows are computed with in float64; ``dtype`` is float32 for float32 data
+    (an array, or a DataFrame whose columns all are), the dtype scikit-learn keeps.
+    """
 
     def __init__(self, X, sample_weight=None):
         self.feature_names = feature_names(X)
+        self.dtype = input_dtype(X)
         self.X = as_float_matrix(X)
         self.n_samples, self.n_features = self.X.shape
         self.sample_weight = check_sample_weight(sample_weight, self.n_samples)

@@ -15,7 +15,7 @@ from gmm_core.errors import MAX_MAGNITUDE
 
 __all__ = ["check_random_state", "as_float_matrix", "feature_names", "check_sample_weight",
            "check_shape", "check_weight_values", "check_weight_total", "check_weight_shape",
-           "check_init_arrays", "is_dask_collection", "COMPLEX_MESSAGE"]
+           "check_init_arrays", "input_dtype", "is_dask_collection", "COMPLEX_MESSAGE"]
 
 COMPLEX_MESSAGE = "Complex data not supported."
 
@@ -74,6 +74,23 @@ def as_float_matrix(X, name="X", *, first_row=0):
             f"Input {name} holds values as large as {biggest:.3g}: their squares overflow "
             "double precision. Rescale the features (e.g. standardise them) before fitting.")
     return X
+
+
+def input_dtype(X):
+    """float32 for float32 data (an array, or a frame whose columns all are), else float64.
+
+    The dtype scikit-learn keeps for the fitted arrays and the outputs; the
+    engine computes in float64 either way.
+
+    >>> input_dtype(np.zeros((2, 2), dtype=np.float32)), input_dtype([[1, 2]])
+    (<class 'numpy.float32'>, <class 'numpy.float64'>)
+    """
+    dtypes = getattr(X, "dtypes", None)
+    if dtypes is not None and hasattr(X, "columns"):
+        kept = len(dtypes) > 0 and all(t == np.float32 for t in dtypes)
+    else:
+        kept = getattr(X, "dtype", None) == np.float32
+    return np.float32 if kept else np.float64
 
 
 def _frame_values(frame, name):
@@ -196,17 +213,22 @@ def check_init_arrays(weights_init, means_init, precisions_init, covariance_type
                        n_components, n_features):
     out = []
     if weights_init is not None:
+        # scikit-learn keeps float32 weights and allows them 1e-6 off a sum of one
+        single = np.asarray(weights_init).dtype == np.float32
         w = np.asarray(weights_init, dtype=float)
         if w.shape != (n_components,):
-            raise ValueError(f"weights_init should have shape ({n_components},), "
-                             f"but got {w.shape}.")
+            raise ValueError(f"The parameter 'weights' should have the shape of "
+                             f"({n_components},), but got {w.shape}: weights_init should have "
+                             f"shape ({n_components},), one weight per component.")
         _check_finite(w, "weights_init")
         if np.any(w < 0) or np.any(w > 1):
             raise ValueError("The parameter 'weights' should be in the range [0, 1], but "
-                             f"got max value {w.max():.5f}, min value {w.min():.5f}")
-        if not np.isclose(w.sum(), 1.0, rtol=0, atol=1e-8):
+                             f"got max value {w.max():.5f}, min value {w.min():.5f}: "
+                             "weights_init holds the probability of each component.")
+        total = np.sum(np.asarray(weights_init, dtype=np.float32)) if single else w.sum()
+        if not np.isclose(float(total), 1.0, rtol=0, atol=1e-6 if single else 1e-8):
             raise ValueError("The parameter 'weights' should be normalized, but got "
-                             f"sum(weights) = {w.sum():.5f}")
+                             f"sum(weights) = {total:.5f}: divide weights_init by its sum.")
         w = w.copy()
     else:
         w = None
@@ -214,8 +236,10 @@ def check_init_arrays(weights_init, means_init, precisions_init, covariance_type
     if means_init is not None:
         m = np.asarray(means_init, dtype=float)
         if m.shape != (n_components, n_features):
-            raise ValueError(f"means_init should have shape ({n_components}, "
-                             f"{n_features}), but got {m.shape}.")
+            raise ValueError(f"The parameter 'means' should have the shape of ({n_components}, "
+                             f"{n_features}), but got {m.shape}: means_init should have shape "
+                             f"({n_components}, {n_features}), one mean per component "
+                             "(n_components, n_features).")
         _check_finite(m, "means_init")
         m = m.copy()
     else:
@@ -227,8 +251,9 @@ def check_init_arrays(weights_init, means_init, precisions_init, covariance_type
                  "tied": (n_features, n_features), "diag": (n_components, n_features),
                  "spherical": (n_components,)}[covariance_type]
         if p.shape != shape:
-            raise ValueError(f"precisions_init for covariance_type='{covariance_type}' "
-                             f"should have shape {shape}, but got {p.shape}.")
+            raise ValueError(f"The parameter '{covariance_type} precision' should have the "
+                             f"shape of {shape}, but got {p.shape}: precisions_init for "
+                             f"covariance_type='{covariance_type}' should have shape {shape}.")
         _check_finite(p, "precisions_init")
         if covariance_type in ("full", "tied"):
             mats = p[None] if covariance_type == "tied" else p

@@ -1,5 +1,6 @@
 """GaussianMixture against scikit-learn (the oracle) and its own promises."""
 
+import re
 import warnings
 
 import numpy as np
@@ -288,3 +289,117 @@ def test_max_time_stops_em_keeps_best_and_warns():
 def test_max_time_rejects_bad_values(bad):
     with pytest.raises(ValueError, match="max_time"):
         GaussianMixture(2, max_time=bad).fit(np.random.RandomState(0).rand(10, 2))
+
+
+# ------------------------------------------------------------------ scikit-learn drop-in
+def test_is_a_scikit_learn_density_estimator_with_its_params_api():
+    from sklearn.base import BaseEstimator, DensityMixin, is_clusterer
+
+    gm = GaussianMixture(3, covariance_type="diag")
+    assert isinstance(gm, BaseEstimator) and isinstance(gm, DensityMixin)
+    assert not is_clusterer(gm)  # as scikit-learn's: a density estimator, no labels_
+    assert repr(gm) == "GaussianMixture(covariance_type='diag', n_components=3)"
+    assert gm.get_params()["verbose_interval"] == 10
+    with pytest.raises(ValueError, match="Invalid parameter 'colour'"):
+        gm.set_params(colour=1)
+
+
+def test_errors_are_scikit_learns_classes():
+    """Filters and handlers written for scikit-learn's classes catch ours (issue 22)."""
+    from sklearn import exceptions
+
+    assert issubclass(ConvergenceWarning, exceptions.ConvergenceWarning)
+    assert issubclass(NotFittedError, exceptions.NotFittedError)
+    with pytest.raises(exceptions.NotFittedError):
+        GaussianMixture().predict(np.zeros((2, 2)))
+    X, _ = blobs()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        warnings.filterwarnings("ignore", category=exceptions.ConvergenceWarning)
+        GaussianMixture(3, max_iter=1, random_state=0).fit(X)
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_float32_data_gives_float32_model_and_outputs(covariance_type):
+    """As scikit-learn: float32 in, float32 fitted arrays, densities and probabilities out.
+
+    The fit itself runs in float64, so it equals the float64 fit of the same values
+    rounded to float32.
+    """
+    X = blobs()[0].astype(np.float32)
+    gm32 = GaussianMixture(3, covariance_type=covariance_type, random_state=0).fit(X)
+    gm64 = GaussianMixture(3, covariance_type=covariance_type, random_state=0).fit(
+        X.astype(np.float64))
+    for attr in ("weights_", "means_", "covariances_", "precisions_", "precisions_cholesky_"):
+        assert getattr(gm32, attr).dtype == np.float32, attr
+        np.testing.assert_array_equal(getattr(gm32, attr),
+                                      getattr(gm64, attr).astype(np.float32), err_msg=attr)
+    assert gm32.score_samples(X).dtype == gm32.predict_proba(X).dtype == np.float32
+    assert gm32.score_samples(X.astype(np.float64)).dtype == np.float64
+    assert gm64.predict_proba(X).dtype == np.float64
+    assert gm64.means_.dtype == np.float64
+
+
+def test_verbose_prints_as_scikit_learn(capsys):
+    X, _ = blobs()
+    params = dict(n_components=3, random_state=0, max_iter=12, tol=0, verbose_interval=5)
+    for verbose in (1, 2):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            GaussianMixture(verbose=verbose, **params).fit(X)
+            SkGaussianMixture(verbose=verbose, **params).fit(X)
+        ours, theirs = capsys.readouterr().out.split("Initialization 0\n")[1:]
+        def strip(out):  # the times differ; the rest is the same text
+            return re.sub(r"time lapse [0-9.]+s", "time lapse Ts", out).splitlines()
+        assert strip(ours) == strip(theirs)
+        assert "  Iteration 5" in ours and "  Iteration 4" not in ours
+    with pytest.raises(ValueError, match="verbose_interval must be an integer >= 1"):
+        GaussianMixture(verbose=1, verbose_interval=0).fit(X)
+
+
+def test_works_in_a_pipeline():
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = blobs()
+    pipe = make_pipeline(StandardScaler(), GaussianMixture(3, random_state=0)).fit(X)
+    assert adjusted_rand_score(y, pipe.predict(X)) > 0.95
+    assert pipe.predict_proba(X).shape == (len(X), 3)
+    assert np.isfinite(pipe.score(X))
+
+
+def test_grid_search_by_bic_picks_the_true_number_of_components():
+    """scikit-learn's gallery recipe: GridSearchCV scored by minus the BIC."""
+    from sklearn.model_selection import GridSearchCV
+
+    X, _ = blobs()
+    search = GridSearchCV(GaussianMixture(random_state=0),
+                          {"n_components": [1, 2, 3, 4], "covariance_type": ["full", "diag"]},
+                          scoring=lambda est, X: -est.bic(X), cv=3).fit(X)
+    assert search.best_params_["n_components"] == 3
+    assert isinstance(search.best_estimator_, GaussianMixture)
+
+
+def test_clone_copies_parameters_not_the_fit():
+    from sklearn.base import clone
+
+    X, _ = blobs()
+    means = X[:3]
+    gm = GaussianMixture(3, means_init=means, random_state=0).fit(X)
+    twin = clone(gm)
+    assert twin.get_params()["n_components"] == 3 and twin.means_init is not means
+    np.testing.assert_array_equal(twin.means_init, means)
+    assert not hasattr(twin, "means_")
+    np.testing.assert_array_equal(twin.fit(X).means_, gm.means_)
+
+
+def test_set_output_pandas_passes_frames_through_a_pipeline():
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = blobs()
+    frame = pd.DataFrame(X, columns=["a", "b"])
+    pipe = make_pipeline(StandardScaler(), GaussianMixture(3, random_state=0))
+    pipe.set_output(transform="pandas").fit(frame)
+    np.testing.assert_array_equal(pipe[-1].feature_names_in_, ["a", "b"])
+    assert adjusted_rand_score(y, pipe.predict(frame)) > 0.95

@@ -81,3 +81,31 @@ def test_huge_sample_weights_are_refused_with_a_remedy():
     # the same ratios, rescaled, fit
     gm = GaussianMixture(2, random_state=0).fit(X, sample_weight=np.full(60, 1.0))
     assert np.all(np.isfinite(gm.means_))
+
+
+def test_weights_init_messages_carry_scikit_learns_phrases():
+    """Shape, range and normalisation of weights_init are refused in scikit-learn's words.
+
+    The range message names the maximum as "max value" (scikit-learn 1.9.1 swaps them, so
+    its test_check_weights is a strict xfail in test_sklearn_suite.py).
+    """
+    X = np.random.RandomState(0).normal(size=(40, 2))
+    cases = [(np.full((2, 1), 0.5), r"The parameter 'weights' should have the shape of "
+              r"\(2,\), but got \(2, 1\).*one weight per component"),
+             (np.array([1.2, 1.5]), r"The parameter 'weights' should be in the range \[0, 1\], "
+              r"but got max value 1\.50000, min value 1\.20000"),
+             (np.array([0.3, 0.3]), r"The parameter 'weights' should be normalized, but got "
+              r"sum\(weights\) = 0\.60000.*divide weights_init by its sum")]
+    for weights, match in cases:
+        with pytest.raises(ValueError, match=match):
+            GaussianMixture(2, weights_init=weights).fit(X)
+
+
+def test_float32_weights_init_is_allowed_float32_rounding():
+    """float32 weights that sum to one in float32 are accepted (1e-6, as scikit-learn)."""
+    X = np.random.RandomState(0).normal(size=(40, 2))
+    weights = np.array([0.1, 0.2, 0.7], dtype=np.float32) + np.float32(2e-7)
+    assert abs(float(weights.sum(dtype=np.float32)) - 1) > 1e-8
+    GaussianMixture(3, weights_init=weights, random_state=0).fit(X)
+    with pytest.raises(ValueError, match="should be normalized"):
+        GaussianMixture(3, weights_init=weights.astype(np.float64), random_state=0).fit(X)

@@ -8,10 +8,6 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from gmm_core import GaussianMixture
 
 EXPECTED_FAILED = {
-    "check_estimators_unfitted": (
-        "the check wants sklearn.exceptions.NotFittedError itself; the engine imports no "
-        "scikit-learn, so it raises gmm_core.NotFittedError, which is likewise a ValueError "
-        "and an AttributeError (tested in mixture/test_estimator.py::test_unfitted_model_says_so)"),
     "check_sample_weight_equivalence_on_dense_data": (
         "random initialisation draws differently over weighted rows than over repeated "
         "rows, so the starts differ; from the same initial parameters integer weights equal "
