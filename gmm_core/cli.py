@@ -5,6 +5,7 @@ the same model -- or the same fit -- over the full table from a shell or a
 batch job::
 
     python -m gmm_core fit 'data/*.parquet' --columns income,spend --k 5 --out model.json
+    python -m gmm_core fit 'data/*.parquet' --column 'spend, EUR' --column=-delta --k 5
     python -m gmm_core assign model.json 'data/*.parquet' --out segments/
 
 ``fit`` reads the columns (Parquet or CSV, local paths, globs or URLs that
@@ -19,7 +20,8 @@ feature get no label and NaN probabilities.
 
 Both start a local Dask cluster (one single-threaded worker per core, listening
 on 127.0.0.1 only) unless ``--scheduler ADDRESS`` names a running one.
-Progress goes to standard error; bad input -- a path that matches nothing, a
+Progress, and the warnings of the fit and of Dask, go to standard error
+(``--quiet``: errors only); bad input -- a path that matches nothing, a
 column that is missing or not numeric, a model file that is not one -- ends
 with a one-line message and exit status 2.  Needs ``pip install -r
 requirements-scale.txt``.
@@ -62,12 +64,24 @@ def fit_command(features, n_components, *, covariance_type="full", scaling="stan
                 data="data/*.parquet", out="model.json", random_state=None, n_init=1):
     """The ``fit`` command line that repeats a fit over the full data.
 
+    Any column name survives the shell and the parser: when one would not
+    survive ``--columns a,b`` (a comma, spaces at its ends, a leading dash),
+    every column is given as its own ``--column=NAME``.
+
     >>> print(fit_command(["income", "spend rate"], 5, random_state=0))
     python -m gmm_core fit 'data/*.parquet' --columns 'income,spend rate' --k 5 \
 --covariance-type full --scaling standard --random-state 0 --out model.json
+    >>> print(fit_command(["spend, EUR", "-delta"], 2))
+    python -m gmm_core fit 'data/*.parquet' '--column=spend, EUR' --column=-delta --k 2 \
+--covariance-type full --scaling standard --out model.json
     """
-    parts = ["python -m gmm_core fit", shlex.quote(data),
-             "--columns", shlex.quote(",".join(features)), "--k", str(int(n_components)),
+    features = [str(f) for f in features]  # does each survive "--columns a,b" as it is?
+    if all(f and "," not in f and f == f.strip() and not f.startswith("-") for f in features):
+        columns = ["--columns", shlex.quote(",".join(features))]
+    else:
+        columns = [shlex.quote(f"--column={f}") for f in features]
+    parts = ["python -m gmm_core fit", shlex.quote(data), *columns,
+             "--k", str(int(n_components)),
              "--covariance-type", covariance_type, "--scaling", scaling]
     if n_init != 1:
         parts += ["--n-init", str(int(n_init))]
@@ -164,12 +178,54 @@ def _split(text):
     return [c.strip() for c in text.split(",") if c.strip()] if text else None
 
 
+def _chosen_columns(args):
+    """The columns of ``--columns a,b`` then each ``--column NAME`` (taken as is), or None."""
+    chosen = (_split(args.columns) or []) + list(args.column or [])
+    return chosen or None
+
+
 def _first_line(exc):
     text = str(exc).strip() or type(exc).__name__
     return text.splitlines()[0]
 
 
 # ---------------------------------------------------------------- cluster and output
+#: The loggers Dask and distributed write their warnings to (on standard error).
+DASK_LOGGERS = ("distributed", "dask", "bokeh", "tornado")
+#: What a worker process started under ``--quiet`` inherits: no warnings, Dask logs at ERROR.
+QUIET_ENV = {"PYTHONWARNINGS": "ignore", "DASK_LOGGING__DISTRIBUTED": "error"}
+
+
+@contextmanager
+def _quiet(quiet):
+    """Under ``--quiet``, for this run: warnings ignored, Dask's loggers (which print e.g.
+    "Detected different `run_spec`") at ERROR, put back after; new workers get :data:`QUIET_ENV`.
+    """
+    if not quiet:
+        yield
+        return
+    import logging
+
+    names = {n for n in logging.root.manager.loggerDict if n.split(".")[0] in DASK_LOGGERS}
+    loggers = [logging.getLogger(n) for n in sorted(names | set(DASK_LOGGERS))]
+    saved = [lg.level for lg in loggers], {v: os.environ.get(v) for v in QUIET_ENV}
+    for lg in loggers:
+        lg.setLevel(logging.ERROR)
+    os.environ.update(QUIET_ENV)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        for lg, level in zip(loggers, saved[0]):
+            lg.setLevel(level)
+        for var, value in saved[1].items():
+            if value is None:
+                os.environ.pop(var, None)
+            else:
+                os.environ[var] = value
+
+
 def _log(args, message):
     if not args.quiet:
         print(message, file=sys.stderr, flush=True)
@@ -262,8 +318,9 @@ def _cmd_fit(args):
                          max_iter=args.max_iter, n_init=args.n_init,
                          init_params=args.init_params, random_state=args.random_state)
     gm._check_parameters()
-    df, columns = read_table(args.data, _split(args.columns))
-    _check_loadable_names(columns, "--columns" if args.columns else "features", MAX_FEATURES)
+    chosen = _chosen_columns(args)
+    df, columns = read_table(args.data, chosen)
+    _check_loadable_names(columns, "--columns" if chosen else "features", MAX_FEATURES)
     df = df[columns]
     with _client(args):
         import dask
@@ -301,7 +358,7 @@ def _cmd_fit(args):
             warnings.simplefilter("always")
             _dask.fit(gm, Xs, init_sample_size=args.init_sample, on_iteration=on_iteration)
         for w in caught:
-            print(f"warning: {w.message}", file=sys.stderr)
+            _log(args, f"warning: {w.message}")
         model = SegmentModel(gm, scaler, tuple(columns),
                              tuple(names or _placeholder_names(args.k)))
         if names is None:
@@ -456,7 +513,9 @@ def _parser():
                              "default: start a local cluster")
         sp.add_argument("--workers", type=_positive_int, default=None,
                         help="workers of the local cluster (default: one per core)")
-        sp.add_argument("--quiet", action="store_true", help="no progress on standard error")
+        sp.add_argument("--quiet", action="store_true",
+                        help="print only errors: no progress, no warnings (of the fit or of "
+                             "Dask) on standard error")
 
     f = sub.add_parser("fit", help="fit a model on Parquet/CSV files and write its JSON",
                        description="Fit a Gaussian mixture on the full data; write the model "
@@ -464,6 +523,9 @@ def _parser():
     f.add_argument("data", nargs="+", help="Parquet or CSV files, globs or folders")
     f.add_argument("--columns", help="comma-separated feature columns "
                                      "(default: every numeric column)")
+    f.add_argument("--column", action="append", metavar="NAME",
+                   help="one feature column, named as is (commas, spaces; --column=NAME for "
+                        "a name starting with '-'); repeatable, after those of --columns")
     f.add_argument("--k", type=_positive_int, required=True, help="number of segments")
     f.add_argument("--covariance-type", default="full",
                    choices=("full", "tied", "diag", "spherical"))
@@ -515,7 +577,8 @@ def main(argv=None):
     """Run the command line; returns the exit status (2 for bad input)."""
     args = _parser().parse_args(argv)
     try:
-        return args.run(args)
+        with _quiet(args.quiet):
+            return args.run(args)
     except (CliError, DataError) as exc:
         print(f"error: {exc}", file=sys.stderr)
     except ImportError as exc:

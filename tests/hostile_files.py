@@ -67,6 +67,29 @@ def xss_csv(n_rows=60, seed=0):
 
 XSS_FILENAME = f"{XSS[1]} {XSS[4]} {XSS[3]}.csv"
 
+#: Text Markdown would turn into links, tags, maths or emphasis (issue 23, item 6): bare URLs
+#: and e-mail addresses (GFM autolinks them even when escaped), HTML, LaTeX and Markdown.
+LINKY = ("https://example.com/x", "www.example.com", "me@example.com", "<b>b</b>",
+         "<img src=x onerror=alert(1)>", "$x^2$", "**bold**", "[a](https://e.com)")
+#: Column names and segment names made of :data:`LINKY` (each within the 80-character box).
+LINKY_COLUMNS = (f"{LINKY[0]} {LINKY[1]}", f"{LINKY[2]} {LINKY[3]} {LINKY[5]}",
+                 f"{LINKY[6]} {LINKY[7]} {LINKY[4]}")
+LINKY_SEGMENTS = (f"{LINKY[7]} {LINKY[1]} {LINKY[2]} {LINKY[5]}",
+                  f"{LINKY[0]} {LINKY[6]} {LINKY[3]} {LINKY[4]}")
+LINKY_FILENAME = f"{LINKY[1]} {LINKY[2]}.csv"
+
+
+def linky_csv(n_rows=200, seed=0):
+    """Two long parallel groups (KMeans cuts across them, so the Compare sentence names
+    segments) in three columns named :data:`LINKY_COLUMNS`."""
+    rng = np.random.RandomState(seed)
+    group = np.arange(n_rows) % 2
+    X = np.c_[rng.normal(0, 10, n_rows), rng.normal(0, 0.4, n_rows) + 3 * group,
+              rng.normal(0, 1, n_rows)]
+    lines = [",".join('"' + n.replace('"', '""') + '"' for n in LINKY_COLUMNS)]
+    lines += [",".join(f"{v:.4f}" for v in row) for row in X]
+    return ("\n".join(lines) + "\n").encode()
+
 
 def good_csv(tag, n_rows=120, seed=0):
     """A clean two-group file whose column names carry ``tag`` (to tell users apart)."""

@@ -1,10 +1,13 @@
 """``python -m gmm_core fit|assign``: end to end on files written here, and clear errors."""
 
 import json
+import logging
 import os
 import pathlib
+import shlex
 import subprocess
 import sys
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -235,7 +238,6 @@ def test_an_output_folder_that_does_not_exist(data_dir, tmp_path, capsys):
 def test_commands_for_the_app_round_trip_through_the_parser():
     line = cli.fit_command(["annual income", "spend"], 4, covariance_type="tied",
                            random_state=3, n_init=2)
-    import shlex
     argv = shlex.split(line)[3:]  # after "python -m gmm_core"
     args = cli._parser().parse_args(argv)
     assert (args.command, args.columns, args.k, args.covariance_type, args.random_state,
@@ -243,6 +245,76 @@ def test_commands_for_the_app_round_trip_through_the_parser():
     args = cli._parser().parse_args(shlex.split(cli.assign_command("my model.json"))[3:])
     assert (args.command, args.model, args.data, args.out) == (
         "assign", "my model.json", ["data/*.parquet"], "segments/")
+
+
+#: Column names the shell or ``--columns a,b`` could mangle (issue 23, item 7b).
+AWKWARD_COLUMNS = ["spend, EUR", " padded ", "it's \"quoted\"", "-delta", "--k", "=x", "$HOME",
+                   "back\\slash", "tab\there", "plain", "a,b,,c"]
+
+
+@pytest.mark.parametrize("features", [AWKWARD_COLUMNS, ["income", "spend rate"],
+                                      ["-lead", "x"], ["café, €", "ünï"]])
+def test_fit_command_round_trips_any_column_name_through_shell_and_parser(features):
+    """Issue 23, item 7b: the command shown on Segments split a column named "spend, EUR"
+    in two, since ``--columns a,b`` splits on commas (and a leading dash read as an option)."""
+    line = cli.fit_command(features, 3, data="in dir/*.parquet", out="my model.json")
+    words = shlex.split(line)
+    assert words[:3] == ["python", "-m", "gmm_core"]
+    args = cli._parser().parse_args(words[3:])
+    assert cli._chosen_columns(args) == features
+    assert (args.data, args.k, args.out) == (["in dir/*.parquet"], 3, "my model.json")
+
+
+def test_fit_takes_awkward_column_names_end_to_end(tmp_path, scheduler, capsys):
+    """Issue 23, item 7b: the command the app prints fits columns with commas, spaces and a
+    leading dash as they are named."""
+    rng = np.random.RandomState(0)
+    names = ["spend, EUR", "-delta", " padded "]
+    pd.DataFrame(rng.normal(size=(400, 3)), columns=names).to_parquet(tmp_path / "d.parquet")
+    out = tmp_path / "m.json"
+    line = cli.fit_command(names, 2, data=str(tmp_path / "*.parquet"), out=str(out),
+                           random_state=0)
+    argv = shlex.split(line)[3:] + ["--scheduler", scheduler, "--quiet", "--max-iter", "5"]
+    assert cli.main(argv) == 0, capsys.readouterr().err
+    assert load_model(out).features == tuple(names)
+
+
+def test_quiet_prints_no_warning_of_the_fit_or_of_dask(data_dir, tmp_path, scheduler,
+                                                       monkeypatch, capfd, request):
+    """Issue 23, item 7c: with ``--quiet`` the fit still printed its warnings and Dask's
+    logged ones (the scheduler's "Detected different `run_spec`") on standard error."""
+    from gmm_core.mixture import _dask as scale
+
+    real = scale.fit
+
+    def noisy(*args, **kwargs):
+        logging.getLogger("distributed.scheduler").warning("Detected different `run_spec`")
+        warnings.warn("a warning of the fit", UserWarning)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(scale, "fit", noisy)
+    # distributed's own handler holds the stderr of when it was imported; one on this test's
+    handler = logging.StreamHandler(sys.stderr)
+    logging.getLogger("distributed").addHandler(handler)
+    request.addfinalizer(lambda: logging.getLogger("distributed").removeHandler(handler))
+    run = ["fit", str(data_dir / "*.parquet"), "--columns", "income,spend", "--k", "3",
+           "--max-iter", "2", "--random-state", "0", "--scheduler", scheduler]
+    assert cli.main(run + ["--quiet", "--out", str(tmp_path / "quiet.json")]) == 0
+    quiet = capfd.readouterr()
+    assert quiet.err == ""
+    assert "wrote" in quiet.out  # the result still goes to standard output
+    assert cli.main(run + ["--out", str(tmp_path / "loud.json")]) == 0
+    loud = capfd.readouterr().err
+    assert "Detected different `run_spec`" in loud and "warning: a warning of the fit" in loud
+    assert logging.getLogger("distributed").level != logging.ERROR  # put back after the run
+    assert "DASK_LOGGING__DISTRIBUTED" not in os.environ
+
+
+def test_quiet_still_prints_errors(data_dir, capsys):
+    """Issue 23, item 7c: ``--quiet`` silences warnings, never the error that ends the run."""
+    assert cli.main(["fit", str(data_dir / "*.parquet"), "--column", "nope", "--k", "2",
+                     "--quiet"]) == cli.EXIT_BAD_INPUT
+    assert "error: Column 'nope' is not in" in capsys.readouterr().err
 
 
 # ---------------------------------------------------------------- never destroy (issue 23)

@@ -5,23 +5,42 @@
 * :func:`fit_or_stop` -- run a (cached) fit under a spinner; a ``ValueError``
   (incl. :class:`gmm_core.DataError`) becomes an error box and stops the page;
 * :func:`view_axes` -- the PCA / two-features picker of the chart pages;
-* :func:`plain` -- escape user text for Markdown (file and column names, notes).
+* :func:`plain` -- user text as Markdown that shows it literally (names, cells, notes).
 """
 
 import re
 
 import streamlit as st
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=&])")
+#: Characters Markdown (CommonMark, GFM, Streamlit's ``:directives:``, LaTeX ``$``) gives a meaning.
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=&^])")
+#: An invisible WORD JOINER (U+2060): breaks the literal words the autolinker and Streamlit look for.
+JOINER = "\u2060"
+#: Where GFM's autolinker (``http://``, ``https://``, ``www.``, e-mail addresses) and Streamlit's
+#: ``:material/icon:`` and ``:color[text]`` directives would find a match: a backslash escape does
+#: not stop them (they match the text after the escapes are undone), a joiner inside the word does.
+_AUTOLINK = re.compile(r"(?<=http)(?=s?:)|(?<=ww)(?=w\.)|(?<=@)|(?<=:)(?=[a-z][\w-]*[/\[])",
+                       re.IGNORECASE)
 
 
 def plain(text):
-    """Escape ``text`` so Markdown shows it literally (for user strings in st.error etc.).
+    """``text`` (a file, column or segment name, a cell, a message) as Markdown that shows it literally.
+
+    For user strings in ``st.markdown``, ``st.caption``, ``st.error`` and the other
+    elements that render Markdown: whitespace runs become one space (no line breaks,
+    headings or lists), every Markdown, HTML and LaTeX character is backslash-escaped
+    (no emphasis, links, images, code, tags or ``$maths$``), and an invisible
+    :data:`JOINER` goes inside ``http``/``www``, after ``@`` and after the ``:`` of
+    ``:material/…:`` or ``:red[…]``, so bare URLs, e-mail addresses, icons and colours
+    stay text.  What the user reads (and copies) is ``text`` with only the joiners added.
 
     >>> plain("**bold** <b>[x](y)")
     '\\\\*\\\\*bold\\\\*\\\\* \\\\<b\\\\>\\\\[x\\\\]\\\\(y\\\\)'
+    >>> plain("www.example.com").replace(JOINER, "|")
+    'ww|w\\\\.example\\\\.com'
     """
-    return _MD_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+    text = _AUTOLINK.sub(JOINER, " ".join(str(text).split()))
+    return _MD_SPECIAL.sub(r"\\\1", text)
 
 
 def stop_unless(ok, message):

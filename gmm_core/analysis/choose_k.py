@@ -34,13 +34,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from gmm_core.analysis.compare import in_app_words
 from gmm_core.analysis.guarded import FIT_TIME_LIMIT, fit_mixture, scale_for_fit
 from gmm_core.data.projection import display_subsample
 from gmm_core.data.scaling import Scaler
 from gmm_core.mixture import COVARIANCE_TYPES, SKIPPED, ModelSelection, select_model
 
 __all__ = ["SWEEP_TIME_LIMIT", "SKIPPED", "Recommendation", "criterion_curves", "kmeans_sweep",
-           "model_sweep", "recommend", "sweep_notes"]
+           "model_sweep", "recommend", "skipped_fits", "sweep_notes"]
 
 #: Seconds: the wall-clock budget of a whole sweep; fits not started by then are skipped.
 SWEEP_TIME_LIMIT = 180.0
@@ -80,7 +81,7 @@ def model_sweep(X, n_components=range(1, 11), covariance_types=COVARIANCE_TYPES,
     def fit(Xs, k, **options):
         gm, notes = fit_mixture(Xs, k, max_time=fit_max_time, **options)
         # "did not converge in max_iter" is routine in a sweep; the rest is worth saying
-        return gm, tuple(n for n in notes if n.kind != "not_converged")
+        return gm, tuple(n for n in in_app_words(notes, fit_max_time) if n.kind != "not_converged")
 
     return select_model(Xs, ks, covariance_types, n_init=n_init, criterion="bic",
                         random_state=random_state, max_iter=max_iter, tol=tol,
@@ -88,12 +89,55 @@ def model_sweep(X, n_components=range(1, 11), covariance_types=COVARIANCE_TYPES,
                         fit=fit, max_time=max_time)
 
 
+def _k_ranges(ks):
+    """Sorted whole numbers as runs: ``[1, 2, 3, 5, 7, 8]`` -> ``'1–3, 5, 7–8'``."""
+    runs = []
+    for k in sorted(ks):
+        if runs and k == runs[-1][1] + 1:
+            runs[-1][1] = k
+        else:
+            runs.append([k, k])
+    return ", ".join(f"{a}" if a == b else f"{a}–{b}" for a, b in runs)
+
+
+def skipped_fits(table):
+    """Which fits of a sweep ``table`` were skipped, in words, by covariance type and k.
+
+    A ``k`` is listed under its covariance type when every restart of it was
+    skipped, and under "some restarts of" when only some were.
+
+    >>> table = pd.DataFrame({"covariance_type": ["full"] * 4 + ["tied"] * 2,
+    ...                       "n_components": [1, 1, 2, 2, 1, 2],
+    ...                       "error": ["", SKIPPED, SKIPPED, SKIPPED, SKIPPED, SKIPPED]})
+    >>> skipped_fits(table)
+    'full k = 2, tied k = 1–2, and some restarts of full k = 1'
+    """
+    whole, part = [], []
+    skipped = table["error"] == SKIPPED
+    for cov, rows in table.groupby("covariance_type", sort=False):
+        per_k = skipped[rows.index].groupby(rows["n_components"])
+        all_k = [int(k) for k, s in per_k if s.all()]
+        some_k = [int(k) for k, s in per_k if s.any() and not s.all()]
+        if all_k:
+            whole.append(f"{cov} k = {_k_ranges(all_k)}")
+        if some_k:
+            part.append(f"{cov} k = {_k_ranges(some_k)}")
+    said = ", ".join(whole)
+    if part:
+        said += (", and " if said else "") + "some restarts of " + ", ".join(part)
+    return said
+
+
 def sweep_notes(selection):
     """Plain sentences on fits that failed, were regularised, hit a time limit or were skipped.
 
-    >>> table = pd.DataFrame({"error": ["", SKIPPED, SKIPPED], "note_kinds": ["", "", ""]})
-    >>> sweep_notes(ModelSelection(table, None, "bic"))
-    ['2 of the 3 fits were skipped: the sweep reached its time limit. The curves show the fits done; choose fewer covariance types, a smaller largest k or fewer restarts.']
+    >>> table = pd.DataFrame({"covariance_type": ["full", "full", "tied"],
+    ...                       "n_components": [1, 2, 1], "error": ["", SKIPPED, SKIPPED],
+    ...                       "note_kinds": ["", "", ""]})
+    >>> sweep_notes(ModelSelection(table, None, "bic"))  # doctest: +NORMALIZE_WHITESPACE
+    ['2 of the 3 fits were skipped when the sweep reached its time limit (skipped: full k = 2,
+      tied k = 1). The curves show the fits done; choose fewer covariance types, a smaller
+      largest k or fewer restarts.']
     """
     t = selection.table
     n = len(t)
@@ -104,7 +148,8 @@ def sweep_notes(selection):
     refit = int(kinds.map(lambda ks: "regularised" in ks).sum())
     out = []
     if skipped:
-        out.append(f"{skipped} of the {n} fits were skipped: the sweep reached its time limit. "
+        out.append(f"{skipped} of the {n} fits were skipped when the sweep reached its time "
+                   f"limit (skipped: {skipped_fits(t)}). "
                    "The curves show the fits done; choose fewer covariance types, a smaller "
                    "largest k or fewer restarts.")
     if timed:

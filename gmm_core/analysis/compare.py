@@ -40,7 +40,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from gmm_core.analysis.guarded import FIT_TIME_LIMIT, empty_segments, fit_mixture, scale_for_fit
+from gmm_core.analysis.guarded import (FIT_TIME_LIMIT, FitNote, empty_segments, fit_mixture,
+                                       scale_for_fit)
 from gmm_core.data.projection import (Projection, axes_projection, display_subsample,
                                       pca_projection)
 from gmm_core.mixture import canonicalize, label_mapping
@@ -49,6 +50,7 @@ __all__ = [
     "Comparison",
     "ComparisonView",
     "compare_models",
+    "in_app_words",
     "comparison_view",
     "view_projection",
     "contingency",
@@ -148,7 +150,7 @@ def compare_models(X, n_components, *, scaling="standard", covariance_type="full
     gmm, notes = fit_mixture(Xs, k, covariance_type=covariance_type, init_params=init_params,
                              n_init=n_init, random_state=random_state, max_time=max_time)
     canonicalize(gmm, Xs)
-    caught = [*caught, *notes]
+    caught = [*caught, *in_app_words(notes, max_time)]
 
     with warnings.catch_warnings():  # duplicate points: said once, in words, below
         warnings.simplefilter("ignore", KMeansWarning)
@@ -181,6 +183,26 @@ def compare_models(X, n_components, *, scaling="standard", covariance_type="full
         warnings=tuple(dict.fromkeys(caught)),
         seconds=time.perf_counter() - start,
     )
+
+
+def in_app_words(notes, max_time):
+    """``notes`` (:class:`~gmm_core.analysis.guarded.FitNote` s) as the app says them.
+
+    The engine's time-limit warning tells a library user to raise ``max_time``;
+    the app has no control for that, so a ``time_limit`` note is replaced by one
+    that names only what the user can change.  Other notes pass unchanged.
+
+    >>> in_app_words([FitNote("EM stopped ... Raise max_time, ...", kind="time_limit")], 60.0)
+    ... # doctest: +NORMALIZE_WHITESPACE
+    ['The Gaussian mixture reached its time limit of 60 s before it converged; the best result
+      so far is shown. For a fit that finishes in time, use fewer rows, fewer features, fewer
+      segments (k) or fewer restarts.']
+    """
+    said = ("The Gaussian mixture reached its time limit of {:g} s before it converged; the best "
+            "result so far is shown. For a fit that finishes in time, use fewer rows, fewer "
+            "features, fewer segments (k) or fewer restarts.")
+    return [FitNote(said.format(max_time), kind="time_limit")
+            if getattr(note, "kind", None) == "time_limit" else note for note in notes]
 
 
 def _metrics(gmm, Xs, gmm_labels, kmeans_labels, y_true):

@@ -325,8 +325,8 @@ class GaussianMixture(DensityMixin, BaseEstimator):
             warnings.warn(
                 f"EM stopped at the time limit of {self.max_time:g} s after {n_iter} "
                 f"iteration(s) of the current start, before it converged; the best result so "
-                "far is kept. Use fewer rows, features, components or restarts, or allow "
-                "more time.", ConvergenceWarning)
+                "far is kept. Raise max_time, or use fewer rows, features, components or "
+                "restarts (n_init).", ConvergenceWarning)
         elif not self.converged_ and self.max_iter > 0:
             warnings.warn(
                 "Best performing initialization did not converge. Try different init "

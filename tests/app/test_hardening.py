@@ -10,14 +10,16 @@ an upload the app must refuse with an ``st.error`` whose text contains ``gist``
 """
 
 import pathlib
+import re
 import tomllib
 import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
-from hostile_files import (CORPUS_CASES, HOSTILE, ISSUE_CASES, XSS, XSS_FILENAME, _png, good_csv,
-                           xss_csv)
+from hostile_files import (CORPUS_CASES, HOSTILE, ISSUE_CASES, LINKY, LINKY_COLUMNS,
+                           LINKY_FILENAME, LINKY_SEGMENTS, XSS, XSS_FILENAME, _png, good_csv,
+                           linky_csv, xss_csv)
 from streamlit.testing.v1 import AppTest
 
 import gmm_core
@@ -66,7 +68,7 @@ def test_hostile_upload_shows_plain_error_and_keeps_dataset(loaded, filename, da
     at = _upload(loaded, filename, data)
     assert not at.exception
     assert len(at.error) == 1
-    message = at.error[0].value.replace("\\", "")  # Markdown escapes of ui.widgets.plain
+    message = _shown(at.error[0].value)  # without the escapes and joiners of ui.widgets.plain
     assert message.startswith("Could not load that data:")
     assert gist.lower() in message.lower()
     assert "The previous dataset, baseline.csv, is still loaded." in message
@@ -236,6 +238,39 @@ def test_sweep_budget_skips_the_rest_and_says_so():
     assert "7 of the 8 fits were skipped" in gmm_core.analysis.choose_k.sweep_notes(sel)[0]
 
 
+def test_sweep_note_says_which_types_and_k_were_skipped():
+    """Issue 23, item 7d: the time-limit warning of Choose k gave a count of skipped fits,
+    not which covariance types and k they were."""
+    X = np.random.RandomState(0).normal(size=(200, 2))
+    sel = gmm_core.analysis.choose_k.model_sweep(X, range(1, 5), ("full", "diag"), n_init=2,
+                                                 max_time=1e-9)
+    note = gmm_core.analysis.choose_k.sweep_notes(sel)[0]
+    assert note.startswith("15 of the 16 fits were skipped")
+    assert "(skipped: full k = 2–4, diag k = 1–4, and some restarts of full k = 1)" in note
+    table = pd.DataFrame({"covariance_type": ["tied"] * 4 + ["spherical"] * 3,
+                          "n_components": [1, 2, 3, 5, 1, 2, 3],
+                          "error": ["", gmm_core.analysis.choose_k.SKIPPED, "boom"]
+                          + [gmm_core.analysis.choose_k.SKIPPED] * 4})
+    assert gmm_core.analysis.choose_k.skipped_fits(table) == "tied k = 2, 5, spherical k = 1–3"
+
+
+def test_time_limit_note_names_only_what_the_app_user_can_change():
+    """Issue 23, item 7a: the 60 s fit-limit warning said "or allow more time", but the app
+    has no control for that; library users are still told about ``max_time``."""
+    X = np.random.RandomState(0).normal(size=(400, 2))
+    with pytest.warns(gmm_core.ConvergenceWarning, match="Raise max_time, or use fewer rows"):
+        gmm_core.GaussianMixture(4, init_params="random", max_time=1e-9).fit(X)
+    cmp = compare_models(X, 4, init_params="random", random_state=0, max_time=1e-9)
+    sel = gmm_core.analysis.choose_k.model_sweep(X, [2], ("full",), fit_max_time=1e-9)
+    for said in (*cmp.warnings, sel.table["note"].iloc[0]):
+        if "time limit" in said:
+            assert "more time" not in said and "max_time" not in said, said
+            assert said.endswith("use fewer rows, fewer features, fewer segments (k) or fewer "
+                                 "restarts."), said
+    assert [w.kind for w in cmp.warnings if "time limit" in w] == ["time_limit"]
+    assert "time limit" in sel.table["note"].iloc[0]
+
+
 def test_default_budgets_are_set():
     import inspect
 
@@ -287,6 +322,69 @@ def test_user_strings_reach_markdown_only_escaped():
         for raw in XSS:
             assert raw not in value, (raw, value)
     assert any(t.value.startswith(XSS_FILENAME) for t in at.text)  # st.text: shown as is
+
+
+#: Text a Markdown element would still turn into a link: a scheme, ``www.`` or an e-mail
+#: address not broken by a :data:`ui.widgets.JOINER` (a backslash escape does not stop GFM).
+AUTOLINKABLE = re.compile(r"https?\\?:|www\\?\.|@[\w\\]", re.IGNORECASE)
+
+
+def _shown(markdown):
+    """What the user reads of a Markdown source made with ``plain``: escapes and joiners gone."""
+    return re.sub(r"\\(.)", r"\1", markdown).replace(widgets.JOINER, "")
+
+
+def _markdown_values(at):
+    return [el.value for el in (*at.markdown, *at.caption, *at.error, *at.warning, *at.info,
+                                *at.success, *at.subheader, *at.header, *at.title)]
+
+
+def test_plain_breaks_autolinks_that_escapes_do_not():
+    """Issue 23, item 6: GFM autolinks https://..., www.... and e-mail addresses even when
+    every punctuation mark is escaped; ``plain`` puts a joiner inside them."""
+    for text in (*LINKY, "HTTP://X.ORG", "WWW.X.ORG", "mailto:a@b.co", ":material/home:",
+                 ":red[x]"):
+        escaped = widgets.plain(text)
+        assert not AUTOLINKABLE.search(escaped), (text, escaped)
+        assert ":material/" not in escaped.replace("\\", "") and ":red[" not in escaped
+        assert _shown(escaped) == text
+    assert widgets.plain("12:30, a: b") == r"12\:30, a\: b"  # no joiner where none is needed
+
+
+def test_urls_emails_html_latex_in_column_and_segment_names_reach_markdown_escaped():
+    """Issue 23, item 6: a column or segment name holding a URL was auto-linked in the
+    Segments overview sentence and the Compare sentence. Every Markdown element of Data,
+    Compare and Segments (analyst and presentation views) gets user text only through
+    ``plain``: no autolinkable text, no raw markup, and the names read literally."""
+    at = _upload(_app(), LINKY_FILENAME, linky_csv())
+    assert not at.exception
+    assert at.session_state[keys.DATASET].features == LINKY_COLUMNS
+
+    def check(where):
+        """No Markdown element holds raw or linkable user text; returns what they read."""
+        assert not at.exception, where
+        values = _markdown_values(at)
+        for value in values:
+            assert not AUTOLINKABLE.search(value), (where, value)
+            for raw in LINKY:
+                assert raw not in value, (where, raw, value)
+        return " ".join(_shown(v) for v in values)
+
+    check("Data")
+    assert any(t.value.startswith(LINKY_FILENAME) for t in at.text)  # st.text: shown as is
+    at.switch_page("pages/segments.py").run()
+    for j, name in enumerate(LINKY_SEGMENTS):
+        at.text_input(key=f"{keys.W_SEG_NAME}{j}").input(name).run()
+    names = [t.value for t in at.text_input]
+    assert names[:2] == list(LINKY_SEGMENTS) and LINKY_COLUMNS[0] in names[2]  # auto: columns
+    largest = f"The largest, “{'|'.join(map(re.escape, names))}”"
+    assert re.search(largest.replace("“", "“(?:").replace("”", ")”"), check("Segments"))
+    at.toggle(key=keys.W_SEG_PRESENT).set_value(True).run()
+    check("Segments, presentation")
+    assert [_shown(h.value) for h in at.subheader] == names
+    at.switch_page("pages/compare.py").run()
+    compare = check("Compare")
+    assert any(n in compare for n in names), compare
 
 
 # --- hostile files going out and coming in: CSV export, model JSON -------------------------------

@@ -7,16 +7,23 @@ name, column names and cells are script, HTML, Markdown links and LaTeX is
 loaded and every page is searched for anything that was *rendered* rather than
 shown literally.  A JavaScript dialog (``alert``) fails the test at once.
 
+A last flow loads columns and types segment names holding bare URLs, ``www.``,
+an e-mail address, HTML, LaTeX and Markdown (``tests/hostile_files.LINKY``): no
+link, image, bold, italics or maths may come of them on Data, Compare and
+Segments (analyst and presentation views), and they read as typed.
+
 Screenshots of each refusal go to ``test-artifacts/hostile-*.png``.
 """
 
 import re
 
 import pytest
-from hostile_files import HOSTILE, XSS, XSS_FILENAME, good_csv, xss_csv
+from hostile_files import (HOSTILE, LINKY_COLUMNS, LINKY_FILENAME, LINKY_SEGMENTS, XSS,
+                           XSS_FILENAME, good_csv, linky_csv, xss_csv)
 
 from browser.conftest import TIMEOUT_MS, no_exception, settle, shoot
 from gmm_core import DataError, read_table
+from ui.widgets import JOINER
 
 pytestmark = [pytest.mark.browser, pytest.mark.viewport(2000)]
 
@@ -238,3 +245,94 @@ def test_script_html_markdown_and_latex_in_user_strings_show_literally(guarded, 
             page.keyboard.press("Escape")
             _literal_everywhere(page, f"{title}, two features")
         shoot(page, f"hostile-strings-{title.split()[0].lower()}.png")
+
+
+#: Elements in the main area and sidebar that user text must never produce (issue 23, item 6):
+#: links to what the names hold, the image, bold ``b``/``**bold**``, italics, KaTeX maths.
+MARKUP_FROM_LINKY = """() => {
+    const roots = [...document.querySelectorAll('[data-testid=stMain], [data-testid=stSidebar]')];
+    const all = s => roots.flatMap(r => [...r.querySelectorAll(s)]);
+    return {
+        links: all('a').map(a => a.getAttribute('href') || '')
+            .filter(h => /example\\.com|e\\.com|mailto:/i.test(h)),
+        images: all('img').map(i => i.getAttribute('src') || '').filter(src => src === 'x'),
+        bold: all('b, strong').map(b => b.textContent).filter(t => t === 'b' || t.includes('bold')),
+        italics: all('em, i').map(e => e.textContent).filter(t => /example|bold|x|\\ba\\b/.test(t)),
+        katex: all('.katex').map(k => k.textContent),
+    };
+}"""
+
+
+def _no_markup_from_linky(page, where):
+    found = page.evaluate(MARKUP_FROM_LINKY)
+    assert found == {"links": [], "images": [], "bold": [], "italics": [], "katex": []}, \
+        (where, found)
+    no_exception(page)
+
+
+def _markdown_text(page):
+    """What the Markdown elements of the main area read, without ``plain``'s joiners."""
+    return " ".join(page.locator('[data-testid="stMain"] [data-testid="stMarkdownContainer"]')
+                    .all_inner_texts()).replace(JOINER, "")
+
+
+def test_urls_emails_html_latex_in_names_never_become_links_or_markup(guarded, tmp_path):
+    """Issue 23, item 6: a column or segment name holding a URL was auto-linked in the
+    Segments overview sentence and the Compare sentence (escaping every character did not
+    stop GFM's autolinker); e-mail addresses and ``www.`` too."""
+    page = guarded
+    page.wait_for_selector("h1:has-text('Data')")
+    settle(page)
+    path = tmp_path / LINKY_FILENAME
+    path.write_bytes(linky_csv())
+    _upload(page, path)
+    page.wait_for_function("() => document.querySelector('[data-testid=\"stSidebar\"]')"
+                           ".innerText.includes('me@example.com')", timeout=TIMEOUT_MS)
+    page.wait_for_selector(".js-plotly-plot")
+    settle(page)
+    tags = page.locator('[data-testid="stMultiSelectTagsContainer"] [data-tag]')
+    assert tags.all_inner_texts() == list(LINKY_COLUMNS)
+    assert LINKY_FILENAME in _sidebar(page)
+    _no_markup_from_linky(page, "Data")
+
+    page.locator('[data-testid="stSidebarNav"] a', has_text="Segments").click()
+    page.wait_for_selector("h1:has-text('Segments')")
+    page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 4",
+                           timeout=TIMEOUT_MS)
+    settle(page, pause_ms=800)
+    _no_markup_from_linky(page, "Segments, automatic names")  # made of the column names
+    for j, name in enumerate(LINKY_SEGMENTS):
+        box = page.locator('[data-testid="stTextInput"] input').nth(j)
+        box.fill(name)
+        box.press("Enter")
+        page.wait_for_function(
+            "name => [...document.querySelectorAll('.js-plotly-plot .legendtext')]"
+            ".some(t => t.textContent === name)", arg=name, timeout=TIMEOUT_MS)
+        settle(page)
+    names = [box.input_value() for box in page.locator('[data-testid="stTextInput"] input').all()]
+    assert names[:2] == list(LINKY_SEGMENTS)
+    overview = _markdown_text(page)
+    assert any(f"The largest, “{n}”" in overview for n in names), overview
+    _no_markup_from_linky(page, "Segments")
+    shoot(page, "hostile-links-segments.png")
+
+    page.get_by_text("Presentation view").click()
+    page.wait_for_function(
+        "n => document.querySelectorAll('[data-testid=stMain] h3').length >= n",
+        arg=len(names), timeout=TIMEOUT_MS)
+    settle(page, pause_ms=800)
+    headings = [t.replace(JOINER, "") for t in
+                page.locator('[data-testid="stMain"] h3').all_inner_texts()]
+    assert headings[:2] == list(LINKY_SEGMENTS) and len(headings) == len(names), headings
+    _no_markup_from_linky(page, "Segments, presentation")
+    shoot(page, "hostile-links-presentation.png")
+
+    page.locator('[data-testid="stSidebarNav"] a', has_text="Compare").click()
+    page.wait_for_selector("h1:has-text('Compare')")
+    page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 2",
+                           timeout=TIMEOUT_MS)
+    settle(page, pause_ms=800)
+    sentence = page.locator('[data-testid="stAlertContentInfo"]').inner_text().replace(JOINER, "")
+    assert any(n in sentence for n in names), sentence
+    _no_markup_from_linky(page, "Compare")
+    shoot(page, "hostile-links-compare.png")
