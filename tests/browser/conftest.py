@@ -13,7 +13,7 @@ import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
-DOCS = ROOT / "docs"
+DOC_SHOTS = ARTIFACTS / "docs"  # candidates for docs/*.png: see refresh_docs.py
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run", "--disable-sync"]
@@ -42,13 +42,8 @@ def _free_port():
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def server():
-    """``streamlit run app.py`` on a free loopback port; yields its URL."""
-    require_browser()
-    port = _free_port()
-    ARTIFACTS.mkdir(exist_ok=True)
-    log = open(ARTIFACTS / "streamlit.log", "w")
+def _start_server(port, log):
+    """Start ``streamlit run app.py`` on ``port``; its URL once healthy, or None if it exited."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true",
@@ -60,15 +55,35 @@ def server():
         try:
             with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
                 if resp.status == 200:
-                    break
+                    return proc, url
         except OSError:
             pass
         if proc.poll() is not None or time.monotonic() > deadline:
             proc.kill()
-            log.close()
-            pytest.fail("streamlit did not start: "
-                        + (ARTIFACTS / "streamlit.log").read_text()[-2000:])
+            proc.wait()
+            return None, url
         time.sleep(0.3)
+
+
+@pytest.fixture(scope="session")
+def server():
+    """``streamlit run app.py`` on a free loopback port; yields its URL.
+
+    Under pytest-xdist each worker starts its own server, with its own log
+    (``test-artifacts/streamlit-gw0.log``, ...); a port another worker took in
+    the meantime makes the server exit, and the next free port is tried.
+    """
+    require_browser()
+    ARTIFACTS.mkdir(exist_ok=True)
+    log_path = ARTIFACTS / f"streamlit-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}.log"
+    log = open(log_path, "w")
+    for _attempt in range(3):
+        proc, url = _start_server(_free_port(), log)
+        if proc is not None:
+            break
+    else:
+        log.close()
+        pytest.fail("streamlit did not start: " + log_path.read_text()[-2000:])
     yield url
     proc.terminate()
     try:
@@ -115,11 +130,15 @@ def no_exception(page):
 
 
 def shoot(page, name, docs=None):
-    """Full-page screenshot into test-artifacts/, copied to docs/``docs`` when given."""
+    """Full-page screenshot into test-artifacts/; also test-artifacts/docs/``docs`` when given.
+
+    Tests never write into the tree: ``python -m tests.browser.refresh_docs`` runs
+    the browser tests and copies test-artifacts/docs/*.png over docs/.
+    """
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / name
     page.screenshot(path=str(path), full_page=True)
     if docs:
-        DOCS.mkdir(exist_ok=True)
-        shutil.copyfile(path, DOCS / docs)
+        DOC_SHOTS.mkdir(exist_ok=True)
+        shutil.copyfile(path, DOC_SHOTS / docs)
     return path
