@@ -134,7 +134,8 @@ def test_only_plots_and_the_report_import_plotly():
 
 
 def test_no_file_over_600_lines():
-    files = [p for p in ROOT.rglob("*.py") if ".git" not in p.parts and "test-artifacts" not in p.parts]
+    skip = {".git", "test-artifacts", ".venv", "build"}  # not the project's: the README's venv
+    files = [p for p in ROOT.rglob("*.py") if not skip & set(p.relative_to(ROOT).parts)]
     long = {str(p.relative_to(ROOT)): n for p in files
             if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_LINES}
     assert long == {}
