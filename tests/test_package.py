@@ -13,6 +13,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import sysconfig
 import time
 import urllib.request
 
@@ -88,6 +89,13 @@ def test_the_wheel_installs_and_both_commands_run_outside_the_repository(tmp_pat
     subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)],
                    check=True, timeout=300)
     bin_ = venv / ("Scripts" if os.name == "nt" else "bin")
+    # Run from the README's .venv, --system-site-packages sees the base interpreter's packages,
+    # not the .venv's: a .pth file adds this interpreter's (after the new venv's own).
+    inner = subprocess.run(
+        [str(bin_ / "python"), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        check=True, capture_output=True, text=True).stdout.strip()
+    outer = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
+    (pathlib.Path(inner) / "outer-site-packages.pth").write_text("\n".join(sorted(outer)) + "\n")
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
     env["PATH"] = f"{bin_}{os.pathsep}{env.get('PATH', '')}"
     elsewhere = tmp_path / "elsewhere"
