@@ -404,7 +404,8 @@ def _profile_names(model, X, args):
     from gmm_core.mixture import _dask
 
     rng = np.random.RandomState(args.random_state)
-    rows, _ = _dask.DaskRows(X).init_rows(rng, args.init_sample)
+    rows, _ = _dask.DaskRows(X, init_sample_size=args.init_sample).init_rows(
+        rng, model.n_components)
     summary = describe_segments(rows, model.predict_proba(rows), model.means_original,
                                 model.features, weights=model.gmm.weights_)
     _log(args, f"segment names from their profiles against {len(rows):,} sampled rows "

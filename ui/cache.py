@@ -48,8 +48,7 @@ def chosen_comparison(ds):
 @st.cache_data(show_spinner=False, max_entries=48)
 def decision_grid(fingerprint, settings, _comparison, x_range, y_range, kind):
     """A decision-region (or density) grid of the Compare page's charts."""
-    return compare.decision_grid(_comparison, x_range, y_range, kind=kind,
-                                                   resolution=GRID)
+    return compare.decision_grid(_comparison, x_range, y_range, kind=kind, resolution=GRID)
 
 
 # --- EM step by step --------------------------------------------------------------------------
@@ -89,8 +88,7 @@ def model_sweep(fingerprint, _X, scaling, k_max, types, n_init, seed):
 @st.cache_data(show_spinner=False, max_entries=16)
 def kmeans_sweep(fingerprint, _X, scaling, k_max, seed):
     """Cached KMeans inertia and silhouette for k = 1..k_max; ``fingerprint`` stands for ``_X``."""
-    return choose_k.kmeans_sweep(_X, range(1, k_max + 1), scaling=scaling,
-                                                   random_state=seed)
+    return choose_k.kmeans_sweep(_X, range(1, k_max + 1), scaling=scaling, random_state=seed)
 
 
 # --- Segments -------------------------------------------------------------------------------------

@@ -75,7 +75,7 @@ class Trajectory:
     max_iter: int = 100
     timed_out: bool = False
 
-    def responsibilities(self, X, index, sample_weight=None):
+    def responsibilities(self, X, index):
         """Responsibilities (N, K) shown at step ``index``."""
         return responsibilities(np.asarray(X, dtype=float), self.steps[index].resp_params)
 
