@@ -61,6 +61,30 @@ class Dataset:
         return len(self.features)
 
     @property
+    def key_name(self):
+        """Name of the row key: the upload's ID column, ``"line"`` (file line), or ``"row"``."""
+        name = getattr(self.origin, "key_name", None)
+        if name and self.source == "upload":
+            return str(name)
+        return "line" if self.source == "upload" else "row"
+
+    @cached_property
+    def row_keys(self):
+        """The key of each fitted row, as text, aligned with :attr:`X`.
+
+        An upload's ID cells as written in the file (or its 1-based file line
+        numbers); a demo's 1-based row numbers.  Every table, hover, picker and
+        export names a row by this key, under :attr:`key_name`.
+        """
+        keys = getattr(self.origin, "row_keys", None) if self.source == "upload" else None
+        if keys is not None and len(keys) == self.n_rows:
+            return np.asarray(keys, dtype=object)
+        lines = getattr(self.origin, "line_numbers", None) if self.source == "upload" else None
+        if lines is not None and len(lines) == self.n_rows:
+            return np.asarray([str(int(v)) for v in lines], dtype=object)
+        return np.asarray([str(i + 1) for i in range(self.n_rows)], dtype=object)
+
+    @property
     def report(self):
         """What the CSV reader did (uploads only)."""
         return getattr(self.origin, "report", None) if self.source == "upload" else None
