@@ -194,8 +194,8 @@ if ds.n_features < 2:
 # --- 4. look ----------------------------------------------------------------------------------
 st.subheader("Preview")
 table_col, chart_col = st.columns([2, 3])
-table_col.dataframe(ds.frame[list(ds.features)].head(500) if ds.features else ds.frame.head(500),
-                    height=460)
+preview = ds.original.listing(range(min(500, ds.n_rows)), columns=ds.features or None)
+table_col.dataframe(preview, hide_index=True, height=460)
 if ds.n_features >= 1:
     idx = gmm_core.data.display_subsample(ds.n_rows, max_points=MAX_SHOWN, seed=0)
     cols = list(ds.features)[:MAX_MATRIX_COLUMNS]
@@ -203,7 +203,8 @@ if ds.n_features >= 1:
     fig = figures.scatter_matrix_figure(ds.frame.iloc[idx][cols].reset_index(drop=True),
                                         labels=labels, label_names=ds.label_names)
     chart_col.plotly_chart(fig, key="data_matrix", config={"displaylogo": False})
-    notes = ["The table shows the first 500 rows; the chart every pair of chosen columns."]
+    notes = [f"The table shows the first 500 rows as your file has them, named by "
+             f"{plain(ds.key_name)}; the chart every pair of chosen columns."]
     if len(idx) < ds.n_rows:
         notes.append(f"The chart draws a fixed random sample of {len(idx):,} of {ds.n_rows:,} rows.")
     if ds.n_features > MAX_MATRIX_COLUMNS:

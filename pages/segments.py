@@ -22,7 +22,6 @@ from gmm_core.outputs import export, report
 from gmm_core.outputs.model_file import SegmentModel
 from gmm_core.plots import segments as figs
 from ui import cache, keys, session
-from ui.dataset import original_rows
 from ui.widgets import fit_or_stop, plain, stop_unless, view_axes
 
 MAX_SHOWN = 20_000
@@ -51,9 +50,10 @@ frame["segment_label"] = model.predict(frame)
 frame["segment"] = [model.segment_names[j] for j in frame["segment_label"]]'''
 
 
-def _csv(frame, labels, proba, names):
+def _csv(rows, labels, proba, names):
     """Runs on click (no Streamlit calls: deferred downloads have no script context)."""
-    return export.to_csv_bytes(export.segment_table(frame, labels, proba, names))
+    return export.to_csv_bytes(export.segment_table(rows, labels, proba, names),
+                               delimiter=export.export_delimiter(rows))
 
 
 def _report(summary, names, view, labels_shown, unusual_points, source, borderline, unusual_table,
@@ -102,9 +102,13 @@ auto = summary.names
 name_keys, edits, names = session.segment_name_boxes(ds, auto, k)
 
 # --- unusual rows (the threshold is read here, its slider drawn further down) --------------------
+rows = ds.original
+filled = rows.was_filled()
 unusual_pct = float(session.seed_widget(keys.W_SEG_UNUSUAL, session.value(keys.SEGMENT_UNUSUAL, 1.0)))
 session.set_value(keys.SEGMENT_UNUSUAL, unusual_pct)
-flagged = unusual.unusual_rows(cache.anomaly_scores(key, cmp, X), share=unusual_pct / 100.0)
+skip_filled = bool(filled.any()) and bool(session.seed_widget(keys.W_SEG_SKIP_FILLED, True))
+flagged = unusual.unusual_rows(cache.anomaly_scores(key, cmp, X), share=unusual_pct / 100.0,
+                               exclude=filled if skip_filled else None)
 
 # --- overview -------------------------------------------------------------------------------------
 st.markdown(plain(segments.overview_sentence(summary, names)))
@@ -147,8 +151,7 @@ st.caption(f"Each dot is a row, coloured by its most likely segment; the chart d
               else "."))
 
 # --- cards ------------------------------------------------------------------------------------------
-rows = original_rows(ds)
-borderline = [segments.borderline_frame(summary, j, X, names) for j in range(k)]
+borderline = [segments.borderline_frame(summary, j, X, names, rows=rows) for j in range(k)]
 st.header("The segments")
 per_row = 2
 for start in range(0, k, per_row):
@@ -197,6 +200,11 @@ st.caption("Rows that fit no segment well: the model finds them least likely. Th
            "negative log-density (higher = rarer).")
 st.slider("Flag the most unusual rows (% of all rows)", 0.0, 10.0, value=unusual_pct, step=0.1,
           format="%.1f%%", key=keys.W_SEG_UNUSUAL)
+if filled.any():
+    st.toggle(f"Leave out the {int(filled.sum()):,} rows whose gaps were filled in",
+              value=skip_filled, key=keys.W_SEG_SKIP_FILLED,
+              help="A filled-in value is the column's mean or median, not the row's own: such a "
+                   "row can look unusual only because of the fill.")
 n_flag = int(flagged.indices.size)
 if n_flag:
     st.markdown(plain(
@@ -221,8 +229,9 @@ e1.download_button(
     "Rows with segments (CSV)", functools.partial(_csv, rows, summary.labels, cmp.proba, names),
     file_name="segments.csv", mime="text/csv", key=keys.W_SEG_CSV, icon=":material/table:",
     on_click="ignore",
-    help="Every row of your data with its segment name, its label and the probability of each "
-         "segment. UTF-8 with a byte-order mark, so Excel reads accents right.")
+    help="Every row of your file, in its order and with its cells as you gave them, then its "
+         "segment name, label and the probability of each segment (rows left out say why in "
+         "'status'). UTF-8 with a byte-order mark, so Excel reads accents right.")
 e2.download_button(
     "Model (JSON)", model.to_json(fit_info={"n_rows": ds.n_rows}),
     file_name="segments-model.json", mime="application/json", key=keys.W_SEG_JSON,

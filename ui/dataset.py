@@ -19,6 +19,7 @@ import pandas as pd
 
 import gmm_core
 from gmm_core.data.bounded import read_table_bounded
+from gmm_core.data.original import OriginalRows
 
 NO_LABEL = "(none)"
 KNOWN_LABEL = "known groups (from the generator)"
@@ -60,29 +61,25 @@ class Dataset:
     def n_features(self):
         return len(self.features)
 
+    @cached_property
+    def original(self):
+        """The user's rows as given (:class:`gmm_core.data.original.OriginalRows`)."""
+        return original_rows(self)
+
     @property
     def key_name(self):
-        """Name of the row key: the upload's ID column, ``"line"`` (file line), or ``"row"``."""
-        name = getattr(self.origin, "key_name", None)
-        if name and self.source == "upload":
-            return str(name)
-        return "line" if self.source == "upload" else "row"
+        """Name of the row key: the ID column, ``"line"`` (the file line) or ``"row"``."""
+        return self.original.key_name
 
-    @cached_property
+    @property
     def row_keys(self):
         """The key of each fitted row, as text, aligned with :attr:`X`.
 
         An upload's ID cells as written in the file (or its 1-based file line
-        numbers); a demo's 1-based row numbers.  Every table, hover, picker and
-        export names a row by this key, under :attr:`key_name`.
+        numbers); a demo's ID column or 1-based row numbers.  Every table,
+        hover, picker and export names a row by this key, under :attr:`key_name`.
         """
-        keys = getattr(self.origin, "row_keys", None) if self.source == "upload" else None
-        if keys is not None and len(keys) == self.n_rows:
-            return np.asarray(keys, dtype=object)
-        lines = getattr(self.origin, "line_numbers", None) if self.source == "upload" else None
-        if lines is not None and len(lines) == self.n_rows:
-            return np.asarray([str(int(v)) for v in lines], dtype=object)
-        return np.asarray([str(i + 1) for i in range(self.n_rows)], dtype=object)
+        return self.original.fitted_keys
 
     @property
     def report(self):
@@ -174,12 +171,15 @@ def with_label(ds, column):
 
 
 def original_rows(ds):
-    """The user's rows with every column (not only the features), aligned with ``ds.X``.
+    """The user's rows as given, every row and column, aligned with ``ds.X`` by ``.used``.
 
-    An upload's whole file (rows dropped for missing values left out), a demo's
-    full export; the features alone when nothing more is known.
+    An upload's whole file as read (rows left out included, with their reason);
+    a demo's full table; the features alone when nothing more is known.
     """
+    original = getattr(ds.origin, "original", None)
+    if isinstance(original, OriginalRows) and original.used.shape[0] == ds.n_rows:
+        return original
     frame = getattr(ds.origin, "frame", None)
-    if isinstance(frame, pd.DataFrame) and len(frame) == ds.n_rows:
-        return frame.reset_index(drop=True)
-    return ds.frame
+    if not (isinstance(frame, pd.DataFrame) and len(frame) == ds.n_rows):
+        frame = ds.frame
+    return OriginalRows.from_frame(frame)

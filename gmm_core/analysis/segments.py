@@ -463,20 +463,24 @@ def typical_frame(summary, j):
     })
 
 
-def borderline_frame(summary, j, X, names, *, row_numbers=None):
-    """Segment ``j``'s borderline members: row, values, how sure, and the next best segment.
+def borderline_frame(summary, j, X, names, *, rows=None):
+    """Segment ``j``'s borderline members: key, values, how sure, and the next best segment.
 
-    ``row_numbers`` gives each row's number as the user knows it (default
-    1-based position).
+    With ``rows`` (:class:`gmm_core.data.original.OriginalRows`, aligned with
+    ``X`` by ``rows.used``) each row is named by its key (ID or file line) and
+    its feature cells are shown as the user gave them, marked when filled in;
+    without, by its 1-based position and the numbers of ``X``.
     """
     p = summary.segments[j]
     idx = np.asarray(p.borderline, dtype=int)
-    X = np.asarray(X, dtype=float)
-    rows = (idx + 1) if row_numbers is None else np.asarray(row_numbers)[idx]
-    frame = pd.DataFrame({"row": rows})
-    for d, f in enumerate(summary.features):
-        frame[f] = X[idx, d]
-    frame["probability of this segment"] = [f"{v:.0%}" for v in summary.certainty[idx]]
+    if rows is not None:
+        frame = rows.listing(idx, columns=summary.features)
+    else:
+        X = np.asarray(X, dtype=float)
+        frame = pd.DataFrame({"row": idx + 1})
+        for d, f in enumerate(summary.features):
+            frame[f] = X[idx, d]
+    frame["probability"] = [f"{v:.0%}" for v in summary.certainty[idx]]
     frame["next most likely"] = [f"{names[int(r)]} ({v:.0%})" for r, v in
                                  zip(summary.runner_up[idx], summary.runner_up_proba[idx])]
     return frame

@@ -24,6 +24,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from gmm_core.data.original import OriginalRows
+
 __all__ = ["UnusualRows", "unusual_rows", "unusual_frame"]
 
 
@@ -52,12 +54,18 @@ class UnusualRows:
         return out
 
 
-def unusual_rows(scores, *, share=None, count=None, threshold=None):
+def unusual_rows(scores, *, share=None, count=None, threshold=None, exclude=None):
     """Flag the most unusual rows by share of rows, by count, or by a score threshold.
 
     Exactly one of ``share`` (fraction in [0, 1]; rounded up to whole rows),
     ``count`` or ``threshold`` (every row scoring at least this).  Ties at the
     cut of a share or count are broken by row order, so the count is exact.
+    ``exclude`` (a boolean mask) names rows never to flag -- e.g. rows whose
+    gaps were filled in, whose oddness may be the fill's; a share then counts
+    the other rows.
+
+    >>> unusual_rows([0.5, 3.0, 1.0, 9.0], count=2, exclude=[False, False, False, True]).indices
+    array([1, 2])
 
     >>> u = unusual_rows([0.5, 3.0, 1.0, 9.0], count=2)
     >>> u.indices.tolist(), u.threshold
@@ -69,10 +77,14 @@ def unusual_rows(scores, *, share=None, count=None, threshold=None):
     given = [v is not None for v in (share, count, threshold)]
     if sum(given) != 1:
         raise ValueError("give exactly one of share=, count= or threshold=.")
-    n = scores.shape[0]
+    eligible = np.ones(scores.shape[0], dtype=bool)
+    if exclude is not None:
+        eligible = ~np.asarray(exclude, dtype=bool).ravel()
+    n = int(eligible.sum())
     order = np.argsort(-scores, kind="stable")
+    order = order[eligible[order]]
     if threshold is not None:
-        m = int(np.sum(scores >= float(threshold)))
+        m = int(np.sum(scores[eligible] >= float(threshold)))
     else:
         if share is not None:
             if not 0.0 <= float(share) <= 1.0:
@@ -90,14 +102,17 @@ def unusual_rows(scores, *, share=None, count=None, threshold=None):
     return UnusualRows(indices=idx, threshold=thr, scores=scores)
 
 
-def unusual_frame(unusual, frame, names, labels, *, limit=None):
-    """The flagged rows, most unusual first: row number, score, segment, then the user's columns.
+def unusual_frame(unusual, rows, names, labels, *, limit=None):
+    """The flagged rows, most unusual first: key, score, segment, then the user's columns.
 
     Parameters
     ----------
     unusual : UnusualRows
-    frame : pandas.DataFrame
-        The user's rows (all columns), aligned with the scores.
+    rows : OriginalRows or pandas.DataFrame
+        The user's rows as given (:class:`gmm_core.data.original.OriginalRows`,
+        aligned with the scores by ``rows.used``); a frame is taken as the fitted
+        rows themselves.  Rows are named by their key and their cells shown as
+        text, with ``filled in`` naming cells that were filled.
     names : sequence of str
         Segment names.
     labels : array-like (n_rows,)
@@ -105,13 +120,14 @@ def unusual_frame(unusual, frame, names, labels, *, limit=None):
     limit : int, optional
         List at most this many.
     """
+    if not isinstance(rows, OriginalRows):
+        rows = OriginalRows.from_frame(pd.DataFrame(rows))
     idx = np.asarray(unusual.indices[:limit] if limit is not None else unusual.indices, dtype=int)
     labels = np.asarray(labels, dtype=int)
-    head = pd.DataFrame({
-        "row": idx + 1,
-        "unusualness": np.round(unusual.scores[idx], 2),
-        "segment": [str(names[labels[i]]) for i in idx],
-    })
-    rest = frame.iloc[idx].reset_index(drop=True)
+    listing = rows.listing(idx)
+    head = listing[[rows.key_name]].copy()
+    head["unusualness"] = np.round(unusual.scores[idx], 2)
+    head["segment"] = [str(names[labels[i]]) for i in idx]
+    rest = listing.drop(columns=[rows.key_name])
     rest = rest.rename(columns=lambda c: f"{c} (data)" if str(c) in head.columns else c)
     return pd.concat([head, rest], axis=1)

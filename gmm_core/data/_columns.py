@@ -20,24 +20,79 @@ MAX_LABEL_LEVELS = 30
 _ID_NAME = re.compile(
     r"(?i)(?:^|[^a-z])(?:id|ids|identifier|key|index|no|nr|#)(?:[^a-z]|$)|^unnamed"
 )
-_ID_SUFFIX = re.compile(r"[a-z](?:ID|Id)$|_id$")
+_ID_SUFFIX = re.compile(r"[a-z](?:ID|Id|Nr|No|Key)$|(?i:_id|_nr|_no|nummer)$")
 _ID_TEXT = re.compile(r"^[A-Za-z]{0,4}[-_#]?\d+$")
+
+
+#: Summary-row labels (English, German, French, Spanish, Italian), compared lower-case.
+_SUMMARY = re.compile(
+    r"(?:grand |sub-?)?totals?|sum|sums|summe|gesamt|gesamtsumme|insgesamt|zwischensumme"
+    r"|average|avg|mean|median|durchschnitt|mittelwert|count|anzahl|min|max|minimum|maximum"
+    r"|total g[ée]n[ée]ral|somme|moyenne|suma|promedio|media|totale|\u03a3|\u2211"
+)
+#: At most this many summary rows are looked for at the end of a table.
+MAX_SUMMARY_ROWS = 5
+
+
+def summary_rows(columns):
+    """Labels of the summary rows ("Total", "Average", ...) that end a table, in file order.
+
+    A summary row has a summary word as a whole cell, in a column where no
+    earlier row has that word (so a category called "Total" is data), and
+    at most :data:`MAX_SUMMARY_ROWS` such rows end the table.
+
+    >>> summary_rows([["1", "2", "Total"], ["5", "7", "12"]])
+    ['Total']
+    >>> summary_rows([["a", "total", "total"], ["1", "2", "3"]])
+    []
+    """
+    n = len(columns[0]) if columns else 0
+    found = []
+    for i in range(n - 1, max(n - 1 - MAX_SUMMARY_ROWS, 0), -1):
+        label = None
+        for col in columns:
+            cell = col[i].strip().rstrip(":").strip()
+            if cell and _SUMMARY.fullmatch(cell.lower()):
+                earlier = {c.strip().rstrip(":").strip().lower() for c in col[:i]}
+                if cell.lower() not in earlier:
+                    label = cell
+                    break
+        if label is None:
+            break
+        found.append(label)
+    return found[::-1]
 
 
 def _text_is_id(name, values, n_rows):
     present = values[values != None]  # noqa: E711 -- elementwise on an object array
-    if present.size < n_rows or pd.unique(present).size < n_rows:
+    if pd.unique(present).size < present.size:
         return False
+    if present.size < n_rows:  # a named ID column may have a few gaps or stray cells
+        return _looks_like_id(name) and present.size >= n_rows - _few(n_rows)
     return _looks_like_id(name) or all(_ID_TEXT.match(v) for v in present[:1000])
 
 
+def _few(n_rows):
+    """How many odd cells a named ID column may hold and stay an ID: 1%, at least one."""
+    return max(1, n_rows // 100)
+
+
 def _looks_like_id(name):
-    """"CustomerID", "customer_id", "ID", "Order no", "#", "Unnamed: 0" -- not "paid"."""
+    """"CustomerID", "customer_id", "ID", "Order no", "KundenNr", "#", "Unnamed: 0" -- not "paid".
+
+    >>> [_looks_like_id(n) for n in ("KundenNr", "Kundennummer", "order_no", "paid", "Notes")]
+    [True, True, True, False, False]
+    """
     return bool(_ID_NAME.search(name) or _ID_SUFFIX.search(name))
 
 
 def _numbers_are_id(name, j, numbers):
-    if not np.isfinite(numbers).all() or np.any(numbers != np.round(numbers)):
+    finite = np.isfinite(numbers)
+    odd = int(numbers.size - finite.sum())
+    if odd and not (_looks_like_id(name) and odd <= _few(numbers.size)):
+        return False
+    numbers = numbers[finite]
+    if numbers.size < 2 or np.any(numbers != np.round(numbers)):
         return False
     if np.unique(numbers).size < numbers.size:
         return False

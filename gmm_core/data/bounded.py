@@ -53,9 +53,14 @@ def shutdown():
         pool = _POOL.pop("pool", None)
     if pool is None:
         return
-    for process in list(getattr(pool, "_processes", {}).values()):
+    workers = list(getattr(pool, "_processes", {}).values())
+    for process in workers:
         process.terminate()  # a worker stuck in a long read would otherwise run on
     pool.shutdown(wait=False, cancel_futures=True)
+    for process in workers:  # one that ignored SIGTERM (still starting up, say) is killed
+        process.join(timeout=1.0)
+        if process.is_alive():
+            process.kill()
 
 
 def read_table_bounded(data, filename="upload.csv", *, timeout=READ_TIME_LIMIT, **options):

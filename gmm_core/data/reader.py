@@ -79,7 +79,8 @@ from gmm_core.data._sniff import (MAX_LISTED_LINES, decode, detect_binary, lines
                              parse_rows, sniff_decimal, sniff_delimiter, to_numbers)
 from gmm_core.data._columns import (MAX_LABEL_LEVELS, _check_magnitude, _is_label,
                                     _numbers_are_id, _text_is_id, _too_few_columns,
-                                    _too_few_rows, _warn_bad_cells)
+                                    _too_few_rows, _warn_bad_cells, summary_rows)
+from gmm_core.data.original import USED, OriginalRows, row_keys
 from gmm_core.errors import MAX_MAGNITUDE, MIN_SPREAD, DataError
 
 __all__ = [
@@ -145,6 +146,9 @@ class ReadReport:
         Rows/cells filled in under ``missing="mean"`` or ``"median"``.
     missing : str
         The policy used.
+    summary_lines : list of int
+        1-based file lines of summary rows ("Total", "Average", ...) at the
+        end of the table, left out.
     warnings : list of str
         Plain-language notes about every repair made.
     """
@@ -163,6 +167,7 @@ class ReadReport:
     rows_imputed: int = 0
     cells_imputed: int = 0
     missing: str = "drop"
+    summary_lines: list = field(default_factory=list)
     warnings: list = field(default_factory=list)
 
     def summary(self):
@@ -184,6 +189,9 @@ class ReadReport:
         if self.columns_dropped:
             left = ", ".join(f"{c} ({why})" for c, why in self.columns_dropped)
             parts.append(f"Left out: {left}.")
+        if self.summary_lines:
+            n = len(self.summary_lines)
+            parts.append(f"{n} summary row{'s' if n != 1 else ''} (such as a total) left out.")
         if self.rows_dropped:
             parts.append(f"{self.rows_dropped} rows with missing values left out.")
         if self.rows_imputed:
@@ -211,6 +219,9 @@ class TableResult:
         with 2 to :data:`MAX_LABEL_LEVELS` distinct values, kept or dropped.
     line_numbers : numpy.ndarray of int
         1-based file line of each row of ``features``.
+    original : OriginalRows
+        Every row read with every cell as its text, each row's status and key:
+        what exports and row listings hand back.
     """
 
     features: pd.DataFrame
@@ -218,6 +229,17 @@ class TableResult:
     report: ReadReport
     label_candidates: list
     line_numbers: np.ndarray
+    original: OriginalRows | None = None
+
+    @property
+    def key_name(self):
+        """The row key's name: the ID column, or ``"line"`` (the file line)."""
+        return self.original.key_name
+
+    @property
+    def row_keys(self):
+        """The key of each row of ``features`` (ID cell or file line), as text."""
+        return self.original.fitted_keys
 
     def label_values(self, column):
         """The values of a label candidate as strings, aligned with ``features``.
@@ -447,11 +469,25 @@ def _column_names(header, columns, report):
 
 def _build(names, columns, line_numbers, report, missing, min_rows):
     """Classify columns, handle missing values, assemble the result."""
-    n_rows = len(line_numbers)
+    n_read = len(line_numbers)
+    cells = pd.DataFrame({name: pd.array(col, dtype="string") for name, col in zip(names, columns)})
+    footers = summary_rows(columns)
+    n_rows = n_read - len(footers)
+    if footers:
+        report.summary_lines = line_numbers[n_rows:].tolist()
+        report.warnings.append(
+            f"{len(footers)} row(s) at the end look like a summary of the table, not data "
+            f"({', '.join(repr(label) for label in footers)} on line(s) "
+            f"{lines_text(report.summary_lines)}), and were left out."
+        )
+        if n_rows < min_rows:
+            raise _too_few_rows(n_rows, min_rows)
+        columns = [col[:n_rows] for col in columns]
+    body_lines = line_numbers[:n_rows]
     numeric, text, reasons = {}, {}, {}
     thousands = False
-    for j, (name, cells) in enumerate(zip(names, columns)):
-        numbers, is_missing, grouped = to_numbers(cells, report.decimal)
+    for j, (name, col) in enumerate(zip(names, columns)):
+        numbers, is_missing, grouped = to_numbers(col, report.decimal)
         columns[j] = None  # free the strings as we go
         is_text = np.isnan(numbers) & ~is_missing
         n_missing, n_text = int(is_missing.sum()), int(is_text.sum())
@@ -461,7 +497,7 @@ def _build(names, columns, line_numbers, report, missing, min_rows):
             text[name] = np.full(n_rows, None, dtype=object)
             continue
         if n_numbers == 0 or n_text > n_numbers:
-            values = np.array([c.strip() for c in cells], dtype=object)
+            values = np.array([c.strip() for c in col], dtype=object)
             values[is_missing] = None
             text[name] = values
             reasons[name] = "ID-like" if _text_is_id(name, values, n_rows) else "text"
@@ -469,14 +505,14 @@ def _build(names, columns, line_numbers, report, missing, min_rows):
         numeric[name] = numbers
         thousands |= grouped
         finite = np.isfinite(numbers)
-        if finite.sum() < 0.5 * n_rows:
+        if _numbers_are_id(name, j, numbers):
+            reasons[name] = "ID-like"
+        elif finite.sum() < 0.5 * n_rows:
             reasons[name] = "too few numbers"
         elif np.unique(numbers[finite]).size == 1:
             reasons[name] = "constant"
-        elif _numbers_are_id(name, j, numbers):
-            reasons[name] = "ID-like"
         else:
-            _warn_bad_cells(report, name, cells, numbers, is_text, line_numbers)
+            _warn_bad_cells(report, name, col, numbers, is_text, body_lines)
             reasons[name] = None
     if thousands:
         report.thousands = "." if report.decimal == "," else ","
@@ -486,31 +522,42 @@ def _build(names, columns, line_numbers, report, missing, min_rows):
     if len(kept) < 2:
         raise _too_few_columns(names, kept, report)
     for name in kept:
-        _check_magnitude(name, numeric[name], line_numbers)
+        _check_magnitude(name, numeric[name], body_lines)
 
     X = np.column_stack([numeric[name] for name in kept])
     X[~np.isfinite(X)] = np.nan
     gaps = np.isnan(X)
     bad_rows = gaps.any(axis=1)
     keep = np.ones(n_rows, dtype=bool)
+    status = np.full(n_read, USED, dtype=object)
+    status[n_rows:] = [f"summary row ({label})" for label in footers]
+    filled = None
     if bad_rows.any() and missing == "drop":
         keep = ~bad_rows
         report.rows_dropped = int(bad_rows.sum())
-        report.dropped_lines = line_numbers[bad_rows][:MAX_LISTED_LINES].tolist()
+        report.dropped_lines = body_lines[bad_rows][:MAX_LISTED_LINES].tolist()
         report.warnings.append(
             f"{report.rows_dropped} row(s) with a missing value were left out "
-            f"(lines {lines_text(line_numbers[bad_rows].tolist())}). To keep them, fill gaps "
+            f"(lines {lines_text(body_lines[bad_rows].tolist())}). To keep them, fill gaps "
             "with the column mean or median instead."
         )
+        for i in np.flatnonzero(bad_rows):
+            status[i] = "missing value in " + ", ".join(
+                name for name, gap in zip(kept, gaps[i]) if gap)
     elif bad_rows.any():
         fill = np.nanmean if missing == "mean" else np.nanmedian
+        filled = {}
         for j in np.flatnonzero(gaps.any(axis=0)):
-            X[gaps[:, j], j] = fill(X[:, j])
+            value = fill(X[:, j])
+            X[gaps[:, j], j] = value
+            filled[kept[j]] = np.where(gaps[:, j], value, np.nan)
+        filled = pd.DataFrame(filled)
         report.rows_imputed = int(bad_rows.sum())
         report.cells_imputed = int(gaps.sum())
         report.warnings.append(
             f"{report.cells_imputed} missing value(s) in {report.rows_imputed} row(s) were "
-            f"filled with the column {missing}."
+            f"filled with the column {missing}. The filled-in numbers are used for fitting only; "
+            "exports keep your blank cells and list the filled values in columns of their own."
         )
     n_left = int(keep.sum())
     if n_left < min_rows:
@@ -535,10 +582,18 @@ def _build(names, columns, line_numbers, report, missing, min_rows):
     )
     frame[kept] = features.to_numpy()  # imputed values, as used
     candidates = [n for n in names if _is_label(n, reasons[n], frame[n])]
+    used = np.flatnonzero(keep)
+    key_name, keys = row_keys(cells, [n for n in names if reasons[n] == "ID-like"], used,
+                               line_numbers)
+    original = OriginalRows(cells=cells, lines=line_numbers, used=used, status=status,
+                            key_name=key_name, keys=keys, filled=filled,
+                            delimiter=report.delimiter, decimal=report.decimal)
     return TableResult(
         features=features,
         frame=frame,
         report=report,
         label_candidates=candidates,
-        line_numbers=line_numbers[keep],
+        line_numbers=body_lines[keep],
+        original=original,
     )
+

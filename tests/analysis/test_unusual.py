@@ -44,6 +44,7 @@ def test_unusual_rows_are_far_from_every_segment(customers):
     # flagged rows have lower density than all others
     assert scores[u.indices].min() >= np.delete(scores, u.indices).max()
     frame = unusual_frame(u, ds.frame, s.names, s.labels)
-    assert list(frame.columns[:3]) == ["row", "unusualness", "segment"]
-    assert "CustomerID" in frame.columns and len(frame) == 10
+    # the ID column is the row key: first, once, with the cells as given
+    assert list(frame.columns[:3]) == ["CustomerID", "unusualness", "segment"]
+    assert list(frame.columns).count("CustomerID") == 1 and len(frame) == 10
     assert frame["CustomerID"].tolist() == ds.frame["CustomerID"].iloc[u.indices].tolist()

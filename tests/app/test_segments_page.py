@@ -181,7 +181,7 @@ def test_download_buttons_and_their_data(downloads):
     csv = pd.read_csv(io.BytesIO(_data(downloads["segments.csv"])), encoding="utf-8-sig")
     assert len(csv) == ds.n_rows and "CustomerID" in csv.columns  # the original rows
     probs = csv[[c for c in csv.columns if c.startswith("probability_")]].to_numpy()
-    np.testing.assert_allclose(probs.sum(axis=1), 1.0)
+    np.testing.assert_allclose(probs.sum(axis=1), 1.0, atol=5e-4)  # 4 decimals each
     model = load_model(_data(downloads["segments-model.json"]))
     np.testing.assert_array_equal(model.predict(csv), csv["segment_label"])
     html = _data(downloads["segments-report.html"]).decode("utf-8")

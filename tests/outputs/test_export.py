@@ -1,5 +1,6 @@
 """Exports: the CSV of rows with segments, the model JSON round trip, PNG charts."""
 
+import csv
 import io
 import struct
 
@@ -14,6 +15,7 @@ from gmm_core.outputs.export import (FORMULA_STARTS, figure_png, neutralise_form
                              to_csv_bytes, use_browser)
 from gmm_core.outputs.model_file import SegmentModel, load_model, save_model
 from gmm_core.analysis.segments import describe_segments
+from gmm_core.data.original import OriginalRows
 
 
 @pytest.fixture(scope="module")
@@ -30,33 +32,79 @@ def test_csv_round_trip_keeps_rows_labels_and_probabilities(fitted):
     table = segment_table(ds.frame, cmp.gmm_labels, cmp.proba, names)
     data = to_csv_bytes(table)
     assert data.startswith(b"\xef\xbb\xbf")  # UTF-8 byte-order mark, for Excel
-    back = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig")
+    back = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig", dtype=str, keep_default_na=False)
     assert list(back.columns) == (list(ds.frame.columns) + ["segment", "segment_label"]
-                                  + [f"probability_{n}" for n in names])
-    pd.testing.assert_frame_equal(back[list(ds.frame.columns)], ds.frame, check_dtype=False)
-    np.testing.assert_array_equal(back["segment_label"], cmp.gmm_labels)
+                                  + [f"probability_{n}" for n in names] + ["status"])
+    # the demo's cells come back as its numbers, shortest exact text: 38 stays 38
+    given = OriginalRows.from_frame(ds.frame).cells
+    pd.testing.assert_frame_equal(back[list(ds.frame.columns)], given.astype(object),
+                                  check_dtype=False)
+    assert back["CustomerID"].tolist() == ds.frame["CustomerID"].tolist()
+    assert not any(v.endswith(".0") for v in back["Age"])
+    np.testing.assert_array_equal(back["segment_label"].astype(int), cmp.gmm_labels)
     assert back["segment"].tolist() == [names[j] for j in cmp.gmm_labels]
-    proba = back[[f"probability_{n}" for n in names]].to_numpy()
-    np.testing.assert_array_equal(proba, cmp.proba)  # floats written exactly
-    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    assert set(back["status"]) == {"assigned"}
+    columns = [f"probability_{n}" for n in names]
+    assert all(len(v.split(".")[1]) == 4 for v in back[columns].to_numpy().ravel())
+    proba = back[columns].to_numpy(dtype=float)
+    np.testing.assert_allclose(proba, cmp.proba, atol=5e-5)  # 4 decimals
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, atol=5e-4)
 
 
-def test_formula_cells_are_neutralised_but_numbers_stay_numbers():
-    frame = pd.DataFrame({
-        "=cmd": ["=HYPERLINK(\"http://x\")", "+1", "-2", "@SUM(A1)", "\tx", "\rx", "ok", "a=b"],
-        "amount": [-1.5, 2.0, -3.0, 0.0, 1.0, 1.0, 1.0, 1.0],
-        "count": [-1, 2, 3, 4, 5, 6, 7, 8],
-    })
-    out = neutralise_formulas(frame)
-    assert list(out.columns) == ["'=cmd", "amount", "count"]
-    assert out["'=cmd"].tolist() == ["'=HYPERLINK(\"http://x\")", "'+1", "'-2", "'@SUM(A1)",
-                                     "'\tx", "'\rx", "ok", "a=b"]
-    pd.testing.assert_series_equal(out["amount"], frame["amount"])
-    pd.testing.assert_series_equal(out["count"], frame["count"])
-    back = pd.read_csv(io.BytesIO(to_csv_bytes(frame)), encoding="utf-8-sig",
-                       keep_default_na=False)
-    assert back["amount"].tolist() == frame["amount"].tolist()  # still numbers, sign kept
-    assert not back["'=cmd"].str.startswith(FORMULA_STARTS).any()
+CUSTOMERS = (
+    "KundenNr;Geschlecht;Alter;Einkommen;Ausgaben\r\n"
+    + "".join(f"{1000 + i};{'w' if i % 3 else 'm'};{'' if i == 7 else 20 + i % 40};"
+              f"{30 + (i * 7) % 50},{i % 10};{'' if i == 11 else 10 + (i * 13) % 80}\r\n"
+              for i in range(60))
+    + "Total;;;31.234,5;25.000\r\n"
+).encode("cp1252")
+
+
+def _given_rows(data):
+    lines = data.decode("cp1252").splitlines()
+    return [line.split(";") for line in lines]
+
+
+@pytest.mark.parametrize("missing", ["drop", "mean"])
+def test_upload_export_hands_back_every_cell_as_given(missing):
+    """Every row of the file in file order, each cell's text as uploaded, then the computed columns."""
+    from gmm_core.data.reader import read_table
+
+    result = read_table(CUSTOMERS, "kunden.csv", missing=missing)
+    assert result.key_name == "KundenNr"          # the ID stays an ID despite the footer
+    assert result.report.summary_lines == [62]    # the footer is left out and reported
+    assert result.report.columns_kept == ["Alter", "Einkommen", "Ausgaben"]
+    X = result.features.to_numpy()
+    cmp = compare_models(X, 2, random_state=0)
+    names = ["Low", "High"]
+    table = segment_table(result.original, cmp.gmm_labels, cmp.proba, names)
+    data = to_csv_bytes(table, delimiter=";")
+    back = list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
+    given = _given_rows(CUSTOMERS)
+    header, body = back[0], back[1:]
+    assert header[:5] == given[0]
+    assert len(body) == len(given) - 1 == 61       # every row, the footer too
+    for got, want in zip(body, given[1:]):
+        assert got[:5] == want                     # cell by cell, as text: blanks stay blank
+    status = [row[header.index("status")] for row in body]
+    assert status[-1] == "left out: summary row (Total)"
+    assert body[-1][header.index("segment")] == ""
+    fitted = [i for i, s in enumerate(status) if s.startswith("assigned")]
+    assert len(fitted) == X.shape[0]
+    labels = [int(body[i][header.index("segment_label")]) for i in fitted]
+    assert labels == cmp.gmm_labels.tolist()
+    p = [body[i][header.index("probability_Low")] for i in fitted]
+    assert all("," in v and len(v.split(",")[1]) == 4 for v in p)   # the file's decimal comma
+    if missing == "drop":
+        assert status[7] == "left out: missing value in Alter"
+        assert status[11] == "left out: missing value in Ausgaben"
+        assert not any(h.endswith("(filled in)") for h in header)
+    else:
+        assert status[7] == status[11] == "assigned (gaps filled in)"
+        assert body[7][2] == "" and body[11][4] == ""    # the user's blank cell stays blank
+        filled = body[7][header.index("Alter (filled in)")]
+        assert float(filled.replace(",", ".")) == pytest.approx(X[7, 0], abs=0.01)
+        assert body[8][header.index("Alter (filled in)")] == ""
 
 
 def test_segment_names_and_headers_are_neutralised_in_the_csv(fitted):
@@ -71,8 +119,8 @@ def test_segment_names_and_headers_are_neutralised_in_the_csv(fitted):
 def test_segment_table_checks_and_avoids_column_clashes():
     frame = pd.DataFrame({"segment": ["a", "b"], "v": [1.0, 2.0]})
     out = segment_table(frame, [0, 1], [[1.0, 0.0], [0.0, 1.0]], ["A", "B"])
-    assert list(out.columns) == ["segment", "v", "segment_2", "segment_label",
-                                 "probability_A", "probability_B"]
+    assert list(out.columns) == ["row", "segment", "v", "segment_2", "segment_label",
+                                 "probability_A", "probability_B", "status"]
     with pytest.raises(ValueError, match="rows"):
         segment_table(frame, [0], [[1.0, 0.0]], ["A", "B"])
     with pytest.raises(ValueError, match="unique"):
