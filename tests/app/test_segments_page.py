@@ -198,3 +198,42 @@ def test_export_says_how_to_run_the_model_on_the_full_data():
     fit = next(c for c in code if c.startswith("python -m gmm_core fit"))
     assert "--k 5" in fit and "--covariance-type full" in fit and "--scaling standard" in fit
     assert "'Annual income (k$),Spending score (1-100)'" in fit  # shell-quoted columns
+
+
+def _gappy_customers(n=400):
+    rng = np.random.default_rng(5)
+    lines = ["CustomerID,Gender,income,spend"]
+    for i in range(n):
+        cx, cy = [(20, 20), (60, 70), (90, 20)][i % 3]
+        income = "" if i % 9 == 4 else f"{cx + rng.normal(0, 5):.1f}"
+        lines.append(f"C{i + 1:04d},{'F' if i % 2 else 'M'},{income},{cy + rng.normal(0, 5):.1f}")
+    return ("\n".join(lines) + "\nTotal,,,\n").encode()
+
+
+def test_filled_rows_are_marked_and_can_be_left_out_of_the_unusual_list():
+    """Issue 16, item 5: imputed rows must not crowd the unusual list unmarked."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    at.selectbox(key=keys.W_MISSING).set_value("mean").run()
+    at.file_uploader(key=keys.W_UPLOAD).set_value(("gappy.csv", _gappy_customers(), "text/csv")).run()
+    ds = at.session_state[keys.DATASET]
+    assert ds.name == "gappy.csv" and ds.key_name == "CustomerID" and ds.n_rows == 400
+    filled = ds.original.was_filled()
+    assert filled.sum() == 44
+    at.switch_page(PAGE).run()
+    assert not at.exception, [e.value for e in at.exception]
+    at.slider(key=keys.W_SEG_UNUSUAL).set_value(10.0).run()
+    toggle = at.toggle(key=keys.W_SEG_SKIP_FILLED)
+    assert toggle.value is True and "44 rows" in toggle.label
+    tables = [t.value for t in at.dataframe]
+    unusual = next(t for t in tables if "unusualness" in t.columns)
+    assert unusual.columns[0] == "CustomerID" and len(unusual) == 36   # 10% of the 356 others
+    filled_keys = set(ds.row_keys[filled])
+    assert not filled_keys & set(unusual["CustomerID"])
+    borderline = [t for t in tables if "next most likely" in t.columns]
+    assert borderline and all(t.columns[0] == "CustomerID" for t in borderline)
+    toggle.set_value(False).run()
+    unusual = next(t.value for t in at.dataframe if "unusualness" in t.value.columns)
+    assert len(unusual) == 40
+    marked = unusual[unusual["CustomerID"].isin(filled_keys)]
+    assert "filled in" in unusual.columns and (marked["filled in"] == "income").all()
+    assert (unusual.loc[~unusual["CustomerID"].isin(filled_keys), "filled in"] == "").all()

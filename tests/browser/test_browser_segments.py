@@ -63,7 +63,7 @@ def test_segments_rename_download_present_and_open_the_report(page, browser, tmp
     assert len(csv) == 1000 and "CustomerID" in csv.columns
     assert NAME in set(csv["segment"])
     probs = csv[[c for c in csv.columns if c.startswith("probability_")]]
-    assert probs.shape[1] == 5 and ((probs.sum(axis=1) - 1).abs() < 1e-9).all()
+    assert probs.shape[1] == 5 and ((probs.sum(axis=1) - 1).abs() < 5e-4).all()  # 4 decimals
 
     # the report: one HTML file, the name escaped, plotly inlined
     filename, data = _download(page, "Report (HTML)")

@@ -95,6 +95,16 @@ def test_upload_export_hands_back_every_cell_as_given(missing):
     assert labels == cmp.gmm_labels.tolist()
     p = [body[i][header.index("probability_Low")] for i in fitted]
     assert all("," in v and len(v.split(",")[1]) == 4 for v in p)   # the file's decimal comma
+    # the model file assigns the exported rows exactly as the app did
+    model = SegmentModel.from_comparison(cmp, list(result.features.columns), segment_names=names)
+    frame = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig", sep=";", decimal=",",
+                        thousands=".")  # the footer writes 31.234,5
+    frame = frame[frame["status"].str.startswith("assigned")]
+    if missing == "mean":  # the model sees the numbers the fit saw
+        for col in ("Alter", "Ausgaben"):
+            frame[col] = frame[col].fillna(frame[f"{col} (filled in)"])
+    np.testing.assert_array_equal(load_model(model.to_json()).predict(frame), cmp.gmm_labels)
+    assert frame["segment"].tolist() == [names[j] for j in cmp.gmm_labels]
     if missing == "drop":
         assert status[7] == "left out: missing value in Alter"
         assert status[11] == "left out: missing value in Ausgaben"
