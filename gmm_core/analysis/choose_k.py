@@ -38,19 +38,22 @@ from gmm_core.analysis.compare import in_app_words
 from gmm_core.analysis.guarded import FIT_TIME_LIMIT, fit_mixture, scale_for_fit
 from gmm_core.data.projection import display_subsample
 from gmm_core.data.scaling import Scaler
-from gmm_core.mixture import COVARIANCE_TYPES, SKIPPED, ModelSelection, select_model
+from gmm_core.mixture import (COVARIANCE_TYPES, CRITERIA, SKIPPED, ModelSelection, best_row,
+                              select_model)
 
-__all__ = ["SWEEP_TIME_LIMIT", "SKIPPED", "Recommendation", "criterion_curves", "kmeans_sweep",
+__all__ = ["SWEEP_TIME_LIMIT", "SWEEP_STARTS", "SKIPPED", "CRITERIA", "CRITERION_WORDS", "Recommendation", "criterion_curves", "kmeans_sweep",
            "model_sweep", "recommend", "skipped_fits", "sweep_notes"]
 
 #: Seconds: the wall-clock budget of a whole sweep; fits not started by then are skipped.
 SWEEP_TIME_LIMIT = 180.0
+#: Start of each restart: deterministic hierarchical first, then k-means (seeded per restart).
+SWEEP_STARTS = ("hierarchical", "kmeans")
 
 
 def model_sweep(X, n_components=range(1, 11), covariance_types=COVARIANCE_TYPES, *,
-                scaling="standard", n_init=1, random_state=0, max_iter=100, tol=1e-3,
-                reg_covar=1e-6, init_params="kmeans", progress=None,
-                max_time=SWEEP_TIME_LIMIT, fit_max_time=FIT_TIME_LIMIT):
+                scaling="standard", n_init=3, random_state=0, max_iter=100, tol=1e-3,
+                reg_covar=1e-6, init_params=SWEEP_STARTS, progress=None,
+                max_time=SWEEP_TIME_LIMIT, fit_max_time=FIT_TIME_LIMIT, feature_names=None):
     """Scale ``X`` as the Compare page does and fit every model of the grid (by BIC).
 
     The grid and the table are those of :func:`gmm_core.select_model` -- every
@@ -60,6 +63,12 @@ def model_sweep(X, n_components=range(1, 11), covariance_types=COVARIANCE_TYPES,
     regularised when a component collapses.  Once ``max_time`` seconds have
     passed, the fits not yet started are skipped (``error`` is
     :data:`SKIPPED`); ``progress(done, total)`` is called after every fit.
+
+    By default the first restart of every model starts from the deterministic
+    hierarchical clustering (:data:`SWEEP_STARTS`, as mclust does) and the others
+    from k-means with different seeds, so one restart already gives a smooth
+    curve and more restarts can only find better optima.  Degenerate fits are
+    marked in ``table["degenerate"]`` and never recommended.
 
     Returns
     -------
@@ -86,7 +95,7 @@ def model_sweep(X, n_components=range(1, 11), covariance_types=COVARIANCE_TYPES,
     return select_model(Xs, ks, covariance_types, n_init=n_init, criterion="bic",
                         random_state=random_state, max_iter=max_iter, tol=tol,
                         reg_covar=reg_covar, init_params=init_params, progress=progress,
-                        fit=fit, max_time=max_time)
+                        fit=fit, max_time=max_time, feature_names=feature_names)
 
 
 def _k_ranges(ks):
@@ -165,46 +174,77 @@ def sweep_notes(selection):
 
 
 def criterion_curves(selection):
-    """Long table: ``covariance_type, n_components, criterion, min, mean, max, n_fits``.
+    """Long table: ``covariance_type, n_components, criterion, min, mean, max, n_fits, degenerate``.
 
-    One row per model and criterion (``"bic"``, ``"aic"``); the spread is over
-    restarts.  Failed fits are left out.
+    One row per model and criterion (``"bic"``, ``"aic"``, ``"icl"``); the
+    spread is over the restarts whose fit is sound.  When every restart of a
+    model is degenerate (a component on a few rows or one rounded value), its
+    numbers are those fits' and ``degenerate`` is True: the chart marks it and
+    :func:`recommend` never picks it.  Failed fits are left out.
     """
-    ok = selection.table.dropna(subset=["bic"])
+    ok = selection.table.dropna(subset=["bic"]).copy()
+    ok["sound"] = ok["degenerate"].fillna("") == "" if "degenerate" in ok else True
+    keys = ["covariance_type", "n_components"]
+    any_sound = ok.groupby(keys)["sound"].transform("any")
+    use = ok[ok["sound"] | ~any_sound]
     parts = []
-    for crit in ("bic", "aic"):
-        g = (ok.groupby(["covariance_type", "n_components"])[crit]
-             .agg(["min", "mean", "max", "count"]).reset_index())
+    for crit in CRITERIA:
+        if crit not in use:
+            continue
+        g = use.groupby(keys)[crit].agg(["min", "mean", "max", "count"]).reset_index()
+        g["degenerate"] = ~use.groupby(keys)["sound"].any().to_numpy()
         g.insert(2, "criterion", crit)
         parts.append(g.rename(columns={"count": "n_fits"}))
     return pd.concat(parts, ignore_index=True)
 
 
+#: What each criterion is, in one line (for the page).
+CRITERION_WORDS = {
+    "bic": "BIC: fit minus a penalty for size that grows with the number of rows.",
+    "aic": "AIC: a lighter penalty for size, so it tends to choose more segments.",
+    "icl": "ICL: BIC plus a charge for unsure assignments, so it prefers segments that "
+           "overlap little; it differs from BIC when segments overlap.",
+}
+
+
 @dataclass(frozen=True)
 class Recommendation:
-    """The model with the lowest criterion (best restart)."""
+    """The sound model with the lowest criterion (best restart), and what was set aside."""
 
     k: int
     covariance_type: str
     criterion: str
     score: float
+    #: The degenerate fit that had a lower criterion, in words ("" when none).
+    set_aside: str = ""
 
     @property
     def sentence(self):
         """``"Recommended: 4 components with full covariance (lowest BIC)."``"""
         noun = "component" if self.k == 1 else "components"
         return (f"Recommended: {self.k} {noun} with {self.covariance_type} covariance "
-                f"(lowest {self.criterion.upper()}).")
+                f"(lowest {self.criterion.upper()} among sound fits).")
 
 
 def recommend(selection, criterion="bic"):
-    """The :class:`Recommendation` of a sweep by ``"bic"`` (default) or ``"aic"``."""
-    if criterion not in ("bic", "aic"):
-        raise ValueError(f"criterion must be 'bic' or 'aic'; got {criterion!r}.")
+    """The :class:`Recommendation` of a sweep by ``"bic"`` (default), ``"aic"`` or ``"icl"``.
+
+    Degenerate fits are never recommended; when one had the lowest value,
+    ``set_aside`` says which and why.
+    """
+    if criterion not in CRITERIA:
+        raise ValueError(f"criterion must be one of {CRITERIA}; got {criterion!r}.")
     table = selection.table.dropna(subset=[criterion])
-    row = table.loc[table[criterion].idxmin()]
+    row = table.loc[best_row(table, criterion)]
+    overall = table.loc[table[criterion].idxmin()]
+    aside = ""
+    if overall.name != row.name and overall.get("degenerate", ""):
+        aside = (f"The lowest {criterion.upper()} of all, {int(overall['n_components'])} "
+                 f"components with {overall['covariance_type']} covariance, was set aside: "
+                 + overall["degenerate"][len("Degenerate: "):].rstrip(".")
+                 + ". Such a fit describes a few rows or a rounded value, not a segment.")
     return Recommendation(int(row["n_components"]), str(row["covariance_type"]), criterion,
-                          float(row[criterion]))
+                          float(row[criterion]), aside)
 
 
 def kmeans_sweep(X, n_clusters=range(1, 11), *, scaling="standard", random_state=0,

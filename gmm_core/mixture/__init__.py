@@ -37,6 +37,7 @@ only when it is given dask data.
 from gmm_core.mixture._blocked import log_densities, m_step, responsibilities, summarize
 from gmm_core.mixture._dask import INIT_SAMPLE_ROWS, as_dask_matrix, local_cluster
 from gmm_core.mixture._dask import fit as fit_dask
+from gmm_core.mixture._degenerate import degenerate_components, describe_degenerate
 from gmm_core.mixture._estimator import GaussianMixture, Iteration
 from gmm_core.mixture._init import INIT_METHODS, initial_params
 from gmm_core.mixture._kmeans import kmeans, kmeans_plusplus
@@ -45,7 +46,8 @@ from gmm_core.mixture._labels import (align_labels, anomaly_score, canonical_ord
 from gmm_core.mixture._params import (COVARIANCE_TYPES, GMMParams, SufficientStats,
                                       full_covariances, information_criteria, moment_shift,
                                       n_parameters, params_from_stats, precision_cholesky)
-from gmm_core.mixture._selection import SKIPPED, ModelSelection, plain_fit, select_model
+from gmm_core.mixture._selection import (CRITERIA, SKIPPED, ModelSelection, best_row, plain_fit,
+                                         select_model)
 from gmm_core.mixture._trajectory import Step, Trajectory, fit_trajectory
 from gmm_core.mixture._validation import check_random_state, is_dask_collection
 
@@ -58,7 +60,8 @@ __all__ = [
     "n_parameters", "information_criteria", "kmeans", "kmeans_plusplus",
     # recorded runs, model selection, labels
     "Step", "Trajectory", "fit_trajectory", "ModelSelection", "select_model", "plain_fit",
-    "SKIPPED", "align_labels", "anomaly_score", "canonical_order", "canonicalize",
+    "SKIPPED", "CRITERIA", "best_row", "degenerate_components", "describe_degenerate",
+    "align_labels", "anomaly_score", "canonical_order", "canonicalize",
     "label_mapping", "uncertainty",
     # input and scale-out
     "check_random_state", "is_dask_collection", "as_dask_matrix", "local_cluster", "fit_dask",

@@ -4,20 +4,24 @@ EM climbs to the nearest local optimum of the likelihood, so the start
 decides which optimum a fit reaches.  The starts are scikit-learn's: hard
 labels of a short k-means (``"kmeans"``), one seed row per component chosen by
 k-means++ (``"k-means++"``) or at random (``"random_from_data"``), or random
-soft responsibilities (``"random"``); one two-pass M-step
+soft responsibilities (``"random"``) -- and one of ours, deterministic:
+agglomerative (Ward) clustering of a sample merged to k groups
+(``"hierarchical"``, :mod:`gmm_core.mixture._hierarchical`, like mclust's
+default start); one two-pass M-step
 (:func:`gmm_core.mixture._blocked.m_step`) turns them into parameters.
 """
 
 import numpy as np
 
 from gmm_core.mixture._blocked import m_step
+from gmm_core.mixture._hierarchical import hierarchical_labels
 from gmm_core.mixture._kmeans import kmeans, kmeans_plusplus
 from gmm_core.mixture._params import GMMParams
 from gmm_core.mixture._validation import check_random_state
 
 __all__ = ["INIT_METHODS", "initial_params"]
 
-INIT_METHODS = ("kmeans", "k-means++", "random", "random_from_data")
+INIT_METHODS = ("kmeans", "k-means++", "random", "random_from_data", "hierarchical")
 KMEANS_INIT_ITER = 10  # Lloyd passes for init_params="kmeans": a start, not a clustering
 
 
@@ -74,6 +78,11 @@ def initial_params(X, n_components, *, covariance_type="full", init_params="kmea
     elif init_params == "random":
         resp = rng.uniform(size=(n_samples, n_components))
         resp /= resp.sum(axis=1)[:, None]
+    elif init_params == "hierarchical":
+        labels = np.full(n_samples, -1)
+        rows, groups = hierarchical_labels(X, n_components)
+        labels[rows] = groups
+        total = rows.size if sample_weight is None else float(np.sum(sample_weight[rows]))
     elif init_params == "random_from_data":
         labels = np.full(n_samples, -1)
         labels[rng.choice(n_samples, size=n_components, replace=False)] = np.arange(

@@ -4,7 +4,10 @@ Adding components always raises the likelihood, so the likelihood alone
 cannot choose ``k``.  Information criteria charge for the parameters:
 
 * ``BIC = -2 log L + p log n``  (Schwarz) -- consistent, favours fewer components;
-* ``AIC = -2 log L + 2 p``      (Akaike)  -- lighter penalty.
+* ``AIC = -2 log L + 2 p``      (Akaike)  -- lighter penalty;
+* ``ICL = BIC + 2 E``, ``E = -sum_i sum_k r_ik log r_ik`` the entropy of the
+  soft assignments (Biernacki, Celeux & Govaert 2000) -- BIC that also charges
+  for overlap, so it prefers well-separated segments.
 
 Here, as in scikit-learn, **lower is better**.  R's mclust reports BIC with
 the opposite sign (``2 log L - p log n``), where higher is better: the same
@@ -12,7 +15,12 @@ model wins, the plots are mirror images.
 
 :func:`select_model` fits every ``(covariance_type, n_components)`` pair
 ``n_init`` times with different seeds, one table row per fit, and returns the
-best single fit by the chosen criterion.  It is the project's one grid loop:
+best single fit by the chosen criterion -- never a *degenerate* one (a
+component on a few rows or on one rounded value, kept alive by ``reg_covar``:
+:func:`gmm_core.mixture.degenerate_components`; the table's ``degenerate``
+column says why), unless every fit is.  ``init_params`` may name one start
+method per restart, e.g. ``("hierarchical", "kmeans", "kmeans")``: one
+deterministic start and two random ones.  It is the project's one grid loop:
 the app's Choose k sweep (:func:`gmm_core.analysis.choose_k.model_sweep`)
 passes its own bounded ``fit`` and a ``max_time`` for the whole grid.
 """
@@ -25,17 +33,20 @@ import numpy as np
 import pandas as pd
 
 from gmm_core.errors import ConvergenceWarning
+from gmm_core.mixture._degenerate import degenerate_components, describe_degenerate
 from gmm_core.mixture._estimator import GaussianMixture
 from gmm_core.mixture._params import COVARIANCE_TYPES, information_criteria, n_parameters
 from gmm_core.mixture._validation import as_float_matrix, check_random_state
 
-__all__ = ["ModelSelection", "select_model", "plain_fit", "SKIPPED", "COLUMNS"]
+__all__ = ["ModelSelection", "select_model", "plain_fit", "best_row", "SKIPPED", "COLUMNS",
+           "CRITERIA"]
 
 #: The ``error`` of a fit skipped because the grid ran out of time.
 SKIPPED = "skipped: the sweep reached its time limit"
-COLUMNS = ["n_components", "covariance_type", "restart", "seed", "bic", "aic",
-           "log_likelihood", "n_parameters", "converged", "n_iter", "seconds", "error", "note",
-           "note_kinds"]
+COLUMNS = ["n_components", "covariance_type", "restart", "init", "seed", "bic", "aic", "icl",
+           "log_likelihood", "n_parameters", "converged", "n_iter", "seconds", "degenerate",
+           "error", "note", "note_kinds"]
+CRITERIA = ("bic", "aic", "icl")
 
 
 @dataclass(eq=False)
@@ -52,8 +63,8 @@ class ModelSelection:
         ``note``/``note_kinds``: what the fit function reported, in words and as
         kinds (space-separated, e.g. ``"time_limit regularised"``).
     best_model : GaussianMixture
-        The fit with the lowest criterion.
-    criterion : {"bic", "aic"}
+        The non-degenerate fit with the lowest criterion.
+    criterion : {"bic", "aic", "icl"}
     """
 
     table: pd.DataFrame
@@ -62,14 +73,24 @@ class ModelSelection:
 
     @property
     def best(self):
-        """The table row of the best model."""
-        return self.table.loc[self.table[self.criterion].idxmin()]
+        """The table row of the best model (non-degenerate when any fit is)."""
+        return self.table.loc[best_row(self.table, self.criterion)]
 
     def summary(self):
         """Per (covariance_type, n_components): min, mean and max of both criteria."""
         ok = self.table.dropna(subset=["bic"])
         return (ok.groupby(["covariance_type", "n_components"])[["bic", "aic"]]
                 .agg(["min", "mean", "max"]).reset_index())
+
+
+def best_row(table, criterion):
+    """Index of the lowest ``criterion`` among the sound fits (all fits if none is sound)."""
+    scores = table[criterion]
+    if "degenerate" in table:
+        sound = scores.where(table["degenerate"].fillna("") == "")
+        if sound.notna().any():
+            return sound.idxmin()
+    return scores.idxmin()
 
 
 def plain_fit(X, n_components, *, covariance_type, random_state, **options):
@@ -85,7 +106,7 @@ def plain_fit(X, n_components, *, covariance_type, random_state, **options):
 def select_model(X, n_components=range(1, 11), covariance_types=COVARIANCE_TYPES, *,
                  n_init=1, criterion="bic", random_state=0, max_iter=100, tol=1e-3,
                  reg_covar=1e-6, init_params="kmeans", progress=None, fit=plain_fit,
-                 max_time=None):
+                 max_time=None, feature_names=None):
     """Fit a grid of Gaussian mixtures and pick one by BIC or AIC (lower is better).
 
     Parameters
@@ -98,7 +119,9 @@ def select_model(X, n_components=range(1, 11), covariance_types=COVARIANCE_TYPES
         Restarts per model, each a separate fit and table row (the spread shows
         how much the criterion depends on the start); restart ``r`` has the same
         seed for every model.
-    criterion : {"bic", "aic"}
+    criterion : {"bic", "aic", "icl"}
+    init_params : str or sequence of str
+        The start method, or one per restart (the last one for the restarts after).
     random_state : int or None
         Seeds the restarts' seeds.
     progress : callable(done, total), optional
@@ -111,6 +134,8 @@ def select_model(X, n_components=range(1, 11), covariance_types=COVARIANCE_TYPES
     max_time : float or None
         Seconds for the whole grid: once passed, the fits not yet started are
         skipped (``error`` is :data:`SKIPPED`).
+    feature_names : sequence of str, optional
+        Named in the ``degenerate`` reasons.
 
     Returns
     -------
@@ -125,8 +150,8 @@ def select_model(X, n_components=range(1, 11), covariance_types=COVARIANCE_TYPES
     >>> int(sel.best["n_components"]), sel.best_model.n_components
     (2, 2)
     """
-    if criterion not in ("bic", "aic"):
-        raise ValueError(f"criterion must be 'bic' or 'aic'; got {criterion!r}.")
+    if criterion not in CRITERIA:
+        raise ValueError(f"criterion must be one of {CRITERIA}; got {criterion!r}.")
     X = as_float_matrix(X)
     ks = [int(k) for k in n_components]
     types = list(covariance_types)
@@ -141,34 +166,37 @@ def select_model(X, n_components=range(1, 11), covariance_types=COVARIANCE_TYPES
     seeds = check_random_state(random_state).randint(np.iinfo(np.int32).max, size=int(n_init))
     deadline = None if max_time is None else time.monotonic() + max_time
     total = len(ks) * len(types) * len(seeds)
-    rows, best_model, best_score = [], None, np.inf
+    inits = (init_params,) if isinstance(init_params, str) else tuple(init_params)
+    rows, models = [], {}
     for ct in types:
         for k in ks:
             for restart, seed in enumerate(seeds):
-                row = dict(n_components=k, covariance_type=ct, restart=restart, seed=int(seed),
-                           n_parameters=n_parameters(ct, k, X.shape[1]), bic=np.nan, aic=np.nan,
-                           log_likelihood=np.nan, converged=False, n_iter=0, seconds=0.0,
-                           error="", note="", note_kinds="")
+                init = inits[min(restart, len(inits) - 1)]
+                row = dict(n_components=k, covariance_type=ct, restart=restart, init=init,
+                           seed=int(seed), n_parameters=n_parameters(ct, k, X.shape[1]),
+                           bic=np.nan, aic=np.nan, icl=np.nan, log_likelihood=np.nan,
+                           converged=False, n_iter=0, seconds=0.0, degenerate="", error="",
+                           note="", note_kinds="")
                 if deadline is not None and rows and time.monotonic() > deadline:
                     row["error"] = SKIPPED
                 else:
                     start = time.perf_counter()
                     model = _fit_row(row, X, fit, dict(
-                        covariance_type=ct, random_state=int(seed), init_params=init_params,
-                        max_iter=max_iter, tol=tol, reg_covar=reg_covar))
+                        covariance_type=ct, random_state=int(seed), init_params=init,
+                        max_iter=max_iter, tol=tol, reg_covar=reg_covar), feature_names)
                     row["seconds"] = time.perf_counter() - start
-                    if model is not None and row[criterion] < best_score:
-                        best_score, best_model = row[criterion], model
+                    if model is not None:
+                        models[len(rows)] = model
                 rows.append(row)
                 if progress is not None:
                     progress(len(rows), total)
     table = pd.DataFrame(rows, columns=COLUMNS)
-    if best_model is None:
+    if not models:
         raise ValueError("Every fit failed. The first error: " + table["error"].iloc[0])
-    return ModelSelection(table, best_model, criterion)
+    return ModelSelection(table, models[best_row(table, criterion)], criterion)
 
 
-def _fit_row(row, X, fit, options):
+def _fit_row(row, X, fit, options, feature_names):
     """Fit one model of the grid into ``row``; return the model (None when it failed)."""
     try:
         model, notes = fit(X, row["n_components"], **options)
@@ -177,7 +205,12 @@ def _fit_row(row, X, fit, options):
         return None
     ll = model.score(X)
     bic, aic = information_criteria(ll, X.shape[0], row["n_parameters"])
-    row.update(bic=bic, aic=aic, log_likelihood=ll, converged=bool(model.converged_),
+    resp = model.predict_proba(X)
+    entropy = -float(np.sum(resp * np.log(np.maximum(resp, np.finfo(float).tiny))))
+    found = degenerate_components(model, X, feature_names)
+    row.update(bic=bic, aic=aic, icl=bic + 2.0 * entropy, log_likelihood=ll,
+               degenerate=describe_degenerate(found, row["n_components"]),
+               converged=bool(model.converged_),
                n_iter=int(model.n_iter_), note=" ".join(notes),
                note_kinds=" ".join(getattr(n, "kind", "") for n in notes).strip())
     return model

@@ -262,13 +262,16 @@ def responsibility_heatmap_figure(resp, hover, *, names=None, title=None):
 
 
 def criterion_figure(curves, criterion="bic", *, best=None, title=None):
-    """BIC or AIC against k: one line per covariance type (best restart), spread as a band.
+    """BIC, AIC or ICL against k: one line per covariance type (best restart), spread as a band.
+
+    Models whose every fit is degenerate (``curves["degenerate"]``) are
+    crossed out: the criterion rewards them, but they are never recommended.
 
     Parameters
     ----------
     curves : pandas.DataFrame
         :func:`gmm_core.analysis.choose_k.criterion_curves`.
-    criterion : {"bic", "aic"}
+    criterion : {"bic", "aic", "icl"}
     best : (int, str), optional
         ``(k, covariance_type)`` to mark; default the lowest ``min`` in ``curves``.
     """
@@ -294,9 +297,20 @@ def criterion_figure(curves, criterion="bic", *, best=None, title=None):
             hovertemplate=(f"{ct}, k=%{{x}}<br>{label} best %{{y:,.1f}}<br>"
                            "mean %{customdata[0]:,.1f}, worst %{customdata[1]:,.1f}"
                            "<br>%{customdata[2]} fit(s)<extra></extra>")))
+    bad = data[data["degenerate"]] if "degenerate" in data else data.iloc[:0]
+    if len(bad):
+        fig.add_trace(go.Scatter(
+            x=bad["n_components"], y=bad["min"], mode="markers",
+            name="degenerate (not recommended)",
+            marker=dict(symbol="x-thin", size=16, color="#C0392B", line=dict(width=3)),
+            customdata=bad["covariance_type"],
+            hovertemplate=(f"%{{customdata}}, k=%{{x}}: {label} %{{y:,.1f}}<br>degenerate: a "
+                           "component sits on a few rows<extra></extra>")))
     if len(data):
         if best is None:
-            row = data.loc[data["min"].idxmin()]
+            sound = (data["min"].where(~data["degenerate"].astype(bool))
+                     if 0 < len(bad) < len(data) else data["min"])
+            row = data.loc[sound.idxmin()]
         else:
             row = data[(data["n_components"] == best[0])
                        & (data["covariance_type"] == best[1])].iloc[0]
