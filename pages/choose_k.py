@@ -17,6 +17,10 @@ from ui import cache, keys, session
 from ui.widgets import fit_or_stop, plain, stop_unless
 
 TYPES = tuple(gmm_core.COVARIANCE_TYPES)
+
+
+def _best(recommendation):
+    return recommendation.k, recommendation.covariance_type
 SWEEP_LIMIT = choose_k.SWEEP_TIME_LIMIT  # seconds for the whole grid
 FIT_LIMIT = guarded.FIT_TIME_LIMIT    # seconds for one fit
 
@@ -35,7 +39,7 @@ stop_unless(ds.n_rows >= 2, "The loaded data has fewer than two rows. "
 saved = session.remembered(keys.CHOOSE_K_SETTINGS)
 k_max = session.seed_widget(keys.W_CK_KMAX, saved.get(keys.W_CK_KMAX, 10))
 types = session.seed_widget(keys.W_CK_TYPES, saved.get(keys.W_CK_TYPES, list(TYPES)))
-n_init = session.seed_widget(keys.W_CK_N_INIT, saved.get(keys.W_CK_N_INIT, 1))
+n_init = session.seed_widget(keys.W_CK_N_INIT, saved.get(keys.W_CK_N_INIT, 3))
 seed = session.seed_widget(keys.W_CK_SEED, saved.get(keys.W_CK_SEED, 0))
 c1, c2, c3, c4 = st.columns([3, 4, 1, 1])
 k_max = c1.slider("Largest k to try", 2, 10, value=k_max, key=keys.W_CK_KMAX)
@@ -43,8 +47,10 @@ types = c2.multiselect("Covariance types", TYPES, default=types, key=keys.W_CK_T
                        help="full: any shape and tilt · tied: one shared shape · "
                             "diag: stretched along the axes only · spherical: round")
 n_init = c3.number_input("Restarts", 1, 10, value=n_init, key=keys.W_CK_N_INIT,
-                         help="Each model is fitted this many times from different starts; "
-                              "the band shows the spread, the line the best.")
+                         help="Each model is fitted this many times: first from a "
+                              "hierarchical clustering (the same every time), then from "
+                              "k-means with different seeds. The band shows the spread, the "
+                              "line the best.")
 seed = c4.number_input("Seed", 0, 10_000, value=seed, key=keys.W_CK_SEED)
 session.remember(keys.CHOOSE_K_SETTINGS, {
     keys.W_CK_KMAX: k_max, keys.W_CK_TYPES: list(types), keys.W_CK_N_INIT: int(n_init),
@@ -57,13 +63,17 @@ k_max = min(int(k_max), ds.n_rows)
 
 # --- sweep ----------------------------------------------------------------------------------
 X = ds.X
-sel = fit_or_stop(cache.model_sweep, ds.fingerprint, X, ds.scaling, k_max, types, int(n_init),
-                  int(seed))
-km = fit_or_stop(cache.kmeans_sweep, ds.fingerprint, X, ds.scaling, k_max, int(seed),
-                 spinner="KMeans for comparison…", show_time=False)
+sel, km = fit_or_stop(cache.model_sweep, ds.fingerprint, X, ds.scaling, k_max, types,
+                      int(n_init), int(seed), tuple(ds.features))
 
-rec = choose_k.recommend(sel, "bic")
-by_aic = choose_k.recommend(sel, "aic")
+criterion = session.seed_widget(keys.W_CK_CRITERION, saved.get(keys.W_CK_CRITERION, "bic"))
+criterion = st.radio("Choose by", choose_k.CRITERIA, key=keys.W_CK_CRITERION, horizontal=True,
+                     index=session.option_index(choose_k.CRITERIA, criterion),
+                     format_func=str.upper, help=" ".join(choose_k.CRITERION_WORDS.values()))
+session.remember(keys.CHOOSE_K_SETTINGS, {**session.remembered(keys.CHOOSE_K_SETTINGS),
+                                          keys.W_CK_CRITERION: criterion})
+st.caption(choose_k.CRITERION_WORDS[criterion])
+rec = choose_k.recommend(sel, criterion)
 curves = choose_k.criterion_curves(sel)
 for note in choose_k.sweep_notes(sel):
     st.warning(plain(note), icon=":material/warning:")
@@ -77,16 +87,23 @@ r2.button(f"Use k = {rec.k}, {rec.covariance_type} on Compare", key=keys.W_CK_AP
 if applied:
     st.page_link("pages/compare.py", label=f"Compare now uses k = {rec.k} with "
                  f"{rec.covariance_type} covariance: open Compare", icon=":material/compare:")
-if (by_aic.k, by_aic.covariance_type) != (rec.k, rec.covariance_type):
-    st.caption(f"AIC, which penalises size less, prefers {by_aic.k} components with "
-               f"{by_aic.covariance_type} covariance.")
+if rec.set_aside:
+    st.info(plain(rec.set_aside), icon=":material/block:")
+others = [choose_k.recommend(sel, c) for c in choose_k.CRITERIA if c != criterion]
+differ = [f"{o.criterion.upper()} prefers {o.k} with {o.covariance_type} covariance"
+          for o in others if (o.k, o.covariance_type) != (rec.k, rec.covariance_type)]
+if differ:
+    st.caption("; ".join(differ) + ".")
 
 left, right = st.columns([3, 2])
 with left:
-    st.plotly_chart(figures_em.criterion_figure(curves, "bic", best=(rec.k, rec.covariance_type)),
-                    key="ck_bic", config={"displaylogo": False})
-    st.plotly_chart(figures_em.criterion_figure(curves, "aic"), key="ck_aic",
-                    config={"displaylogo": False})
+    st.plotly_chart(figures_em.criterion_figure(curves, criterion,
+                                                best=(rec.k, rec.covariance_type)),
+                    key="ck_main", config={"displaylogo": False})
+    second = "aic" if criterion != "aic" else "bic"
+    st.plotly_chart(figures_em.criterion_figure(curves, second,
+                                                best=_best(choose_k.recommend(sel, second))),
+                    key="ck_second", config={"displaylogo": False})
 with right:
     st.plotly_chart(figures_em.kmeans_sweep_figure(km), key="ck_kmeans",
                     config={"displaylogo": False})
@@ -95,13 +112,18 @@ with right:
                + (f" (computed on 5,000 of the {ds.n_rows:,} rows)." if ds.n_rows > 5000 else ".")
                + " They assume round clusters of similar size.")
 
+n_bad = int((sel.table["degenerate"] != "").sum())
 notes = [f"{len(sel.table):,} fits on all {ds.n_rows:,} rows"
          + ("" if ds.scaling == "none" else f" after {ds.scaling} scaling")
          + f" in {sel.table['seconds'].sum():.1f} s of fitting."]
 if int(n_init) > 1:
     notes.append("Lines follow the best restart; the shaded band spans best to worst.")
+if n_bad:
+    notes.append(f"{n_bad} fit(s) are degenerate (a component on a few rows or on one rounded "
+                 "value, kept alive only by regularisation): they are never recommended, and a "
+                 "model whose every fit is degenerate is crossed out. 'Every fit' says why.")
 notes.append(f"Each fit may take at most {FIT_LIMIT:.0f} s and the whole sweep "
              f"{SWEEP_LIMIT / 60:.0f} minutes; fits not started by then are skipped.")
 st.caption(" ".join(notes))
 with st.expander("Every fit"):
-    st.dataframe(sel.table, hide_index=True)
+    st.dataframe(sel.table.drop(columns=["note_kinds"]), hide_index=True)

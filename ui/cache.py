@@ -64,31 +64,31 @@ def em_run(fingerprint, _X, scaling, k, covariance_type, init_params, seed):
 # --- Choose k -----------------------------------------------------------------------------------
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def model_sweep(fingerprint, _X, scaling, k_max, types, n_init, seed):
-    """Cached sweep; ``fingerprint`` stands for ``_X``.
+def model_sweep(fingerprint, _X, scaling, k_max, types, n_init, seed, features=None):
+    """Cached sweep and KMeans' curves, ``(selection, kmeans table)``; ``fingerprint`` stands for ``_X``.
 
-    The progress bar lives inside, so it shows while the grid is fitted; on a
-    cache hit Streamlit replays it, already emptied.
+    The progress bar lives inside, so it shows while the grid is fitted -- the
+    KMeans fits counted too; on a cache hit Streamlit replays it, already emptied.
     """
     sweep_limit = choose_k.SWEEP_TIME_LIMIT  # seconds for the whole grid
     fit_limit = guarded.FIT_TIME_LIMIT       # seconds for one fit
     total = k_max * len(types) * n_init
     limit = f"(at most {sweep_limit / 60:.0f} minutes in all)"
-    bar = st.progress(0.0, text=f"Fitting {total} mixtures… {limit}")
+    bar = st.progress(0.0, text=f"Fitting {total} mixtures and {k_max} KMeans… {limit}")
     try:
-        return choose_k.model_sweep(
+        sel = choose_k.model_sweep(
             _X, range(1, k_max + 1), types, scaling=scaling, n_init=n_init, random_state=seed,
-            max_time=sweep_limit, fit_max_time=fit_limit,
+            max_time=sweep_limit, fit_max_time=fit_limit, feature_names=features,
             progress=lambda done, of: bar.progress(
-                done / of, text=f"Fitted {done} of {of} mixtures… {limit}"))
+                done / (of + k_max), text=f"Fitted {done} of {of} mixtures… {limit}"))
+        km = choose_k.kmeans_sweep(
+            _X, range(1, k_max + 1), scaling=scaling, random_state=seed,
+            progress=lambda done, of: bar.progress(
+                (total + done) / (total + of),
+                text=f"Fitted {total} mixtures; KMeans for comparison, {done} of {of}…"))
+        return sel, km
     finally:
         bar.empty()
-
-
-@st.cache_data(show_spinner=False, max_entries=16)
-def kmeans_sweep(fingerprint, _X, scaling, k_max, seed):
-    """Cached KMeans inertia and silhouette for k = 1..k_max; ``fingerprint`` stands for ``_X``."""
-    return choose_k.kmeans_sweep(_X, range(1, k_max + 1), scaling=scaling, random_state=seed)
 
 
 # --- Segments -------------------------------------------------------------------------------------

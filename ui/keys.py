@@ -82,6 +82,7 @@ W_CK_TYPES = "w_ck_types"
 W_CK_N_INIT = "w_ck_n_init"
 W_CK_SEED = "w_ck_seed"
 W_CK_APPLY = "w_ck_apply"
+W_CK_CRITERION = "w_ck_criterion"
 
 # --- widget keys: Segments page ----------------------------------------------------
 W_SEG_NAME = "w_seg_name_"           # + segment index: the name text inputs

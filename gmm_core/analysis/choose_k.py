@@ -248,7 +248,7 @@ def recommend(selection, criterion="bic"):
 
 
 def kmeans_sweep(X, n_clusters=range(1, 11), *, scaling="standard", random_state=0,
-                 n_init=1, max_silhouette=5000):
+                 n_init=1, max_silhouette=5000, progress=None):
     """KMeans inertia and silhouette for each k, on the scaled data.
 
     Parameters
@@ -259,6 +259,8 @@ def kmeans_sweep(X, n_clusters=range(1, 11), *, scaling="standard", random_state
     max_silhouette : int
         The silhouette is computed on at most this many rows (a deterministic
         subsample); inertia uses all rows.
+    progress : callable(done, total), optional
+        Called after every k.
 
     Returns
     -------
@@ -276,12 +278,13 @@ def kmeans_sweep(X, n_clusters=range(1, 11), *, scaling="standard", random_state
     Xs = Scaler(scaling).fit_transform(np.asarray(X, dtype=float))
     rows = display_subsample(Xs.shape[0], max_silhouette, seed=0)
     out = []
-    for k in (int(k) for k in n_clusters):
-        if k > Xs.shape[0]:
-            continue
+    ks = [int(k) for k in n_clusters if int(k) <= Xs.shape[0]]
+    for done, k in enumerate(ks, 1):
         km = KMeans(n_clusters=k, n_init=int(n_init), random_state=random_state).fit(Xs)
         labels = km.labels_[rows]
         sil = (float(silhouette_score(Xs[rows], labels))
                if 2 <= len(np.unique(labels)) < len(rows) else np.nan)
         out.append(dict(k=k, inertia=float(km.inertia_), silhouette=sil))
+        if progress is not None:
+            progress(done, len(ks))
     return pd.DataFrame(out, columns=["k", "inertia", "silhouette"])

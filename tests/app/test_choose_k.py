@@ -37,7 +37,7 @@ def test_sweep_recommends_the_true_k_and_reports_progress(sweep):
     rec = gmm_core.analysis.choose_k.recommend(sel)
     assert rec.k == 4
     assert rec.sentence.startswith("Recommended: 4 components with ")
-    assert rec.sentence.endswith("covariance (lowest BIC).")
+    assert rec.sentence.endswith("covariance (lowest BIC among sound fits).")
     assert calls[-1] == (36, 36) and len(calls) == 36
     assert len(sel.table) == 36
 
@@ -45,8 +45,8 @@ def test_sweep_recommends_the_true_k_and_reports_progress(sweep):
 def test_criterion_curves_spread_over_restarts(sweep):
     sel, _ = sweep
     curves = gmm_core.analysis.choose_k.criterion_curves(sel)
-    assert set(curves["criterion"]) == {"bic", "aic"}
-    assert len(curves) == 2 * 3 * 6
+    assert set(curves["criterion"]) == {"bic", "aic", "icl"}
+    assert len(curves) == 3 * 3 * 6
     assert (curves["min"] <= curves["mean"]).all() and (curves["mean"] <= curves["max"]).all()
     assert (curves["n_fits"] == 2).all()
     full4 = sel.table.query("covariance_type == 'full' and n_components == 4")["bic"]
