@@ -4,7 +4,7 @@ A thin view: :func:`gmm_core.analysis.choose_k.model_sweep` fits the grid of
 models (cached in :mod:`ui.cache` on the data's fingerprint and the controls,
 with a progress bar on the first run),
 :func:`gmm_core.analysis.choose_k.criterion_curves` and
-:func:`gmm_core.analysis.choose_k.recommend` sum it up, :mod:`gmm_core.plots.em`
+:func:`gmm_core.analysis.choose_k.recommend` sum it up, :mod:`gmm_core.plots.choose_k`
 draws.  One button sends the recommended model to the Compare page.
 """
 
@@ -12,7 +12,7 @@ import streamlit as st
 
 import gmm_core
 from gmm_core.analysis import choose_k, guarded
-from gmm_core.plots import em as figures_em
+from gmm_core.plots import choose_k as figures
 from ui import cache, keys, session
 from ui.widgets import fit_or_stop, plain, stop_unless
 
@@ -97,15 +97,15 @@ if differ:
 
 left, right = st.columns([3, 2])
 with left:
-    st.plotly_chart(figures_em.criterion_figure(curves, criterion,
+    st.plotly_chart(figures.criterion_figure(curves, criterion,
                                                 best=(rec.k, rec.covariance_type)),
                     key="ck_main", config={"displaylogo": False})
     second = "aic" if criterion != "aic" else "bic"
-    st.plotly_chart(figures_em.criterion_figure(curves, second,
+    st.plotly_chart(figures.criterion_figure(curves, second,
                                                 best=_best(choose_k.recommend(sel, second))),
                     key="ck_second", config={"displaylogo": False})
 with right:
-    st.plotly_chart(figures_em.kmeans_sweep_figure(km), key="ck_kmeans",
+    st.plotly_chart(figures.kmeans_sweep_figure(km), key="ck_kmeans",
                     config={"displaylogo": False})
     st.caption("KMeans has no likelihood, so no BIC: the usual guides are the elbow of its "
                "inertia and the peak of its silhouette"
@@ -125,5 +125,17 @@ if n_bad:
 notes.append(f"Each fit may take at most {FIT_LIMIT:.0f} s and the whole sweep "
              f"{SWEEP_LIMIT / 60:.0f} minutes; fits not started by then are skipped.")
 st.caption(" ".join(notes))
+st.subheader("Would the segments survive new data?")
+st.caption(f"A second opinion beside {criterion.upper()}: for each k, the {rec.covariance_type} "
+           "model is fitted to 20 random re-draws of the rows, and each segment counts as found "
+           "again when a new segment shares at least 75% of its rows. Segments that are real "
+           "keep being found; an extra segment split off by chance does not.")
+if st.toggle("Check stability for each k", key=keys.W_CK_STABILITY,
+             value=bool(session.value(keys.W_CK_STABILITY, False))):
+    by_k = fit_or_stop(cache.stability_by_k, ds.fingerprint, X, ds.scaling, k_max,
+                       rec.covariance_type, int(seed),
+                       spinner=f"Refitting k = 2…{k_max} on re-draws of the rows…")
+    st.plotly_chart(figures.stability_figure(by_k, best_k=rec.k), key="ck_stability",
+                    config={"displaylogo": False})
 with st.expander("Every fit"):
     st.dataframe(sel.table.drop(columns=["note_kinds"]), hide_index=True)

@@ -17,7 +17,7 @@ import streamlit as st
 import gmm_core
 import gmm_core.analysis.compare
 import gmm_core.cli
-from gmm_core.analysis import segments, unusual
+from gmm_core.analysis import profiles, segments, unusual
 from gmm_core.outputs import export, report
 from gmm_core.outputs.model_file import SegmentModel
 from gmm_core.plots import segments as figs
@@ -57,7 +57,7 @@ def _csv(rows, labels, proba, names):
 
 
 def _report(summary, names, view, labels_shown, unusual_points, source, borderline, unusual_table,
-            notes):
+            notes, stable, who):
     """The HTML report, built on click from precomputed numbers (no Streamlit calls)."""
     overview = figs.overview_figure(view["points"], labels_shown, names, means=view["means"],
                                     unusual=unusual_points, x_range=view["x_range"],
@@ -66,7 +66,8 @@ def _report(summary, names, view, labels_shown, unusual_points, source, borderli
     sure = figs.certainty_figure([p.sure_share for p in summary.segments], names)
     return report.html_report(summary, names, title="Segments", source=source, overview=overview,
                               differences=diffs, certainty=sure, borderline=borderline,
-                              unusual=unusual_table, notes=notes).encode("utf-8")
+                              unusual=unusual_table, notes=notes, stability=stable,
+                              columns=who).encode("utf-8")
 
 
 def _png(fig):
@@ -151,8 +152,21 @@ st.caption(f"Each dot is a row, coloured by its most likely segment; the chart d
               else "."))
 
 # --- cards ------------------------------------------------------------------------------------------
-borderline = [segments.borderline_frame(summary, j, X, names, rows=rows) for j in range(k)]
 st.header("The segments")
+borderline = [segments.borderline_frame(summary, j, X, names, rows=rows) for j in range(k)]
+settings = session.compare_settings(ds)
+stable = fit_or_stop(cache.segment_stability, key, X, cmp, ds.scaling, settings[keys.W_INIT],
+                     spinner="Checking each segment on resamples of the rows…")
+choices = [c for c in rows.cells.columns if c not in features and c != rows.key_name]
+described = session.seed_widget(session.dataset_key(keys.W_SEG_COLUMNS, ds),
+                                profiles.default_columns(rows, features))
+if choices and not present:
+    described = st.multiselect(
+        "Describe each segment by these columns too", choices, key=session.dataset_key(
+            keys.W_SEG_COLUMNS, ds), default=[c for c in described if c in choices],
+        help="Columns that were not clustered: the mix of a text column in the segment "
+             "against everyone, the typical value of a numeric one.")
+who = profiles.column_profiles(rows, summary.labels, k, [c for c in described if c in choices])
 per_row = 2
 for start in range(0, k, per_row):
     for j, col in zip(range(start, min(start + per_row, k)), st.columns(per_row)):
@@ -181,9 +195,21 @@ for start in range(0, k, per_row):
                          hide_index=True)
             else:
                 st.dataframe(typical, hide_index=True, width="stretch")
+            if who[j]:
+                st.markdown("**Who they are**")
+                table = profiles.profile_frame(who[j])
+                if present:
+                    st.table(table.map(plain).rename(columns=plain), border="horizontal",
+                             hide_index=True)
+                else:
+                    st.dataframe(table, hide_index=True, width="stretch")
             st.markdown("**How it differs from the average**")
             st.plotly_chart(figs.difference_figure(p.percentile, summary.words, j, large=present),
                             key=f"seg_diff_{j}", config={"displaylogo": False, "staticPlot": True})
+            st.markdown(plain(stable.sentence(j)),
+                        help=f"Each resample draws {stable.resample_rows:,} rows at random (some "
+                             "twice) and fits the same model again; the segment counts as found "
+                             "when a new segment shares at least 75% of its rows (Jaccard).")
             with st.expander("Borderline rows: the least sure", expanded=False):
                 st.dataframe(borderline[j], hide_index=True, width="stretch")
 
@@ -240,7 +266,8 @@ e2.download_button(
          "assigns new rows exactly as here.")
 e3.download_button(
     "Report (HTML)", functools.partial(_report, summary, list(names), view, cv.gmm_labels,
-                                       unusual_points, ds.name, borderline, table, notes),
+                                       unusual_points, ds.name, borderline, table, notes,
+                                       stable, who),
     file_name="segments-report.html", mime="text/html", key=keys.W_SEG_HTML,
     icon=":material/description:", on_click="ignore",
     help="One file with the cards and interactive charts; opens offline in any browser.")

@@ -14,7 +14,7 @@ go on; pages call them through :func:`ui.widgets.fit_or_stop`.
 import streamlit as st
 
 import gmm_core.mixture
-from gmm_core.analysis import choose_k, compare, explain, guarded, segments
+from gmm_core.analysis import choose_k, compare, explain, guarded, segments, stability
 from ui import keys
 from ui.session import compare_settings
 
@@ -98,6 +98,21 @@ def segment_summary(key, _X, _cmp, features):
     """Profiles of the chosen model's segments; ``key`` stands for the model and data."""
     return segments.describe_segments(_X, _cmp.proba, _cmp.means, features,
                                       weights=_cmp.gmm.weights_)
+
+
+@st.cache_data(show_spinner=False, max_entries=12)
+def segment_stability(key, _X, _cmp, scaling, init_params):
+    """Cluster-wise bootstrap of the chosen model's segments; ``key`` stands for model and data."""
+    return stability.segment_stability(
+        _X, _cmp.n_components, covariance_type=_cmp.gmm.covariance_type, scaling=scaling,
+        labels=_cmp.gmm_labels, init_params=init_params, random_state=0)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def stability_by_k(fingerprint, _X, scaling, k_max, covariance_type, seed):
+    """Mean segment stability of each k (20 resamples each, one time budget for all)."""
+    return choose_k.stability_sweep(_X, range(2, k_max + 1), covariance_type=covariance_type,
+                                    scaling=scaling, random_state=seed)
 
 
 @st.cache_data(show_spinner=False, max_entries=12)

@@ -83,12 +83,14 @@ W_CK_N_INIT = "w_ck_n_init"
 W_CK_SEED = "w_ck_seed"
 W_CK_APPLY = "w_ck_apply"
 W_CK_CRITERION = "w_ck_criterion"
+W_CK_STABILITY = "w_ck_stability"
 
 # --- widget keys: Segments page ----------------------------------------------------
 W_SEG_NAME = "w_seg_name_"           # + segment index: the name text inputs
 W_SEG_PRESENT = "w_seg_present"
 W_SEG_UNUSUAL = "w_seg_unusual"
 W_SEG_SKIP_FILLED = "w_seg_skip_filled"
+W_SEG_COLUMNS = "w_seg_columns"
 W_SEG_VIEW = "w_seg_view"
 W_SEG_AXIS_X = "w_seg_axis_x"
 W_SEG_AXIS_Y = "w_seg_axis_y"

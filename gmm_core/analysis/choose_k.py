@@ -36,13 +36,14 @@ import pandas as pd
 
 from gmm_core.analysis.compare import in_app_words
 from gmm_core.analysis.guarded import FIT_TIME_LIMIT, fit_mixture, scale_for_fit
+from gmm_core.analysis.stability import STABILITY_TIME_LIMIT, segment_stability
 from gmm_core.data.projection import display_subsample
 from gmm_core.data.scaling import Scaler
 from gmm_core.mixture import (COVARIANCE_TYPES, CRITERIA, SKIPPED, ModelSelection, best_row,
                               select_model)
 
 __all__ = ["SWEEP_TIME_LIMIT", "SWEEP_STARTS", "SKIPPED", "CRITERIA", "CRITERION_WORDS", "Recommendation", "criterion_curves", "kmeans_sweep",
-           "model_sweep", "recommend", "skipped_fits", "sweep_notes"]
+           "model_sweep", "recommend", "skipped_fits", "stability_sweep", "sweep_notes"]
 
 #: Seconds: the wall-clock budget of a whole sweep; fits not started by then are skipped.
 SWEEP_TIME_LIMIT = 180.0
@@ -245,6 +246,39 @@ def recommend(selection, criterion="bic"):
                  + ". Such a fit describes a few rows or a rounded value, not a segment.")
     return Recommendation(int(row["n_components"]), str(row["covariance_type"]), criterion,
                           float(row[criterion]), aside)
+
+
+def stability_sweep(X, n_components=range(2, 11), *, covariance_type="full",
+                    scaling="standard", random_state=0, n_boot=20,
+                    max_time=STABILITY_TIME_LIMIT):
+    """Mean segment stability for each k: a second opinion beside BIC.
+
+    For each ``k`` the model is fitted and its segments checked by
+    :func:`gmm_core.analysis.stability.segment_stability` with ``n_boot``
+    resamples; the ``max_time`` budget is shared by all ``k`` (each gets an
+    equal part).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``k, stability`` (the mean share of resamples in which a segment was
+        found again), ``least`` (the least stable segment's), ``n_boot``.
+
+    >>> rng = np.random.RandomState(0)
+    >>> X = np.vstack([rng.normal(0, 1, (80, 2)), rng.normal(8, 1, (80, 2))])
+    >>> stability_sweep(X, [2, 3], n_boot=5)["stability"].round(1).tolist()[0]
+    1.0
+    """
+    ks = [int(k) for k in n_components]
+    rows = []
+    for k in ks:
+        s = segment_stability(X, k, covariance_type=covariance_type, scaling=scaling,
+                              n_boot=n_boot, random_state=random_state,
+                              max_time=max_time / max(len(ks), 1))
+        rows.append(dict(k=k, stability=s.mean_rate,
+                         least=float(s.rate.min()) if s.n_boot else float("nan"),
+                         n_boot=s.n_boot))
+    return pd.DataFrame(rows, columns=["k", "stability", "least", "n_boot"])
 
 
 def kmeans_sweep(X, n_clusters=range(1, 11), *, scaling="standard", random_state=0,

@@ -109,7 +109,7 @@ class Stability:
         if not self.n_boot:
             return "Its stability could not be checked in the time available."
         found, n = int(self.found[j]), self.n_boot
-        said = f"Found again in {found} of {n} resamples of the {noun}"
+        said = f"Found again in {found} of {n} random re-draws of the {noun}"
         mean_j = float(self.jaccard[:, j].mean())
         if self.rate[j] >= STABLE:
             return said + ": a stable segment."

@@ -28,6 +28,7 @@ import datetime as _dt
 import html
 
 from gmm_core.plots.compare import colour
+from gmm_core.analysis.profiles import profile_frame
 from gmm_core.analysis.segments import GLOSSARY, SURE, overview_sentence, typical_frame
 
 __all__ = ["html_report"]
@@ -89,7 +90,7 @@ class _Charts:
 
 def html_report(summary, names, *, title="Segments", source="", overview=None,
                 differences=None, certainty=None, borderline=None, unusual=None, notes=(),
-                noun="rows", generated=None):
+                noun="rows", generated=None, stability=None, columns=None):
     """The segmentation as one self-contained HTML page (a string).
 
     Parameters
@@ -115,6 +116,11 @@ def html_report(summary, names, *, title="Segments", source="", overview=None,
         What a row is ("rows", "customers").
     generated : datetime.datetime, optional
         The time stamp in the footer (default now).
+    stability : gmm_core.analysis.stability.Stability, optional
+        Adds each segment's "found again in n of B resamples" sentence.
+    columns : sequence of sequences of ColumnProfile, optional
+        Per segment, the columns that were not features, described
+        (:func:`gmm_core.analysis.profiles.column_profiles`).
 
     Returns
     -------
@@ -151,11 +157,15 @@ def html_report(summary, names, *, title="Segments", source="", overview=None,
                 f'<div class="fact"><b>{(p.sure_share if p.count else 0):.0%}</b>'
                 f"<span>assigned surely</span></div>",
                 "</div>",
-                "<h4>Typical member</h4>", _table(typical_frame(summary, j)),
-                "<h4>How it differs from the average</h4>"]
+                "<h4>Typical member</h4>", _table(typical_frame(summary, j))]
+        if columns is not None and columns[j]:
+            card += ["<h4>Who they are</h4>", _table(profile_frame(columns[j]))]
+        card.append("<h4>How it differs from the average</h4>")
         if differences is not None:
             card.append(chart(differences[j]))
         card.append(f"<h4>How sure</h4><p>{_e(sure.capitalize())}.</p>")
+        if stability is not None:
+            card.append(f"<p>{_e(stability.sentence(j, noun=noun))}</p>")
         if borderline is not None and len(borderline[j]):
             card.append("<p>Borderline members (the least sure):</p>" + _table(borderline[j]))
         card.append("</section>")

@@ -78,32 +78,3 @@ def test_heatmap_names_points_and_escapes():
     assert "blue" in fig.layout.yaxis.ticktext[0]
 
 
-def _curves():
-    rows = []
-    for ct in ("full", "spherical"):
-        for k in range(1, 5):
-            base = 100 - 10 * k + (k - 3) ** 2 * 12 + (5 if ct == "spherical" else 0)
-            for crit in ("bic", "aic"):
-                rows.append(dict(covariance_type=ct, n_components=k, criterion=crit,
-                                 min=base, mean=base + 1, max=base + 2, n_fits=3))
-    return pd.DataFrame(rows)
-
-
-def test_criterion_figure_one_line_per_type_band_and_minimum():
-    fig = figures_em.criterion_figure(_curves(), "bic")
-    lines = [t for t in fig.data if t.mode == "lines+markers"]
-    assert [t.name for t in lines] == ["full", "spherical"]
-    assert any(t.fill == "tonexty" for t in fig.data)  # spread over restarts
-    best = [t for t in fig.data if t.name == "lowest BIC"][0]
-    assert (best.x[0], best.y[0]) == (3, 70)
-    texts = [a.text for a in fig.layout.annotations]
-    assert any("lower is better" in t for t in texts)
-    assert any("k = 3, full" in t for t in texts)
-
-
-def test_kmeans_sweep_figure_marks_best_silhouette():
-    sweep = pd.DataFrame(dict(k=[1, 2, 3], inertia=[30.0, 10.0, 8.0],
-                              silhouette=[np.nan, 0.7, 0.5]))
-    fig = figures_em.kmeans_sweep_figure(sweep)
-    best = [t for t in fig.data if t.name == "highest silhouette"][0]
-    assert best.x[0] == 2
