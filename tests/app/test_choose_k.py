@@ -1,5 +1,6 @@
 """Choose k: gmm_core.analysis.choose_k against independent computations, and the page's AppTest flows."""
 
+import base64
 import json
 import pathlib
 
@@ -79,6 +80,13 @@ def test_kmeans_sweep_matches_sklearn_and_subsamples_silhouette(four_blobs):
 
 # --- AppTest flows ----------------------------------------------------------------------------
 
+def _array(value):
+    """A plotly array from a figure spec (plain list or base64 ``bdata``)."""
+    if isinstance(value, dict) and "bdata" in value:
+        return np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"])
+    return np.asarray(value)
+
+
 def _app():
     return AppTest.from_file(str(ROOT / "app.py"), default_timeout=180).run()
 
@@ -146,3 +154,29 @@ def test_controls_restarts_and_no_types_guard():
     at.multiselect(key=keys.W_CK_TYPES).set_value([]).run()
     assert not at.exception
     assert at.info and "at least one covariance type" in at.info[0].value
+
+
+def test_choose_by_icl_and_check_stability_per_k():
+    """Issue 19: ICL selectable, stability per k as a second opinion, degenerate fits named."""
+    at = _load_four_blobs(_app())
+    at.switch_page("pages/choose_k.py").run()
+    assert at.number_input(key=keys.W_CK_N_INIT).value == 3          # 3 starts by default
+    radio = at.radio(key=keys.W_CK_CRITERION)
+    assert radio.options == ["BIC", "AIC", "ICL"] or list(radio.options) == ["bic", "aic", "icl"]
+    radio.set_value("icl").run()
+    assert not at.exception
+    assert "(lowest ICL among sound fits)" in at.success[0].value
+    assert any("overlap" in c.value for c in at.caption)
+    charts = [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+    assert charts[0]["layout"]["yaxis"]["title"]["text"] == "ICL"
+    at.toggle(key=keys.W_CK_STABILITY).set_value(True).run()
+    assert not at.exception
+    spec = next(json.loads(el.proto.spec) for el in at.get("plotly_chart")
+                if el.proto.id.endswith("ck_stability"))
+    bars = spec["data"][0]
+    x, y = (_array(bars[a]) for a in ("x", "y"))
+    assert x.tolist() == list(range(2, 11))
+    stability = dict(zip(x.tolist(), y.tolist()))
+    assert stability[4] == 1.0                        # the four true blobs: always found again
+    table = next(t.value for t in at.dataframe if "degenerate" in t.value.columns)
+    assert "init" in table.columns and set(table["init"]) == {"hierarchical", "kmeans"}

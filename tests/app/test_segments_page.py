@@ -237,3 +237,21 @@ def test_filled_rows_are_marked_and_can_be_left_out_of_the_unusual_list():
     marked = unusual[unusual["CustomerID"].isin(filled_keys)]
     assert "filled in" in unusual.columns and (marked["filled in"] == "income").all()
     assert (unusual.loc[~unusual["CustomerID"].isin(filled_keys), "filled in"] == "").all()
+
+
+def test_cards_say_how_stable_each_segment_is_and_who_is_in_it(downloads):
+    """Issue 19, items 4-5: stability on every card and in the report; the other columns described."""
+    at = _segments()
+    text = " ".join(m.value for m in at.markdown).replace("\\", "")   # Markdown escapes
+    assert text.count("random re-draws of the rows") == 5
+    assert "Found again in 50 of 50" in text
+    tables = [t.value for t in at.dataframe]
+    who = [t for t in tables if list(t.columns) == ["column", "this segment", "everyone"]]
+    assert len(who) == 5 and who[0]["column"].tolist() == ["Gender", "Age", "City"]
+    pick = next(m for m in at.multiselect if m.label.startswith("Describe each segment"))
+    assert "CustomerID" not in pick.options
+    pick.set_value(["City"]).run()
+    who = [t.value for t in at.dataframe if "this segment" in t.value.columns]
+    assert all(t["column"].tolist() == ["City"] for t in who)
+    html = _data(downloads["segments-report.html"]).decode("utf-8")
+    assert html.count("Who they are") == 5 and html.count("random re-draws of the rows") == 5
