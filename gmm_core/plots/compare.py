@@ -22,27 +22,44 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from gmm_core.analysis.geometry import ellipse_points
-from gmm_core.plots.theme import FONT, INK, PALETTE, colour, segment_names
+from gmm_core.plots.theme import (FONT, INK, LEGEND_WIDTH, PALETTE, colour, hover_args,
+                                  legend_room, legend_traces, point_style, segment_names, symbol,
+                                  template_text)
 from gmm_core.plots.theme import escape as _text
 
 __all__ = [
+    "PLOT_HEIGHT",
+    "legend_room",
     "scatter_matrix_figure",
     "kmeans_figure",
     "gmm_figure",
 ]
 
-def _layout(fig, *, title, x_range, y_range, axis_titles, height=590):
-    # Fixed margins (no auto-expansion for the legend) so two panels side by side
-    # get plot areas of the same size, whatever their legends hold.
+#: Plot-area height of the two panels, px (the figure grows with its legend instead).
+PLOT_HEIGHT = 390
+_TOP = 44
+_AXIS_ROOM = 62  # tick labels and the x axis title below the plot area
+
+
+def _legend_entries(names, extra):
+    return [*[_text(n) for n in names], *extra]
+
+
+def _layout(fig, *, title, x_range, y_range, axis_titles, legend_entries):
+    # The plot area has a fixed size, the same in both panels whatever their legends
+    # hold: the legend sits at the bottom of the figure and the figure grows by the
+    # room it needs (callers pass the same entries to both panels).
+    bottom = _AXIS_ROOM + legend_room(legend_entries)
     fig.update_layout(
         title=dict(text=_text(title), x=0.0, xanchor="left", font=dict(size=18)),
         font=FONT,
-        height=height,
-        margin=dict(l=64, r=12, t=44, b=156, autoexpand=False),
+        height=_TOP + PLOT_HEIGHT + bottom,
+        margin=dict(l=64, r=12, t=_TOP, b=bottom, autoexpand=False),
         plot_bgcolor="white",
         paper_bgcolor="white",
-        legend=dict(orientation="h", y=-0.17, yanchor="top", x=0.0,
-                    xanchor="left", font=dict(size=13), itemsizing="constant"),
+        legend=dict(orientation="h", yref="container", y=0.0, yanchor="bottom",
+                    xref="container", x=0.0, xanchor="left", font=dict(size=13),
+                    itemsizing="constant", tracegroupgap=0),
         hovermode="closest",
     )
     grid = dict(showgrid=True, gridcolor="#E5E5E5", zeroline=False, showline=True,
@@ -54,15 +71,19 @@ def _layout(fig, *, title, x_range, y_range, axis_titles, height=590):
     return fig
 
 
-def _regions_trace(regions, n_components, opacity=0.16):
+def _slots(slots, k):
+    return list(range(k)) if slots is None else [int(s) for s in slots]
+
+
+def _regions_trace(regions, slots, opacity=0.16):
     xs, ys, z = regions
-    k = max(int(n_components), 1)
+    k = max(len(slots), 1)
     scale = []
     for j in range(k):
-        scale += [(j / k, colour(j)), ((j + 1) / k, colour(j))]
+        scale += [(j / k, colour(slots[j])), ((j + 1) / k, colour(slots[j]))]
     return go.Heatmap(x=xs, y=ys, z=z, zmin=-0.5, zmax=k - 0.5, colorscale=scale,
                       showscale=False, opacity=opacity, hoverinfo="skip", zsmooth=False,
-                      name="decision regions")
+                      name="decision regions", meta="background")
 
 
 def _density_trace(density):
@@ -72,46 +93,78 @@ def _density_trace(density):
     return go.Contour(x=xs, y=ys, z=np.maximum(logz, top - 9.0), showscale=False,
                       contours=dict(coloring="lines", start=top - 8.0, end=top - 0.5, size=1.0),
                       colorscale=[(0, "#9A9A9A"), (1, "#333333")], line=dict(width=1),
-                      hoverinfo="skip", name="GMM density")
+                      hoverinfo="skip", name="GMM density", meta="background")
 
 
-def _points_traces(points, labels, names, alphas=None, hover=None):
-    points = np.asarray(points, dtype=float)
+def _points_traces(points, labels, names, slots, sure=None, hover=None):
+    """One WebGL trace per segment: its colour and marker shape, size and opacity by count.
+
+    ``sure`` (in [0, 1], per point) fades the points the model is unsure of:
+    their opacity runs from a quarter of the cloud's opacity up to all of it.
+    """
+    points = np.asarray(points, dtype=float).reshape(-1, 2)
     labels = np.asarray(labels, dtype=int)
+    size, opacity = point_style(points.shape[0])
     traces = []
-    for j, name in enumerate(_text(n) for n in names):
+    for j, name in enumerate(names):
         mask = labels == j
         # Per-point certainty goes in marker.opacity, a numeric array: a list of
         # rgba strings costs plotly a regex check per point (seconds at 20k points).
-        marker_opacity = 0.75 if alphas is None else np.asarray(alphas, dtype=float)[mask]
-        extra = {}
+        marker_opacity = (opacity if sure is None
+                          else opacity * (0.25 + 0.75 * np.asarray(sure, dtype=float)[mask]))
         if hover is not None:
-            extra = dict(customdata=np.asarray(hover)[mask],
-                         hovertemplate="x=%{x:.3g}<br>y=%{y:.3g}<br>certainty=%{customdata:.0%}"
-                                       f"<extra>{name}</extra>")
+            extra = hover_args(hover, mask, name)
+        else:
+            extra = dict(hovertemplate="x=%{x:.4g}<br>y=%{y:.4g}"
+                                       f"<extra>{template_text(name)}</extra>")
         traces.append(go.Scattergl(
-            x=points[mask, 0], y=points[mask, 1], mode="markers", name=name,
-            legendgroup=f"seg{j}",
-            marker=dict(size=5, color=colour(j), opacity=marker_opacity, line=dict(width=0)),
+            x=points[mask, 0], y=points[mask, 1], mode="markers", name=_text(name),
+            legendgroup=f"seg{j}", meta="points", showlegend=False,
+            marker=dict(size=size, color=colour(slots[j]), symbol=symbol(slots[j]),
+                        opacity=marker_opacity, line=dict(width=0)),
             **extra))
-    return traces
+    return [*legend_traces(names, slots), *traces]
 
 
 def _disagree_trace(points, disagree):
     pts = np.asarray(points, dtype=float)[np.asarray(disagree, dtype=bool)]
     return go.Scattergl(x=pts[:, 0], y=pts[:, 1], mode="markers", name="models disagree",
-                        hoverinfo="skip",
+                        hoverinfo="skip", meta="rings",
                         marker=dict(size=9, symbol="circle-open", color=INK, line=dict(width=1.4)))
 
 
-def _centres_trace(centres, name, symbol):
+def _centres_trace(centres, name, slots, names):
+    """The centres, drawn after every point in the same WebGL layer: on top, dark-edged."""
     centres = np.asarray(centres, dtype=float)
     k = centres.shape[0]
-    return go.Scatter(
-        x=centres[:, 0], y=centres[:, 1], mode="markers", name=name,
-        marker=dict(size=15, symbol=symbol, color=[colour(j) for j in range(k)],
-                    line=dict(width=2, color=INK)),
-        hovertemplate="centre<br>x=%{x:.3g}<br>y=%{y:.3g}<extra></extra>")
+    return go.Scattergl(
+        x=centres[:, 0], y=centres[:, 1], mode="markers", name=name, meta="centres",
+        text=[_text(n) for n in names],
+        marker=dict(size=17, symbol=[symbol(slots[j]) for j in range(k)],
+                    color=[colour(slots[j]) for j in range(k)],
+                    line=dict(width=2.5, color=INK), opacity=1.0),
+        hovertemplate=f"{name[:-1]} of %{{text}}<br>x=%{{x:.4g}}<br>y=%{{y:.4g}}<extra></extra>")
+
+
+def _ellipse_traces(means, covariances, levels, level_names, slots):
+    """Each ellipse as a white halo under its coloured line, WebGL, after the points."""
+    dashes = ("solid", "dash", "dot")
+    traces = []
+    for i, (lv, lname) in enumerate(zip(levels, level_names)):
+        dash = dashes[i % 3]
+        # legend entry only; the ellipses themselves take their segment's colour
+        traces.append(go.Scattergl(x=[None], y=[None], mode="lines", name=_text(lname),
+                                   hoverinfo="skip", meta="legend",
+                                   line=dict(color=INK, width=2, dash=dash)))
+        for j in range(means.shape[0]):
+            pts = ellipse_points(means[j], covariances[j], level=lv, n_points=90)
+            for width, col, part in ((6.5, "rgba(255,255,255,0.95)", "halo"),
+                                     (3.0, colour(slots[j]), "line")):
+                traces.append(go.Scattergl(
+                    x=pts[:, 0], y=pts[:, 1], mode="lines", showlegend=False, hoverinfo="skip",
+                    legendgroup=f"seg{j}", meta=f"ellipse {part}",
+                    line=dict(color=col, width=width, dash="solid" if part == "halo" else dash)))
+    return traces
 
 
 def scatter_matrix_figure(frame, *, labels=None, label_names=None, title=None):
@@ -184,9 +237,20 @@ def scatter_matrix_figure(frame, *, labels=None, label_names=None, title=None):
     return fig
 
 
+#: Legend entries the panels may add after the segments (widest wording): both panels
+#: reserve room for all of them, so their plot areas match.
+_EXTRA_ENTRIES = ("centroids", "models disagree", "1σ ellipse (39% of the segment)",
+                  "2σ ellipse (86%)")
+
+
 def kmeans_figure(points, labels, centroids, *, x_range, y_range, axis_titles,
-                  regions=None, disagree=None, names=None, title="KMeans"):
-    """KMeans panel: points coloured by cluster, centroids, optional Voronoi regions.
+                  regions=None, disagree=None, names=None, slots=None, hover=None,
+                  title="KMeans"):
+    """KMeans panel: points coloured and shaped by cluster, centroids, optional Voronoi regions.
+
+    Points, rings and centroids are WebGL traces in that order, so the
+    centroids are drawn above every point (plotly paints all WebGL traces
+    above the SVG ones, and WebGL traces in their order).
 
     Parameters
     ----------
@@ -203,25 +267,35 @@ def kmeans_figure(points, labels, centroids, *, x_range, y_range, axis_titles,
     disagree : ndarray (n,) of bool, optional
         Rings the points where the two models disagree.
     names : list of str, optional
-        Legend text per cluster.
+        Legend text per cluster (default: the slots' letters).
+    slots : sequence of int, optional
+        Colour and marker slot of each cluster (default ``0..k-1``).
+    hover : gmm_core.plots.theme.RowHover, optional
+        Row keys, feature values and probabilities of the drawn points.
     """
     k = np.asarray(centroids).shape[0]
-    names = names or segment_names(k)
+    slots = _slots(slots, k)
+    names = names or segment_names(k, slots)
     fig = go.Figure()
     if regions is not None:
-        fig.add_trace(_regions_trace(regions, k))
-    for tr in _points_traces(points, labels, names):
+        fig.add_trace(_regions_trace(regions, slots))
+    for tr in _points_traces(points, labels, names, slots, hover=hover):
         fig.add_trace(tr)
     if disagree is not None and np.any(disagree):
         fig.add_trace(_disagree_trace(points, disagree))
-    fig.add_trace(_centres_trace(centroids, "centroids", "diamond"))
-    return _layout(fig, title=title, x_range=x_range, y_range=y_range, axis_titles=axis_titles)
+    fig.add_trace(_centres_trace(centroids, "centroids", slots, names))
+    return _layout(fig, title=title, x_range=x_range, y_range=y_range, axis_titles=axis_titles,
+                   legend_entries=_legend_entries(names, _EXTRA_ENTRIES))
 
 
 def gmm_figure(points, labels, certainty, means, covariances, *, x_range, y_range, axis_titles,
                levels=(0.3935, 0.8647), level_names=None, regions=None, density=None,
-               disagree=None, names=None, title="Gaussian mixture"):
-    """GMM panel: points faded by uncertainty, covariance ellipses, means.
+               disagree=None, names=None, slots=None, hover=None, title="Gaussian mixture"):
+    """GMM panel: points faded by uncertainty, covariance ellipses and means on top.
+
+    Points, rings, ellipses (a white halo under each coloured line) and means
+    are WebGL traces in that order: whatever the number of points, the
+    ellipses and means are drawn above them.
 
     Parameters
     ----------
@@ -240,34 +314,30 @@ def gmm_figure(points, labels, certainty, means, covariances, *, x_range, y_rang
         Legend text per level.
     regions, density : (xs, ys, z), optional
         Shaded most-likely-component grid, or density contours.
+    names, slots, hover
+        As in :func:`kmeans_figure`.
     """
     means = np.asarray(means, dtype=float)
     covariances = np.asarray(covariances, dtype=float)
     k = means.shape[0]
-    names = names or segment_names(k)
+    slots = _slots(slots, k)
+    names = names or segment_names(k, slots)
     certainty = np.asarray(certainty, dtype=float)
     floor = 1.0 / max(k, 1)
-    sure = np.clip((certainty - floor) / max(1.0 - floor, 1e-12), 0.0, 1.0) if k > 1 else np.ones_like(certainty)
-    alphas = 0.12 + 0.83 * sure
+    sure = (np.clip((certainty - floor) / max(1.0 - floor, 1e-12), 0.0, 1.0) if k > 1
+            else np.ones_like(certainty))
     fig = go.Figure()
     if regions is not None:
-        fig.add_trace(_regions_trace(regions, k))
+        fig.add_trace(_regions_trace(regions, slots))
     if density is not None:
         fig.add_trace(_density_trace(density))
-    for tr in _points_traces(points, labels, names, alphas=alphas, hover=certainty):
+    for tr in _points_traces(points, labels, names, slots, sure=sure, hover=hover):
         fig.add_trace(tr)
     if disagree is not None and np.any(disagree):
         fig.add_trace(_disagree_trace(points, disagree))
     level_names = level_names or [f"{lv:.0%} ellipse" for lv in levels]
-    dashes = ("solid", "dash", "dot")
-    for i, (lv, lname) in enumerate(zip(levels, level_names)):
-        # legend entry only; the ellipses themselves take their segment's colour
-        fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name=lname, hoverinfo="skip",
-                                 line=dict(color=INK, width=2, dash=dashes[i % 3])))
-        for j in range(k):
-            pts = ellipse_points(means[j], covariances[j], level=lv, n_points=90)
-            fig.add_trace(go.Scatter(x=pts[:, 0], y=pts[:, 1], mode="lines", showlegend=False,
-                                     hoverinfo="skip", legendgroup=f"seg{j}",
-                                     line=dict(color=colour(j), width=3, dash=dashes[i % 3])))
-    fig.add_trace(_centres_trace(means, "means", "diamond"))
-    return _layout(fig, title=title, x_range=x_range, y_range=y_range, axis_titles=axis_titles)
+    for tr in _ellipse_traces(means, covariances, levels, level_names, slots):
+        fig.add_trace(tr)
+    fig.add_trace(_centres_trace(means, "means", slots, names))
+    return _layout(fig, title=title, x_range=x_range, y_range=y_range, axis_titles=axis_titles,
+                   legend_entries=_legend_entries(names, _EXTRA_ENTRIES))

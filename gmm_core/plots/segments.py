@@ -26,10 +26,15 @@ Examples
 import numpy as np
 import plotly.graph_objects as go
 
-from gmm_core.plots.theme import AXIS_STYLE, FAMILY, INK, colour
+from gmm_core.plots.theme import (AXIS_STYLE, FAMILY, INK, colour, hover_args, legend_room,
+                                  legend_traces, point_style, symbol, template_text)
 from gmm_core.plots.theme import escape as label_text
 
 __all__ = ["overview_figure", "difference_figure", "certainty_figure"]
+
+#: The overview spans the page: its legend wraps at about this width, px.
+_LEGEND_WIDTH = 900
+
 
 def _font(large, base=14):
     return dict(family=FAMILY, size=int(base * (1.45 if large else 1.0)), color=INK)
@@ -45,8 +50,13 @@ def _axes(fig, font, **extra):
 
 
 def overview_figure(points, labels, names, *, means=None, unusual=None, x_range=None,
-                    y_range=None, axis_titles=("", ""), large=False, title=None, height=None):
-    """Every drawn row coloured by segment, names at the typical members, unusual rows ringed.
+                    y_range=None, axis_titles=("", ""), large=False, title=None, height=None,
+                    slots=None, hover=None):
+    """Every drawn row coloured and shaped by segment, names at the typical members, unusual rows ringed.
+
+    Points, rings and typical members are WebGL traces in that order (the
+    members drawn last, dark-edged, above every point); the names are
+    annotations, above everything.
 
     Parameters
     ----------
@@ -64,52 +74,69 @@ def overview_figure(points, labels, names, *, means=None, unusual=None, x_range=
     axis_titles : (str, str)
     large : bool
         Big type for presenting.
+    slots : sequence of int, optional
+        Colour and marker slot of each segment (default ``0..k-1``).
+    hover : gmm_core.plots.theme.RowHover, optional
+        Row keys, feature values and probabilities of the drawn points.
     """
     points = np.asarray(points, dtype=float).reshape(-1, 2)
     labels = np.asarray(labels, dtype=int)
     k = len(names)
+    slots = list(range(k)) if slots is None else [int(s) for s in slots]
     fig = go.Figure()
-    size = 7 if large else 5
+    size, opacity = point_style(points.shape[0])
+    size = size * (1.3 if large else 1.0)
+    for tr in legend_traces(names, slots, size=12 if large else 10):
+        fig.add_trace(tr)
     for j, name in enumerate(names):
         mask = labels == j
+        extra = (hover_args(hover, mask, name) if hover is not None else
+                 dict(hovertemplate="x=%{x:.4g}<br>y=%{y:.4g}<extra>" + template_text(name)
+                      + "</extra>"))
         fig.add_trace(go.Scattergl(
             x=points[mask, 0], y=points[mask, 1], mode="markers", name=label_text(name),
-            legendgroup=f"seg{j}",
-            marker=dict(size=size, color=colour(j), opacity=0.7, line=dict(width=0)),
-            hovertemplate="x=%{x:.4g}<br>y=%{y:.4g}<extra>" + label_text(name) + "</extra>"))
+            legendgroup=f"seg{j}", meta="points", showlegend=False,
+            marker=dict(size=size, color=colour(slots[j]), symbol=symbol(slots[j]),
+                        opacity=opacity, line=dict(width=0)), **extra))
     if unusual is not None and len(unusual):
         pts = np.asarray(unusual, dtype=float).reshape(-1, 2)
         fig.add_trace(go.Scattergl(
-            x=pts[:, 0], y=pts[:, 1], mode="markers", name="unusual rows",
-            marker=dict(size=size + 7, symbol="circle-open", color="#B00020",
+            x=pts[:, 0], y=pts[:, 1], mode="markers", name="unusual rows", meta="rings",
+            marker=dict(size=size + 9, symbol="circle-open", color="#B00020",
                         line=dict(width=2)),
             hovertemplate="unusual row<br>x=%{x:.4g}<br>y=%{y:.4g}<extra></extra>"))
     if means is not None:
         means = np.asarray(means, dtype=float).reshape(-1, 2)
-        fig.add_trace(go.Scatter(
-            x=means[:, 0], y=means[:, 1], mode="markers", showlegend=False,
-            marker=dict(size=16 if large else 13, symbol="diamond",
-                        color=[colour(j) for j in range(k)], line=dict(width=2, color=INK)),
-            hovertemplate="typical member<br>x=%{x:.4g}<br>y=%{y:.4g}<extra></extra>"))
-        for j in range(min(k, means.shape[0])):
+        m = min(k, means.shape[0])
+        fig.add_trace(go.Scattergl(
+            x=means[:m, 0], y=means[:m, 1], mode="markers", showlegend=False, meta="centres",
+            text=[label_text(n) for n in names[:m]],
+            marker=dict(size=19 if large else 16, symbol=[symbol(slots[j]) for j in range(m)],
+                        color=[colour(slots[j]) for j in range(m)], opacity=1.0,
+                        line=dict(width=2.5, color=INK)),
+            hovertemplate="typical member of %{text}<br>x=%{x:.4g}<br>y=%{y:.4g}<extra></extra>"))
+        for j in range(m):
             fig.add_annotation(
                 x=means[j, 0], y=means[j, 1], text=f"<b>{label_text(names[j])}</b>",
                 showarrow=False, yshift=24 if large else 20,
                 font=dict(family=FAMILY, size=20 if large else 14, color=INK),
-                bgcolor="rgba(255,255,255,0.85)", bordercolor=colour(j), borderwidth=2,
+                bgcolor="rgba(255,255,255,0.85)", bordercolor=colour(slots[j]), borderwidth=2,
                 borderpad=3)
     font = _font(large)
+    entries = [label_text(n) for n in names] + ["unusual rows"]
+    # the legend sits at the bottom of the figure, below the x axis title, with the room it needs
+    bottom = (80 if large else 62) + legend_room(entries, width=_LEGEND_WIDTH,
+                                                 font_size=font["size"])
+    top = 50 if title else 20
     fig.update_layout(
         title=dict(text=label_text(title or ""), x=0.0, xanchor="left",
                    font=dict(size=font["size"] + 6)),
-        font=font, height=height or (680 if large else 560),
-        margin=dict(l=70, r=20, t=50 if title else 20, b=70),
+        font=font, height=height or ((560 if large else 440) + top + bottom),
+        margin=dict(l=70, r=20, t=top, b=bottom),
         plot_bgcolor="white", paper_bgcolor="white", hovermode="closest",
         legend=dict(orientation="h", yref="container", y=0.0, yanchor="bottom", x=0.0,
                     itemsizing="constant", font=dict(size=font["size"])),
     )
-    # room for the legend below the x axis title
-    fig.update_layout(margin=dict(b=150 if large else 125))
     xa = dict(title_text=label_text(axis_titles[0]), title_standoff=8)
     ya = dict(title_text=label_text(axis_titles[1]), title_standoff=6)
     if x_range is not None:
@@ -132,7 +159,7 @@ def difference_figure(percentiles, words, index, *, large=False, height=None):
     words : sequence of str
         Feature words, one per percentile.
     index : int
-        The segment (its colour).
+        The segment's colour slot.
     """
     pct = 100.0 * np.asarray(percentiles, dtype=float)
     words = [label_text(w) for w in words]
@@ -163,7 +190,7 @@ def difference_figure(percentiles, words, index, *, large=False, height=None):
     return fig
 
 
-def certainty_figure(sure_shares, names, *, large=False, height=None):
+def certainty_figure(sure_shares, names, *, large=False, height=None, slots=None):
     """Per segment: the share of members the model is at least 90% sure of, and the rest.
 
     >>> fig = certainty_figure([0.9, 0.5], ["A", "B"])
@@ -176,7 +203,7 @@ def certainty_figure(sure_shares, names, *, large=False, height=None):
     fig = go.Figure()
     fig.add_trace(go.Bar(
         y=labels, x=sure, orientation="h", name="sure (90% or more)",
-        marker=dict(color=[colour(j) for j in range(len(labels))]),
+        marker=dict(color=[colour(j) for j in (range(len(labels)) if slots is None else slots)]),
         text=[f"{v:.0f}% sure" for v in sure], textposition="inside", insidetextanchor="start",
         textfont=dict(color="white"), hovertemplate="%{y}: %{x:.0f}% sure<extra></extra>"))
     fig.add_trace(go.Bar(

@@ -1,25 +1,43 @@
-"""The look every chart shares: segment colours, ink, fonts, axes, and escaping of user text.
+"""The look every chart shares: segment colours and marks, ink, fonts, axes, escaping of user text.
 
-Segment ``j`` is ``PALETTE[j]`` (Tableau 10, distinguishable for most
-colour-blind readers) in every chart, so after
-:func:`gmm_core.mixture.align_labels` one segment has one colour on every
-page.  Plotly renders a subset of HTML in titles, legends, hover labels and
+Segment identity never rests on colour alone.  Segment ``j`` of a chart has a
+colour (:data:`PALETTE`), a marker shape (:data:`SYMBOLS`) and a letter
+(:func:`segment_names`: "A", "B", ...), all taken from the same *slot*; a page
+that keeps a segment's slot when the model changes (see
+:func:`gmm_core.analysis.compare.reordered`) keeps all three.
+
+The palette is Paul Tol's *muted* qualitative scheme (Tol, "Colour Schemes",
+SRON/EPS/TN/09-002, 2021: nine colours chosen to stay distinct for readers with
+deuteranopia, protanopia or tritanopia), in an order that puts strongly
+different hues first.  Tol's tenth "muted" entry, pale grey ``#DDDDDD``, is
+reserved for bad data and too faint on white, so the tenth segment is a medium
+grey; its marker shape and letter tell it apart.
+
+Plotly renders a subset of HTML in titles, legends, hover labels and
 annotations (``<b>``, ``<a href>``, ...), so every piece of user text -- column,
 file and segment names, cells -- goes through :func:`escape` and is shown
 literally.
 """
 
 import html
+from dataclasses import dataclass
 
-__all__ = ["PALETTE", "COLOUR_NAMES", "INK", "GRID", "FAMILY", "FONT", "AXIS_STYLE",
-           "colour", "rgba", "segment_names", "escape"]
+import numpy as np
+import plotly.graph_objects as go
 
-#: Tableau 10: one colour per segment, in segment order.
-PALETTE = ("#4E79A7", "#F28E2B", "#E15759", "#76B7B2", "#59A14F",
-           "#EDC948", "#B07AA1", "#FF9DA7", "#9C755F", "#BAB0AC")
-#: Plain names of :data:`PALETTE`, used in captions and sentences.
-COLOUR_NAMES = ("blue", "orange", "red", "teal", "green",
-                "yellow", "purple", "pink", "brown", "grey")
+__all__ = ["PALETTE", "COLOUR_NAMES", "SYMBOLS", "INK", "GRID", "FAMILY", "FONT", "AXIS_STYLE",
+           "colour", "rgba", "symbol", "segment_names", "point_style", "escape", "template_text",
+           "RowHover", "hover_args", "legend_room", "legend_traces", "LEGEND_WIDTH"]
+
+#: Paul Tol's "muted" scheme (colour-blind safe), strongly different hues first, then a grey.
+PALETTE = ("#332288", "#DDCC77", "#CC6677", "#44AA99", "#117733",
+           "#88CCEE", "#882255", "#999933", "#AA4499", "#777777")
+#: Plain names of :data:`PALETTE` (Tol's names), for captions that describe a colour.
+COLOUR_NAMES = ("indigo", "sand", "rose", "teal", "green",
+                "cyan", "wine", "olive", "purple", "grey")
+#: One marker shape per segment slot (all drawn by plotly's WebGL scatter too).
+SYMBOLS = ("circle", "square", "diamond", "triangle-up", "cross",
+           "triangle-down", "x", "star", "pentagon", "hourglass")
 INK = "#222222"
 GRID = "#E5E5E5"
 FAMILY = "Source Sans Pro, Arial, sans-serif"
@@ -30,10 +48,10 @@ AXIS_STYLE = dict(showgrid=True, gridcolor=GRID, zeroline=False, showline=True,
 
 
 def colour(j):
-    """Colour of segment ``j`` (cycles after 10).
+    """Colour of segment slot ``j`` (cycles after 10).
 
     >>> colour(0), colour(10)
-    ('#4E79A7', '#4E79A7')
+    ('#332288', '#332288')
     """
     return PALETTE[int(j) % len(PALETTE)]
 
@@ -42,20 +60,91 @@ def rgba(j, alpha):
     """Segment ``j``'s colour with opacity ``alpha``, as plotly's ``rgba(...)``.
 
     >>> rgba(0, 0.5)
-    'rgba(78,121,167,0.5)'
+    'rgba(51,34,136,0.5)'
     """
     h = colour(j).lstrip("#")
     r, g, b = (int(h[i:i + 2], 16) for i in (0, 2, 4))
     return f"rgba({r},{g},{b},{alpha})"
 
 
-def segment_names(k):
-    """Display names "blue", "orange", ... for ``k`` segments (numbered past 10).
+def symbol(j):
+    """Marker shape of segment slot ``j`` (cycles after 10).
 
-    >>> segment_names(3)
-    ['blue', 'orange', 'red']
+    >>> symbol(0), symbol(1), symbol(10)
+    ('circle', 'square', 'circle')
     """
-    return [COLOUR_NAMES[j] if j < len(COLOUR_NAMES) else f"segment {j + 1}" for j in range(int(k))]
+    return SYMBOLS[int(j) % len(SYMBOLS)]
+
+
+def _letters(j):
+    j = int(j)
+    out = ""
+    while True:
+        out = chr(ord("A") + j % 26) + out
+        j = j // 26 - 1
+        if j < 0:
+            return out
+
+
+def segment_names(k, slots=None):
+    """Default names of ``k`` segments: the letter of each one's slot ("A", "B", ...; "AA" past Z).
+
+    >>> segment_names(3), segment_names(3, slots=(0, 2, 4)), segment_names(28)[-1]
+    (['A', 'B', 'C'], ['A', 'C', 'E'], 'AB')
+    """
+    slots = range(int(k)) if slots is None else list(slots)[:int(k)]
+    return [_letters(s) for s in slots]
+
+
+def point_style(n_drawn):
+    """``(marker size, opacity)`` of a cloud of ``n_drawn`` points.
+
+    A few hundred points are drawn large and nearly opaque; tens of thousands
+    small and faint, so that overlapping points add up to density and the
+    shape of each cluster shows instead of a solid blob.
+
+    >>> point_style(200), point_style(2_000), point_style(20_000)
+    ((7.0, 0.85), (5.5, 0.7), (3.0, 0.35))
+    """
+    t = float(np.log10(max(int(n_drawn), 1)))
+    size = float(np.interp(t, [2.3, 3.3, 4.3], [7.0, 5.5, 3.0]))
+    opacity = float(np.interp(t, [2.3, 3.3, 4.3], [0.85, 0.7, 0.35]))
+    return round(size, 2), round(opacity, 2)
+
+
+#: Width a legend is assumed to have for wrapping (a half-width panel at 1400 px), px.
+LEGEND_WIDTH = 440
+
+
+def legend_room(entries, *, width=LEGEND_WIDTH, font_size=13):
+    """Height in px a horizontal legend of ``entries`` (their texts) needs at ``width``.
+
+    An estimate of plotly's own packing (symbol, text, gap per item; rows
+    wrap at ``width``), generous so that the legend is never cut off.
+
+    >>> legend_room(["A", "B"]), legend_room([f"segment {j}" for j in range(10)])
+    (30, 84)
+    """
+    rows, used = 1, 0.0
+    for text in entries:
+        w = 46 + 0.58 * font_size * len(str(text))
+        if used and used + w > width:
+            rows, used = rows + 1, 0.0
+        used += w
+    return 12 + 18 * rows
+
+
+def legend_traces(names, slots, *, size=10):
+    """One legend entry per segment: its marker shape and colour, opaque and full size.
+
+    The points themselves are drawn small and faint when there are many; their
+    traces join these entries' ``legendgroup`` (a click on the entry hides them).
+    """
+    return [go.Scattergl(x=[None], y=[None], mode="markers", name=escape(name), meta="legend",
+                         legendgroup=f"seg{j}", hoverinfo="skip",
+                         marker=dict(size=size, color=colour(slots[j]), symbol=symbol(slots[j]),
+                                     line=dict(width=0.5, color="white")))
+            for j, name in enumerate(names)]
 
 
 def escape(text):
@@ -66,3 +155,64 @@ def escape(text):
     """
     return html.escape(str(text), quote=False)
 
+
+def template_text(text):
+    """User text for a plotly ``hovertemplate``: escaped, and ``%`` written as an entity.
+
+    A column named ``%{x}`` would otherwise be read as a template field.
+
+    >>> template_text("share %{x} <b>")
+    'share &#37;{x} &lt;b&gt;'
+    """
+    return escape(text).replace("%", "&#37;")
+
+
+#: At most this many feature values are listed in a hover label.
+MAX_HOVER_FEATURES = 12
+
+
+@dataclass(frozen=True, eq=False)
+class RowHover:
+    """What the hover label of each drawn row shows, aligned with the drawn points.
+
+    ``keys`` name the rows (the user's ID cells, file lines or row numbers,
+    under ``key_name``); ``values`` are the features in the data's original
+    units; ``proba`` (optional) the probability of each segment, in the
+    order of ``names``.
+    """
+
+    key_name: str
+    keys: object
+    feature_names: tuple
+    values: object
+    proba: object = None
+    names: tuple = ()
+    proba_label: str = "probability"
+
+
+def hover_args(hover, mask, segment=""):
+    """``text``, ``customdata`` and ``hovertemplate`` for the points ``mask`` of a trace.
+
+    Numbers travel as one numeric ``customdata`` array (cheap for plotly at
+    20,000 points); only the row keys are per-point text, escaped.
+    """
+    mask = np.asarray(mask, dtype=bool)
+    names = [str(f) for f in hover.feature_names][:MAX_HOVER_FEATURES]
+    values = np.asarray(hover.values, dtype=float)[mask][:, :len(names)]
+    lines = [f"{template_text(f)}: %{{customdata[{i}]:.4~g}}" for i, f in enumerate(names)]
+    if len(hover.feature_names) > MAX_HOVER_FEATURES:
+        lines.append(f"… and {len(hover.feature_names) - MAX_HOVER_FEATURES} more features")
+    columns = [values]
+    if hover.proba is not None:
+        proba = np.asarray(hover.proba, dtype=float)[mask]
+        parts = [f"{template_text(n)} %{{customdata[{len(names) + j}]:.0%}}"
+                 for j, n in enumerate(hover.names)]
+        lines.append(f"{template_text(hover.proba_label)}: " + "<br>".join(
+            " · ".join(parts[i:i + 5]) for i in range(0, len(parts), 5)))
+        columns.append(proba)
+    keys = np.asarray(hover.keys, dtype=object)[mask]
+    return dict(
+        text=[escape(k) for k in keys],
+        customdata=np.column_stack(columns),
+        hovertemplate=(f"<b>{template_text(hover.key_name)} %{{text}}</b><br>" + "<br>".join(lines)
+                       + f"<extra>{template_text(segment)}</extra>"))

@@ -85,7 +85,7 @@ def test_animation_is_light_and_stop_reason_and_final_table_are_shown():
     assert any(("Converged after" in s.value or "max_iter" in s.value)
                for s in list(at.success) + list(at.warning))
     table = at.dataframe[-1].value
-    assert list(table["component"]) == ["blue", "orange", "red", "teal", "green"][:len(table)]
+    assert list(table["component"]) == ["A", "B", "C", "D", "E"][:len(table)]
     assert abs(table["weight"].sum() - 1.0) < 1e-9
     ds = at.session_state[keys.DATASET]
     assert table[f"mean {ds.features[0]}"].between(ds.frame[ds.features[0]].min(),

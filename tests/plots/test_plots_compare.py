@@ -6,6 +6,7 @@ import plotly.graph_objects as go
 import pytest
 
 from gmm_core.plots import compare as figures
+from gmm_core.plots import theme
 from gmm_core.analysis.geometry import ellipse_points, level_radius, sigma_level
 
 
@@ -45,8 +46,10 @@ def test_kmeans_figure_uses_webgl_and_palette_colours():
     fig = figures.kmeans_figure(pts, labels, centroids, x_range=(-3, 3), y_range=(-3, 3),
                                 axis_titles=("a", "b"))
     assert isinstance(fig, go.Figure)
-    point_traces = [t for t in fig.data if t.type == "scattergl"]
+    point_traces = [t for t in fig.data if t.meta == "points"]
+    assert {t.type for t in point_traces} == {"scattergl"}
     assert [t.marker.color for t in point_traces] == list(figures.PALETTE[:3])
+    assert [t.marker.symbol for t in point_traces] == list(theme.SYMBOLS[:3])
     assert list(fig.layout.xaxis.range) == [-3, 3]
     assert fig.layout.xaxis.title.text == "a"
 
@@ -58,10 +61,10 @@ def test_gmm_figure_colours_ellipses_like_their_segment_and_fades_unsure_points(
     covs = np.stack([np.eye(2)] * 3)
     fig = figures.gmm_figure(pts, labels, certainty, means, covs, x_range=(-3, 3),
                              y_range=(-3, 3), axis_titles=("a", "b"), levels=(0.5, 0.9))
-    outlines = [t for t in fig.data if t.type == "scatter" and t.mode == "lines" and t.x[0] is not None]
-    assert len(outlines) == 6
+    outlines = [t for t in fig.data if t.meta == "ellipse line"]
+    assert len(outlines) == 6 and len([t for t in fig.data if t.meta == "ellipse halo"]) == 6
     assert {t.line.color for t in outlines} == set(figures.PALETTE[:3])
-    first = next(t for t in fig.data if t.type == "scattergl")
+    first = next(t for t in fig.data if t.meta == "points")
     assert first.marker.color == figures.PALETTE[0]
     alphas = np.asarray(first.marker.opacity)
     order = np.argsort(certainty[labels == 0])
@@ -92,8 +95,102 @@ def test_scatter_matrix_colours_by_label():
     assert sorted(t for a, t in titles.items() if a.startswith("yaxis") and t) == ["b", "c"]
 
 
-def test_segment_names_past_palette():
-    assert figures.segment_names(12)[-1] == "segment 12"
+def test_segment_names_are_letters_of_their_slots():
+    assert figures.segment_names(12)[-1] == "L"
+    assert figures.segment_names(3, slots=(4, 0, 7)) == ["E", "A", "H"]
+
+
+@pytest.mark.parametrize("n", [300, 20_000])
+def test_ellipses_and_means_are_drawn_after_every_point_in_the_webgl_layer(n):
+    """Regression (issue 16): points were WebGL and ellipses/means SVG, so the points hid them.
+
+    Plotly paints its WebGL canvas above every SVG trace; within it, trace order is draw order.
+    """
+    rng = np.random.default_rng(0)
+    pts, labels = rng.normal(size=(n, 2)), rng.integers(0, 3, n)
+    means = np.array([[0, 0], [1, 1], [2, 2]], float)
+    fig = figures.gmm_figure(pts, labels, np.full(n, 0.9), means, np.stack([np.eye(2)] * 3),
+                             x_range=(-3, 3), y_range=(-3, 3), axis_titles=("a", "b"),
+                             disagree=labels == 1)
+    kinds = [t.meta for t in fig.data]
+    last_point = max(i for i, m in enumerate(kinds) if m in ("points", "rings"))
+    on_top = [i for i, m in enumerate(kinds) if m in ("ellipse halo", "ellipse line", "centres")]
+    assert on_top and min(on_top) > last_point
+    assert {fig.data[i].type for i in on_top} == {"scattergl"}
+    # each coloured line lies on a wider white halo drawn just before it
+    for i, m in enumerate(kinds):
+        if m == "ellipse line":
+            assert kinds[i - 1] == "ellipse halo"
+            assert fig.data[i - 1].line.width > fig.data[i].line.width
+            np.testing.assert_array_equal(fig.data[i - 1].x, fig.data[i].x)
+    assert fig.data[kinds.index("centres")].marker.line.color == theme.INK
+
+
+def test_points_get_smaller_and_fainter_the_more_are_drawn():
+    sizes = {}
+    for n in (300, 2_000, 20_000):
+        pts, labels = _points(n)
+        fig = figures.kmeans_figure(pts, labels, np.zeros((3, 2)), x_range=(-3, 3),
+                                    y_range=(-3, 3), axis_titles=("a", "b"))
+        tr = next(t for t in fig.data if t.meta == "points")
+        sizes[n] = (tr.marker.size, tr.marker.opacity)
+    assert sizes[300] > sizes[2_000] > sizes[20_000]
+    assert sizes[20_000][0] <= 3.5 and sizes[20_000][1] <= 0.4
+    # the legend shows each segment's mark opaque and full size, whatever the points' size
+    legend = [t for t in fig.data if t.showlegend is not False and t.meta == "legend"][:3]
+    assert [t.marker.symbol for t in legend] == list(theme.SYMBOLS[:3])
+    assert all(t.marker.size >= 10 and t.marker.opacity is None for t in legend)
+    assert all(t.showlegend is False for t in fig.data if t.meta == "points")
+
+
+def test_certainty_still_fades_points_at_twenty_thousand():
+    n = 20_000
+    pts, labels = _points(n)
+    certainty = np.where(np.arange(n) % 2 == 0, 1.0, 1 / 3)
+    fig = figures.gmm_figure(pts, labels, certainty, np.zeros((3, 2)), np.stack([np.eye(2)] * 3),
+                             x_range=(-3, 3), y_range=(-3, 3), axis_titles=("a", "b"))
+    tr = next(t for t in fig.data if t.meta == "points")
+    alphas = np.asarray(tr.marker.opacity)
+    sure = certainty[labels == 0] == 1.0
+    assert alphas[sure].min() >= 3.5 * alphas[~sure].max()
+
+
+@pytest.mark.parametrize("k", [2, 10])
+def test_plot_area_is_fixed_and_the_figure_grows_with_its_legend(k):
+    pts, _ = _points()
+    labels = np.arange(len(pts)) % k
+    km = figures.kmeans_figure(pts, labels, np.zeros((k, 2)), x_range=(-3, 3), y_range=(-3, 3),
+                               axis_titles=("a", "b"))
+    gm = figures.gmm_figure(pts, labels, np.ones(len(pts)), np.zeros((k, 2)),
+                            np.stack([np.eye(2)] * k), x_range=(-3, 3), y_range=(-3, 3),
+                            axis_titles=("a", "b"))
+    for fig in (km, gm):
+        m = fig.layout.margin
+        assert fig.layout.height - m.t - m.b == figures.PLOT_HEIGHT
+        assert fig.layout.legend.yref == "container" and fig.layout.legend.y == 0
+    assert km.layout.margin.b == gm.layout.margin.b
+    if k == 10:
+        assert km.layout.margin.b > 62 + figures.legend_room(["A", "B"])
+
+
+def test_hover_shows_row_key_original_values_and_probabilities():
+    pts = np.array([[0.0, 0.0], [1.0, 1.0], [2.0, 2.0]])
+    labels = np.array([0, 1, 0])
+    proba = np.array([[0.9, 0.1], [0.2, 0.8], [0.6, 0.4]])
+    values = np.array([[19.0, 15.0], [35.0, 80.0], [64.0, 3.0]])
+    hover = theme.RowHover("CustomerID", ["<b>1</b>", "2", "3"], ("Age", "income %{x}"), values,
+                           proba, ("A", "B"))
+    fig = figures.gmm_figure(pts, labels, proba.max(axis=1), np.zeros((2, 2)),
+                             np.stack([np.eye(2)] * 2), x_range=(-3, 3), y_range=(-3, 3),
+                             axis_titles=("pc1", "pc2"), hover=hover)
+    first = next(t for t in fig.data if t.meta == "points")
+    assert list(first.text) == ["&lt;b&gt;1&lt;/b&gt;", "3"]
+    np.testing.assert_array_equal(np.asarray(first.customdata), [[19, 15, 0.9, 0.1],
+                                                                 [64, 3, 0.6, 0.4]])
+    template = first.hovertemplate
+    assert template.startswith("<b>CustomerID %{text}</b>")
+    assert "Age: %{customdata[0]" in template and "A %{customdata[2]:.0%}" in template
+    assert "income &#37;{x}" in template  # a column named like a template field stays text
 
 
 def test_user_text_in_charts_is_escaped_not_rendered():

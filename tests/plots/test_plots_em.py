@@ -75,6 +75,6 @@ def test_heatmap_names_points_and_escapes():
     hm = fig.data[0]
     assert hm.type == "heatmap" and np.asarray(hm.z).shape == (2, 3)
     assert hm.customdata[0][0] == "row 0: &lt;x&gt; = 1"
-    assert "blue" in fig.layout.yaxis.ticktext[0]
+    assert "<b>A</b>" in fig.layout.yaxis.ticktext[0]  # segments are named by letter
 
 
