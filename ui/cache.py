@@ -16,7 +16,7 @@ import streamlit as st
 import gmm_core.mixture
 from gmm_core.analysis import choose_k, compare, explain, guarded, segments, stability
 from ui import keys
-from ui.session import compare_settings
+from ui.session import compare_settings, shown_comparison
 
 GRID = 160  # cells per side of the Compare page's decision-region grids
 # The time limits are read from gmm_core on each call (not copied here at import), so
@@ -38,16 +38,25 @@ def chosen_comparison(ds):
 
     Compare and Segments both call this, so a model is fitted once (one shared
     cache entry); raises ``ValueError`` (incl. :class:`gmm_core.DataError`)
-    when the fit cannot go on.
+    when the fit cannot go on.  Its components come in the slots (colours,
+    markers, letters) of the fit this session was shown before on the same
+    data (:func:`ui.session.shown_comparison`), the one place they are renumbered.
     """
     s = compare_settings(ds)
-    return _compare(ds.fingerprint, ds.X, ds.labels, ds.scaling, s[keys.W_K], s[keys.W_COVARIANCE],
-                    s[keys.W_INIT], s[keys.W_N_INIT], s[keys.W_SEED])
+    fitted = _compare(ds.fingerprint, ds.X, ds.labels, ds.scaling, s[keys.W_K],
+                      s[keys.W_COVARIANCE], s[keys.W_INIT], s[keys.W_N_INIT], s[keys.W_SEED])
+    return shown_comparison(ds, fitted)
+
+
+def decision_grid(fingerprint, settings, comparison, x_range, y_range, kind):
+    """A decision-region (or density) grid of the Compare page's charts."""
+    return _decision_grid(fingerprint, settings, comparison.order, comparison, x_range, y_range,
+                          kind)
 
 
 @st.cache_data(show_spinner=False, max_entries=48)
-def decision_grid(fingerprint, settings, _comparison, x_range, y_range, kind):
-    """A decision-region (or density) grid of the Compare page's charts."""
+def _decision_grid(fingerprint, settings, order, _comparison, x_range, y_range, kind):
+    """Cached grid; ``order`` (how the components are numbered) is part of the key."""
     return compare.decision_grid(_comparison, x_range, y_range, kind=kind, resolution=GRID)
 
 
@@ -93,9 +102,14 @@ def model_sweep(fingerprint, _X, scaling, k_max, types, n_init, seed, features=N
 
 # --- Segments -------------------------------------------------------------------------------------
 
-@st.cache_data(show_spinner=False, max_entries=12)
-def segment_summary(key, _X, _cmp, features):
+def segment_summary(key, X, cmp, features):
     """Profiles of the chosen model's segments; ``key`` stands for the model and data."""
+    return _segment_summary(key, cmp.order, X, cmp, features)
+
+
+@st.cache_data(show_spinner=False, max_entries=12)
+def _segment_summary(key, order, _X, _cmp, features):
+    """Cached profiles; ``order`` (how the components are numbered) is part of the key."""
     return segments.describe_segments(_X, _cmp.proba, _cmp.means, features,
                                       weights=_cmp.gmm.weights_)
 

@@ -24,6 +24,7 @@ EM_SETTINGS = "em_settings"          # last controls used on the EM step by step
 CHOOSE_K_SETTINGS = "choose_k_settings"  # last controls used on the Choose k page
 CHOOSE_K_APPLIED = "choose_k_applied"    # (k, covariance_type) last sent to Compare
 SEGMENT_NAMES = "segment_names"      # {model key: {"edits": {j: name}, "names": (k names)}}
+SHOWN_FITS = "shown_fits"            # slots of the fits shown on the loaded data (ui.session)
 SEGMENT_MODEL = "segment_model"      # model key the name widgets were last seeded for
 SEGMENT_PRESENT = "segment_present"  # presentation view on or off
 SEGMENT_UNUSUAL = "segment_unusual"  # percent of rows flagged as unusual

@@ -21,7 +21,7 @@ from dataclasses import replace
 
 import streamlit as st
 
-from gmm_core.analysis import segments
+from gmm_core.analysis import identity, segments
 from ui import keys
 from ui.dataset import DEFAULT_DEMO, NO_LABEL, load_demo, with_label
 
@@ -181,6 +181,41 @@ def model_key(ds):
     s = compare_settings(ds)
     return (ds.fingerprint, ds.scaling, s[keys.W_K], s[keys.W_COVARIANCE], s[keys.W_INIT],
             s[keys.W_N_INIT], s[keys.W_SEED])
+
+
+#: At most this many models' slots are remembered for the loaded data.
+MAX_REMEMBERED_MODELS = 64
+
+
+def shown_comparison(ds, fitted):
+    """``fitted`` (the chosen model's comparison) with its components in their shown slots.
+
+    The first model shown on a dataset keeps its own order.  A model shown for
+    the first time afterwards is matched to the one shown last
+    (:func:`gmm_core.analysis.identity.match_slots`), so a segment keeps its
+    colour, marker and letter when k, the covariance type, the restarts or
+    the seed change; a model seen before keeps the slots it had (names typed
+    for it stay on their segments).  Compare and Segments both get the model
+    here, so they agree.
+    """
+    store = st.session_state.get(keys.SHOWN_FITS)
+    if not store or store.get("fingerprint") != ds.fingerprint:
+        store = {"fingerprint": ds.fingerprint, "last": None, "models": {}}
+    key = model_key(ds)
+    models = dict(store["models"])
+    if key in models:
+        order, slots = models.pop(key)
+    elif store["last"] is not None:
+        order, slots = identity.match_slots(fitted, *store["last"])
+    else:
+        order, slots = fitted.order, fitted.slots
+    shown = identity.reordered(fitted, order, slots)
+    models[key] = (tuple(order), tuple(slots))
+    while len(models) > MAX_REMEMBERED_MODELS:
+        models.pop(next(iter(models)))
+    st.session_state[keys.SHOWN_FITS] = {"fingerprint": ds.fingerprint, "models": models,
+                                         "last": (shown.means.copy(), tuple(shown.slots))}
+    return shown
 
 
 # --- segment names ----------------------------------------------------------------------------

@@ -3,6 +3,8 @@
 * :mod:`~gmm_core.analysis.guarded` -- every app fit bounded in time,
   regularised when a component collapses, and said in words (:class:`FitNote`);
 * :mod:`~gmm_core.analysis.compare` -- KMeans against the GMM (Compare page);
+  :mod:`~gmm_core.analysis.identity` -- which segment is which across fits
+  (a segment keeps its colour, marker and letter when the settings change);
 * :mod:`~gmm_core.analysis.explain` -- a recorded EM run and the worked numbers
   of each step (EM step by step);
 * :mod:`~gmm_core.analysis.choose_k` -- BIC/AIC curves and the recommendation

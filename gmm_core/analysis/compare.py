@@ -89,6 +89,11 @@ class Comparison:
     metrics: dict
     warnings: tuple = field(default_factory=tuple)
     seconds: float = 0.0
+    #: Colour, marker and letter slot of each component
+    #: (see :func:`gmm_core.analysis.identity.reordered`).
+    slots: tuple = ()
+    #: Component ``j`` shown here is component ``order[j]`` of the fit as it came out.
+    order: tuple = ()
 
     @property
     def certainty(self):
@@ -182,6 +187,8 @@ def compare_models(X, n_components, *, scaling="standard", covariance_type="full
         metrics=metrics,
         warnings=tuple(dict.fromkeys(caught)),
         seconds=time.perf_counter() - start,
+        slots=tuple(range(k)),
+        order=tuple(range(k)),
     )
 
 
@@ -397,6 +404,8 @@ class ComparisonView:
     n_shown: int
     n_total: int
     is_plane: bool
+    #: Rows of ``X`` drawn, in the order of ``points`` (for row keys, values, probabilities).
+    index: np.ndarray = None
 
 
 def comparison_view(comparison, X, projection, *, max_points=20_000, seed=0):
@@ -443,6 +452,7 @@ def comparison_view(comparison, X, projection, *, max_points=20_000, seed=0):
         n_shown=int(idx.shape[0]),
         n_total=int(X.shape[0]),
         is_plane=X.shape[1] == 2,
+        index=idx,
     )
 
 
