@@ -63,6 +63,8 @@ __all__ = [
 _SPLIT_SHARE = 0.25
 #: A KMeans cluster *merges* GMM segments when it holds more than this share of each.
 _MERGE_SHARE = 0.5
+#: A component is *stretched* when its long axis' variance exceeds its short axis' this often.
+_STRETCHED = 4.0
 
 
 @dataclass(frozen=True, eq=False)
@@ -267,11 +269,16 @@ def describe_comparison(comparison, names=None):
     ----------
     comparison : Comparison
     names : sequence of str, optional
-        Display name of each segment (e.g. its colour); default "#1", "#2", ...
+        Display name of each segment (its letter or the user's name), used as
+        "segment A"; default "A", "B", ...
+
+    The sentence says that KMeans assumes round segments only when a GMM
+    segment the two models disagree on is stretched (long axis variance more
+    than four times the short one's, in the scaled space both were fitted in).
     """
     c = comparison
     k = c.n_components
-    names = list(names) if names is not None else [f"#{j + 1}" for j in range(k)]
+    names = list(names) if names is not None else [chr(ord("A") + j % 26) for j in range(k)]
     n = c.gmm_labels.shape[0]
     disagree = c.disagreement
     n_dis = int(disagree.sum())
@@ -290,28 +297,38 @@ def describe_comparison(comparison, names=None):
               for j in range(k)]
     merged = [m for m in merged if len(m) >= 2]
 
-    shape = ""
+    # elongation in the space both models were fitted in, per GMM component
     evals = np.linalg.eigvalsh(c.gmm.full_covariances_)
-    ratio = float(np.max(evals[:, -1] / np.maximum(evals[:, 0], 1e-12)))
-    if ratio > 4.0:
-        shape = ", because KMeans assumes round segments and the GMM's are stretched"
-    tail = f"{shape}; the models disagree on {n_dis:,} of {n:,} points ({pct:.0f}%)."
+    stretched = evals[:, -1] / np.maximum(evals[:, 0], 1e-12) > _STRETCHED
+
+    def because(involved):
+        # only when a segment the models disagree on is itself stretched
+        long = [g for g in dict.fromkeys(involved) if stretched[g]]
+        if not long:
+            return ""
+        which = (f"segment {names[long[0]]} is" if len(long) == 1
+                 else f"segments {_join(names[g] for g in long)} are")
+        return f", because KMeans assumes round segments and the GMM's {which} stretched"
+
+    def tail(involved):
+        return f"{because(involved)}; the models disagree on {n_dis:,} of {n:,} points ({pct:.0f}%)."
 
     if len(split) >= 2:
-        return (f"KMeans cuts across the GMM's segments: the GMM's {_join(names[g] for g in split)} "
-                f"segments are each shared between two or more KMeans clusters{tail}")
+        return (f"KMeans cuts across the GMM's segments: the GMM's segments "
+                f"{_join(names[g] for g in split)} are each shared between two or more KMeans "
+                f"clusters{tail(split)}")
     if split:
         g = split[0]
         parts = int(np.sum(table[g] >= _SPLIT_SHARE * gmm_sizes[g]))
         how = {2: "in two", 3: "in three"}.get(parts, f"into {parts} parts")
-        text = f"KMeans splits the GMM's {names[g]} segment {how}"
+        text = f"KMeans splits the GMM's segment {names[g]} {how}"
         others = [m for m in merged if g not in m]
         if others:
-            text += f" and merges its {_join(names[j] for j in others[0])} segments into one cluster"
-        return text + tail
+            text += f" and merges its segments {_join(names[j] for j in others[0])} into one cluster"
+        return text + tail([g, *(others[0] if others else ())])
     if merged:
-        return (f"KMeans merges the GMM's {_join(names[j] for j in merged[0])} segments "
-                f"into one cluster{tail}")
+        return (f"KMeans merges the GMM's segments {_join(names[j] for j in merged[0])} "
+                f"into one cluster{tail(merged[0])}")
 
     if n_dis == 0:
         return f"Both models find the same {k} segments and agree on every point."
@@ -324,9 +341,9 @@ def describe_comparison(comparison, names=None):
     off = table.copy()
     np.fill_diagonal(off, 0)
     g, j = np.unravel_index(int(off.argmax()), off.shape)
-    return (f"The models find similar segments but draw the borders differently{shape}: "
-            f"KMeans gives {int(off[g, j]):,} points of the GMM's {names[g]} segment to its "
-            f"{names[j]} cluster, and in all they disagree on {n_dis:,} of {n:,} points "
+    return (f"The models find similar segments but draw the borders differently{because([g, j])}: "
+            f"KMeans gives {int(off[g, j]):,} points of the GMM's segment {names[g]} to its "
+            f"cluster {names[j]}, and in all they disagree on {n_dis:,} of {n:,} points "
             f"({pct:.0f}%), {where}.")
 
 

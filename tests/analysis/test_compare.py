@@ -63,11 +63,29 @@ def test_sentence_says_kmeans_cuts_across_elongated_clusters():
                          random_state=0, y_true=y)
     assert cmp.metrics["ari_gmm_truth"] > 0.9
     assert cmp.metrics["ari_kmeans_truth"] < 0.6
-    text = describe_comparison(cmp, ["blue", "orange", "red"])
+    text = describe_comparison(cmp, ["A", "B", "C"])
     assert "KMeans cuts across" in text or "KMeans splits" in text
-    assert "stretched" in text
+    assert "stretched" in text and "segment" in text
     X2, _ = blobs(n_per=60)
     assert describe_comparison(compare_models(X2, 3, random_state=0)).startswith("Both models")
+
+
+def test_sentence_blames_round_kmeans_only_when_a_disputed_segment_is_stretched():
+    """Regression (issue 16): "the GMM's are stretched" was said whenever any component was.
+
+    Two round groups of different spread (the models draw their border differently) and a
+    far, stretched group both models agree on: the sentence must not blame the stretch.
+    """
+    rng = np.random.default_rng(1)
+    X = np.vstack([rng.normal([0, 0], 2.0, (600, 2)), rng.normal([5, 0], 0.7, (200, 2)),
+                   rng.normal([0, 0], [1.2, 0.3], (300, 2)) + [2, 16]])
+    cmp = compare_models(X, 3, scaling="none", random_state=0, n_init=3)
+    evals = np.linalg.eigvalsh(cmp.gmm.full_covariances_)
+    assert np.max(evals[:, -1] / evals[:, 0]) > 4.0  # one component is stretched...
+    text = describe_comparison(cmp, ["A", "B", "C"])
+    assert "draw the borders differently" in text  # ...but it is not the one they dispute
+    assert "stretched" not in text and "round" not in text
+    assert "segment A" in text or "segment B" in text
 
 
 def test_sentence_for_one_component():
