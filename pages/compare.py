@@ -12,6 +12,7 @@ import gmm_core
 import gmm_core.analysis.compare
 from gmm_core.analysis import geometry, guarded
 from gmm_core.plots import compare as figures
+from gmm_core.plots.theme import RowHover
 from ui import cache, keys, session
 from ui.widgets import fit_or_stop, plain, stop_unless, view_axes
 
@@ -56,19 +57,20 @@ session.remember(keys.COMPARE_SETTINGS, {
     keys.W_N_INIT: int(n_init), keys.W_SEED: int(seed)})
 
 features = list(ds.features)
-d1, d2, d3, d4 = st.columns([3, 2, 2, 2])
+d1, d2, d3, d4 = st.columns([5, 3, 2, 2])  # the x/y boxes need room for column names
 axes = view_axes(features, d1, view_key=keys.W_VIEW, x_key=keys.W_AXIS_X,
                  y_key=keys.W_AXIS_Y,
                  help="With more than two features the chart shows a 2-D view of them; "
                  "ellipses are projected exactly into it.")
-regions = d2.toggle("Shade decision regions", value=True, key=keys.W_REGIONS,
-                    disabled=ds.n_features != 2,
-                    help="Colour the background by the segment each model would give a new point "
-                         "(only for data with exactly two features).")
-gmm_shade = d3.selectbox("GMM background", ("decision regions", "density contours"),
-                         key=keys.W_GMM_SHADE, disabled=not regions,
-                         help="The GMM's most likely segment, or contour lines of its density.")
-disagree_on = d2.toggle("Highlight disagreements", value=False, key=keys.W_DISAGREE,
+regions, gmm_shade = False, None
+if ds.n_features == 2:  # in a 2-D view of more features a region depends on the hidden ones
+    regions = d2.toggle("Shade regions", value=True, key=keys.W_REGIONS,
+                        help="Colour the background by the segment each model would give a new "
+                             "point (only for data with exactly two features).")
+    gmm_shade = d3.selectbox("GMM background", ("decision regions", "density contours"),
+                             key=keys.W_GMM_SHADE, disabled=not regions,
+                             help="The GMM's most likely segment, or contour lines of its density.")
+disagree_on = d2.toggle("Ring disagreements", value=False, key=keys.W_DISAGREE,
                         help="Ring the points the two models put in different segments.")
 level_name = d4.selectbox("GMM ellipses", tuple(LEVELS), key=keys.W_LEVELS,
                           help="Each ellipse holds this share of its segment's Gaussian.")
@@ -83,7 +85,9 @@ for message in cmp.warnings:
 
 projection = gmm_core.analysis.compare.view_projection(cmp, X, features, axes=axes)
 view = gmm_core.analysis.compare.comparison_view(cmp, X, projection, max_points=MAX_SHOWN, seed=0)
-names = session.chosen_segment_names(ds) or figures.segment_names(k)  # names edited on Segments
+names = session.chosen_segment_names(ds) or figures.segment_names(k, cmp.slots)  # edited on Segments
+hover = RowHover(ds.key_name, ds.row_keys[view.index], tuple(features), X[view.index],
+                 cmp.proba[view.index], tuple(names), proba_label="GMM probability")
 
 # --- metrics -------------------------------------------------------------------------------
 m = cmp.metrics
@@ -95,12 +99,12 @@ cols[1].metric("Log-likelihood / row", f"{m['log_likelihood']:.3f}",
 cols[2].metric("GMM BIC", f"{m['bic']:,.0f}",
                help="Bayesian information criterion: fit penalised by model size; lower is better.")
 if ds.labels is not None:
-    cols[3].metric("GMM vs labels (ARI/NMI)", f"{m['ari_gmm_truth']:.2f} / {m['nmi_gmm_truth']:.2f}",
-                   help="How well the GMM's segments match the known labels (1 = perfectly; "
-                        "ARI = adjusted Rand index, NMI = normalised mutual information).")
-    cols[4].metric("KMeans vs labels (ARI/NMI)",
+    cols[3].metric("GMM vs labels", f"{m['ari_gmm_truth']:.2f} / {m['nmi_gmm_truth']:.2f}",
+                   help="ARI / NMI: how well the GMM's segments match the known labels (1 = "
+                        "perfectly; ARI = adjusted Rand index, NMI = normalised mutual information).")
+    cols[4].metric("KMeans vs labels",
                    f"{m['ari_kmeans_truth']:.2f} / {m['nmi_kmeans_truth']:.2f}",
-                   help="How well KMeans' clusters match the known labels (1 = perfectly).")
+                   help="ARI / NMI: how well KMeans' clusters match the known labels (1 = perfectly).")
 
 st.info(plain(gmm_core.analysis.compare.describe_comparison(cmp, names)), icon=":material/lightbulb:")
 
@@ -121,14 +125,15 @@ with left:
     st.plotly_chart(figures.kmeans_figure(
         view.points, view.kmeans_labels, view.centroids, x_range=view.x_range,
         y_range=view.y_range, axis_titles=view.axis_titles, regions=km_regions,
-        disagree=disagree, names=names, title="KMeans"), key="cmp_kmeans",
-        config={"displaylogo": False})
+        disagree=disagree, names=names, slots=cmp.slots, hover=hover, title=f"KMeans, k = {k}"),
+        key="cmp_kmeans", config={"displaylogo": False})
 with right:
     st.plotly_chart(figures.gmm_figure(
         view.points, view.gmm_labels, view.certainty, view.means, view.covariances,
         x_range=view.x_range, y_range=view.y_range, axis_titles=view.axis_titles,
         levels=levels, level_names=level_names, regions=gmm_regions, density=density,
-        disagree=disagree, names=names, title=f"Gaussian mixture ({covariance_type})"),
+        disagree=disagree, names=names, slots=cmp.slots, hover=hover,
+        title=f"Gaussian mixture, k = {k} ({covariance_type})"),
         key="cmp_gmm", config={"displaylogo": False})
 
 units = ("the charts show the original units" if axes is not None else

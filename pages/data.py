@@ -193,7 +193,7 @@ if ds.n_features < 2:
 
 # --- 4. look ----------------------------------------------------------------------------------
 st.subheader("Preview")
-table_col, chart_col = st.columns([2, 3])
+table_col, chart_col = st.columns([1, 1])  # room for three columns of names
 preview = ds.original.listing(range(min(500, ds.n_rows)), columns=ds.features or None)
 table_col.dataframe(preview, hide_index=True, height=460)
 if ds.n_features >= 1:

@@ -21,6 +21,7 @@ from gmm_core.analysis import profiles, segments, unusual
 from gmm_core.outputs import export, report
 from gmm_core.outputs.model_file import SegmentModel
 from gmm_core.plots import segments as figs
+from gmm_core.plots.theme import RowHover
 from ui import cache, keys, session
 from ui.widgets import fit_or_stop, plain, stop_unless, view_axes
 
@@ -61,9 +62,12 @@ def _report(summary, names, view, labels_shown, unusual_points, source, borderli
     """The HTML report, built on click from precomputed numbers (no Streamlit calls)."""
     overview = figs.overview_figure(view["points"], labels_shown, names, means=view["means"],
                                     unusual=unusual_points, x_range=view["x_range"],
-                                    y_range=view["y_range"], axis_titles=view["titles"])
-    diffs = [figs.difference_figure(p.percentile, summary.words, p.index) for p in summary.segments]
-    sure = figs.certainty_figure([p.sure_share for p in summary.segments], names)
+                                    y_range=view["y_range"], axis_titles=view["titles"],
+                                    slots=view["slots"])
+    diffs = [figs.difference_figure(p.percentile, summary.words, view["slots"][p.index])
+             for p in summary.segments]
+    sure = figs.certainty_figure([p.sure_share for p in summary.segments], names,
+                                 slots=view["slots"])
     return report.html_report(summary, names, title="Segments", source=source, overview=overview,
                               differences=diffs, certainty=sure, borderline=borderline,
                               unusual=unusual_table, notes=notes, stability=stable,
@@ -140,9 +144,12 @@ projection = gmm_core.analysis.compare.view_projection(cmp, X, features, axes=ax
 cv = gmm_core.analysis.compare.comparison_view(cmp, X, projection, max_points=MAX_SHOWN, seed=0)
 titles = tuple(segments.plain_axis_title(t) for t in cv.axis_titles)
 unusual_points = projection.project_points(X[flagged.indices]) if flagged.indices.size else None
+hover = RowHover(ds.key_name, ds.row_keys[cv.index], tuple(features), X[cv.index],
+                 cmp.proba[cv.index], tuple(names))
 overview = figs.overview_figure(cv.points, cv.gmm_labels, names, means=cv.means,
                                 unusual=unusual_points, x_range=cv.x_range, y_range=cv.y_range,
-                                axis_titles=titles, large=present)
+                                axis_titles=titles, large=present, slots=cmp.slots, hover=hover,
+                                title=f"Segments of {ds.name}")
 st.plotly_chart(overview, key="seg_overview", config={"displaylogo": False})
 shown = ("every row" if cv.n_shown == cv.n_total
          else f"a fixed random sample of {cv.n_shown:,} of the {cv.n_total:,} rows")
@@ -204,7 +211,8 @@ for start in range(0, k, per_row):
                 else:
                     st.dataframe(table, hide_index=True, width="stretch")
             st.markdown("**How it differs from the average**")
-            st.plotly_chart(figs.difference_figure(p.percentile, summary.words, j, large=present),
+            st.plotly_chart(figs.difference_figure(p.percentile, summary.words, cmp.slots[j],
+                                                   large=present),
                             key=f"seg_diff_{j}", config={"displaylogo": False, "staticPlot": True})
             st.markdown(plain(stable.sentence(j)),
                         help=f"Each resample draws {stable.resample_rows:,} rows at random (some "
@@ -248,7 +256,7 @@ else:
 st.header("Take it away")
 notes = [f"Gaussian mixture with {k} segments fitted on {ds.n_rows:,} rows of “{ds.name}”."]
 view = {"points": cv.points, "means": cv.means, "x_range": cv.x_range, "y_range": cv.y_range,
-        "titles": titles}
+        "titles": titles, "slots": cmp.slots}
 model = SegmentModel.from_comparison(cmp, features, segment_names=names)
 e1, e2, e3, e4 = st.columns(4)
 e1.download_button(

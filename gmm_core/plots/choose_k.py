@@ -13,6 +13,7 @@ from plotly.subplots import make_subplots
 from gmm_core.plots.theme import AXIS_STYLE as _GRID
 from gmm_core.plots.theme import FONT as _FONT
 from gmm_core.plots.theme import INK as _INK
+from gmm_core.plots.theme import clear_subplot_titles
 
 __all__ = ["COVARIANCE_STYLES", "criterion_figure", "kmeans_sweep_figure", "stability_figure"]
 
@@ -133,7 +134,7 @@ def kmeans_sweep_figure(sweep):
     fig.update_xaxes(dtick=1, **_GRID)
     fig.update_yaxes(**_GRID)
     fig.update_xaxes(title_text="k (number of clusters)", row=2, col=1)
-    return fig
+    return clear_subplot_titles(fig)
 
 
 def stability_figure(by_k, *, best_k=None):

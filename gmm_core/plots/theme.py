@@ -27,7 +27,8 @@ import plotly.graph_objects as go
 
 __all__ = ["PALETTE", "COLOUR_NAMES", "SYMBOLS", "INK", "GRID", "FAMILY", "FONT", "AXIS_STYLE",
            "colour", "rgba", "symbol", "segment_names", "point_style", "escape", "template_text",
-           "RowHover", "hover_args", "legend_room", "legend_traces", "LEGEND_WIDTH"]
+           "RowHover", "hover_args", "legend_room", "legend_traces", "LEGEND_WIDTH",
+           "clear_subplot_titles"]
 
 #: Paul Tol's "muted" scheme (colour-blind safe), strongly different hues first, then a grey.
 PALETTE = ("#332288", "#DDCC77", "#CC6677", "#44AA99", "#117733",
@@ -145,6 +146,19 @@ def legend_traces(names, slots, *, size=10):
                          marker=dict(size=size, color=colour(slots[j]), symbol=symbol(slots[j]),
                                      line=dict(width=0.5, color="white")))
             for j, name in enumerate(names)]
+
+
+def clear_subplot_titles(fig, gap=9):
+    """Lift ``make_subplots`` titles ``gap`` px off their subplot's top frame line; returns ``fig``.
+
+    Plotly puts a subplot title's baseline on the top edge of its subplot, so a
+    framed axis (``mirror=True``, as :data:`AXIS_STYLE` draws them) strikes
+    through the title's descenders.
+    """
+    for note in fig.layout.annotations:
+        if note.xref == "paper" and note.yref == "paper" and note.yanchor == "bottom":
+            note.yshift = gap
+    return fig
 
 
 def escape(text):

@@ -121,8 +121,28 @@ def test_pca_and_axes_views_for_more_than_two_features():
     at.switch_page("pages/compare.py").run()
     assert not at.exception and not at.error
     assert any("exactly two features" in c.value for c in at.caption)
+    # regression (issue 16): "Shade decision regions" showed ON (disabled) and "GMM background"
+    # did nothing here; controls that cannot act are not shown
+    assert not [t for t in at.toggle if t.key == keys.W_REGIONS]
+    assert not [s for s in at.selectbox if s.key == keys.W_GMM_SHADE]
+    assert all(tr.get("type") not in ("heatmap", "contour") for c in _charts(at) for tr in c["data"])
     at.radio(key=keys.W_VIEW).set_value("Two features").run()
     assert not at.exception and len(_charts(at)) == 2
+
+
+def test_compare_hover_names_the_row_and_its_features_and_slots_drive_colours():
+    at = _app()
+    at.switch_page("pages/compare.py").run()
+    ds = _dataset(at)
+    gmm = _charts(at)[1]
+    points = [tr for tr in gmm["data"] if tr.get("meta") == "points"]
+    template = points[0]["hovertemplate"]
+    assert template.startswith(f"<b>{ds.key_name} %{{text}}</b>")
+    assert all(f"{f}: %{{customdata[" in template for f in ds.features)
+    assert "GMM probability" in template
+    assert set(points[0]["text"]) <= set(ds.row_keys)
+    cmp = at.session_state[keys.SHOWN_FITS]
+    assert cmp["fingerprint"] == ds.fingerprint and len(cmp["last"][1]) == len(points)
 
 
 def test_user_strings_are_escaped_for_markdown():
