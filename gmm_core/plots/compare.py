@@ -22,7 +22,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from gmm_core.analysis.geometry import ellipse_points
-from gmm_core.plots.theme import (FONT, INK, LEGEND_WIDTH, PALETTE, colour, hover_args,
+from gmm_core.plots.theme import (FONT, INK, LEGEND_WIDTH, PALETTE, colour, halo, hover_args,
                                   legend_room, legend_traces, point_style, segment_names, symbol,
                                   template_text)
 from gmm_core.plots.theme import escape as _text
@@ -61,6 +61,7 @@ def _layout(fig, *, title, x_range, y_range, axis_titles, legend_entries):
                     xref="container", x=0.0, xanchor="left", font=dict(size=13),
                     itemsizing="constant", tracegroupgap=0),
         hovermode="closest",
+        hoverlabel=dict(align="left"),
     )
     grid = dict(showgrid=True, gridcolor="#E5E5E5", zeroline=False, showline=True,
                 linecolor="#888888", mirror=True, ticks="outside")
@@ -147,7 +148,7 @@ def _centres_trace(centres, name, slots, names):
 
 
 def _ellipse_traces(means, covariances, levels, level_names, slots):
-    """Each ellipse as a white halo under its coloured line, WebGL, after the points."""
+    """Each ellipse as a contrasting halo under its coloured line, WebGL, after the points."""
     dashes = ("solid", "dash", "dot")
     traces = []
     for i, (lv, lname) in enumerate(zip(levels, level_names)):
@@ -158,7 +159,7 @@ def _ellipse_traces(means, covariances, levels, level_names, slots):
                                    line=dict(color=INK, width=2, dash=dash)))
         for j in range(means.shape[0]):
             pts = ellipse_points(means[j], covariances[j], level=lv, n_points=90)
-            for width, col, part in ((6.5, "rgba(255,255,255,0.95)", "halo"),
+            for width, col, part in ((6.0, halo(slots[j]), "halo"),
                                      (3.0, colour(slots[j]), "line")):
                 traces.append(go.Scattergl(
                     x=pts[:, 0], y=pts[:, 1], mode="lines", showlegend=False, hoverinfo="skip",
@@ -293,7 +294,7 @@ def gmm_figure(points, labels, certainty, means, covariances, *, x_range, y_rang
                disagree=None, names=None, slots=None, hover=None, title="Gaussian mixture"):
     """GMM panel: points faded by uncertainty, covariance ellipses and means on top.
 
-    Points, rings, ellipses (a white halo under each coloured line) and means
+    Points, rings, ellipses (a contrasting halo under each coloured line) and means
     are WebGL traces in that order: whatever the number of points, the
     ellipses and means are drawn above them.
 

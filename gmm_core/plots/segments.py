@@ -134,6 +134,7 @@ def overview_figure(points, labels, names, *, means=None, unusual=None, x_range=
         font=font, height=height or ((560 if large else 440) + top + bottom),
         margin=dict(l=70, r=20, t=top, b=bottom),
         plot_bgcolor="white", paper_bgcolor="white", hovermode="closest",
+        hoverlabel=dict(align="left"),
         legend=dict(orientation="h", yref="container", y=0.0, yanchor="bottom", x=0.0,
                     itemsizing="constant", font=dict(size=font["size"])),
     )

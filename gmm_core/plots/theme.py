@@ -26,7 +26,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 __all__ = ["PALETTE", "COLOUR_NAMES", "SYMBOLS", "INK", "GRID", "FAMILY", "FONT", "AXIS_STYLE",
-           "colour", "rgba", "symbol", "segment_names", "point_style", "escape", "template_text",
+           "colour", "rgba", "halo", "symbol", "segment_names", "point_style", "escape", "template_text",
            "RowHover", "hover_args", "legend_room", "legend_traces", "LEGEND_WIDTH",
            "clear_subplot_titles"]
 
@@ -66,6 +66,20 @@ def rgba(j, alpha):
     h = colour(j).lstrip("#")
     r, g, b = (int(h[i:i + 2], 16) for i in (0, 2, 4))
     return f"rgba({r},{g},{b},{alpha})"
+
+
+def halo(j):
+    """The outline drawn under segment ``j``'s lines: white under dark colours, ink under light ones.
+
+    A white halo alone would vanish around the light colours (sand, cyan) on a
+    white or pale background.
+
+    >>> halo(0), halo(1)
+    ('rgba(255,255,255,0.95)', 'rgba(34,34,34,0.8)')
+    """
+    r, g, b = (int(colour(j)[i:i + 2], 16) / 255.0 for i in (1, 3, 5))
+    luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b
+    return "rgba(34,34,34,0.8)" if luminance > 0.55 else "rgba(255,255,255,0.95)"
 
 
 def symbol(j):
