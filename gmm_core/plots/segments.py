@@ -52,7 +52,7 @@ def _axes(fig, font, **extra):
 def overview_figure(points, labels, names, *, means=None, unusual=None, x_range=None,
                     y_range=None, axis_titles=("", ""), large=False, title=None, height=None,
                     slots=None, hover=None):
-    """Every drawn row coloured and shaped by segment, names at the typical members, unusual rows ringed.
+    """Every drawn row coloured and shaped by segment, names at typical members, unusual ringed.
 
     Points, rings and typical members are WebGL traces in that order (the
     members drawn last, dark-edged, above every point); the names are
@@ -100,10 +100,14 @@ def overview_figure(points, labels, names, *, means=None, unusual=None, x_range=
                         opacity=opacity, line=dict(width=0)), **extra))
     if unusual is not None and len(unusual):
         pts = np.asarray(unusual, dtype=float).reshape(-1, 2)
+        # thousands of rings (1% of 200,000 rows) must not bury the clusters: thinner, smaller
+        many = pts.shape[0] >= 200
+        ring, _ = point_style(pts.shape[0])
         fig.add_trace(go.Scattergl(
             x=pts[:, 0], y=pts[:, 1], mode="markers", name="unusual rows", meta="rings",
-            marker=dict(size=size + 9, symbol="circle-open", color="#B00020",
-                        line=dict(width=2)),
+            marker=dict(size=ring + (3 if many else 6) + (2 if large else 0), symbol="circle-open",
+                        color="#B00020", opacity=0.6 if many else 0.9,
+                        line=dict(width=1.0 if many else 2.0)),
             hovertemplate="unusual row<br>x=%{x:.4g}<br>y=%{y:.4g}<extra></extra>"))
     if means is not None:
         means = np.asarray(means, dtype=float).reshape(-1, 2)

@@ -5,9 +5,9 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
+from gmm_core.analysis.geometry import ellipse_points, level_radius, sigma_level
 from gmm_core.plots import compare as figures
 from gmm_core.plots import theme
-from gmm_core.analysis.geometry import ellipse_points, level_radius, sigma_level
 
 
 def _points(n=50, seed=0):
@@ -204,10 +204,30 @@ def test_user_text_in_charts_is_escaped_not_rendered():
 
 
 def test_subplot_titles_are_lifted_off_the_frame_line():
-    """Regression (issue 16): Choose k's subplot titles sat on the top frame line, struck through."""
+    """Regression (issue 16): Choose k's subplot titles sat on the top frame line, struck out."""
     from gmm_core.plots import em
 
-    sweep = pd.DataFrame({"k": [1, 2, 3], "inertia": [9.0, 4.0, 3.0], "silhouette": [np.nan, 0.5, 0.4]})
+    sweep = pd.DataFrame({"k": [1, 2, 3], "inertia": [9.0, 4.0, 3.0],
+                          "silhouette": [np.nan, 0.5, 0.4]})
     fig = theme.clear_subplot_titles(em.kmeans_sweep_figure(sweep))
     titles = [a for a in fig.layout.annotations if a.text.startswith(("Inertia", "Silhouette"))]
     assert len(titles) == 2 and all(a.yshift >= 8 for a in titles)
+
+
+def test_segments_overview_draws_members_last_and_thins_many_rings():
+    from gmm_core.plots import segments
+
+    rng = np.random.default_rng(0)
+    pts = rng.normal(size=(20_000, 2))
+    fig = segments.overview_figure(pts, np.arange(20_000) % 3, ["A", "B", "C"],
+                                   means=np.zeros((3, 2)), unusual=pts[:2_000], slots=(0, 4, 7))
+    kinds = [t.meta for t in fig.data]
+    last_point = max(i for i, m in enumerate(kinds) if m == "points")
+    assert kinds[-1] == "centres" and last_point < len(kinds) - 1
+    assert {t.type for t in fig.data} == {"scattergl"}
+    assert list(fig.data[-1].marker.color) == [theme.colour(s) for s in (0, 4, 7)]
+    rings = next(t for t in fig.data if t.meta == "rings")
+    few = segments.overview_figure(pts[:100], np.zeros(100, int), ["A"], unusual=pts[:5])
+    few_rings = next(t for t in few.data if t.meta == "rings")
+    assert rings.marker.line.width < few_rings.marker.line.width
+    assert rings.marker.size < few_rings.marker.size
