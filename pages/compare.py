@@ -85,7 +85,8 @@ for message in cmp.warnings:
 
 projection = gmm_core.analysis.compare.view_projection(cmp, X, features, axes=axes)
 view = gmm_core.analysis.compare.comparison_view(cmp, X, projection, max_points=MAX_SHOWN, seed=0)
-names = session.chosen_segment_names(ds) or figures.segment_names(k, cmp.slots)  # edited on Segments
+# names typed on Segments, else the slots' letters
+names = session.chosen_segment_names(ds) or figures.segment_names(k, cmp.slots)
 hover = RowHover(ds.key_name, ds.row_keys[view.index], tuple(features), X[view.index],
                  cmp.proba[view.index], tuple(names), proba_label="GMM probability")
 
@@ -101,10 +102,12 @@ cols[2].metric("GMM BIC", f"{m['bic']:,.0f}",
 if ds.labels is not None:
     cols[3].metric("GMM vs labels", f"{m['ari_gmm_truth']:.2f} / {m['nmi_gmm_truth']:.2f}",
                    help="ARI / NMI: how well the GMM's segments match the known labels (1 = "
-                        "perfectly; ARI = adjusted Rand index, NMI = normalised mutual information).")
+                        "perfectly; ARI = adjusted Rand index, NMI = normalised mutual "
+                        "information).")
     cols[4].metric("KMeans vs labels",
                    f"{m['ari_kmeans_truth']:.2f} / {m['nmi_kmeans_truth']:.2f}",
-                   help="ARI / NMI: how well KMeans' clusters match the known labels (1 = perfectly).")
+                   help="ARI / NMI: how well KMeans' clusters match the known labels "
+                        "(1 = perfectly).")
 
 st.info(plain(gmm_core.analysis.compare.describe_comparison(cmp, names)), icon=":material/lightbulb:")
 

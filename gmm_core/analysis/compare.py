@@ -311,7 +311,8 @@ def describe_comparison(comparison, names=None):
         return f", because KMeans assumes round segments and the GMM's {which} stretched"
 
     def tail(involved):
-        return f"{because(involved)}; the models disagree on {n_dis:,} of {n:,} points ({pct:.0f}%)."
+        return (f"{because(involved)}; the models disagree on {n_dis:,} of {n:,} points "
+                f"({pct:.0f}%).")
 
     if len(split) >= 2:
         return (f"KMeans cuts across the GMM's segments: the GMM's segments "
@@ -324,7 +325,8 @@ def describe_comparison(comparison, names=None):
         text = f"KMeans splits the GMM's segment {names[g]} {how}"
         others = [m for m in merged if g not in m]
         if others:
-            text += f" and merges its segments {_join(names[j] for j in others[0])} into one cluster"
+            text += (f" and merges its segments {_join(names[j] for j in others[0])} "
+                     "into one cluster")
         return text + tail([g, *(others[0] if others else ())])
     if merged:
         return (f"KMeans merges the GMM's segments {_join(names[j] for j in merged[0])} "

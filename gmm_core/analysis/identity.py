@@ -74,7 +74,7 @@ def match_slots(comparison, previous_means, previous_slots):
     old = np.asarray(comparison.scaler.transform(old), dtype=float)
     cost = ((new[:, None, :] - old[None, :, :]) ** 2).sum(axis=2)
     rows, cols = linear_sum_assignment(cost)
-    slot_of = {int(r): int(previous_slots[c]) for r, c in zip(rows, cols)}
+    slot_of = {int(r): int(previous_slots[c]) for r, c in zip(rows, cols, strict=True)}
     free = (s for s in range(k + len(previous_slots)) if s not in set(slot_of.values()))
     for i in range(k):
         if i not in slot_of:

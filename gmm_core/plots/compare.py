@@ -22,8 +22,8 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from gmm_core.analysis.geometry import ellipse_points
-from gmm_core.plots.theme import (FONT, INK, LEGEND_WIDTH, PALETTE, colour, halo, hover_args,
-                                  legend_room, legend_traces, point_style, segment_names, symbol,
+from gmm_core.plots.theme import (FONT, INK, PALETTE, colour, halo, hover_args, legend_room,
+                                  legend_traces, point_style, segment_names, symbol,
                                   template_text)
 from gmm_core.plots.theme import escape as _text
 
@@ -151,7 +151,7 @@ def _ellipse_traces(means, covariances, levels, level_names, slots):
     """Each ellipse as a contrasting halo under its coloured line, WebGL, after the points."""
     dashes = ("solid", "dash", "dot")
     traces = []
-    for i, (lv, lname) in enumerate(zip(levels, level_names)):
+    for i, (lv, lname) in enumerate(zip(levels, level_names, strict=True)):
         dash = dashes[i % 3]
         # legend entry only; the ellipses themselves take their segment's colour
         traces.append(go.Scattergl(x=[None], y=[None], mode="lines", name=_text(lname),

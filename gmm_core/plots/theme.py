@@ -26,7 +26,8 @@ import numpy as np
 import plotly.graph_objects as go
 
 __all__ = ["PALETTE", "COLOUR_NAMES", "SYMBOLS", "INK", "GRID", "FAMILY", "FONT", "AXIS_STYLE",
-           "colour", "rgba", "halo", "symbol", "segment_names", "point_style", "escape", "template_text",
+           "colour", "rgba", "halo", "symbol", "segment_names", "point_style", "escape",
+           "template_text",
            "RowHover", "hover_args", "legend_room", "legend_traces", "LEGEND_WIDTH",
            "clear_subplot_titles"]
 
@@ -69,7 +70,7 @@ def rgba(j, alpha):
 
 
 def halo(j):
-    """The outline drawn under segment ``j``'s lines: white under dark colours, ink under light ones.
+    """The outline under segment ``j``'s lines: white under dark colours, ink under light ones.
 
     A white halo alone would vanish around the light colours (sand, cyan) on a
     white or pale background.

@@ -73,8 +73,9 @@ def _upload(page, path):
 def _open(page, title, n_charts):
     page.locator('[data-testid="stSidebarNav"] a', has_text=title).click()
     page.wait_for_selector(f"h1:has-text('{title}')")
-    page.wait_for_function(f"() => document.querySelectorAll('.js-plotly-plot').length >= {n_charts}",
-                           timeout=TIMEOUT_MS)
+    page.wait_for_function(
+        f"() => document.querySelectorAll('.js-plotly-plot').length >= {n_charts}",
+        timeout=TIMEOUT_MS)
     settle(page, pause_ms=1000)
     no_exception(page)
 
@@ -157,7 +158,8 @@ def test_ellipses_and_means_are_drawn_above_the_points(small_page, tmp_path, n):
         spot = page.evaluate("""() => { const p = document.querySelectorAll('.js-plotly-plot')[1];
             const i = p.data.findIndex(t => t.meta === 'points'); const t = p._fullData[i];
             const L = p._fullLayout, s = L._size, box = p.getBoundingClientRect();
-            return [box.left + s.l + L.xaxis.l2p(t.x[0]), box.top + s.t + L.yaxis.l2p(t.y[0])]; }""")
+            return [box.left + s.l + L.xaxis.l2p(t.x[0]),
+                    box.top + s.t + L.yaxis.l2p(t.y[0])]; }""")
         page.mouse.move(spot[0] + 1, spot[1] + 1)
         page.mouse.move(*spot)
         page.wait_for_selector(".js-plotly-plot .hoverlayer .hovertext", timeout=TIMEOUT_MS)
@@ -165,6 +167,16 @@ def test_ellipses_and_means_are_drawn_above_the_points(small_page, tmp_path, n):
         chart.screenshot(path=str(ARTIFACTS / "layers_hover.png"))
         assert key.group(1) in said and "income:" in said and "spend:" in said, said
         assert "GMM probability" in said and "%" in said, said
+
+    # the Segments overview draws its typical members above the points too
+    _open(page, "Segments", 3)
+    overview = page.evaluate(TRACES_JS)[0]
+    points, top = _assert_on_top(overview)
+    assert [t["meta"] for t in top] == ["centres"] and len(top[0]["x"]) == 3
+    assert sum(t["n"] for t in points if t["meta"] == "points") == min(n, 20_000)
+    page.locator(".js-plotly-plot").first.scroll_into_view_if_needed()
+    page.locator(".js-plotly-plot").first.screenshot(
+        path=str(ARTIFACTS / f"layers_{n}_segments.png"))
 
 
 def traces_meta(chart, i):
@@ -232,7 +244,7 @@ def test_a_segment_keeps_its_colour_when_the_covariance_type_changes(small_page,
     _wait_for_title(page, "(spherical)")
     after = page.evaluate(TRACES_JS)
     _shoot_charts(page, "colours_spherical")
-    for p, was in zip(probes, seen):
+    for p, was in zip(probes, seen, strict=True):
         assert _nearest_colour(after[1], p) == was, p
         assert _nearest_colour(after[0], p) == was, p  # KMeans' centroids too
     # the points of that segment keep colour and shape: one trace per segment, in slot order
@@ -242,5 +254,5 @@ def test_a_segment_keeps_its_colour_when_the_covariance_type_changes(small_page,
     # Segments shows the same model with the same colours
     _open(page, "Segments", 3)
     overview = page.evaluate(TRACES_JS)[0]
-    for p, was in zip(probes, seen):
+    for p, was in zip(probes, seen, strict=True):
         assert _nearest_colour(overview, p) == was, p
