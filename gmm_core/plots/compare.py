@@ -61,7 +61,7 @@ def _layout(fig, *, title, x_range, y_range, axis_titles, legend_entries):
                     xref="container", x=0.0, xanchor="left", font=dict(size=13),
                     itemsizing="constant", tracegroupgap=0),
         hovermode="closest",
-        hoverlabel=dict(align="left"),
+        hoverlabel=dict(align="left", bgcolor="white", font=dict(color=INK, size=13)),
     )
     grid = dict(showgrid=True, gridcolor="#E5E5E5", zeroline=False, showline=True,
                 linecolor="#888888", mirror=True, ticks="outside")
@@ -121,6 +121,7 @@ def _points_traces(points, labels, names, slots, sure=None, hover=None):
         traces.append(go.Scattergl(
             x=points[mask, 0], y=points[mask, 1], mode="markers", name=_text(name),
             legendgroup=f"seg{j}", meta="points", showlegend=False,
+            hoverlabel=dict(bordercolor=colour(slots[j])),
             marker=dict(size=size, color=colour(slots[j]), symbol=symbol(slots[j]),
                         opacity=marker_opacity, line=dict(width=0)),
             **extra))
@@ -194,6 +195,8 @@ def scatter_matrix_figure(frame, *, labels=None, label_names=None, title=None):
             groups.append((_text(label_names[int(v)]) if known else str(v), labels == v,
                            colour(i)))
     side = max(n - 1, 1)
+    size, opacity = point_style(len(frame))
+    size = max(2.5, size - 1.5)  # small panels
     fig = make_subplots(rows=side, cols=side, shared_xaxes="columns", shared_yaxes="rows",
                         horizontal_spacing=0.03 if side > 1 else 0.0,
                         vertical_spacing=0.03 if side > 1 else 0.0)
@@ -207,7 +210,7 @@ def scatter_matrix_figure(frame, *, labels=None, label_names=None, title=None):
                 fig.add_trace(go.Scattergl(
                     x=values[c][mask], y=values[r][mask], mode="markers", name=name or "rows",
                     legendgroup=f"g{g}", showlegend=name is not None and r == 1 and c == 0,
-                    marker=dict(size=4, color=col, opacity=0.6),
+                    marker=dict(size=size, color=col, opacity=opacity),
                     hovertemplate=f"{cols[c]}=%{{x:.4g}}<br>{cols[r]}=%{{y:.4g}}<extra>{name or ''}</extra>"),
                     r, c + 1)
     grid = dict(showgrid=True, gridcolor="#E5E5E5", zeroline=False, showline=True,

@@ -96,6 +96,7 @@ def overview_figure(points, labels, names, *, means=None, unusual=None, x_range=
         fig.add_trace(go.Scattergl(
             x=points[mask, 0], y=points[mask, 1], mode="markers", name=label_text(name),
             legendgroup=f"seg{j}", meta="points", showlegend=False,
+            hoverlabel=dict(bordercolor=colour(slots[j])),
             marker=dict(size=size, color=colour(slots[j]), symbol=symbol(slots[j]),
                         opacity=opacity, line=dict(width=0)), **extra))
     if unusual is not None and len(unusual):
@@ -138,7 +139,7 @@ def overview_figure(points, labels, names, *, means=None, unusual=None, x_range=
         font=font, height=height or ((560 if large else 440) + top + bottom),
         margin=dict(l=70, r=20, t=top, b=bottom),
         plot_bgcolor="white", paper_bgcolor="white", hovermode="closest",
-        hoverlabel=dict(align="left"),
+        hoverlabel=dict(align="left", bgcolor="white", font=dict(color=INK, size=13)),
         legend=dict(orientation="h", yref="container", y=0.0, yanchor="bottom", x=0.0,
                     itemsizing="constant", font=dict(size=font["size"])),
     )
