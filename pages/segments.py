@@ -71,7 +71,7 @@ def _report(summary, names, view, labels_shown, unusual_points, source, borderli
     return report.html_report(summary, names, title="Segments", source=source, overview=overview,
                               differences=diffs, certainty=sure, borderline=borderline,
                               unusual=unusual_table, notes=notes, stability=stable,
-                              columns=who).encode("utf-8")
+                              columns=who, slots=view["slots"]).encode("utf-8")
 
 
 def _png(fig):

@@ -90,7 +90,7 @@ class _Charts:
 
 def html_report(summary, names, *, title="Segments", source="", overview=None,
                 differences=None, certainty=None, borderline=None, unusual=None, notes=(),
-                noun="rows", generated=None, stability=None, columns=None):
+                noun="rows", generated=None, stability=None, columns=None, slots=None):
     """The segmentation as one self-contained HTML page (a string).
 
     Parameters
@@ -118,6 +118,8 @@ def html_report(summary, names, *, title="Segments", source="", overview=None,
         The time stamp in the footer (default now).
     stability : gmm_core.analysis.stability.Stability, optional
         Adds each segment's "found again in n of B resamples" sentence.
+    slots : sequence of int, optional
+        Each segment's colour slot, as the charts draw it (default 0, 1, ...).
     columns : sequence of sequences of ColumnProfile, optional
         Per segment, the columns that were not features, described
         (:func:`gmm_core.analysis.profiles.column_profiles`).
@@ -149,7 +151,8 @@ def html_report(summary, names, *, title="Segments", source="", overview=None,
     for j, p in enumerate(summary.segments):
         sure = ("no members" if not p.count else
                 f"{p.sure_share:.0%} of its members are assigned with {SURE:.0%} probability or more")
-        card = [f'<section class="card" id="segment-{j + 1}" style="--seg: {colour(j)}">',
+        card = [f'<section class="card" id="segment-{j + 1}" '
+                f'style="--seg: {colour(j if slots is None else slots[j])}">',
                 f"<h3>{_e(names[j])}</h3>",
                 '<div class="facts">',
                 f'<div class="fact"><b>{p.count:,}</b><span>{_e(noun)}</span></div>',

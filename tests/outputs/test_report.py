@@ -74,3 +74,15 @@ def test_names_must_match_segments():
     s = describe_segments(X, np.eye(2)[[0, 0, 1]], np.array([[0.5], [5.0]]), ["x"])
     with pytest.raises(ValueError, match="names"):
         html_report(s, ["only one"])
+
+
+def test_report_cards_take_the_charts_colours():
+    """Issue 16: colours follow the segment's slot, so a card matches its ellipse after a refit."""
+    from gmm_core.plots.theme import colour
+
+    X = np.array([[0.0], [1.0], [5.0], [6.0]])
+    s = describe_segments(X, np.eye(2)[[0, 0, 1, 1]], np.array([[0.5], [5.5]]), ["x"])
+    names = ["Low", "High"]
+    page = html_report(s, names, slots=(4, 1))
+    assert f'style="--seg: {colour(4)}"' in page and f'style="--seg: {colour(1)}"' in page
+    assert f'style="--seg: {colour(0)}"' not in page

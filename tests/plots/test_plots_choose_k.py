@@ -57,3 +57,12 @@ def test_stability_figure_shows_the_average_and_the_least_stable_segment():
     assert list(bars.y) == [1.0, 0.97, 0.6] and list(marks.y) == [1.0, 0.9, 0.1]
     assert bars.marker.color[1] != bars.marker.color[0]       # the recommended k stands out
     assert fig.layout.yaxis.tickformat == ".0%"
+
+
+def test_subplot_titles_are_lifted_off_the_frame_line():
+    """Regression (issue 16): Choose k's subplot titles sat on the top frame line, struck out."""
+    sweep = pd.DataFrame({"k": [1, 2, 3], "inertia": [9.0, 4.0, 3.0],
+                          "silhouette": [np.nan, 0.5, 0.4]})
+    fig = figures.kmeans_sweep_figure(sweep)
+    titles = [a for a in fig.layout.annotations if a.text.startswith(("Inertia", "Silhouette"))]
+    assert len(titles) == 2 and all(a.yshift >= 8 for a in titles)

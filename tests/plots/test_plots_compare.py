@@ -203,17 +203,6 @@ def test_user_text_in_charts_is_escaped_not_rendered():
     assert fig.data[0].name == "&lt;i&gt;i&lt;/i&gt;"
 
 
-def test_subplot_titles_are_lifted_off_the_frame_line():
-    """Regression (issue 16): Choose k's subplot titles sat on the top frame line, struck out."""
-    from gmm_core.plots import em
-
-    sweep = pd.DataFrame({"k": [1, 2, 3], "inertia": [9.0, 4.0, 3.0],
-                          "silhouette": [np.nan, 0.5, 0.4]})
-    fig = theme.clear_subplot_titles(em.kmeans_sweep_figure(sweep))
-    titles = [a for a in fig.layout.annotations if a.text.startswith(("Inertia", "Silhouette"))]
-    assert len(titles) == 2 and all(a.yshift >= 8 for a in titles)
-
-
 def test_segments_overview_draws_members_last_and_thins_many_rings():
     from gmm_core.plots import segments
 
