@@ -88,7 +88,8 @@ view = gmm_core.analysis.compare.comparison_view(cmp, X, projection, max_points=
 # names typed on Segments, else the slots' letters
 names = session.chosen_segment_names(ds) or figures.segment_names(k, cmp.slots)
 hover = RowHover(ds.key_name, ds.row_keys[view.index], tuple(features), X[view.index],
-                 cmp.proba[view.index], tuple(names), proba_label="GMM probability")
+                 cmp.proba[view.index], tuple(names), proba_label="GMM probability",
+                 notes=ds.row_notes[view.index])
 
 # --- metrics -------------------------------------------------------------------------------
 m = cmp.metrics

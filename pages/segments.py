@@ -145,7 +145,7 @@ cv = gmm_core.analysis.compare.comparison_view(cmp, X, projection, max_points=MA
 titles = tuple(segments.plain_axis_title(t) for t in cv.axis_titles)
 unusual_points = projection.project_points(X[flagged.indices]) if flagged.indices.size else None
 hover = RowHover(ds.key_name, ds.row_keys[cv.index], tuple(features), X[cv.index],
-                 cmp.proba[cv.index], tuple(names))
+                 cmp.proba[cv.index], tuple(names), notes=ds.row_notes[cv.index])
 overview = figs.overview_figure(cv.points, cv.gmm_labels, names, means=cv.means,
                                 unusual=unusual_points, x_range=cv.x_range, y_range=cv.y_range,
                                 axis_titles=titles, large=present, slots=cmp.slots, hover=hover,

@@ -81,6 +81,12 @@ class Dataset:
         """
         return self.original.fitted_keys
 
+    @cached_property
+    def row_notes(self):
+        """Per fitted row: ``"gaps filled in: Age"`` when cells were filled, else ``""``."""
+        filled = self.original.filled_columns()
+        return np.array([f"gaps filled in: {c}" if c else "" for c in filled], dtype=object)
+
     @property
     def report(self):
         """What the CSV reader did (uploads only)."""

@@ -217,6 +217,8 @@ class RowHover:
     proba: object = None
     names: tuple = ()
     proba_label: str = "probability"
+    #: Per row, a remark shown under the key ("gaps filled in: Age"), or "".
+    notes: object = None
 
 
 def hover_args(hover, mask, segment=""):
@@ -240,8 +242,12 @@ def hover_args(hover, mask, segment=""):
             " · ".join(parts[i:i + 5]) for i in range(0, len(parts), 5)))
         columns.append(proba)
     keys = np.asarray(hover.keys, dtype=object)[mask]
+    text = [escape(k) for k in keys]
+    if hover.notes is not None:
+        notes = np.asarray(hover.notes, dtype=object)[mask]
+        text = [t + (f"<br>({escape(n)})" if n else "") for t, n in zip(text, notes, strict=True)]
     return dict(
-        text=[escape(k) for k in keys],
+        text=text,
         customdata=np.column_stack(columns),
         hovertemplate=(f"<b>{template_text(hover.key_name)} %{{text}}</b><br>" + "<br>".join(lines)
                        + f"<extra>{template_text(segment)}</extra>"))

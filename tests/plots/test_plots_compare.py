@@ -193,6 +193,16 @@ def test_hover_shows_row_key_original_values_and_probabilities():
     assert "income &#37;{x}" in template  # a column named like a template field stays text
 
 
+def test_hover_marks_rows_whose_gaps_were_filled_in():
+    """Issue 16, item 5: a filled-in row says so in its hover label, escaped."""
+    pts = np.array([[0.0, 0.0], [1.0, 1.0]])
+    hover = theme.RowHover("line", ["2", "3"], ("Age", "x"), pts, notes=["", "gaps filled in: <Age>"])
+    fig = figures.kmeans_figure(pts, np.array([0, 0]), np.zeros((1, 2)), x_range=(-1, 2),
+                                y_range=(-1, 2), axis_titles=("Age", "x"), hover=hover)
+    points = next(t for t in fig.data if t.meta == "points")
+    assert list(points.text) == ["2", "3<br>(gaps filled in: &lt;Age&gt;)"]
+
+
 def test_user_text_in_charts_is_escaped_not_rendered():
     """Regression: a column named <b>B</b> rendered bold and <a href> became a link in charts."""
     frame = pd.DataFrame({"<b>B</b>": [1.0, 2.0, 3.0], '<a href="https://e">l</a>': [3.0, 1.0, 2.0]})
