@@ -125,6 +125,16 @@ def settle(page, pause_ms=600):
     page.wait_for_timeout(pause_ms)
 
 
+def open_page(page, title, n_charts, pause_ms=1000):
+    """Open the app page ``title`` from the sidebar and wait for ``n_charts`` plotly charts."""
+    page.locator('[data-testid="stSidebarNav"] a', has_text=title).click()
+    page.wait_for_selector(f"h1:has-text('{title}')")
+    page.wait_for_function(
+        f"() => document.querySelectorAll('.js-plotly-plot').length >= {n_charts}",
+        timeout=TIMEOUT_MS)
+    settle(page, pause_ms=pause_ms)
+
+
 def no_exception(page):
     assert page.locator('[data-testid="stException"]').count() == 0
 

@@ -21,7 +21,7 @@ import pytest
 from hostile_files import (HOSTILE, LINKY_COLUMNS, LINKY_FILENAME, LINKY_SEGMENTS, XSS,
                            XSS_FILENAME, good_csv, linky_csv, xss_csv)
 
-from browser.conftest import TIMEOUT_MS, no_exception, settle, shoot
+from browser.conftest import TIMEOUT_MS, no_exception, open_page, settle, shoot
 from gmm_core import DataError, read_table
 from ui.widgets import JOINER
 
@@ -223,12 +223,7 @@ def test_script_html_markdown_and_latex_in_user_strings_show_literally(guarded, 
     shoot(page, "hostile-strings-data.png")
 
     for title, n_charts in (("Compare", 2), ("EM step by step", 2), ("Choose k", 3)):
-        page.locator('[data-testid="stSidebarNav"] a', has_text=title).click()
-        page.wait_for_selector(f"h1:has-text('{title}')")
-        page.wait_for_function(
-            f"() => document.querySelectorAll('.js-plotly-plot').length >= {n_charts}",
-            timeout=TIMEOUT_MS)
-        settle(page, pause_ms=800)
+        open_page(page, title, n_charts, pause_ms=800)
         _literal_everywhere(page, title)
         if title != "Choose k":  # two-feature views name the axes after the columns
             page.get_by_text("Two features").first.click()

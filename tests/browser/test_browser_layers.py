@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import gmm_core
-from browser.conftest import ARTIFACTS, TIMEOUT_MS, no_exception, settle
+from browser.conftest import ARTIFACTS, TIMEOUT_MS, no_exception, open_page, settle
 
 pytestmark = pytest.mark.browser
 
@@ -71,12 +71,7 @@ def _upload(page, path):
 
 
 def _open(page, title, n_charts):
-    page.locator('[data-testid="stSidebarNav"] a', has_text=title).click()
-    page.wait_for_selector(f"h1:has-text('{title}')")
-    page.wait_for_function(
-        f"() => document.querySelectorAll('.js-plotly-plot').length >= {n_charts}",
-        timeout=TIMEOUT_MS)
-    settle(page, pause_ms=1000)
+    open_page(page, title, n_charts)
     no_exception(page)
 
 
