@@ -41,6 +41,7 @@ from gmm_core.data.projection import display_subsample
 from gmm_core.data.scaling import Scaler
 from gmm_core.mixture import (COVARIANCE_TYPES, CRITERIA, SKIPPED, ModelSelection, best_row,
                               select_model)
+from gmm_core.mixture._init import initial_assignment, initial_params, precisions_of
 
 __all__ = ["SWEEP_TIME_LIMIT", "SWEEP_STARTS", "SKIPPED", "CRITERIA", "CRITERION_WORDS", "Recommendation", "criterion_curves", "kmeans_sweep",
            "model_sweep", "recommend", "skipped_fits", "stability_sweep", "sweep_notes"]
@@ -88,8 +89,22 @@ def model_sweep(X, n_components=range(1, 11), covariance_types=COVARIANCE_TYPES,
         raise ValueError("Give at least one value of n_components (at most the number of rows) "
                          "and one covariance type.")
 
-    def fit(Xs, k, **options):
-        gm, notes = fit_mixture(Xs, k, max_time=fit_max_time, **options)
+    starts = {}
+
+    def fit(Xs, k, *, covariance_type, init_params, random_state, reg_covar, **options):
+        # a start's assignment does not depend on the covariance type: compute it once
+        seeded = init_params != "hierarchical"
+        key = (k, init_params, random_state if seeded else None)
+        if key not in starts:
+            starts[key] = initial_assignment(Xs, k, init_params=init_params,
+                                             random_state=random_state)
+        params = initial_params(Xs, k, covariance_type=covariance_type, reg_covar=reg_covar,
+                                assignment=starts[key])
+        start = dict(weights_init=params.weights, means_init=params.means,
+                     precisions_init=precisions_of(params))
+        gm, notes = fit_mixture(Xs, k, max_time=fit_max_time, covariance_type=covariance_type,
+                                random_state=random_state, reg_covar=reg_covar, start=start,
+                                **options)
         # "did not converge in max_iter" is routine in a sweep; the rest is worth saying
         return gm, tuple(n for n in in_app_words(notes, fit_max_time) if n.kind != "not_converged")
 

@@ -154,7 +154,7 @@ def regularised(fit, Xs, reg_covar=1e-6):
 
 def fit_mixture(Xs, n_components, *, covariance_type="full", init_params="kmeans", n_init=1,
                 random_state=0, reg_covar=1e-6, max_iter=100, tol=1e-3, max_time=FIT_TIME_LIMIT,
-                estimator=None):
+                estimator=None, start=None):
     """Fit a Gaussian mixture for the app: bounded in time, regularised if it collapses.
 
     Returns ``(gmm, notes)``: :class:`FitNote` s -- the
@@ -162,7 +162,9 @@ def fit_mixture(Xs, n_components, *, covariance_type="full", init_params="kmeans
     fit hit ``max_time``, else ``not_converged``) and, from :func:`regularised`,
     one of kind ``regularised`` when a collapsed component made the fit start
     again with a stronger ``reg_covar``.  ``estimator`` is the class to fit
-    (default :class:`gmm_core.GaussianMixture`).
+    (default :class:`gmm_core.GaussianMixture`); ``start`` (a dict of
+    ``weights_init``, ``means_init``, ``precisions_init``) gives the starting
+    parameters instead of ``init_params``.
 
     >>> X = np.repeat([[0.0, 0.0], [1.0, 1.0], [5.0, 5.0]], [50, 50, 1], axis=0)
     >>> gmm, notes = fit_mixture(X, 3, covariance_type="full", random_state=0)
@@ -176,7 +178,7 @@ def fit_mixture(Xs, n_components, *, covariance_type="full", init_params="kmeans
         gmm = estimator(int(n_components), covariance_type=covariance_type,
                         init_params=init_params, n_init=int(n_init),
                         random_state=int(random_state), reg_covar=reg, max_iter=max_iter,
-                        tol=tol, max_time=max_time)
+                        tol=tol, max_time=max_time, **(start or {}))
         with warnings.catch_warnings(record=True) as records:
             warnings.simplefilter("always", ConvergenceWarning)
             gmm.fit(Xs)

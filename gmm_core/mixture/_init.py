@@ -19,7 +19,7 @@ from gmm_core.mixture._kmeans import kmeans, kmeans_plusplus
 from gmm_core.mixture._params import GMMParams
 from gmm_core.mixture._validation import check_random_state
 
-__all__ = ["INIT_METHODS", "initial_params"]
+__all__ = ["INIT_METHODS", "initial_assignment", "initial_params", "precisions_of"]
 
 INIT_METHODS = ("kmeans", "k-means++", "random", "random_from_data", "hierarchical")
 KMEANS_INIT_ITER = 10  # Lloyd passes for init_params="kmeans": a start, not a clustering
@@ -37,36 +37,29 @@ def _params_from_precisions(weights, means, precisions, covariance_type):
     return GMMParams(weights, means, covs, chol, covariance_type)
 
 
-def initial_params(X, n_components, *, covariance_type="full", init_params="kmeans",
-                   random_state=None, reg_covar=1e-6, sample_weight=None,
-                   weights_init=None, means_init=None, precisions_init=None):
-    """Starting parameters for EM, exactly as scikit-learn builds them.
+def precisions_of(params):
+    """The precision matrices of ``params`` in the layout ``precisions_init`` takes."""
+    pc, ct = np.asarray(params.precisions_cholesky), params.covariance_type
+    if ct == "full":
+        return pc @ np.swapaxes(pc, 1, 2)
+    if ct == "tied":
+        return pc @ pc.T
+    return pc ** 2
 
-    Initial responsibilities come from ``init_params``: ``"kmeans"`` (hard labels
-    of a k-means clustering), ``"k-means++"`` (one row per component chosen by
-    k-means++ seeding), ``"random"`` (uniform random soft responsibilities) or
-    ``"random_from_data"`` (one random row per component); one M-step turns them
-    into parameters, and any of ``weights_init``, ``means_init`` or
-    ``precisions_init`` given replaces its part.  When all three are given, no
-    responsibilities are computed and ``random_state`` is not used.
 
-    ``X`` and the ``*_init`` arrays are trusted to be validated (see
-    :class:`GaussianMixture`).
+def initial_assignment(X, n_components, *, init_params="kmeans", random_state=None,
+                       sample_weight=None):
+    """Where ``init_params`` puts each row at the start: ``(labels, resp, total)``.
 
-    Examples
-    --------
-    >>> import numpy as np
-    >>> X = np.array([[0.0, 0.0], [0.0, 1.0], [9.0, 9.0], [9.0, 10.0]])
-    >>> p = initial_params(X, 2, covariance_type="spherical", random_state=0)
-    >>> sorted(np.round(p.means[:, 1], 2))
-    [np.float64(0.5), np.float64(9.5)]
+    ``labels`` (hard, -1 for rows that take no part, e.g. rows that are no
+    seed) or ``resp`` (soft, ``"random"``) -- the other is None -- and
+    ``total``, the weight the initial weights are divided by.  It does not
+    depend on the covariance type, so a sweep over covariance types computes
+    it once per start and passes it to :func:`initial_params`.
     """
     rng = check_random_state(random_state)
     n_samples = X.shape[0]
     total = n_samples if sample_weight is None else float(np.sum(sample_weight))
-    if weights_init is not None and means_init is not None and precisions_init is not None:
-        return _params_from_precisions(weights_init, means_init, precisions_init,
-                                       covariance_type)
     resp = labels = None
     if init_params == "kmeans":
         _, labels = kmeans(X, n_components, random_state=rng, sample_weight=sample_weight,
@@ -89,6 +82,43 @@ def initial_params(X, n_components, *, covariance_type="full", init_params="kmea
             n_components)
     else:
         raise ValueError(f"init_params must be one of {INIT_METHODS}; got {init_params!r}.")
+    return labels, resp, total
+
+
+def initial_params(X, n_components, *, covariance_type="full", init_params="kmeans",
+                   random_state=None, reg_covar=1e-6, sample_weight=None,
+                   weights_init=None, means_init=None, precisions_init=None,
+                   assignment=None):
+    """Starting parameters for EM, exactly as scikit-learn builds them.
+
+    Initial responsibilities come from ``init_params``: ``"kmeans"`` (hard labels
+    of a k-means clustering), ``"k-means++"`` (one row per component chosen by
+    k-means++ seeding), ``"random"`` (uniform random soft responsibilities) or
+    ``"random_from_data"`` (one random row per component); one M-step turns them
+    into parameters, and any of ``weights_init``, ``means_init`` or
+    ``precisions_init`` given replaces its part.  When all three are given, no
+    responsibilities are computed and ``random_state`` is not used.
+
+    ``assignment`` (from :func:`initial_assignment`) replaces the start's
+    labels, so ``init_params`` and ``random_state`` are then not used.
+    ``X`` and the ``*_init`` arrays are trusted to be validated (see
+    :class:`GaussianMixture`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[0.0, 0.0], [0.0, 1.0], [9.0, 9.0], [9.0, 10.0]])
+    >>> p = initial_params(X, 2, covariance_type="spherical", random_state=0)
+    >>> sorted(np.round(p.means[:, 1], 2))
+    [np.float64(0.5), np.float64(9.5)]
+    """
+    if weights_init is not None and means_init is not None and precisions_init is not None:
+        return _params_from_precisions(weights_init, means_init, precisions_init,
+                                       covariance_type)
+    if assignment is None:
+        assignment = initial_assignment(X, n_components, init_params=init_params,
+                                        random_state=random_state, sample_weight=sample_weight)
+    labels, resp, total = assignment
     if labels is not None and np.any(labels < 0):  # seeds only: a tiny subset of rows
         rows = np.flatnonzero(labels >= 0)
         X, labels = X[rows], labels[rows]

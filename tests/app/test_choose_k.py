@@ -180,3 +180,16 @@ def test_choose_by_icl_and_check_stability_per_k():
     assert stability[4] == 1.0                        # the four true blobs: always found again
     table = next(t.value for t in at.dataframe if "degenerate" in t.value.columns)
     assert "init" in table.columns and set(table["init"]) == {"hierarchical", "kmeans"}
+
+
+def test_the_sweep_shares_each_start_across_covariance_types_without_changing_a_fit():
+    """One k-means (or hierarchical) start per (k, restart), reused for the four types."""
+    from gmm_core.analysis.guarded import fit_mixture, scale_for_fit
+
+    X = dataset.load_blobs(**FOUR_BLOBS).X
+    sel = gmm_core.analysis.choose_k.model_sweep(X, range(1, 5), n_init=2, random_state=0)
+    _, Xs, _ = scale_for_fit(X, "standard")
+    for _, row in sel.table.iterrows():
+        gm, _ = fit_mixture(Xs, int(row["n_components"]), covariance_type=row["covariance_type"],
+                            init_params=row["init"], random_state=int(row["seed"]))
+        assert row["log_likelihood"] == pytest.approx(gm.score(Xs), rel=1e-9, abs=1e-9)
