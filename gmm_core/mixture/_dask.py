@@ -54,7 +54,7 @@ environment.
 import numpy as np
 
 from gmm_core.errors import DataError
-from gmm_core.mixture import _blocked
+from gmm_core.mixture import _blocked, _missing
 from gmm_core.mixture._params import SufficientStats, moment_shift
 from gmm_core.mixture._validation import (COMPLEX_MESSAGE, as_float_matrix, check_shape,
                                           check_weight_shape, check_weight_total,
@@ -215,16 +215,27 @@ def _first_row(block_info):
     return 0 if start is None or np.isnan(start) else int(start)
 
 
-def _chunk_stats(x, w, params, block_info=None):
-    """One chunk's E-step as a (1, P) row: ``[nk, s1, s2, total_weight, ll_sum]``."""
+def _chunk_stats(x, w, params, nan_policy="raise", block_info=None):
+    """One chunk's E-step as a (1, P) row: ``[nk, s1, s2, total_weight, ll_sum]``.
+
+    Under ``nan_policy="marginalize"`` a chunk's rows are grouped by their
+    missing cells and each pattern is summarised as in memory
+    (:func:`gmm_core.mixture._missing.summarize`): one factorisation per
+    pattern, component and chunk.
+    """
     if x.shape[0] == 0:
         return np.zeros((1, _n_packed(params)))
-    x = as_float_matrix(x, first_row=_first_row(block_info))
+    x = _chunk_matrix(x, block_info, nan_policy)
     if w is not None:
         w = w[:, 0]
         check_weight_values(w)
-    stats = sum(_blocked.summarize(x[a:b], params, None if w is None else w[a:b], n_threads=1)
-                for a, b in _row_blocks(x.shape[0], params))
+    if nan_policy == "marginalize":
+        patterns = _missing.group_rows(x, first_row=_first_row(block_info))
+        stats = _missing.summarize(x, params, w, patterns, n_threads=1)
+    else:
+        stats = sum(_blocked.summarize(x[a:b], params, None if w is None else w[a:b],
+                                       n_threads=1)
+                    for a, b in _row_blocks(x.shape[0], params))
     return np.concatenate([stats.nk, stats.s1.ravel(), stats.s2.ravel(),
                            [stats.total_weight, stats.log_likelihood_sum]])[None, :]
 
@@ -247,10 +258,23 @@ def _unpack(vec, params):
     return SufficientStats(ct, shift, nk, s1, s2, float(rest[0]), float(rest[1]))
 
 
-def _chunk_outputs(x, params, what, block_info=None):
-    """Labels, log densities or responsibilities of one chunk's rows."""
+def _chunk_matrix(x, block_info, nan_policy):
+    return as_float_matrix(x, first_row=_first_row(block_info),
+                           allow_nan=nan_policy == "marginalize")
+
+
+def _chunk_outputs(x, params, what, nan_policy="raise", block_info=None):
+    """Labels, log densities, responsibilities or filled-in rows of one chunk's rows."""
     if x.shape[0]:
-        x = as_float_matrix(x, first_row=_first_row(block_info))
+        x = _chunk_matrix(x, block_info, nan_policy)
+    if x.shape[0] and nan_policy == "marginalize":
+        patterns = _missing.group_rows(x, first_row=_first_row(block_info))
+        if what == "impute":
+            return _missing.impute(x, params, patterns)
+        out = _missing.log_prob(x, params, patterns, what=what, n_threads=1)
+        return np.exp(out) if what == "log_resp" else out
+    if what == "impute":
+        return np.array(x, dtype=np.float64)
     parts = [_blocked.log_prob_blocks(x[a:b], params, n_threads=1, what=what)
              for a, b in _row_blocks(x.shape[0], params)]
     if not parts:
@@ -261,7 +285,7 @@ def _chunk_outputs(x, params, what, block_info=None):
 
 
 # ---------------------------------------------------------------- EM
-def summarize(X, params, sample_weight=None, *, split_every=SPLIT_EVERY):
+def summarize(X, params, sample_weight=None, *, split_every=SPLIT_EVERY, nan_policy="raise"):
     """One E-step pass over a dask array, reduced to sufficient statistics (computed).
 
     The cluster twin of :func:`gmm_core.mixture._blocked.summarize`: ``X`` is an (N, D)
@@ -283,15 +307,19 @@ def summarize(X, params, sample_weight=None, *, split_every=SPLIT_EVERY):
     import dask
     import dask.array as da
 
-    packed = da.map_blocks(_chunk_stats, X, sample_weight, dask.delayed(params),
+    packed = da.map_blocks(_chunk_stats, X, sample_weight, dask.delayed(params), nan_policy,
                            chunks=((1,) * X.numblocks[0], (_n_packed(params),)),
                            dtype=np.float64, token="gmm-e-step")
     total = packed.sum(axis=0, split_every=split_every).compute()
     return _unpack(total, params)
 
 
-def _init_sample(X, sample_weight, rng, size):
-    """At most ``size`` rows of ``X`` (and their weights), drawn uniformly, in memory."""
+def _init_sample(X, sample_weight, rng, size, nan_policy="raise"):
+    """At most ``size`` rows of ``X`` (and their weights), drawn uniformly, in memory.
+
+    Under ``nan_policy="marginalize"`` missing cells take their column's mean in
+    the sample (the start only, as in memory).
+    """
     import dask
 
     n = X.shape[0]
@@ -301,9 +329,11 @@ def _init_sample(X, sample_weight, rng, size):
         rows = np.unique(rng.randint(0, n, size=size))
     xs, ws = dask.compute(X[rows], None if sample_weight is None
                           else sample_weight[rows, 0])
-    xs = as_float_matrix(xs)
+    xs = as_float_matrix(xs, allow_nan=nan_policy == "marginalize")
     if ws is not None and np.sum(ws) <= 0:  # every sampled row weighs nothing: use all
         ws = np.ones_like(ws)
+    if nan_policy == "marginalize":
+        xs = _missing.mean_filled(xs, ws)
     return xs, ws
 
 
@@ -313,13 +343,16 @@ class DaskRows:
     The twin of :class:`~gmm_core.mixture._sources.InMemoryRows`: ``summarize``
     is one :func:`summarize` pass on the cluster, ``init_rows`` a sample of at
     most ``init_sample_size`` rows drawn once, ``outputs`` lazy dask arrays.
-    ``for_fit`` counts the rows (one pass) so that they can be sampled.
+    ``for_fit`` counts the rows (one pass) so that they can be sampled;
+    ``nan_policy`` is the estimator's.
     """
 
     dtype = np.float64  # dask data is fitted and returned in float64 whatever its dtype
 
     def __init__(self, X, sample_weight=None, *, for_fit=True,
-                 init_sample_size=INIT_SAMPLE_ROWS, split_every=SPLIT_EVERY):
+                 init_sample_size=INIT_SAMPLE_ROWS, split_every=SPLIT_EVERY,
+                 nan_policy="raise"):
+        self.nan_policy = nan_policy
         self.X, self.feature_names = as_dask_matrix(X, count_rows=for_fit)
         self.n_samples, self.n_features = self.X.shape
         self.sample_weight = _as_dask_weights(sample_weight, self.X) if for_fit else None
@@ -328,7 +361,8 @@ class DaskRows:
         self._sample = None
 
     def summarize(self, params):
-        stats = summarize(self.X, params, self.sample_weight, split_every=self.split_every)
+        stats = summarize(self.X, params, self.sample_weight, split_every=self.split_every,
+                          nan_policy=self.nan_policy)
         check_weight_total(stats.total_weight)
         return stats
 
@@ -336,12 +370,18 @@ class DaskRows:
         """The rows (and weights) initialisation sees: one sample, drawn on first use."""
         if self._sample is None:
             self._sample = _init_sample(self.X, self.sample_weight, rng,
-                                        max(self.init_sample_size, n_components))
+                                        max(self.init_sample_size, n_components),
+                                        self.nan_policy)
         return self._sample
 
     def outputs(self, params, what):
         """Lazy ``"labels"``, ``"proba"`` or ``"log_prob_norm"`` of every row."""
-        return _lazy_outputs(self.X, params, "log_resp" if what == "proba" else what)
+        return _lazy_outputs(self.X, params, "log_resp" if what == "proba" else what,
+                             self.nan_policy)
+
+    def impute(self, params):
+        """Lazy: the rows with each missing cell at its posterior mean."""
+        return _lazy_outputs(self.X, params, "impute", "marginalize")
 
 
 def fit(estimator, X, sample_weight=None, *, init_sample_size=INIT_SAMPLE_ROWS,
@@ -365,17 +405,19 @@ def fit(estimator, X, sample_weight=None, *, init_sample_size=INIT_SAMPLE_ROWS,
     """
     estimator._check_parameters()
     rows = DaskRows(X, sample_weight, init_sample_size=init_sample_size,
-                    split_every=split_every)
+                    split_every=split_every, nan_policy=estimator.nan_policy)
     estimator._fit(rows, on_iteration=on_iteration)
     return estimator
 
 
-def _lazy_outputs(X, params, what):
+def _lazy_outputs(X, params, what, nan_policy="raise"):
     import dask
 
     if what == "log_resp":
         kw = dict(chunks=(X.chunks[0], (params.n_components,)), dtype=np.float64)
+    elif what == "impute":
+        kw = dict(dtype=np.float64)
     else:
         kw = dict(drop_axis=1, dtype=np.int64 if what == "labels" else np.float64)
-    return X.map_blocks(_chunk_outputs, dask.delayed(params), what,
+    return X.map_blocks(_chunk_outputs, dask.delayed(params), what, nan_policy,
                         token=f"gmm-{what.replace('_', '-')}", **kw)

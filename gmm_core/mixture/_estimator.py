@@ -12,6 +12,9 @@ scikit-learn:
   :class:`~gmm_core.mixture.GMMParams`, and ``full_covariances_`` -- (K, D, D)
   whatever the covariance type;
 * dask arrays and DataFrames, fitted chunk by chunk on their cluster;
+* ``nan_policy="marginalize"`` -- rows with missing values (NaN) fitted and
+  assigned on their observed columns, and :meth:`GaussianMixture.impute`
+  (:mod:`gmm_core.mixture._missing`);
 * errors that name the collapsed component and say what to do.
 
 The EM loop (``_em``) is the one of scikit-learn's ``BaseMixture.fit_predict``
@@ -41,7 +44,9 @@ from gmm_core.mixture._params import (COVARIANCE_TYPES, GMMParams, SufficientSta
 from gmm_core.mixture._sources import row_source
 from gmm_core.mixture._validation import check_init_arrays, check_random_state
 
-__all__ = ["GaussianMixture", "Iteration"]
+__all__ = ["GaussianMixture", "Iteration", "NAN_POLICIES"]
+
+NAN_POLICIES = ("raise", "marginalize")
 
 
 @dataclass(frozen=True, eq=False)
@@ -110,6 +115,17 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         stops after the iteration that crosses it, keeps the best run so far
         and warns with :class:`~gmm_core.ConvergenceWarning`; ``timed_out_``
         says so.  ``None``: no limit.
+    nan_policy : {"raise", "marginalize"}, default="raise"
+        What NaN in ``X`` means (not in scikit-learn).  ``"raise"``: refuse it,
+        as scikit-learn does.  ``"marginalize"``: NaN is a missing value; each
+        row counts by its observed columns -- the E-step uses the marginal
+        density ``N(x_o | mu_o, Sigma_oo)``, the M-step the expected
+        statistics of the missing cells given the observed ones -- so nothing
+        is filled in and the log-likelihood (of the observed values) still
+        never decreases.  ``fit``, ``predict``, ``predict_proba``,
+        ``score_samples``, ``score``, ``bic`` and ``aic`` then take rows with
+        gaps; rows with every value missing are refused
+        (:class:`~gmm_core.DataError`).  Without NaN both give the same fit.
 
     Attributes
     ----------
@@ -134,12 +150,21 @@ class GaussianMixture(DensityMixin, BaseEstimator):
     array([ 1., 10.])
     >>> gm.predict([[0, 0], [12, 3]])[0] != gm.predict([[12, 3]])[0]
     np.True_
+
+    Rows with gaps, with ``nan_policy="marginalize"``:
+
+    >>> gm = GaussianMixture(2, random_state=0, nan_policy="marginalize").fit(X)
+    >>> gm.predict([[np.nan, 1.0], [10.0, np.nan]]).tolist() == gm.predict([[1, 1], [10, 2]]).tolist()
+    True
+    >>> gm.impute([[10.0, np.nan]])
+    array([[10.,  2.]])
     """
 
     def __init__(self, n_components=1, *, covariance_type="full", tol=1e-3, reg_covar=1e-6,
                  max_iter=100, n_init=1, init_params="kmeans", weights_init=None,
                  means_init=None, precisions_init=None, random_state=None,
-                 warm_start=False, verbose=0, verbose_interval=10, max_time=None):
+                 warm_start=False, verbose=0, verbose_interval=10, max_time=None,
+                 nan_policy="raise"):
         self.n_components = n_components
         self.covariance_type = covariance_type
         self.tol = tol
@@ -155,6 +180,12 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         self.verbose = verbose
         self.verbose_interval = verbose_interval
         self.max_time = max_time
+        self.nan_policy = nan_policy
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = self.nan_policy == "marginalize"
+        return tags
 
     def __sklearn_is_fitted__(self):
         return hasattr(self, "precisions_cholesky_")
@@ -194,6 +225,10 @@ class GaussianMixture(DensityMixin, BaseEstimator):
                                           or not 0 < self.max_time < np.inf):
             raise ValueError(f"max_time must be None or a number of seconds > 0; got "
                              f"{self.max_time!r}.")
+        if not isinstance(self.nan_policy, str) or self.nan_policy not in NAN_POLICIES:
+            raise ValueError(f"nan_policy must be one of {NAN_POLICIES}; got "
+                             f"{self.nan_policy!r}. 'marginalize' fits rows with missing "
+                             "values (NaN) on their observed columns.")
 
     def _check_features(self, names, n_features, *, reset):
         """Record (``reset``) or check the number and names of the features."""
@@ -238,7 +273,7 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         (:mod:`gmm_core.mixture._dask`) and the labels returned are a lazy dask array.
         """
         self._check_parameters()
-        rows = row_source(X, sample_weight)
+        rows = row_source(X, sample_weight, nan_policy=self.nan_policy)
         return rows.outputs(self._fit(rows), "labels")
 
     def _fit(self, rows, *, on_iteration=None):
@@ -399,9 +434,10 @@ class GaussianMixture(DensityMixin, BaseEstimator):
     def _outputs(self, X, what):
         """``what`` of each row of ``X`` under the fitted mixture (checked like ``fit``'s X)."""
         self._check_fitted()
-        rows = row_source(X, for_fit=False)
+        rows = row_source(X, for_fit=False,
+                          nan_policy="marginalize" if what == "impute" else self.nan_policy)
         self._check_features(rows.feature_names, rows.n_features, reset=False)
-        out = rows.outputs(self.params_, what)
+        out = rows.impute(self.params_) if what == "impute" else rows.outputs(self.params_, what)
         if what != "labels" and rows.dtype == np.float32 and self.means_.dtype == np.float32:
             return out.astype(np.float32)  # scikit-learn's dtype: float32 data, float32 model
         return out
@@ -417,6 +453,21 @@ class GaussianMixture(DensityMixin, BaseEstimator):
     def predict(self, X):
         """The most probable component of each row."""
         return self._outputs(X, "labels")
+
+    def impute(self, X):
+        """``X`` with each missing value (NaN) replaced by its posterior mean under the model.
+
+        A row's missing part ``x_m`` given its observed part ``x_o`` is
+        ``E[x_m | x_o] = sum_k p(k | x_o) (mu_km + Sigma_k,mo Sigma_k,oo^-1 (x_o - mu_ko))``:
+        each component's conditional mean, weighted by the row's
+        responsibilities from its observed values (``predict_proba``).  This is
+        the model's best guess in the least-squares sense, not a draw: filled
+        values lie closer to the cluster centres than real values would, so use
+        them to display or export a row, never to fit again.  Observed values
+        are returned unchanged; works whatever ``nan_policy`` the model was
+        fitted with.  Returns an ndarray (N, D), lazy for dask input.
+        """
+        return self._outputs(X, "impute")
 
     def _n_parameters(self):
         return n_parameters(self.covariance_type, self.means_.shape[0],

@@ -8,6 +8,7 @@ rows of the whole array.
 """
 
 import numbers
+import warnings
 
 import numpy as np
 
@@ -34,11 +35,13 @@ def check_random_state(seed):
 
 
 
-def as_float_matrix(X, name="X", *, first_row=0):
+def as_float_matrix(X, name="X", *, first_row=0, allow_nan=False):
     """X as a float64 (N, D) array, refusing sparse, complex and non-finite input.
 
     ``first_row`` numbers the rows of a block taken from a larger array (a
-    dask chunk) so that an error names the row of the whole array.
+    dask chunk) so that an error names the row of the whole array.  With
+    ``allow_nan`` (``nan_policy="marginalize"``) NaN marks a missing cell and
+    only infinity is refused.
     """
     if hasattr(X, "toarray") or type(X).__module__.startswith("scipy.sparse"):
         raise TypeError(f"Sparse input is not supported for {name}: densify it with "
@@ -60,15 +63,22 @@ def as_float_matrix(X, name="X", *, first_row=0):
     # the exact check below then clears) and, unlike isfinite(X), allocates nothing.
     with np.errstate(over="ignore", invalid="ignore"):
         total = np.sum(X)
-    if not np.isfinite(total) and not _all_finite(X):
-        rows, cols = np.nonzero(~np.isfinite(X))
+    if not np.isfinite(total) and not _all_finite(X, allow_nan):
+        rows, cols = np.nonzero(np.isinf(X) if allow_nan else ~np.isfinite(X))
         column = repr(columns[cols[0]]) if columns else cols[0]
         raise ValueError(
-            f"Input {name} contains NaN or infinity (first at row {first_row + rows[0]}, column "
-            f"{column}; {rows.size} value(s) in all). Remove or impute those values "
-            "before fitting."
+            f"Input {name} contains {'infinity' if allow_nan else 'NaN or infinity'} (first at "
+            f"row {first_row + rows[0]}, column {column}; {rows.size} value(s) in all). "
+            + ("Replace infinite values (NaN marks a missing value) before fitting."
+               if allow_nan else "Remove or impute those values before fitting, or pass "
+               "nan_policy='marginalize' to fit rows with missing values (NaN) as they are.")
         )
-    biggest = max(float(X.max()), -float(X.min()))  # no |X| temporary
+    if allow_nan and np.isnan(total):
+        with warnings.catch_warnings():  # a matrix of NaN only: refused by row later
+            warnings.simplefilter("ignore", RuntimeWarning)
+            biggest = max(float(np.nanmax(X)), -float(np.nanmin(X)))
+    else:
+        biggest = max(float(X.max()), -float(X.min()))  # no |X| temporary
     if biggest > MAX_MAGNITUDE:
         raise ValueError(
             f"Input {name} holds values as large as {biggest:.3g}: their squares overflow "
@@ -182,7 +192,10 @@ def check_weight_shape(shape, n_samples):
         raise ValueError(f"sample_weight.shape == {shape}, expected ({n_samples},).")
 
 
-def _all_finite(X, block_rows=65536):
+def _all_finite(X, allow_nan=False, block_rows=65536):
+    """No infinity (and, unless ``allow_nan``, no NaN) in ``X``, a block of rows at a time."""
+    if allow_nan:
+        return not any(np.isinf(X[i:i + block_rows]).any() for i in range(0, len(X), block_rows))
     return all(np.isfinite(X[i:i + block_rows]).all() for i in range(0, len(X), block_rows))
 
 
