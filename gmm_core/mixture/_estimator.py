@@ -154,7 +154,8 @@ class GaussianMixture(DensityMixin, BaseEstimator):
     Rows with gaps, with ``nan_policy="marginalize"``:
 
     >>> gm = GaussianMixture(2, random_state=0, nan_policy="marginalize").fit(X)
-    >>> gm.predict([[np.nan, 1.0], [10.0, np.nan]]).tolist() == gm.predict([[1, 1], [10, 2]]).tolist()
+    >>> gaps = [[1.0, np.nan], [10.0, np.nan]]
+    >>> gm.predict(gaps).tolist() == gm.predict([[1, 2], [10, 2]]).tolist()
     True
     >>> gm.impute([[10.0, np.nan]])
     array([[10.,  2.]])

@@ -1,0 +1,318 @@
+"""gmm_core.mixture._missing: EM over rows with gaps (``nan_policy="marginalize"``).
+
+The oracle is :func:`reference_em_step`, the maths written as plainly as it
+reads in a textbook: per row and per component, scipy's multivariate normal on
+the observed block for the E-step, the conditional mean and covariance of the
+missing block by ``np.linalg.inv``, and the M-step of each covariance type
+taken from the expected scatter matrix (the derivation the engine's lifted
+statistics must agree with).
+"""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.special import logsumexp
+from scipy.stats import multivariate_normal
+
+from benchmarks.missing import FRACTIONS, parameter_errors
+from conftest import COVARIANCE_TYPES, blobs, init_arrays
+from gmm_core import ConvergenceWarning, DataError, GaussianMixture
+from gmm_core.mixture import full_covariances
+from gmm_core.mixture._missing import group_rows
+
+RTOL = 1e-10
+
+
+def with_gaps(X, fraction, seed=0):
+    """``X`` with ``fraction`` of its cells set to NaN at random; no row left empty."""
+    rng = np.random.RandomState(seed)
+    out = X.copy()
+    out[rng.uniform(size=X.shape) < fraction] = np.nan
+    empty = np.isnan(out).all(axis=1)
+    out[empty, 0] = X[empty, 0]
+    return out
+
+
+def correlated(n=60, seed=0):
+    """Two correlated 3-D components, so the conditional means depend on the observed cells."""
+    rng = np.random.RandomState(seed)
+    a = np.array([[1.0, 0.8, 0.3], [0.8, 1.5, -0.4], [0.3, -0.4, 0.7]])
+    X = np.vstack([rng.multivariate_normal([0, 0, 0], a, n // 2),
+                   rng.multivariate_normal([4, 1, -2], a[::-1, ::-1] * 0.6, n - n // 2)])
+    return X[rng.permutation(n)]
+
+
+def start(X, k, covariance_type):
+    """``*_init`` keyword arguments from the complete rows."""
+    w, m, p = init_arrays(X[~np.isnan(X).any(axis=1)], k, covariance_type)
+    return dict(weights_init=w, means_init=m, precisions_init=p)
+
+
+def reference_posterior(X, weights, means, covs):
+    """Per row and component: log(w_k N(x_o | mu_o, S_oo)), the filled row and C."""
+    n, d = X.shape
+    k = len(weights)
+    log_p, fills, conds = np.empty((n, k)), np.empty((n, k, d)), np.zeros((n, k, d, d))
+    for i in range(n):
+        o = ~np.isnan(X[i])
+        m = ~o
+        for j in range(k):
+            s, mu = covs[j], means[j]
+            log_p[i, j] = np.log(weights[j]) + multivariate_normal(
+                mu[o], s[np.ix_(o, o)]).logpdf(X[i, o])
+            gain = s[np.ix_(m, o)] @ np.linalg.inv(s[np.ix_(o, o)])
+            fills[i, j] = X[i]
+            fills[i, j, m] = mu[m] + gain @ (X[i, o] - mu[o])
+            conds[i, j][np.ix_(m, m)] = s[np.ix_(m, m)] - gain @ s[np.ix_(o, m)]
+    return log_p, fills, conds
+
+
+def reference_em_step(X, sample_weight, weights, means, covs, covariance_type, reg_covar):
+    """One EM iteration from (weights, means, full covs): new parameters, mean log-likelihood."""
+    log_p, fills, conds = reference_posterior(X, weights, means, covs)
+    log_norm = logsumexp(log_p, axis=1)
+    wr = np.exp(log_p - log_norm[:, None]) * sample_weight[:, None]
+    nk = wr.sum(axis=0)
+    new_means = np.einsum("ik,ikd->kd", wr, fills) / nk[:, None]
+    scatter = np.zeros_like(covs)
+    for j in range(len(weights)):
+        diff = fills[:, j] - new_means[j]
+        scatter[j] = np.einsum("i,id,ie->de", wr[:, j], diff, diff) + np.einsum(
+            "i,ide->de", wr[:, j], conds[:, j])
+    d = X.shape[1]
+    if covariance_type == "full":
+        new = scatter / nk[:, None, None] + reg_covar * np.eye(d)
+    elif covariance_type == "tied":
+        new = np.repeat((scatter.sum(axis=0) / nk.sum() + reg_covar * np.eye(d))[None],
+                        len(nk), axis=0)
+    elif covariance_type == "diag":
+        new = np.einsum("kdd->kd", scatter) / nk[:, None] + reg_covar
+        new = np.einsum("kd,de->kde", new, np.eye(d))
+    else:
+        var = np.einsum("kdd->k", scatter) / (d * nk) + reg_covar
+        new = var[:, None, None] * np.eye(d)
+    ll = float(sample_weight @ log_norm / sample_weight.sum())
+    return nk / nk.sum(), new_means, new, ll
+
+
+# ---------------------------------------------------------------- no gaps: the plain EM
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_without_nan_marginalize_is_the_plain_em_bit_for_bit(covariance_type):
+    X, _ = blobs()
+    sw = np.random.RandomState(3).uniform(0.5, 2.0, len(X))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        fits = [GaussianMixture(3, covariance_type=covariance_type, random_state=0, tol=0,
+                                max_iter=15, nan_policy=policy).fit(X, sample_weight=sw)
+                for policy in ("raise", "marginalize")]
+    plain, marg = fits
+    for name in ("weights_", "means_", "covariances_", "precisions_cholesky_"):
+        np.testing.assert_array_equal(getattr(marg, name), getattr(plain, name))
+    assert marg.lower_bounds_ == plain.lower_bounds_
+    np.testing.assert_array_equal(marg.predict_proba(X), plain.predict_proba(X))
+    np.testing.assert_array_equal(marg.score_samples(X), plain.score_samples(X))
+    np.testing.assert_array_equal(marg.impute(X), X)
+
+
+# ---------------------------------------------------------------- the reference
+@pytest.mark.parametrize("scale", [1.0, 1e4], ids=["near", "far-apart"])
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_fit_agrees_with_the_slow_reference(covariance_type, scale):
+    """Three iterations and the final E-step match the textbook maths to 1e-10.
+
+    ``far-apart`` puts the means 1e4 spreads apart along column 0 only: the full
+    mixture's moments are then taken about each mean while a pattern missing
+    column 0 sees means that coincide (about their centre) -- the lift between
+    the two shifts is exercised.
+    """
+    X = correlated()
+    X[:, 0] *= scale
+    X = with_gaps(X, 0.3, seed=1)
+    sw = np.random.RandomState(2).uniform(0.5, 2.0, len(X))
+    init = start(X, 2, covariance_type)
+    n_iter, reg = 3, 1e-6
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        gm = GaussianMixture(2, covariance_type=covariance_type, max_iter=n_iter, tol=0,
+                             reg_covar=reg, nan_policy="marginalize", **init)
+        gm.fit(X, sample_weight=sw)
+    prec = init["precisions_init"]
+    covs = {"full": lambda: np.linalg.inv(prec), "tied": lambda: np.linalg.inv(prec),
+            "diag": lambda: 1.0 / prec, "spherical": lambda: 1.0 / prec}[covariance_type]()
+    weights, means = init["weights_init"], init["means_init"]
+    covs = full_covariances(covs, covariance_type, 2, X.shape[1])
+    bounds = []
+    for _ in range(n_iter):
+        weights, means, covs, ll = reference_em_step(X, sw, weights, means, covs,
+                                                     covariance_type, reg)
+        bounds.append(ll)
+    np.testing.assert_allclose(gm.lower_bounds_, bounds, rtol=RTOL)
+    np.testing.assert_allclose(gm.weights_, weights, rtol=RTOL)
+    np.testing.assert_allclose(gm.means_, means, rtol=RTOL, atol=RTOL * scale)
+    np.testing.assert_allclose(gm.full_covariances_, covs, rtol=RTOL,
+                               atol=RTOL * np.abs(covs).max())
+    log_p, fills, _ = reference_posterior(X, weights, means, covs)
+    log_norm = logsumexp(log_p, axis=1)
+    resp = np.exp(log_p - log_norm[:, None])
+    np.testing.assert_allclose(gm.score_samples(X), log_norm, rtol=RTOL)
+    np.testing.assert_allclose(gm.predict_proba(X), resp, rtol=1e-8, atol=1e-12)
+    np.testing.assert_array_equal(gm.predict(X), resp.argmax(axis=1))
+    np.testing.assert_allclose(gm.impute(X), np.einsum("ik,ikd->id", resp, fills), rtol=RTOL,
+                               atol=RTOL * scale)
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_log_likelihood_never_decreases(covariance_type):
+    X = with_gaps(blobs(n_per=80)[0], 0.4, seed=5)
+    sw = np.random.RandomState(0).uniform(0.1, 3.0, len(X))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        gm = GaussianMixture(3, covariance_type=covariance_type, tol=0, max_iter=60,
+                             init_params="random", random_state=1,
+                             nan_policy="marginalize").fit(X, sample_weight=sw)
+    bounds = np.array(gm.lower_bounds_)
+    assert len(bounds) == 60 and bounds[-1] > bounds[0] + 0.01
+    assert np.all(np.diff(bounds) >= -1e-12 * np.abs(bounds[1:]))
+
+
+def test_integer_weights_equal_repeated_rows_with_gaps():
+    X = with_gaps(correlated(), 0.3)
+    counts = np.random.RandomState(4).randint(1, 4, len(X))
+    kw = dict(covariance_type="full", tol=0, max_iter=10, nan_policy="marginalize",
+              **start(X, 2, "full"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        weighted = GaussianMixture(2, **kw).fit(X, sample_weight=counts.astype(float))
+        repeated = GaussianMixture(2, **kw).fit(np.repeat(X, counts, axis=0))
+    np.testing.assert_allclose(weighted.covariances_, repeated.covariances_, rtol=1e-9)
+    np.testing.assert_allclose(weighted.means_, repeated.means_, rtol=1e-9, atol=1e-12)
+
+
+# ---------------------------------------------------------------- against the truth
+@pytest.mark.parametrize("fraction", FRACTIONS)
+def test_closer_to_the_truth_than_listwise_deletion_and_mean_fill(fraction):
+    """The table ``python -m benchmarks.missing`` prints, asserted row by row."""
+    errors = parameter_errors(fraction)
+    marg_mean, marg_cov = errors["marginalize"]
+    for method in ("listwise", "mean fill"):
+        assert marg_mean < errors[method][0], (method, errors)
+        assert marg_cov < errors[method][1], (method, errors)
+
+
+def test_impute_fills_only_the_gaps_and_beats_the_column_means():
+    X = correlated(400, seed=3)
+    gaps = with_gaps(X, 0.2, seed=4)
+    gm = GaussianMixture(2, random_state=0, nan_policy="marginalize").fit(gaps)
+    filled = gm.impute(gaps)
+    seen = ~np.isnan(gaps)
+    np.testing.assert_array_equal(filled[seen], gaps[seen])
+    assert not np.isnan(filled).any()
+    holes = ~seen
+    model_err = np.abs(filled - X)[holes].mean()
+    mean_err = np.abs(np.where(holes, np.nanmean(gaps, axis=0), X) - X)[holes].mean()
+    assert model_err < 0.7 * mean_err
+
+
+def test_rows_with_gaps_are_assigned_by_their_observed_columns():
+    """A row missing a column gets the marginal density of the others: scipy on those."""
+    X = correlated(200)
+    gm = GaussianMixture(2, random_state=0, nan_policy="marginalize").fit(X)
+    row = np.array([[np.nan, 1.0, -1.5]])
+    dens = [np.log(w) + multivariate_normal(m[1:], c[1:, 1:]).logpdf(row[0, 1:])
+            for w, m, c in zip(gm.weights_, gm.means_, gm.covariances_)]
+    assert gm.score_samples(row)[0] == pytest.approx(logsumexp(dens), rel=RTOL)
+    np.testing.assert_allclose(gm.predict_proba(row)[0], np.exp(dens - logsumexp(dens)),
+                               rtol=1e-9)
+
+
+# ---------------------------------------------------------------- refusals and the API
+def test_rows_with_every_value_missing_are_refused_by_number():
+    X = with_gaps(correlated(), 0.2)
+    X[[1, 4]] = np.nan
+    gm = GaussianMixture(2, random_state=0, nan_policy="marginalize")
+    with pytest.raises(DataError, match=r"2 row\(s\) have every value missing \(row 2, 5,") as e:
+        gm.fit(X)
+    assert e.value.row == 2
+    gm.fit(X[~np.isnan(X).all(axis=1)])
+    for method in (gm.predict, gm.predict_proba, gm.score_samples, gm.impute):
+        with pytest.raises(DataError, match="row 2, 5"):
+            method(X)
+
+
+def test_the_default_refuses_nan_and_names_the_option():
+    X = with_gaps(correlated(), 0.2)
+    with pytest.raises(ValueError, match=r"contains NaN.*nan_policy='marginalize'"):
+        GaussianMixture(2).fit(X)
+    gm = GaussianMixture(2, random_state=0).fit(correlated())
+    with pytest.raises(ValueError, match="contains NaN"):
+        gm.predict(X)
+    assert not np.isnan(gm.impute(X)).any()  # impute takes gaps whatever the policy
+
+
+def test_infinity_is_still_refused():
+    X = correlated()
+    X[3, 1], X[5, 0] = np.inf, np.nan
+    with pytest.raises(ValueError, match=r"contains infinity \(first at row 3, column 1"):
+        GaussianMixture(2, nan_policy="marginalize").fit(X)
+
+
+@pytest.mark.parametrize("bad", ["omit", None, 1])
+def test_unknown_nan_policy_is_refused(bad):
+    with pytest.raises(ValueError, match=r"nan_policy must be one of \('raise', 'marginalize'\)"):
+        GaussianMixture(2, nan_policy=bad).fit(correlated())
+
+
+def test_nan_policy_is_a_parameter_and_a_tag():
+    gm = GaussianMixture(2, nan_policy="marginalize")
+    assert gm.get_params()["nan_policy"] == "marginalize"
+    assert GaussianMixture().get_params()["nan_policy"] == "raise"
+    assert gm.__sklearn_tags__().input_tags.allow_nan
+    assert not GaussianMixture().__sklearn_tags__().input_tags.allow_nan
+
+
+def test_a_dataframe_with_missing_cells_keeps_its_names():
+    X = with_gaps(correlated(), 0.2)
+    frame = pd.DataFrame(X, columns=["a", "b", "c"]).astype("Float64")  # NaN -> pd.NA
+    gm = GaussianMixture(2, random_state=0, nan_policy="marginalize").fit(frame)
+    assert list(gm.feature_names_in_) == ["a", "b", "c"]
+    ref = GaussianMixture(2, random_state=0, nan_policy="marginalize").fit(X)
+    np.testing.assert_allclose(gm.means_, ref.means_, rtol=1e-12)  # the frame's layout rounds
+
+
+def test_group_rows_keeps_each_pattern_in_row_order():
+    X = np.array([[1.0, np.nan, 2.0], [np.nan, 1.0, 1.0], [3.0, np.nan, 0.0], [1.0, 2.0, 3.0]])
+    g = group_rows(X)
+    got = {tuple(g.observed[p]): g.rows(p).tolist() for p in range(g.n_patterns)}
+    assert got == {(True, False, True): [0, 2], (False, True, True): [1],
+                   (True, True, True): [3]}
+
+
+# ---------------------------------------------------------------- Dask
+def test_dask_fit_with_gaps_equals_the_in_memory_fit():
+    from dask_support import require_dask
+    require_dask()
+    import dask
+    import dask.array as da
+
+    X = with_gaps(correlated(300), 0.3)
+    sw = np.random.RandomState(1).uniform(0.5, 2, len(X))
+    kw = dict(covariance_type="full", tol=0, max_iter=5, nan_policy="marginalize",
+              **start(X, 2, "full"))
+    with warnings.catch_warnings(), dask.config.set(scheduler="synchronous"):
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        mem = GaussianMixture(2, **kw).fit(X, sample_weight=sw)
+        dsk = GaussianMixture(2, **kw).fit(da.from_array(X, chunks=(70, 3)),
+                                           sample_weight=da.from_array(sw, chunks=70))
+        np.testing.assert_allclose(dsk.means_, mem.means_, rtol=RTOL)
+        np.testing.assert_allclose(dsk.covariances_, mem.covariances_, rtol=RTOL)
+        np.testing.assert_allclose(dsk.lower_bounds_, mem.lower_bounds_, rtol=RTOL)
+        lazy = mem.predict_proba(da.from_array(X, chunks=(70, 3)))
+        assert isinstance(lazy, da.Array)
+        np.testing.assert_allclose(lazy.compute(), mem.predict_proba(X), rtol=1e-9, atol=1e-15)
+        np.testing.assert_allclose(mem.impute(da.from_array(X, chunks=(70, 3))).compute(),
+                                   mem.impute(X), rtol=RTOL)
+        X[100] = np.nan
+        with pytest.raises(DataError, match=r"\(row 101, counting from 1\)"):
+            GaussianMixture(2, **kw).fit(da.from_array(X, chunks=(70, 3)))
