@@ -49,7 +49,7 @@ from gmm_core.mixture._params import GMMParams, SufficientStats, moment_shift
 __all__ = ["Patterns", "Marginal", "group_rows", "marginal", "lift", "summarize", "log_prob",
            "impute", "mean_filled"]
 
-CHUNK_ROWS = 1 << 16  # rows of one pattern gathered at a time (a few MB whatever N)
+CHUNK_ROWS = 1 << 14  # rows of one pattern gathered at a time (about 1 MB whatever N)
 _GROUP_ROWS = 1 << 16  # rows whose NaN mask is packed at a time when grouping
 
 
@@ -117,25 +117,44 @@ def group_rows(X, *, first_row=0):
     with np.errstate(invalid="ignore", over="ignore"):
         if not np.isnan(np.sum(X)):  # no NaN (values are finite and below 1e150)
             return Patterns(np.ones((1, d), dtype=bool), None, np.array([0, n]))
-    width = -(-d // 8)
-    keys = np.empty(n, dtype=f"V{width}")
-    for b in range(0, n, _GROUP_ROWS):  # the packed mask, a block at a time
-        packed = np.packbits(np.isnan(X[b:b + _GROUP_ROWS]), axis=1)
-        keys[b:b + len(packed)] = np.ascontiguousarray(packed).view(f"V{width}")[:, 0]
-    order = np.argsort(keys, kind="stable")
-    sorted_keys = keys[order]
-    del keys
-    starts = np.flatnonzero(np.concatenate([[True], sorted_keys[1:] != sorted_keys[:-1]]))
-    del sorted_keys
-    observed = ~np.isnan(X[order[starts]])
-    bounds = np.append(starts, n)
-    empty = np.flatnonzero(~observed.any(axis=1))
-    if empty.size:
-        p = int(empty[0])
-        _refuse_empty_rows(np.sort(order[bounds[p]:bounds[p + 1]]) + first_row)
-    if n < 2 ** 31:
-        order = order.astype(np.int32)
-    return Patterns(observed, order, bounds)
+    # Two passes a block at a time (count, then place), so that nothing but the
+    # (N,) index itself grows with N.
+    counts = {}
+    for _, _, runs in _block_patterns(X):
+        for key, a, b in runs:
+            counts[key] = counts.get(key, 0) + b - a
+    keys = sorted(counts)
+    bounds = np.concatenate([[0], np.cumsum([counts[key] for key in keys])])
+    observed = np.array([np.unpackbits(np.frombuffer(key, dtype=np.uint8))[:d] == 0
+                         for key in keys])
+    if not observed.any(axis=1).all():
+        _refuse_empty_rows(np.flatnonzero(np.isnan(X).all(axis=1)) + first_row)
+    index = np.empty(n, dtype=np.int32 if n < 2 ** 31 else np.int64)
+    fill = dict(zip(keys, bounds[:-1].tolist()))
+    for first, order, runs in _block_patterns(X):
+        for key, a, b in runs:
+            index[fill[key]:fill[key] + b - a] = order[a:b] + first
+            fill[key] += b - a
+    return Patterns(observed, index, bounds)
+
+
+def _block_patterns(X):
+    """Per block of rows: its first row, rows sorted by pattern, and each pattern's run.
+
+    Yields ``(first, order, runs)`` with ``runs`` a list of ``(key, start, stop)``:
+    the block's rows ``order[start:stop]`` (counted from ``first``) share the
+    pattern ``key``, the bytes of their packed NaN mask.
+    """
+    width = -(-X.shape[1] // 8)
+    for first in range(0, X.shape[0], _GROUP_ROWS):
+        packed = np.packbits(np.isnan(X[first:first + _GROUP_ROWS]), axis=1)
+        keys = np.ascontiguousarray(packed).view(f"V{width}")[:, 0]
+        order = np.argsort(keys, kind="stable")
+        sorted_keys = keys[order]
+        starts = np.flatnonzero(np.concatenate([[True], sorted_keys[1:] != sorted_keys[:-1]]))
+        stops = np.append(starts[1:], len(keys))
+        yield first, order, [(sorted_keys[a].tobytes(), int(a), int(b))
+                             for a, b in zip(starts, stops)]
 
 
 def _refuse_empty_rows(rows):
@@ -190,12 +209,12 @@ def marginal(params, observed):
     if ct == "full":
         sub = GMMParams.from_covariances(params.weights, means[:, o], cov[:, o[:, None], o], ct)
         cov_mo = cov[:, m[:, None], o]
-        gain = cov_mo @ sub.precisions
+        gain = (cov_mo @ sub.precisions_cholesky) @ np.swapaxes(sub.precisions_cholesky, 1, 2)
         cond = cov[:, m[:, None], m] - gain @ np.swapaxes(cov_mo, 1, 2)
     elif ct == "tied":
         sub = GMMParams.from_covariances(params.weights, means[:, o], cov[o[:, None], o], ct)
         cov_mo = cov[m[:, None], o]
-        gain = cov_mo @ sub.precisions
+        gain = (cov_mo @ sub.precisions_cholesky) @ sub.precisions_cholesky.T
         cond = cov[m[:, None], m] - gain @ cov_mo.T
     elif ct == "diag":
         sub = GMMParams(params.weights, means[:, o], cov[:, o], params.precisions_cholesky[:, o],
@@ -242,8 +261,8 @@ def lift(stats, params, marg, shift):
     k, d = params.n_components, params.n_features
     o, m = marg.observed, marg.missing
     nk = stats.nk
-    s_o = np.broadcast_to(stats.shift, (k, len(o)))
-    full_shift = np.broadcast_to(shift, (k, d))
+    s_o = stats.shift if stats.shift.ndim == 2 else np.tile(stats.shift, (k, 1))
+    full_shift = shift if shift.ndim == 2 else np.tile(shift, (k, 1))
     e = np.empty((k, d))
     e[:, o] = s_o - full_shift[:, o]
     e[:, m] = conditional_means(marg, params.means, s_o) - full_shift[:, m]
@@ -260,14 +279,15 @@ def lift(stats, params, marg, shift):
     a = np.zeros((k, d, len(o)))
     a[:, o, np.arange(len(o))] = 1.0
     a[:, m] = gain
-    v = np.einsum("kdo,ko->kd", a, stats.s1)
-    cross = v[:, :, None] * e[:, None, :]
-    outer = nk[:, None, None] * e[:, :, None] * e[:, None, :]
+    v = (a @ stats.s1[:, :, None])[:, :, 0]
+    s2 = a @ stats.s2 @ np.swapaxes(a, 1, 2) if ct == "full" else a[0] @ stats.s2 @ a[0].T
+    if e.any():  # zero for full, whose shifts are the means on both sides
+        cross = v[:, :, None] * e[:, None, :]
+        moved = cross + np.swapaxes(cross, 1, 2) + nk[:, None, None] * e[:, :, None] * e[:, None, :]
+        s2 += moved if ct == "full" else moved.sum(axis=0)
     if ct == "full":
-        s2 = a @ stats.s2 @ np.swapaxes(a, 1, 2) + cross + np.swapaxes(cross, 1, 2) + outer
         s2[:, m[:, None], m] += nk[:, None, None] * marg.cond_cov
     else:  # tied: one A, S2o pooled over components
-        s2 = a[0] @ stats.s2 @ a[0].T + (cross + np.swapaxes(cross, 1, 2) + outer).sum(axis=0)
         s2[m[:, None], m] += nk.sum() * marg.cond_cov
     return SufficientStats(ct, shift, nk, v + nk[:, None] * e, s2, stats.total_weight,
                            stats.log_likelihood_sum)
@@ -280,26 +300,68 @@ def _pattern_rows(X, rows, marg):
     return block if marg is None else np.ascontiguousarray(block[:, marg.observed])
 
 
+def _each_chunk(X, params, patterns, task, n_threads):
+    """``task(marg, sub, rows, x)`` on every chunk of every pattern, on every core.
+
+    The positions of ``patterns.order`` are cut into contiguous runs, one per
+    worker thread (the blocked kernels' :func:`~gmm_core.mixture._blocked._run`);
+    each chunk's observed cells ``x`` are handed to ``task`` a kernel block at a
+    time, with ``sub`` the parameters to evaluate them under (``params`` for
+    the complete pattern, else ``marg.params``) -- so every kernel call stays
+    on its worker thread.  Returns, in order, the ``(pattern, result)`` pairs.
+    The marginals are computed first: one factorisation per pattern and
+    component.
+    """
+    margs = [None if obs.all() else marginal(params, obs) for obs in patterns.observed]
+    bounds = patterns.bounds
+    sizes = {n: _blocked.default_block_size(params.n_components, n, params.covariance_type)
+             for n in np.unique(patterns.observed.sum(axis=1)).tolist()}
+
+    def work(start, stop):
+        out = []
+        for p in range(int(np.searchsorted(bounds, start, side="right")) - 1, len(margs)):
+            if bounds[p] >= stop:
+                break
+            marg = margs[p]
+            sub = params if marg is None else marg.params
+            size = sizes[sub.n_features]
+            hi = min(stop, bounds[p + 1])
+            for a in range(max(start, bounds[p]), hi, CHUNK_ROWS):
+                rows = patterns.order[a:min(a + CHUNK_ROWS, hi)]
+                x = _pattern_rows(X, rows, marg)
+                out += [(p, task(marg, sub, rows[b:b + size], x[b:b + size]))
+                        for b in range(0, len(rows), size)]
+        return out
+
+    runs = _blocked._run(work, int(bounds[-1]), CHUNK_ROWS,
+                         n_threads or _blocked.default_n_threads())
+    return margs, [pair for run in runs for pair in run]
+
+
 def summarize(X, params, sample_weight=None, patterns=None, *, n_threads=None):
     """One EM pass over rows with gaps: the expected sufficient statistics.
 
     ``patterns`` is :func:`group_rows` of ``X`` (computed when not given).  With
     no missing cell this is :func:`gmm_core.mixture._blocked.summarize` itself.
+    The sums run in a fixed order, so a fit is reproducible for a thread count.
     """
     patterns = group_rows(X) if patterns is None else patterns
     if patterns.complete:
         return _blocked.summarize(X, params, sample_weight, n_threads=n_threads)
     shift = moment_shift(params.covariance_type, params.means, params.weights,
                          params.precisions_cholesky)
+
+    def task(marg, sub, rows, x):
+        return _blocked.summarize(x, sub, None if sample_weight is None
+                                  else sample_weight[rows], n_threads=1)
+
+    margs, parts = _each_chunk(X, params, patterns, task, n_threads)
+    by_pattern = {}
+    for p, stats in parts:
+        by_pattern[p] = by_pattern[p] + stats if p in by_pattern else stats
     total = 0
-    for p in range(patterns.n_patterns):
-        marg = None if patterns.observed[p].all() else marginal(params, patterns.observed[p])
-        sub = params if marg is None else marg.params
-        stats = sum(_blocked.summarize(
-            _pattern_rows(X, rows, marg), sub,
-            None if sample_weight is None else sample_weight[rows], n_threads=n_threads)
-            for rows in patterns.chunks(p))
-        total = total + (stats if marg is None else lift(stats, params, marg, shift))
+    for p, stats in sorted(by_pattern.items()):
+        total = total + (stats if margs[p] is None else lift(stats, params, margs[p], shift))
     return total
 
 
@@ -311,12 +373,11 @@ def log_prob(X, params, patterns=None, *, what="log_resp", n_threads=None):
     n, k = X.shape[0], params.n_components
     shape = (n, k) if what in ("log_resp", "log_density") else (n,)
     out = np.empty(shape, dtype=np.int64 if what == "labels" else np.float64)
-    for p in range(patterns.n_patterns):
-        marg = None if patterns.observed[p].all() else marginal(params, patterns.observed[p])
-        for rows in patterns.chunks(p):
-            out[rows] = _blocked.log_prob_blocks(_pattern_rows(X, rows, marg),
-                                                 params if marg is None else marg.params,
-                                                 what=what, n_threads=n_threads)
+
+    def task(marg, sub, rows, x):
+        out[rows] = _blocked.log_prob_blocks(x, sub, what=what, n_threads=1)
+
+    _each_chunk(X, params, patterns, task, n_threads)
     return out
 
 
