@@ -300,42 +300,50 @@ def _pattern_rows(X, rows, marg):
     return block if marg is None else np.ascontiguousarray(block[:, marg.observed])
 
 
-def _each_chunk(X, params, patterns, task, n_threads):
-    """``task(marg, sub, rows, x)`` on every chunk of every pattern, on every core.
+def _each_run(X, params, patterns, task, n_threads):
+    """``task(marg, sub, blocks)`` on every pattern's rows, on every core; the results summed.
 
     The positions of ``patterns.order`` are cut into contiguous runs, one per
-    worker thread (the blocked kernels' :func:`~gmm_core.mixture._blocked._run`);
-    each chunk's observed cells ``x`` are handed to ``task`` a kernel block at a
-    time, with ``sub`` the parameters to evaluate them under (``params`` for
-    the complete pattern, else ``marg.params``) -- so every kernel call stays
-    on its worker thread.  Returns, in order, the ``(pattern, result)`` pairs.
-    The marginals are computed first: one factorisation per pattern and
-    component.
+    worker thread (the blocked kernels' :func:`~gmm_core.mixture._blocked._run`).
+    Within its run a worker calls ``task`` once per pattern with ``sub``, the
+    parameters to evaluate the rows under (``params`` for the complete pattern,
+    else ``marg.params``), and ``blocks``, an iterator of ``(rows, x)``: the
+    row indices and observed cells of at most one kernel block, gathered
+    :data:`CHUNK_ROWS` rows at a time -- so every kernel call stays on its worker
+    thread and memory does not grow with N.  Each worker adds up what ``task``
+    returns; returned: the workers' sums in order, so the total is reproducible
+    for a given thread count.  A worker computes a pattern's marginal when it
+    reaches it and drops it after: one factorisation per pattern and component
+    (two for a pattern that the boundary between two runs cuts), and memory
+    that does not grow with the number of patterns either.
     """
-    margs = [None if obs.all() else marginal(params, obs) for obs in patterns.observed]
     bounds = patterns.bounds
     sizes = {n: _blocked.default_block_size(params.n_components, n, params.covariance_type)
              for n in np.unique(patterns.observed.sum(axis=1)).tolist()}
 
+    def blocks(marg, size, lo, hi):
+        for a in range(lo, hi, CHUNK_ROWS):
+            rows = patterns.order[a:min(a + CHUNK_ROWS, hi)]
+            x = _pattern_rows(X, rows, marg)
+            for b in range(0, len(rows), size):
+                yield rows[b:b + size], x[b:b + size]
+
     def work(start, stop):
-        out = []
-        for p in range(int(np.searchsorted(bounds, start, side="right")) - 1, len(margs)):
+        total = None
+        for p in range(int(np.searchsorted(bounds, start, side="right")) - 1,
+                       patterns.n_patterns):
             if bounds[p] >= stop:
                 break
-            marg = margs[p]
+            obs = patterns.observed[p]
+            marg = None if obs.all() else marginal(params, obs)
             sub = params if marg is None else marg.params
-            size = sizes[sub.n_features]
-            hi = min(stop, bounds[p + 1])
-            for a in range(max(start, bounds[p]), hi, CHUNK_ROWS):
-                rows = patterns.order[a:min(a + CHUNK_ROWS, hi)]
-                x = _pattern_rows(X, rows, marg)
-                out += [(p, task(marg, sub, rows[b:b + size], x[b:b + size]))
-                        for b in range(0, len(rows), size)]
-        return out
+            got = task(marg, sub, blocks(marg, sizes[sub.n_features], max(start, bounds[p]),
+                                         min(stop, bounds[p + 1])))
+            total = got if total is None else total + got
+        return total
 
-    runs = _blocked._run(work, int(bounds[-1]), CHUNK_ROWS,
+    return _blocked._run(work, int(bounds[-1]), CHUNK_ROWS,
                          n_threads or _blocked.default_n_threads())
-    return margs, [pair for run in runs for pair in run]
 
 
 def summarize(X, params, sample_weight=None, patterns=None, *, n_threads=None):
@@ -343,7 +351,9 @@ def summarize(X, params, sample_weight=None, patterns=None, *, n_threads=None):
 
     ``patterns`` is :func:`group_rows` of ``X`` (computed when not given).  With
     no missing cell this is :func:`gmm_core.mixture._blocked.summarize` itself.
-    The sums run in a fixed order, so a fit is reproducible for a thread count.
+    Each worker lifts a pattern's statistics once its run of the pattern is
+    summed (:func:`lift` is linear, so lifting parts and adding them is lifting
+    the sum).
     """
     patterns = group_rows(X) if patterns is None else patterns
     if patterns.complete:
@@ -351,18 +361,13 @@ def summarize(X, params, sample_weight=None, patterns=None, *, n_threads=None):
     shift = moment_shift(params.covariance_type, params.means, params.weights,
                          params.precisions_cholesky)
 
-    def task(marg, sub, rows, x):
-        return _blocked.summarize(x, sub, None if sample_weight is None
-                                  else sample_weight[rows], n_threads=1)
+    def task(marg, sub, blocks):
+        stats = sum(_blocked.summarize(x, sub, None if sample_weight is None
+                                       else sample_weight[rows], n_threads=1)
+                    for rows, x in blocks)
+        return stats if marg is None else lift(stats, params, marg, shift)
 
-    margs, parts = _each_chunk(X, params, patterns, task, n_threads)
-    by_pattern = {}
-    for p, stats in parts:
-        by_pattern[p] = by_pattern[p] + stats if p in by_pattern else stats
-    total = 0
-    for p, stats in sorted(by_pattern.items()):
-        total = total + (stats if margs[p] is None else lift(stats, params, margs[p], shift))
-    return total
+    return sum(_each_run(X, params, patterns, task, n_threads))
 
 
 def log_prob(X, params, patterns=None, *, what="log_resp", n_threads=None):
@@ -374,10 +379,11 @@ def log_prob(X, params, patterns=None, *, what="log_resp", n_threads=None):
     shape = (n, k) if what in ("log_resp", "log_density") else (n,)
     out = np.empty(shape, dtype=np.int64 if what == "labels" else np.float64)
 
-    def task(marg, sub, rows, x):
-        out[rows] = _blocked.log_prob_blocks(x, sub, what=what, n_threads=1)
+    def task(marg, sub, blocks):
+        for rows, x in blocks:
+            out[rows] = _blocked.log_prob_blocks(x, sub, what=what, n_threads=1)
 
-    _each_chunk(X, params, patterns, task, n_threads)
+    _each_run(X, params, patterns, task, n_threads)
     return out
 
 
