@@ -66,6 +66,12 @@ def _smallest_eigenvalues(model):
     return full, cov.astype(float)
 
 
+def _flat(column):
+    """Whether a column's observed values (two or more) are all one value."""
+    seen = column[~np.isnan(column)]
+    return seen.size > 1 and seen.max() == seen.min()
+
+
 def _distinct_rows(rows, enough):
     """Distinct rows of ``rows``, counted exactly up to ``enough`` (cheap on a big component)."""
     head = np.unique(rows[:4 * enough + 64], axis=0).shape[0]
@@ -94,13 +100,13 @@ def degenerate_components(model, X, feature_names=None, *, factor=REG_FACTOR):
         ``{component index: reason}`` for each degenerate component; empty
         when the fit is sound.
     """
-    X = as_float_matrix(X)
+    X = as_float_matrix(X, allow_nan=True)  # rows with gaps count by their observed cells
     n, d = X.shape
     names = list(feature_names) if feature_names is not None else [
         f"feature {j + 1}" for j in range(d)]
     reg = float(getattr(model, "reg_covar", 1e-6))
     covs, smallest = _smallest_eigenvalues(model)
-    spread = np.sqrt(np.maximum(X.var(axis=0), np.finfo(float).tiny))
+    spread = np.sqrt(np.maximum(np.nanvar(X, axis=0), np.finfo(float).tiny))
     labels = np.asarray(model.predict(X))
     need = rows_needed(model.covariance_type, d)
     shape = (f"a shape in {d} dimensions" if model.covariance_type == "full"
@@ -120,7 +126,7 @@ def degenerate_components(model, X, feature_names=None, *, factor=REG_FACTOR):
                           f"point{'s' if distinct != 1 else ''}, fewer than the {need} needed "
                           f"to estimate {shape}")
                 continue
-            flat = [names[c] for c in range(d) if np.ptp(members[:, c]) == 0]
+            flat = [names[c] for c in range(d) if _flat(members[:, c])]
             if flat and members.shape[0] > 1:
                 out[j] = (f"all its {members.shape[0]} rows have the same value of {flat[0]} "
                           "(a rounded value?), so its spread there is only the regularisation")

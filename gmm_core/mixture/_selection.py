@@ -34,7 +34,8 @@ import pandas as pd
 
 from gmm_core.errors import ConvergenceWarning
 from gmm_core.mixture._degenerate import degenerate_components, describe_degenerate
-from gmm_core.mixture._estimator import GaussianMixture
+from gmm_core.mixture._estimator import NAN_POLICIES, GaussianMixture
+from gmm_core.mixture._missing import group_rows
 from gmm_core.mixture._params import COVARIANCE_TYPES, information_criteria, n_parameters
 from gmm_core.mixture._validation import as_float_matrix, check_random_state
 
@@ -106,7 +107,7 @@ def plain_fit(X, n_components, *, covariance_type, random_state, **options):
 def select_model(X, n_components=range(1, 11), covariance_types=COVARIANCE_TYPES, *,
                  n_init=1, criterion="bic", random_state=0, max_iter=100, tol=1e-3,
                  reg_covar=1e-6, init_params="kmeans", progress=None, fit=plain_fit,
-                 max_time=None, feature_names=None):
+                 max_time=None, feature_names=None, nan_policy="raise"):
     """Fit a grid of Gaussian mixtures and pick one by BIC or AIC (lower is better).
 
     Parameters
@@ -136,6 +137,10 @@ def select_model(X, n_components=range(1, 11), covariance_types=COVARIANCE_TYPES
         skipped (``error`` is :data:`SKIPPED`).
     feature_names : sequence of str, optional
         Named in the ``degenerate`` reasons.
+    nan_policy : {"raise", "marginalize"}
+        As :class:`GaussianMixture`'s; ``"marginalize"`` is passed to ``fit``
+        (``"raise"`` is not, so a ``fit`` of your own need not know it).  Rows
+        with every value missing are refused before any fit.
 
     Returns
     -------
@@ -152,7 +157,11 @@ def select_model(X, n_components=range(1, 11), covariance_types=COVARIANCE_TYPES
     """
     if criterion not in CRITERIA:
         raise ValueError(f"criterion must be one of {CRITERIA}; got {criterion!r}.")
-    X = as_float_matrix(X)
+    if nan_policy not in NAN_POLICIES:
+        raise ValueError(f"nan_policy must be one of {NAN_POLICIES}; got {nan_policy!r}.")
+    X = as_float_matrix(X, allow_nan=nan_policy == "marginalize")
+    if nan_policy == "marginalize":
+        group_rows(X)  # a row with no value: one DataError now, not one per fit
     ks = [int(k) for k in n_components]
     types = list(covariance_types)
     if not ks or not types:
@@ -163,6 +172,7 @@ def select_model(X, n_components=range(1, 11), covariance_types=COVARIANCE_TYPES
     ks = [k for k in ks if k <= X.shape[0]]
     if not ks:
         raise ValueError(f"Every n_components exceeds the {X.shape[0]} rows; use fewer components.")
+    extra = {} if nan_policy == "raise" else dict(nan_policy=nan_policy)  # any fit takes "raise"
     seeds = check_random_state(random_state).randint(np.iinfo(np.int32).max, size=int(n_init))
     deadline = None if max_time is None else time.monotonic() + max_time
     total = len(ks) * len(types) * len(seeds)
@@ -183,7 +193,8 @@ def select_model(X, n_components=range(1, 11), covariance_types=COVARIANCE_TYPES
                     start = time.perf_counter()
                     model = _fit_row(row, X, fit, dict(
                         covariance_type=ct, random_state=int(seed), init_params=init,
-                        max_iter=max_iter, tol=tol, reg_covar=reg_covar), feature_names)
+                        max_iter=max_iter, tol=tol, reg_covar=reg_covar, **extra),
+                        feature_names)
                     row["seconds"] = time.perf_counter() - start
                     if model is not None:
                         models[len(rows)] = model

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from gmm_core.errors import ConvergenceWarning
-from gmm_core.mixture._blocked import responsibilities
+from gmm_core.mixture._missing import log_prob
 from gmm_core.mixture._estimator import GaussianMixture
 from gmm_core.mixture._params import GMMParams
 from gmm_core.mixture._sources import InMemoryRows
@@ -76,8 +76,12 @@ class Trajectory:
     timed_out: bool = False
 
     def responsibilities(self, X, index):
-        """Responsibilities (N, K) shown at step ``index``."""
-        return responsibilities(np.asarray(X, dtype=float), self.steps[index].resp_params)
+        """Responsibilities (N, K) shown at step ``index``.
+
+        Rows with missing values (NaN) get theirs from their observed columns,
+        as in a fit with ``nan_policy="marginalize"``.
+        """
+        return np.exp(log_prob(np.asarray(X, dtype=float), self.steps[index].resp_params))
 
     @property
     def log_likelihoods(self):
@@ -91,11 +95,11 @@ class Trajectory:
 
 def fit_trajectory(X, n_components, *, covariance_type="full", init_params="kmeans",
                    random_state=None, max_iter=100, tol=1e-3, reg_covar=1e-6,
-                   sample_weight=None, max_steps=1001, max_time=None):
+                   sample_weight=None, max_steps=1001, max_time=None, nan_policy="raise"):
     """Run one EM fit and record every half-step.
 
     Parameters are those of :class:`~gmm_core.GaussianMixture` (one run,
-    ``n_init=1``); ``max_steps`` bounds the steps stored (``2 * max_iter + 1``
+    ``n_init=1``; ``nan_policy="marginalize"`` records a fit of rows with gaps); ``max_steps`` bounds the steps stored (``2 * max_iter + 1``
     are needed for a full record; iterations beyond it are not recorded and the
     run stops there, said in ``stop_reason``).  ``max_time`` (seconds, or
     None) is a wall-clock budget as in the estimator: the run stops after the
@@ -116,9 +120,9 @@ def fit_trajectory(X, n_components, *, covariance_type="full", init_params="kmea
     """
     gm = GaussianMixture(n_components, covariance_type=covariance_type, tol=tol,
                          reg_covar=reg_covar, max_iter=max_iter, init_params=init_params,
-                         random_state=random_state, max_time=max_time)
+                         random_state=random_state, max_time=max_time, nan_policy=nan_policy)
     gm._check_parameters()
-    rows = InMemoryRows(X, sample_weight)
+    rows = InMemoryRows(X, sample_weight, nan_policy=nan_policy)
     recorder = _Recorder(max_steps)
     with warnings.catch_warnings():  # the trajectory says in words why it stopped
         warnings.simplefilter("ignore", ConvergenceWarning)

@@ -333,3 +333,34 @@ def test_the_threaded_pass_equals_one_thread_and_repeats_exactly():
         np.testing.assert_allclose(getattr(two, name), getattr(one, name), rtol=1e-12)
         np.testing.assert_array_equal(getattr(again, name), getattr(two, name))
     assert two.log_likelihood_sum == pytest.approx(one.log_likelihood_sum, rel=1e-12)
+
+
+# ---------------------------------------------------------------- the rest of the engine
+def test_fit_trajectory_records_a_fit_of_rows_with_gaps():
+    from gmm_core import fit_trajectory
+
+    X = with_gaps(correlated(200), 0.3)
+    traj = fit_trajectory(X, 2, random_state=0, nan_policy="marginalize", tol=1e-8,
+                          max_iter=200)
+    gm = GaussianMixture(2, random_state=0, nan_policy="marginalize", tol=1e-8,
+                         max_iter=200).fit(X)
+    np.testing.assert_allclose(traj.final_params.means, gm.means_, rtol=1e-12)
+    assert np.all(np.diff(traj.log_likelihoods) >= -1e-12)
+    shown = traj.steps[-1].resp_params
+    log_p = reference_posterior(X, shown.weights, shown.means, shown.full_covariances)[0]
+    np.testing.assert_allclose(traj.responsibilities(X, len(traj.steps) - 1),
+                               np.exp(log_p - logsumexp(log_p, axis=1)[:, None]), rtol=1e-9,
+                               atol=1e-15)
+
+
+def test_select_model_compares_fits_of_rows_with_gaps():
+    from gmm_core import select_model
+
+    X = with_gaps(correlated(300), 0.2)
+    sel = select_model(X, [1, 2, 3], ["full", "diag"], nan_policy="marginalize")
+    assert (sel.table["error"] == "").all()
+    assert sel.best_model.nan_policy == "marginalize"
+    assert sel.best["bic"] == pytest.approx(sel.best_model.bic(X))
+    X[7] = np.nan
+    with pytest.raises(DataError, match=r"\(row 8, counting from 1\)"):
+        select_model(X, [1, 2], ["full"], nan_policy="marginalize")
