@@ -25,7 +25,9 @@ cells removed at random.  From the same initial parameters (given as
 ``*_init``) and the same number of iterations (``tol=0``) it times a fit of
 the rows with gaps (``marginalize``) and a plain fit of the same rows before
 the cells were removed; ``s/iter`` is the fit's time over its iterations
-(the fit also groups the rows once and runs one final E-step).  ``MB extra``
+(the fit also groups the rows once and runs one final E-step), the median of
+runs that alternate between the two sides, in wall time and in CPU time of
+all the process's threads (steadier on a shared machine).  ``MB extra``
 is the peak memory allocated beyond the data during one fit, in a fresh
 subprocess with ``tracemalloc``, at N and at N / 4: flat in N means the two
 agree.
@@ -33,7 +35,6 @@ agree.
 
 import argparse
 import json
-import statistics
 import subprocess
 import sys
 import time
@@ -136,15 +137,16 @@ def speed_data(n, d=10, k=10, fraction=0.1):
 
 
 def timed_fit(X, k, policy, n_iter, start):
+    """``(wall seconds, CPU seconds of every thread)`` of one fit."""
     from gmm_core import GaussianMixture
 
     est = GaussianMixture(k, covariance_type="full", max_iter=n_iter, tol=0, nan_policy=policy,
                           **start)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         est.fit(X)
-        return time.perf_counter() - t0
+        return time.perf_counter() - t0, time.process_time() - c0
 
 
 def child_memory(policy, n, n_iter):
@@ -167,26 +169,35 @@ def measure_memory(policy, n, n_iter):
     return int(out.stdout.strip().splitlines()[-1]) / 2 ** 20
 
 
-def speed_row(n, n_iter=5, repeats=2):
+def speed_row(n, n_iter=5, repeats=3):
     _, gaps, complete = speed_data(n)
     start = init_params(complete, 10, "full")
     timed_fit(complete[:2000], 10, "raise", 1, start)  # warm-up
     row = dict(n=len(gaps), d=10, k=10, missing=float(np.isnan(gaps).mean()), n_iter=n_iter)
-    for policy, X in (("raise", complete), ("marginalize", gaps)):
-        row[f"{policy}_s_per_iter"] = statistics.median(
-            timed_fit(X, 10, policy, n_iter, start) / n_iter for _ in range(repeats))
+    times = {"raise": [], "marginalize": []}
+    for _ in range(repeats):  # interleaved, so that a busy spell hits both sides
+        for policy, X in (("raise", complete), ("marginalize", gaps)):
+            times[policy].append(np.array(timed_fit(X, 10, policy, n_iter, start)) / n_iter)
+    for policy, got in times.items():
+        row[f"{policy}_s_per_iter"] = float(np.median([t[0] for t in got]))
+        row[f"{policy}_cpu_s_per_iter"] = float(np.median([t[1] for t in got]))
+    row["time_ratio"] = float(np.median([m[0] / r[0] for m, r in zip(times["marginalize"],
+                                                                      times["raise"])]))
+    row["cpu_ratio"] = float(np.median([m[1] / r[1] for m, r in zip(times["marginalize"],
+                                                                    times["raise"])]))
+    for policy in times:
         row[f"{policy}_mb"] = measure_memory(policy, n, n_iter)
         row[f"{policy}_mb_quarter"] = measure_memory(policy, n // 4, n_iter)
-    row["time_ratio"] = row["marginalize_s_per_iter"] / row["raise_s_per_iter"]
     from gmm_core.mixture._missing import group_rows
     row["patterns"] = group_rows(gaps).n_patterns
     print(f"\nN = {row['n']} x 10, K = 10, full, {row['missing']:.1%} of cells missing "
-          f"({row['patterns']} patterns), {n_iter} iterations:")
-    print(f"  complete-data EM  {row['raise_s_per_iter']:.3f} s/iter   MB extra "
-          f"{row['raise_mb']:.1f} (N/4: {row['raise_mb_quarter']:.1f})")
-    print(f"  marginalize       {row['marginalize_s_per_iter']:.3f} s/iter   MB extra "
-          f"{row['marginalize_mb']:.1f} (N/4: {row['marginalize_mb_quarter']:.1f})")
-    print(f"  time ratio marginalize / complete: {row['time_ratio']:.2f}x")
+          f"({row['patterns']} patterns), {n_iter} iterations, median of {repeats}:")
+    for policy, name in (("raise", "complete-data EM"), ("marginalize", "marginalize")):
+        print(f"  {name:<17} {row[policy + '_s_per_iter']:.3f} s/iter (CPU "
+              f"{row[policy + '_cpu_s_per_iter']:.3f} s/iter)   MB extra {row[policy + '_mb']:.1f} "
+              f"(N/4: {row[policy + '_mb_quarter']:.1f})")
+    print(f"  marginalize / complete: {row['time_ratio']:.2f}x wall time, {row['cpu_ratio']:.2f}x "
+          "CPU time")
     return row
 
 

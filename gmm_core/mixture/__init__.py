@@ -22,6 +22,10 @@ How the package is laid out (every piece written once):
                             blocks on every core; the one log-density
 ``_sources``, ``_dask``     where the rows live: memory or a Dask cluster,
                             behind one interface and one dispatch point
+``_missing``                rows with gaps (``nan_policy="marginalize"``):
+                            grouped by pattern, each pattern through the
+                            blocked E-step on its observed columns, the
+                            statistics lifted to all features; ``impute``
 ``_validation``             every input check, shared by both sources
 ``_init``, ``_kmeans``      where EM starts
 ``_estimator``              :class:`GaussianMixture` and the one EM loop

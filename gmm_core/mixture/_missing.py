@@ -31,8 +31,10 @@ columns, and the statistics it returns -- moments of ``x_o`` -- are
 ``x_o``, so its moments are linear maps of the moments of ``x_o`` and no
 row is touched twice.  Complete rows are a pattern like the others and go
 through the same kernels with the full parameters, unchanged; with no NaN at
-all the pass *is* the plain one.  Memory per iteration is a chunk of rows,
-whatever N; the grouping keeps one row index per row.
+all the pass *is* the plain one.  Worker threads take contiguous runs of
+the grouped rows (a pattern may be cut between two), each gathers a chunk of
+rows at a time and keeps one running sum, so memory per iteration does not
+grow with N; the grouping keeps one int32 row index per row.
 
 Rows with every cell missing carry no information and are refused.  The
 functions here trust their inputs (float64 rows, NaN only where missing).
@@ -295,7 +297,7 @@ def lift(stats, params, marg, shift):
 
 # ---------------------------------------------------------------- passes over the rows
 def _pattern_rows(X, rows, marg):
-    """The observed cells of some of pattern ``p``'s rows, (n, Do) contiguous."""
+    """The observed cells of rows ``rows`` of one pattern, (n, Do) contiguous (all if no marg)."""
     block = np.take(X, rows, axis=0)
     return block if marg is None else np.ascontiguousarray(block[:, marg.observed])
 

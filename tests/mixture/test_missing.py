@@ -313,6 +313,11 @@ def test_dask_fit_with_gaps_equals_the_in_memory_fit():
         np.testing.assert_allclose(lazy.compute(), mem.predict_proba(X), rtol=1e-9, atol=1e-15)
         np.testing.assert_allclose(mem.impute(da.from_array(X, chunks=(70, 3))).compute(),
                                    mem.impute(X), rtol=RTOL)
+        # the default start: every row is in the sample, its gaps filled as in memory
+        own = dict(random_state=0, nan_policy="marginalize", tol=1e-8)
+        np.testing.assert_allclose(
+            GaussianMixture(2, **own).fit(da.from_array(X, chunks=(70, 3))).means_,
+            GaussianMixture(2, **own).fit(X).means_, rtol=1e-9)
         X[100] = np.nan
         with pytest.raises(DataError, match=r"\(row 101, counting from 1\)"):
             GaussianMixture(2, **kw).fit(da.from_array(X, chunks=(70, 3)))
