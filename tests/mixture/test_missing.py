@@ -289,6 +289,24 @@ def test_group_rows_keeps_each_pattern_in_row_order():
                    (True, True, True): [3]}
 
 
+@pytest.mark.parametrize("n_features", [3, 70])
+def test_group_rows_matches_a_dictionary_of_masks(n_features, monkeypatch):
+    """Against the obvious grouping, with masks wider than 8 bytes and blocks of 50 rows."""
+    from gmm_core.mixture import _missing
+
+    monkeypatch.setattr(_missing, "_GROUP_ROWS", 50)
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(333, n_features))
+    X[rng.uniform(size=X.shape) < (0.4 if n_features == 3 else 0.02)] = np.nan
+    X[np.isnan(X).all(axis=1), 0] = 1.0
+    expected = {}
+    for i, row in enumerate(X):
+        expected.setdefault(tuple(~np.isnan(row)), []).append(i)
+    g = group_rows(X)
+    assert {tuple(g.observed[p]): g.rows(p).tolist() for p in range(g.n_patterns)} == expected
+    assert g.order.dtype == np.int32 and sorted(g.order.tolist()) == list(range(333))
+
+
 # ---------------------------------------------------------------- Dask
 def test_dask_fit_with_gaps_equals_the_in_memory_fit():
     from dask_support import require_dask
