@@ -365,8 +365,8 @@ def summarize(X, params, sample_weight=None, patterns=None, *, n_threads=None):
 
     def task(marg, sub, blocks):
         stats = sum(_blocked.summarize(x, sub, None if sample_weight is None
-                                       else sample_weight[rows], n_threads=1)
-                    for rows, x in blocks)
+                                       else sample_weight[rows], block_size=len(x), n_threads=1)
+                    for rows, x in blocks)  # one kernel block per call, on this thread
         return stats if marg is None else lift(stats, params, marg, shift)
 
     return sum(_each_run(X, params, patterns, task, n_threads))
@@ -383,7 +383,8 @@ def log_prob(X, params, patterns=None, *, what="log_resp", n_threads=None):
 
     def task(marg, sub, blocks):
         for rows, x in blocks:
-            out[rows] = _blocked.log_prob_blocks(x, sub, what=what, n_threads=1)
+            out[rows] = _blocked.log_prob_blocks(x, sub, what=what, block_size=len(x),
+                                                 n_threads=1)
 
     _each_run(X, params, patterns, task, n_threads)
     return out
