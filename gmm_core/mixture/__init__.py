@@ -38,7 +38,7 @@ This package imports nothing of gmm_core but :mod:`gmm_core.errors`, and Dask
 only when it is given dask data.
 """
 
-from gmm_core.mixture._blocked import log_densities, m_step, responsibilities, summarize
+from gmm_core.mixture._blocked import m_step, summarize
 from gmm_core.mixture._dask import INIT_SAMPLE_ROWS, as_dask_matrix, local_cluster
 from gmm_core.mixture._dask import fit as fit_dask
 from gmm_core.mixture._degenerate import degenerate_components, describe_degenerate
@@ -47,6 +47,7 @@ from gmm_core.mixture._init import INIT_METHODS, initial_params
 from gmm_core.mixture._kmeans import kmeans, kmeans_plusplus
 from gmm_core.mixture._labels import (align_labels, anomaly_score, canonical_order, canonicalize,
                                       label_mapping, uncertainty)
+from gmm_core.mixture._missing import log_densities, responsibilities  # rows with gaps too
 from gmm_core.mixture._params import (COVARIANCE_TYPES, GMMParams, SufficientStats,
                                       full_covariances, information_criteria, moment_shift,
                                       n_parameters, params_from_stats, precision_cholesky)

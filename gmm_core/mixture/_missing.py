@@ -49,7 +49,7 @@ from gmm_core.mixture import _blocked
 from gmm_core.mixture._params import GMMParams, SufficientStats, moment_shift
 
 __all__ = ["Patterns", "Marginal", "group_rows", "marginal", "lift", "summarize", "log_prob",
-           "impute", "mean_filled"]
+           "log_densities", "responsibilities", "impute", "mean_filled"]
 
 CHUNK_ROWS = 1 << 14  # rows of one pattern gathered at a time (about 1 MB whatever N)
 _GROUP_ROWS = 1 << 16  # rows whose NaN mask is packed at a time when grouping
@@ -388,6 +388,28 @@ def log_prob(X, params, patterns=None, *, what="log_resp", n_threads=None):
 
     _each_run(X, params, patterns, task, n_threads)
     return out
+
+
+def log_densities(X, params, *, n_threads=None):
+    """``log N(x_i | mu_k, Sigma_k)`` of every row under every component, (N, K), gaps allowed.
+
+    :func:`gmm_core.mixture._blocked.log_densities` (the engine's one
+    log-density) for complete rows; a row with missing values (NaN) gets the
+    density of its observed columns, ``log N(x_o | mu_ko, Sigma_k,oo)``.
+
+    >>> from scipy.stats import multivariate_normal
+    >>> cov = np.array([[2.0, 1.0], [1.0, 2.0]])
+    >>> p = GMMParams.from_covariances(np.array([1.0]), np.zeros((1, 2)), cov[None], "full")
+    >>> got = log_densities(np.array([[np.nan, 0.5]]), p)[0, 0]
+    >>> bool(np.isclose(got, multivariate_normal(0.0, 2.0).logpdf(0.5)))
+    True
+    """
+    return log_prob(X, params, what="log_density", n_threads=n_threads)
+
+
+def responsibilities(X, params, *, n_threads=None):
+    """The E-step's ``p(k | x_i)`` of every row, (N, K); a row with gaps by its observed columns."""
+    return np.exp(log_prob(X, params, what="log_resp", n_threads=n_threads))
 
 
 def impute(X, params, patterns=None):

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from gmm_core.errors import ConvergenceWarning
-from gmm_core.mixture._missing import log_prob
+from gmm_core.mixture._missing import responsibilities
 from gmm_core.mixture._estimator import GaussianMixture
 from gmm_core.mixture._params import GMMParams
 from gmm_core.mixture._sources import InMemoryRows
@@ -81,7 +81,7 @@ class Trajectory:
         Rows with missing values (NaN) get theirs from their observed columns,
         as in a fit with ``nan_policy="marginalize"``.
         """
-        return np.exp(log_prob(np.asarray(X, dtype=float), self.steps[index].resp_params))
+        return responsibilities(np.asarray(X, dtype=float), self.steps[index].resp_params)
 
     @property
     def log_likelihoods(self):

@@ -387,3 +387,22 @@ def test_select_model_compares_fits_of_rows_with_gaps():
     X[7] = np.nan
     with pytest.raises(DataError, match=r"\(row 8, counting from 1\)"):
         select_model(X, [1, 2], ["full"], nan_policy="marginalize")
+
+
+def test_the_public_log_densities_and_responsibilities_take_rows_with_gaps():
+    """gmm_core.mixture's kernels: unchanged on complete rows, the observed block on gaps."""
+    from gmm_core.mixture import _blocked, log_densities, responsibilities
+
+    X = correlated(50)
+    gm = GaussianMixture(2, random_state=0).fit(X)
+    np.testing.assert_array_equal(log_densities(X, gm.params_),
+                                  _blocked.log_densities(X, gm.params_))
+    np.testing.assert_array_equal(responsibilities(X, gm.params_),
+                                  _blocked.responsibilities(X, gm.params_))
+    gaps = with_gaps(X, 0.3)
+    log_p = reference_posterior(gaps, np.ones(2), gm.means_, gm.covariances_)[0]
+    np.testing.assert_allclose(log_densities(gaps, gm.params_), log_p, rtol=RTOL)
+    weighted = log_p + np.log(gm.weights_)
+    np.testing.assert_allclose(responsibilities(gaps, gm.params_),
+                               np.exp(weighted - logsumexp(weighted, axis=1)[:, None]),
+                               rtol=1e-9, atol=1e-15)
