@@ -13,13 +13,15 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy.special import logsumexp
 from scipy.stats import multivariate_normal
 
 from benchmarks.missing import FRACTIONS, parameter_errors
 from conftest import COVARIANCE_TYPES, blobs, init_arrays
 from gmm_core import ConvergenceWarning, DataError, GaussianMixture
-from gmm_core.mixture import full_covariances
+from gmm_core.mixture import GMMParams, full_covariances
 from gmm_core.mixture._missing import group_rows
 
 RTOL = 1e-10
@@ -161,6 +163,40 @@ def test_fit_agrees_with_the_slow_reference(covariance_type, scale):
     np.testing.assert_array_equal(gm.predict(X), resp.argmax(axis=1))
     np.testing.assert_allclose(gm.impute(X), np.einsum("ik,ikd->id", resp, fills), rtol=RTOL,
                                atol=RTOL * scale)
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2 ** 31 - 1), fraction=st.floats(0.05, 0.6),
+       scale=st.sampled_from([1.0, 1e3, 1e5]), covariance_type=st.sampled_from(COVARIANCE_TYPES))
+def test_the_lifted_statistics_are_the_expected_ones(seed, fraction, scale, covariance_type):
+    """One pass's statistics equal sum_i r_ik E[(x - shift_k), (x - shift_k)(...)^T | x_o, k].
+
+    Random mixtures (means up to 1e5 spreads apart: every combination of the
+    two shift rules on the full and the observed columns) and random gaps.
+    """
+    from gmm_core.mixture._missing import summarize
+
+    rng = np.random.RandomState(seed)
+    X = with_gaps(correlated(40, seed=seed % 1000) * [scale, 1.0, 1.0], fraction, seed=seed)
+    a = rng.normal(size=(2, 3, 3))
+    full = a @ np.swapaxes(a, 1, 2) + 0.3 * np.eye(3)
+    covs = {"full": full, "tied": full[0], "diag": np.einsum("kdd->kd", full),
+            "spherical": full[:, 0, 0]}[covariance_type]
+    means = rng.normal(size=(2, 3)) + [[0.0, 0, 0], [4.0 * scale, 1, -2]]
+    params = GMMParams.from_covariances(rng.dirichlet([2, 2]), means, covs, covariance_type)
+    got = summarize(X, params)
+    log_p, fills, conds = reference_posterior(X, params.weights, params.means,
+                                              params.full_covariances)
+    resp = np.exp(log_p - logsumexp(log_p, axis=1)[:, None])
+    shift = np.broadcast_to(got.shift, params.means.shape)
+    diff = fills - shift[None]  # (n, K, D)
+    s2 = np.einsum("ik,ikd,ike->kde", resp, diff, diff) + np.einsum("ik,ikde->kde", resp, conds)
+    s2 = {"full": s2, "tied": s2.sum(axis=0)}.get(covariance_type, np.einsum("kdd->kd", s2))
+    np.testing.assert_allclose(got.nk, resp.sum(axis=0), rtol=1e-10)
+    np.testing.assert_allclose(got.s1, np.einsum("ik,ikd->kd", resp, diff), rtol=1e-9,
+                               atol=1e-9 * np.abs(diff).max() * len(X))
+    np.testing.assert_allclose(got.s2, s2, rtol=1e-9, atol=1e-9 * np.abs(s2).max())
+    assert got.log_likelihood_sum == pytest.approx(logsumexp(log_p, axis=1).sum(), rel=1e-10)
 
 
 @pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
