@@ -196,6 +196,29 @@ def test_non_numeric_dask_column_is_a_data_error(client):
         GaussianMixture(1).fit(ddf)
 
 
+@pytest.mark.parametrize("covariance_type", ["full", "diag"])
+def test_rows_with_gaps_fit_on_the_cluster_as_in_memory(client, covariance_type):
+    """nan_policy="marginalize" on worker processes: the same fit, and a row with no value
+    refused by its number in the whole array (the DataError comes back from a worker)."""
+    import dask.array as da
+
+    X, _ = dataset(6)
+    X[np.random.RandomState(3).uniform(size=X.shape) < 0.2] = np.nan
+    X[np.isnan(X).all(axis=1), 0] = 0.0
+    w, m, p = init_arrays(X[~np.isnan(X).any(axis=1)], 3, covariance_type)
+    kw = dict(covariance_type=covariance_type, weights_init=w, means_init=m,
+              precisions_init=p, tol=1e-8, max_iter=100, nan_policy="marginalize")
+    mem = GaussianMixture(3, **kw).fit(X)
+    dsk = GaussianMixture(3, **kw).fit(da.from_array(X, chunks=(997, 6)))
+    assert dsk.n_iter_ == mem.n_iter_ > 5
+    assert max(fitted_differences(mem, dsk).values()) < RTOL
+    np.testing.assert_allclose(mem.impute(da.from_array(X, chunks=(997, 6))).compute(),
+                               mem.impute(X), rtol=RTOL)
+    X[2345] = np.nan
+    with pytest.raises(DataError, match=r"\(row 2346, counting from 1\)"):
+        GaussianMixture(3, **kw).fit(da.from_array(X, chunks=(997, 6)))
+
+
 def test_nan_in_a_chunk_names_the_row_of_the_whole_array(client):
     import dask.array as da
 
