@@ -43,7 +43,8 @@ from gmm_core.mixture._dask import INIT_SAMPLE_ROWS, as_dask_matrix, local_clust
 from gmm_core.mixture._dask import fit as fit_dask
 from gmm_core.mixture._degenerate import degenerate_components, describe_degenerate
 from gmm_core.mixture._estimator import GaussianMixture, Iteration
-from gmm_core.mixture._init import INIT_METHODS, initial_params
+from gmm_core.mixture._init import (INIT_METHODS, SEED_METHODS, hard_start, initial_params,
+                                    seed_rows)
 from gmm_core.mixture._kmeans import kmeans, kmeans_plusplus
 from gmm_core.mixture._labels import (align_labels, anomaly_score, canonical_order, canonicalize,
                                       label_mapping, uncertainty)
@@ -58,10 +59,10 @@ from gmm_core.mixture._validation import check_random_state, is_dask_collection
 
 __all__ = [
     "GaussianMixture", "Iteration", "GMMParams", "SufficientStats", "COVARIANCE_TYPES",
-    "INIT_METHODS", "INIT_SAMPLE_ROWS",
+    "INIT_METHODS", "INIT_SAMPLE_ROWS", "SEED_METHODS",
     # one pass of EM and its pieces
     "summarize", "params_from_stats", "m_step", "log_densities", "responsibilities",
-    "moment_shift", "initial_params", "precision_cholesky", "full_covariances",
+    "moment_shift", "initial_params", "seed_rows", "hard_start", "precision_cholesky", "full_covariances",
     "n_parameters", "information_criteria", "kmeans", "kmeans_plusplus",
     # recorded runs, model selection, labels
     "Step", "Trajectory", "fit_trajectory", "ModelSelection", "select_model", "plain_fit",

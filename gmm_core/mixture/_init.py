@@ -9,6 +9,14 @@ agglomerative (Ward) clustering of a sample merged to k groups
 (``"hierarchical"``, :mod:`gmm_core.mixture._hierarchical`, like mclust's
 default start); one two-pass M-step
 (:func:`gmm_core.mixture._blocked.m_step`) turns them into parameters.
+
+A start from seed rows alone (scikit-learn's ``"k-means++"`` and
+``"random_from_data"``) fits each component to its one seed row: weights of
+``1/N`` and covariances of ``reg_covar``, a start whose likelihood is
+astronomically low and that nobody can watch.  :func:`hard_start` is the
+teaching alternative: every row goes to its nearest seed, then the same M-step
+-- the first M-step of the seeds' hard assignment, i.e. a k-means with zero
+Lloyd passes.  :func:`seed_rows` gives the seeds ``initial_params`` would pick.
 """
 
 import numpy as np
@@ -19,9 +27,12 @@ from gmm_core.mixture._kmeans import kmeans, kmeans_plusplus
 from gmm_core.mixture._params import GMMParams
 from gmm_core.mixture._validation import check_random_state
 
-__all__ = ["INIT_METHODS", "initial_assignment", "initial_params", "precisions_of"]
+__all__ = ["INIT_METHODS", "SEED_METHODS", "initial_assignment", "initial_params",
+           "precisions_of", "seed_rows", "hard_start"]
 
 INIT_METHODS = ("kmeans", "k-means++", "random", "random_from_data", "hierarchical")
+#: The methods that start from one seed row per component.
+SEED_METHODS = ("k-means++", "random_from_data")
 KMEANS_INIT_ITER = 10  # Lloyd passes for init_params="kmeans": a start, not a clustering
 
 
@@ -138,3 +149,56 @@ def initial_params(X, n_components, *, covariance_type="full", init_params="kmea
         return GMMParams(weights, means, params.covariances, params.precisions_cholesky,
                             covariance_type)
     return _params_from_precisions(weights, means, precisions_init, covariance_type)
+
+
+def seed_rows(X, n_components, *, init_params, random_state=None, sample_weight=None):
+    """The seed rows ``init_params`` (one of :data:`SEED_METHODS`) picks, one per component.
+
+    The same rows :func:`initial_params` uses for the same ``random_state``
+    (an int, a ``RandomState`` or ``None``), so a start built from them with
+    :func:`hard_start` is seeded exactly as the estimator would be.
+
+    >>> X = np.arange(20.0).reshape(10, 2)
+    >>> rows = seed_rows(X, 3, init_params="random_from_data", random_state=0)
+    >>> len(set(rows.tolist())), bool(np.all((rows >= 0) & (rows < 10)))
+    (3, True)
+    """
+    rng = check_random_state(random_state)
+    if init_params == "k-means++":
+        return np.asarray(kmeans_plusplus(X, n_components, random_state=rng,
+                                          sample_weight=sample_weight))
+    if init_params == "random_from_data":
+        return rng.choice(X.shape[0], size=n_components, replace=False)
+    raise ValueError(f"init_params must be one of {SEED_METHODS} to have seed rows; "
+                     f"got {init_params!r}.")
+
+
+def hard_start(X, rows, *, covariance_type="full", reg_covar=1e-6, sample_weight=None):
+    """Start parameters from seed ``rows``: each row to its nearest seed, then one M-step.
+
+    Each component ``j`` takes the rows nearer (Euclidean) to ``X[rows[j]]``
+    than to any other seed, and the seed row itself even when another seed
+    sits at the same place, so no component is empty; weights, means and
+    covariances are then those of the M-step from these hard labels (with
+    ``reg_covar``).  The start of "EM step by step" for the seed methods and
+    for seeds the user clicked.
+
+    >>> X = np.array([[0.0, 0.0], [0.0, 1.0], [9.0, 9.0], [9.0, 10.0]])
+    >>> p = hard_start(X, [0, 3], covariance_type="spherical", reg_covar=0.0)
+    >>> p.weights.round(3).tolist(), p.means.tolist()
+    ([0.5, 0.5], [[0.0, 0.5], [9.0, 9.5]])
+    """
+    X = np.asarray(X, dtype=float)
+    rows = np.asarray(rows, dtype=int)
+    seeds = X[rows]
+    k = len(rows)
+    labels = np.empty(X.shape[0], dtype=int)
+    block = max(1, (1 << 20) // max(k, 1))
+    for b in range(0, X.shape[0], block):  # (block, K) distances at a time
+        xb = X[b:b + block]
+        d = (np.einsum("ij,ij->i", xb, xb)[:, None] - 2.0 * xb @ seeds.T
+             + np.einsum("ij,ij->i", seeds, seeds)[None])
+        labels[b:b + block] = np.argmin(d, axis=1)
+    labels[rows] = np.arange(k)
+    params = m_step(X, covariance_type, reg_covar, sample_weight, labels=labels, n_components=k)
+    return params

@@ -95,11 +95,15 @@ class Trajectory:
 
 def fit_trajectory(X, n_components, *, covariance_type="full", init_params="kmeans",
                    random_state=None, max_iter=100, tol=1e-3, reg_covar=1e-6,
-                   sample_weight=None, max_steps=1001, max_time=None, nan_policy="raise"):
+                   sample_weight=None, max_steps=1001, max_time=None, weights_init=None,
+                   means_init=None, precisions_init=None, nan_policy="raise"):
     """Run one EM fit and record every half-step.
 
     Parameters are those of :class:`~gmm_core.GaussianMixture` (one run,
-    ``n_init=1``; ``nan_policy="marginalize"`` records a fit of rows with gaps); ``max_steps`` bounds the steps stored (``2 * max_iter + 1``
+    ``n_init=1``; ``weights_init``, ``means_init`` and ``precisions_init``
+    replace the start as there, e.g. with :func:`~gmm_core.mixture.hard_start`'s;
+    ``nan_policy="marginalize"`` records a fit of rows with gaps); ``max_steps``
+    bounds the steps stored (``2 * max_iter + 1``
     are needed for a full record; iterations beyond it are not recorded and the
     run stops there, said in ``stop_reason``).  ``max_time`` (seconds, or
     None) is a wall-clock budget as in the estimator: the run stops after the
@@ -120,7 +124,9 @@ def fit_trajectory(X, n_components, *, covariance_type="full", init_params="kmea
     """
     gm = GaussianMixture(n_components, covariance_type=covariance_type, tol=tol,
                          reg_covar=reg_covar, max_iter=max_iter, init_params=init_params,
-                         random_state=random_state, max_time=max_time, nan_policy=nan_policy)
+                         random_state=random_state, max_time=max_time,
+                         weights_init=weights_init, means_init=means_init,
+                         precisions_init=precisions_init, nan_policy=nan_policy)
     gm._check_parameters()
     rows = InMemoryRows(X, sample_weight, nan_policy=nan_policy)
     recorder = _Recorder(max_steps)
