@@ -1,43 +1,46 @@
 """EM step by step: watch a Gaussian mixture being fitted, half-step by half-step.
 
-A thin view: :func:`gmm_core.analysis.explain.em_run` records the fit (cached in
-:func:`ui.cache.em_run` on the data's fingerprint and the controls),
-:func:`gmm_core.analysis.explain.em_view` and
-:func:`gmm_core.analysis.explain.explain_step` give what is drawn and the formulas' numbers,
-:mod:`gmm_core.plots.em` draws.
+A thin view: :func:`gmm_core.analysis.explain.em_run` records the fit once
+(cached in :func:`ui.cache.em_run` on the data's fingerprint and the controls),
+:func:`gmm_core.analysis.em_canvas.em_canvas` projects it once per view
+(:func:`ui.cache.em_canvas`), and each step is drawn from that record
+(:func:`gmm_core.analysis.em_canvas.em_frame`,
+:func:`gmm_core.analysis.explain.explain_step`, :mod:`gmm_core.plots.em`).
+The step control is :mod:`ui.stepper`: one step, shown by the chart, the
+likelihood marker, the heatmap and the formulas alike; Play advances it from
+a timed ``st.fragment``.
 """
+
+from functools import partial
 
 import pandas as pd
 import streamlit as st
 
 import gmm_core
-import gmm_core.analysis.compare
-import gmm_core.analysis.explain
-from gmm_core.analysis import guarded
+from gmm_core.analysis import em_canvas, explain, guarded
 from gmm_core.plots import compare as figures
 from gmm_core.plots import em as figures_em
-from ui import cache, keys, session
-from ui.widgets import fit_or_stop, plain, stop_unless, view_axes
+from ui import cache, keys, session, stepper
+from ui.widgets import fit_or_stop, plain, row_picker, stop_unless, view_axes
 
-MAX_FRAMES = 60
 MAX_POINTS = 2_000
 MAX_HEATMAP = 400
 COVARIANCE_HELP = ("full: any shape and tilt · tied: one shared shape · "
                    "diag: stretched along the axes only · spherical: round")
+START_HELP = ("How EM picks its starting point. kmeans: near an answer. k-means++ and "
+              "random_from_data: one seed point per component, every point to its nearest seed. "
+              "random: random responsibilities, so all components start nearly identical at "
+              "the overall mean, and EM may stay stuck there. your clicks: click k points "
+              "on the chart.")
 TIME_LIMIT = guarded.FIT_TIME_LIMIT  # seconds of EM a run may take
-
-
-def _move(delta, last):
-    """Button callback: step forward or back (runs before the slider is drawn)."""
-    now = int(session.value(keys.W_EM_STEP, 0))
-    session.set_value(keys.W_EM_STEP, min(max(now + delta, 0), last))
-
+WHAT = {"init": "No E-step has run yet, so the points are grey.",
+        "E": "New responsibilities from the current components: the colours change.",
+        "M": "Each component moves to fit the points it is responsible for."}
 
 st.title("EM step by step")
-st.caption("A Gaussian mixture is fitted by Expectation-Maximization: the **E-step** works out "
-           "how much each component is responsible for each point (the colours change), the "
-           "**M-step** moves each component to fit the points it is responsible for (the "
-           "ellipses move). Repeat until the log-likelihood stops rising.")
+st.caption("**E-step**: how much each component is responsible for each point (the colours). "
+           "**M-step**: each component refitted to its points (the ellipses). Repeat until the "
+           "log-likelihood stops rising. Click a point to explain it.")
 
 ds = session.get_dataset()
 stop_unless(ds.n_features >= 2 and ds.n_rows >= 2,
@@ -52,139 +55,204 @@ covariance_type = session.seed_widget(keys.W_EM_COVARIANCE, saved.get(keys.W_EM_
 init_params = session.seed_widget(keys.W_EM_INIT, saved.get(keys.W_EM_INIT, saved.get(keys.W_INIT, "kmeans")))
 seed = session.seed_widget(keys.W_EM_SEED, saved.get(keys.W_EM_SEED, saved.get(keys.W_SEED, 0)))
 
-c1, c2, c3, c4 = st.columns([3, 2, 2, 1])
-k = c1.slider("Number of components (k)", 1, 10, value=k, key=keys.W_EM_K)
-covariance_type = c2.selectbox(
+side, main = st.columns([1, 3.3], gap="medium")
+s1, s2 = side.columns([3, 2], vertical_alignment="bottom")
+k = s1.slider("Number of components (k)", 1, 10, value=k, key=keys.W_EM_K)
+covariance_type = side.selectbox(
     "Covariance type", gmm_core.COVARIANCE_TYPES, key=keys.W_EM_COVARIANCE, help=COVARIANCE_HELP,
     index=session.option_index(gmm_core.COVARIANCE_TYPES, covariance_type))
-init_params = c3.selectbox("Start (init method)", gmm_core.INIT_METHODS,
-                           index=session.option_index(gmm_core.INIT_METHODS, init_params),
-                           key=keys.W_EM_INIT, help="How EM picks its starting point. "
-                           "'random' starts far from the answer, so there is more to watch.")
-seed = c4.number_input("Seed", 0, 10_000, value=seed, key=keys.W_EM_SEED)
+init_params = side.selectbox("Start (init method)", explain.EM_STARTS,
+                           index=session.option_index(explain.EM_STARTS, init_params),
+                           key=keys.W_EM_INIT, help=START_HELP)
+seed = s2.number_input("Seed", 0, 10_000, value=seed, key=keys.W_EM_SEED)
 settings = {keys.W_EM_K: k, keys.W_EM_COVARIANCE: covariance_type,
             keys.W_EM_INIT: init_params, keys.W_EM_SEED: int(seed)}
 previous = session.remembered(keys.EM_SETTINGS)
 if previous and previous != settings:
-    session.forget(keys.W_EM_STEP)  # a new run starts at its first step
+    stepper.restart()  # a new run starts at its first step
+    if previous.get(keys.W_EM_K) != k or init_params != explain.START_CHOSEN:
+        stepper.clear_seeds()
 session.remember(keys.EM_SETTINGS, settings)
 
 features = list(ds.features)
-axes = view_axes(features, st, view_key=keys.W_EM_VIEW, x_key=keys.W_EM_AXIS_X,
-                 y_key=keys.W_EM_AXIS_Y, widths=(1, 1, 2),
+axes = view_axes(features, side, view_key=keys.W_EM_VIEW, x_key=keys.W_EM_AXIS_X,
+                 y_key=keys.W_EM_AXIS_Y, widths=(1, 1),
                  help="EM is fitted on all features; the chart shows a 2-D view of them, "
                  "with the ellipses projected exactly into it.")
-
-# --- fit ----------------------------------------------------------------------------------------
-X = ds.X
-run = fit_or_stop(cache.em_run, ds.fingerprint, X, ds.scaling, k, covariance_type, init_params,
-                  int(seed), spinner=f"Running EM with {k} components on {ds.n_rows:,} rows "
-                                     f"(at most {TIME_LIMIT:.0f} s)…")
-traj = run.trajectory
-last = run.n_steps - 1
-
-icon = ":material/check_circle:" if traj.converged else ":material/warning:"
-message = (f"EM ran {traj.n_iter} iterations ({run.n_steps} steps counting the start and each "
-           f"E- and M-half-step). {traj.stop_reason}")
-(st.success if traj.converged else st.warning)(plain(message), icon=icon)
-for note in run.warnings:
-    st.warning(plain(note), icon=":material/warning:")
-
-# --- stepping ------------------------------------------------------------------------------
-if session.seed_widget(keys.W_EM_STEP, 0) > last:
-    session.set_value(keys.W_EM_STEP, last)
-b1, b2, b3 = st.columns([1, 1, 8], vertical_alignment="bottom")
-b1.button("◀ Back", key=keys.W_EM_BACK, on_click=_move, args=(-1, last),
-          disabled=session.value(keys.W_EM_STEP) <= 0, width="stretch")
-b2.button("Forward ▶", key=keys.W_EM_FORWARD, on_click=_move, args=(1, last),
-          disabled=session.value(keys.W_EM_STEP) >= last, width="stretch")
-index = b3.slider("Step", 0, last, value=session.value(keys.W_EM_STEP), key=keys.W_EM_STEP,
-                  help="0 is the start; then each iteration is an E-step followed by an M-step.")
-step = run.steps[index]
-what = {"init": "The starting point EM was given.",
-        "E": "E-step: new responsibilities from the current components, so the colours change.",
-        "M": "M-step: the components move to fit the points they are responsible for."}[step.phase]
-st.markdown(f"**Step {index} of {last}: {gmm_core.analysis.explain.step_label(step)}.** {what} "
-            f"Log-likelihood per point: **{step.log_likelihood:.4f}**.")
-
-# --- the animated chart ---------------------------------------------------------------------
-projection = gmm_core.analysis.compare.view_projection(run, X, features, axes=axes)
-view = gmm_core.analysis.explain.em_view(run, X, projection, current=index, max_frames=MAX_FRAMES,
-                        max_points=MAX_POINTS, seed=0)
 names = figures.segment_names(k)
-current = [f["index"] for f in view.frames].index(index)
-st.plotly_chart(figures_em.em_animation_figure(
-    view.points, view.frames, view.log_likelihoods, x_range=view.x_range, y_range=view.y_range,
-    axis_titles=view.axis_titles, current=current, names=names),
-    key="em_animation", config={"displaylogo": False})
-notes = ["▶ Play animates the run in your browser"
-         + (f" ({len(view.frames)} of the {run.n_steps} steps, evenly spread)"
-            if len(view.frames) < run.n_steps else "") + ".",
-         "Each point takes the colour of the component most responsible for it, faded when "
-         "the responsibilities are shared (as on Compare); before the first E-step points are grey.",
-         "Solid ellipses hold 39% (1σ) and dashed 86% (2σ) of a component; dotted ones are the "
-         "previous step's."]
-if view.points.shape[0] < view.n_total:
-    notes.append(f"The chart draws a fixed random sample of {view.points.shape[0]:,} of the "
-                 f"{view.n_total:,} rows; EM uses all of them.")
-if axes is None:
-    notes.append("The axes are the first two principal components of all features.")
-st.caption(" ".join(notes))
+X = ds.X
+row_keys = ds.row_keys
 
-# --- heatmap and formulas -------------------------------------------------------------------
-left, right = st.columns([3, 2])
-resp = run.responsibilities(index)
-rows = gmm_core.analysis.explain.heatmap_rows(resp, max_rows=MAX_HEATMAP, seed=0)
-frame = ds.frame[features]
-hover = [f"row {r}: " + ", ".join(f"{c} = {v:.4g}" for c, v in zip(features, frame.iloc[r]))
-         for r in rows]
-with left:
-    st.plotly_chart(figures_em.responsibility_heatmap_figure(
-        resp[rows], hover, names=names,
-        title=f"Responsibilities at step {index} ({len(rows)} of {ds.n_rows:,} points)"),
-        key="em_heatmap", config={"displaylogo": False})
+# --- a start of one's own: click k points ----------------------------------------------------
+chosen = stepper.chosen_seeds()
+if init_params == explain.START_CHOSEN and len(chosen) < k:
+    layout = fit_or_stop(cache.em_run, ds.fingerprint, X, ds.scaling, k, covariance_type,
+                         "kmeans", int(seed), spinner="Preparing the chart…")
+    canvas = fit_or_stop(cache.em_canvas, ds.fingerprint, ("layout", k, covariance_type, int(seed)),
+                         axes, layout, X, tuple(features), MAX_POINTS)
+    side.info(f"Click {k - len(chosen)} more point(s) on the chart to place the starting "
+            f"components ({len(chosen)} of {k} placed). Each point then goes to its nearest "
+            "chosen point and one M-step gives every component its weight and spread.",
+            icon=":material/touch_app:")
+    side.button("Clear my points", key=keys.W_EM_CLEAR, on_click=stepper.clear_seeds,
+                disabled=not chosen)
+    main.plotly_chart(figures_em.choose_start_figure(
+        canvas.points, point_ids=canvas.rows, point_keys=row_keys[canvas.rows],
+        chosen=[canvas.point(X, r) for r in chosen], x_range=canvas.x_range,
+        y_range=canvas.y_range, axis_titles=canvas.axis_titles),
+        key=keys.W_EM_CHART, on_select=partial(stepper.add_clicked_seed, keys.W_EM_CHART, k),
+        selection_mode="points", config={"displaylogo": False})
+    st.stop()
 
-with right:
-    row = st.number_input(f"Row to explain (0 – {ds.n_rows - 1:,})", 0, ds.n_rows - 1,
-                          value=0, key=keys.W_EM_ROW)
-    ex = gmm_core.analysis.explain.explain_step(run, X, index, int(row))
-    st.text("Row " + str(ex.row) + ": " + ", ".join(
-        f"{c} = {v:.4g}" for c, v in zip(features, ex.e.x)))
-    st.markdown("**E-step** – responsibility of component k for this point:")
-    st.latex(r"r_{ik} = \frac{\pi_k\,\mathcal{N}(x_i \mid \mu_k, \Sigma_k)}"
-             r"{\sum_j \pi_j\,\mathcal{N}(x_i \mid \mu_j, \Sigma_j)}")
-    st.dataframe(pd.DataFrame({
-        "component": names, "π_k": ex.e.weights, "N(x_i | μ_k, Σ_k)": ex.e.densities,
-        "π_k · N": ex.e.weighted, "r_ik": ex.e.resp}),
-        hide_index=True, width="stretch",
-        column_config={"π_k": st.column_config.NumberColumn(format="%.3f"),
-                       "N(x_i | μ_k, Σ_k)": st.column_config.NumberColumn(format="%.3e"),
-                       "π_k · N": st.column_config.NumberColumn(format="%.3e"),
-                       "r_ik": st.column_config.NumberColumn(format="%.3f")})
-    st.caption(f"Sum of π_k · N = {ex.e.total:.4e} (the mixture's density at this point, in "
-               "the data's original units); dividing each π_k · N by it gives r_ik, which sum to 1.")
+# --- fit once ----------------------------------------------------------------------------------
+start_rows = tuple(chosen) if init_params == explain.START_CHOSEN else None
+run_args = (ds.scaling, k, covariance_type, init_params, int(seed), start_rows)
+run = fit_or_stop(cache.em_run, ds.fingerprint, X, *run_args,
+                  spinner=f"Running EM with {k} components on {ds.n_rows:,} rows "
+                          f"(at most {TIME_LIMIT:.0f} s)…")
+canvas = cache.em_canvas(ds.fingerprint, run_args, axes, run, X, tuple(features), MAX_POINTS)
+last = run.n_steps - 1
+status = explain.run_status(run, names)
+show = {"converged": side.success, "stuck": side.warning, "stopped": side.warning}[status.kind]
+show(plain(status.headline) + ("" if status.kind == "converged" else " " + plain(status.detail)),
+     icon=":material/check_circle:" if status.kind == "converged" else ":material/warning:")
+side.caption((plain(status.detail) + " " if status.kind == "converged" else "")
+             + "**Start:** " + explain.start_description(init_params))
+for note in run.warnings:
+    side.warning(plain(note), icon=":material/warning:")
+if init_params == explain.START_CHOSEN:
+    side.button("Clear my points and choose again", key=keys.W_EM_CLEAR,
+                on_click=stepper.clear_seeds)
 
-st.markdown("**M-step** – each component refitted to the points it is responsible for "
-            f"(from the responsibilities at step {index}; "
-            + ("these are the parameters of this step)." if step.phase == "M"
-               else "these become the parameters of the next M-step)."))
-st.latex(r"N_k = \sum_{i=1}^{N} r_{ik},\quad \pi_k = \frac{N_k}{N},\quad "
-         r"\mu_k = \frac{1}{N_k}\sum_{i} r_{ik}\,x_i,\quad "
-         r"\Sigma_k = \frac{1}{N_k}\sum_{i} r_{ik}\,(x_i-\mu_k)(x_i-\mu_k)^\top")
-m_table = pd.DataFrame({"component": names, "N_k": ex.m.n_k, "π_k = N_k / N": ex.m.weights})
-for d, c in enumerate(features):
-    m_table[f"μ_k: {c}"] = ex.m.means[:, d]
-for a in range(len(features)):
-    for b in range(a, len(features)):
-        m_table[f"Σ_k[{features[a]}, {features[b]}]"] = ex.m.covariances[:, a, b]
-st.dataframe(m_table, hide_index=True, width="stretch")
-st.caption(f"N = {int(ex.m.n_total):,} rows. Means and covariances in the data's original units"
-           + ("" if ds.scaling == "none" else f" (EM runs on {ds.scaling}-scaled data and they "
-              "are mapped back)") + f"; the covariance type '{covariance_type}' then constrains "
-           "Σ_k (tied: one shared; diag: diagonal only; spherical: one variance), plus a tiny "
-           "reg_covar on the diagonal.")
 
-# --- where EM stopped ---------------------------------------------------------------------------
-st.subheader("Final parameters")
-st.caption(plain(traj.stop_reason) + " Weights, means and covariances in original units.")
-st.dataframe(gmm_core.analysis.explain.parameter_table(run, features, names), hide_index=True, width="stretch")
+# --- the step panel: one step, redrawn as a whole ----------------------------------------------
+TIMED = stepper.playing()  # whether this run of the page starts the panel's timer
+
+
+@st.fragment(run_every=stepper.PLAY_SECONDS if TIMED else None)
+def step_panel():
+    if stepper.playing() != TIMED:  # Play or Pause was pressed: restart the panel's timer
+        st.rerun()
+    if stepper.playing() and not stepper.tick(last):
+        st.rerun()  # reached the end: stop the timer
+    index = stepper.current(last)
+    b1, b2, b3, b4 = st.columns([1.1, 1.1, 1.3, 4], vertical_alignment="bottom")
+    b1.button("◀ Back", key=keys.W_EM_BACK, on_click=stepper.move, args=(-1, last),
+              disabled=index <= 0, width="stretch")
+    b2.button("❚❚ Pause" if stepper.playing() else "▶ Play", key=keys.W_EM_PLAY,
+              on_click=stepper.toggle_play, args=(last,), width="stretch",
+              type="primary" if stepper.playing() else "secondary")
+    b3.button("Forward ▶", key=keys.W_EM_FORWARD, on_click=stepper.move, args=(1, last),
+              disabled=index >= last, width="stretch")
+    stepper.show_on_slider(index)
+    b4.slider("Step", 0, last, value=index, key=keys.W_EM_STEP, on_change=stepper.slid,
+              label_visibility="collapsed", disabled=stepper.playing(),
+              help="0 is the start; then each iteration is an E-step followed by an M-step.")
+    step = run.steps[index]
+    st.markdown(f"**Step {index} of {last}: {explain.step_label(step)}.** {WHAT[step.phase]} "
+                f"Log-likelihood **{step.log_likelihood:.4f}**.")
+
+    row = stepper.row_position(row_keys, session.seed_widget(keys.W_EM_ROW, str(row_keys[0])))
+    frame = em_canvas.em_frame(run, canvas, index)
+    fig = figures_em.em_step_figure(
+        canvas.points, frame, canvas.log_likelihoods, x_range=canvas.x_range,
+        y_range=canvas.y_range, axis_titles=canvas.axis_titles, names=names,
+        point_ids=canvas.rows, point_keys=row_keys[canvas.rows],
+        explained=(canvas.point(X, row), f"{ds.key_name} {row_keys[row]}"),
+        seeds=canvas.seeds if index == 0 else None)
+    st.plotly_chart(fig, key=keys.W_EM_CHART, selection_mode="points",
+                    on_select=partial(stepper.explain_clicked, keys.W_EM_CHART, row_keys),
+                    config={"displaylogo": False})
+    notes = ["Flat from each M-step to the next E-step: an E-step only recolours the points; "
+             "the likelihood moves when an M-step moves the components.",
+             "Ellipses: solid 1σ (39%), dashed 2σ (86%), dotted the step before; ringed: the "
+             "row in the formulas."]
+    if canvas.points.shape[0] < canvas.n_total:
+        notes.append(f"{canvas.points.shape[0]:,} of the {canvas.n_total:,} rows are drawn; "
+                     "EM uses all of them.")
+    st.caption(" ".join(notes))
+
+    worked, heat, final = st.tabs(["Worked E-step and M-step", "Responsibilities",
+                                   "Final parameters"])
+    with worked:
+        _worked_numbers(index, row)
+    with heat:
+        if step.phase == "init":
+            st.info("Step 0 is the start: no E-step has run, so there are no responsibilities "
+                    "yet and the points are grey. Step 1's E-step computes them.",
+                    icon=":material/info:")
+        else:
+            rows, resp = em_canvas.heatmap_view(run, index, max_rows=MAX_HEATMAP, seed=0)
+            frame_ = ds.frame[features]
+            hover = [f"{ds.key_name} {row_keys[r]}: " + ", ".join(
+                f"{c} = {v:.4g}" for c, v in zip(features, frame_.iloc[r], strict=True))
+                for r in rows]
+            st.plotly_chart(figures_em.responsibility_heatmap_figure(
+                resp, hover, names=names,
+                title=f"Responsibilities at step {index} ({len(rows)} of {ds.n_rows:,} points)"),
+                key="em_heatmap", config={"displaylogo": False})
+    with final:
+        st.caption(plain(run.trajectory.stop_reason) + " Weights, means and covariances in "
+                   "original units.")
+        st.dataframe(explain.parameter_table(run, features, names), hide_index=True,
+                     width="stretch")
+
+
+def _worked_numbers(index, row):
+    """The E-step for the explained row and the M-step from this step's responsibilities."""
+    left, right = st.columns([2, 3])
+    with left:
+        row_picker(f"Row to explain ({ds.key_name}) – or click a point", row_keys,
+                   key=keys.W_EM_ROW)
+        ex = explain.explain_step(run, X, index, row)
+        st.text(f"{ds.key_name} {row_keys[row]}: " + ", ".join(
+            f"{c} = {v:.4g}" for c, v in zip(features, ex.e.x, strict=True)))
+        when = ("the E-step that step 1 will do" if run.steps[index].phase == "init"
+                else f"the responsibilities shown at step {index}")
+        st.markdown(f"**E-step at step {index}** ({when}): responsibility of component k "
+                    "for this point")
+        st.latex(r"r_{ik} = \frac{\pi_k\,\mathcal{N}(x_i \mid \mu_k, \Sigma_k)}"
+                 r"{\sum_j \pi_j\,\mathcal{N}(x_i \mid \mu_j, \Sigma_j)}")
+    with right:
+        e = ex.e
+        if e.underflow:
+            st.dataframe(pd.DataFrame({
+                "component": names, "π_k": e.weights, "log N(x_i | μ_k, Σ_k)": e.log_densities,
+                "log π_k·N": e.log_weighted, "r_ik": e.resp}), hide_index=True, width="stretch",
+                column_config={"π_k": st.column_config.NumberColumn(format="%.3f"),
+                               "r_ik": st.column_config.NumberColumn(format="%.3f")})
+            st.caption(f"This point is so far from every component that each π_k · N is 0 in "
+                       f"floating point (a 0/0). In logs: log Σ π_k · N = {e.log_total:.6g}, and "
+                       "r_ik = exp(log π_k·N − log Σ), which sum to 1.")
+        else:
+            st.dataframe(pd.DataFrame({
+                "component": names, "π_k": e.weights, "N(x_i | μ_k, Σ_k)": e.densities,
+                "π_k · N": e.weighted, "r_ik": e.resp}), hide_index=True, width="stretch",
+                column_config={"π_k": st.column_config.NumberColumn(format="%.3f"),
+                               "N(x_i | μ_k, Σ_k)": st.column_config.NumberColumn(format="%.3e"),
+                               "π_k · N": st.column_config.NumberColumn(format="%.3e"),
+                               "r_ik": st.column_config.NumberColumn(format="%.3f")})
+            st.caption(f"Sum of π_k · N = {e.total:.4e} (the mixture's density at this point, in "
+                       "the data's original units); dividing each π_k · N by it gives r_ik.")
+    phase = run.steps[index].phase
+    st.markdown(f"**M-step** from the responsibilities at step {index} – "
+                + ("the parameters of this step:" if phase == "M"
+                   else "they become the parameters of the next M-step:"))
+    st.latex(r"N_k = \sum_{i=1}^{N} r_{ik},\quad \pi_k = \frac{N_k}{N},\quad "
+             r"\mu_k = \frac{1}{N_k}\sum_{i} r_{ik}\,x_i,\quad "
+             r"\Sigma_k = \frac{1}{N_k}\sum_{i} r_{ik}\,(x_i-\mu_k)(x_i-\mu_k)^\top")
+    m_table = pd.DataFrame({"component": names, "N_k": ex.m.n_k, "π_k = N_k / N": ex.m.weights})
+    for d, c in enumerate(features):
+        m_table[f"μ_k: {c}"] = ex.m.means[:, d]
+    for a in range(len(features)):
+        for b in range(a, len(features)):
+            m_table[f"Σ_k[{features[a]}, {features[b]}]"] = ex.m.covariances[:, a, b]
+    st.dataframe(m_table, hide_index=True, width="stretch")
+    st.caption(f"N = {int(ex.m.n_total):,} rows. Means and covariances in the data's original "
+               "units" + ("" if ds.scaling == "none" else f" (EM runs on {ds.scaling}-scaled data "
+                          "and they are mapped back)") + f"; the covariance type "
+               f"'{covariance_type}' then constrains Σ_k, plus a tiny reg_covar on the diagonal.")
+
+
+with main:
+    step_panel()

@@ -11,11 +11,13 @@ only -- read the session, guard, call :mod:`gmm_core`, render:
 * :mod:`ui.dataset` -- the :class:`ui.dataset.Dataset` value and its loaders;
 * :mod:`ui.cache` -- every ``st.cache_data`` wrapper (the fits);
 * :mod:`ui.widgets` -- shared widgets: the page guard, fit-or-stop, the view
-  picker, Markdown escaping.
+  picker, the row picker, Markdown escaping;
+* :mod:`ui.stepper` -- the EM page's one step control (Back, Play/Pause,
+  Forward, slider) and its chart clicks.
 
-Dependencies point one way: ``keys``, ``dataset`` <- ``session`` <- ``cache``;
-``widgets`` stands alone.  ``ui`` may import streamlit and :mod:`gmm_core`;
+Dependencies point one way: ``keys``, ``dataset`` <- ``session`` <- ``cache``,
+``widgets``, ``stepper``.  ``ui`` may import streamlit and :mod:`gmm_core`;
 :mod:`gmm_core` never imports ``ui``.
 """
 
-__all__ = ["cache", "dataset", "keys", "session", "widgets"]
+__all__ = ["cache", "dataset", "keys", "session", "stepper", "widgets"]

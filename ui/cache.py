@@ -15,6 +15,7 @@ import streamlit as st
 
 import gmm_core.mixture
 from gmm_core.analysis import choose_k, compare, explain, guarded, segments, stability
+from gmm_core.analysis import em_canvas as em_canvas_module
 from ui import keys
 from ui.session import compare_settings, shown_comparison
 
@@ -63,11 +64,23 @@ def _decision_grid(fingerprint, settings, order, _comparison, x_range, y_range, 
 # --- EM step by step --------------------------------------------------------------------------
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def em_run(fingerprint, _X, scaling, k, covariance_type, init_params, seed):
-    """Cached recorded fit; ``fingerprint`` stands for ``_X``."""
+def em_run(fingerprint, _X, scaling, k, covariance_type, init_params, seed, start_rows=None):
+    """Cached recorded fit; ``fingerprint`` stands for ``_X``; ``start_rows`` a tuple or None."""
     return explain.em_run(
         _X, k, scaling=scaling, covariance_type=covariance_type, init_params=init_params,
-        random_state=seed, max_time=guarded.FIT_TIME_LIMIT)
+        random_state=seed, max_time=guarded.FIT_TIME_LIMIT,
+        start_rows=None if start_rows is None else list(start_rows))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def em_canvas(fingerprint, run_key, axes, _run, _X, features, max_points):
+    """What every step of a recorded run draws, projected once per run and view.
+
+    ``fingerprint`` and ``run_key`` (the :func:`em_run` arguments) stand for
+    ``_X`` and ``_run``; ``axes`` is the view (two feature names, or None for PCA).
+    """
+    projection = compare.view_projection(_run, _X, list(features), axes=axes)
+    return em_canvas_module.em_canvas(_run, _X, projection, max_points=max_points, seed=0)
 
 
 # --- Choose k -----------------------------------------------------------------------------------

@@ -5,12 +5,18 @@
 * :func:`fit_or_stop` -- run a (cached) fit under a spinner; a ``ValueError``
   (incl. :class:`gmm_core.DataError`) becomes an error box and stops the page;
 * :func:`view_axes` -- the PCA / two-features picker of the chart pages;
+* :func:`row_picker` -- choose one row by its key (ID cell or file line);
 * :func:`plain` -- user text as Markdown that shows it literally (names, cells, notes).
 """
 
 import re
 
 import streamlit as st
+
+from ui import session
+
+#: Up to this many rows the row picker is a searchable list; beyond, a text box.
+ROW_LIST_MAX = 5_000
 
 #: Characters Markdown (CommonMark, GFM, Streamlit's ``:directives:``, LaTeX ``$``) gives a meaning.
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=&^])")
@@ -88,3 +94,25 @@ def view_axes(features, container, *, view_key, x_key, y_key, help, widths=(1, 1
         st.warning("Choose two different features for the axes.")
         st.stop()
     return axes
+
+
+def row_picker(label, row_keys, *, key):
+    """Pick one row by its key (text); returns the key shown.
+
+    A searchable list of every key up to :data:`ROW_LIST_MAX` rows, else a text
+    box (a list of 200,000 keys would travel to the browser on every rerun).  A
+    key that names no row (another dataset's, or mistyped) goes back to the
+    first row's, with a warning for a typed one.
+    """
+    keys_ = [str(v) for v in row_keys]
+    if len(keys_) <= ROW_LIST_MAX:
+        if str(session.value(key, keys_[0])) not in set(keys_):
+            session.set_value(key, keys_[0])
+        current = str(session.seed_widget(key, keys_[0]))
+        return st.selectbox(label, keys_, index=keys_.index(current), key=key)
+    current = str(session.seed_widget(key, keys_[0]))
+    typed = st.text_input(label, value=current, key=key).strip()
+    if typed not in set(keys_):
+        st.warning(f"No row has the key {plain(typed)}; showing {plain(keys_[0])}.")
+        return keys_[0]
+    return typed

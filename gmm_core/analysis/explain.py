@@ -21,9 +21,19 @@ data's **original units** (the model is fitted on scaled data; see
 
 :func:`em_run` records a fit (:func:`gmm_core.fit_trajectory`) with its
 components in the canonical order of :func:`gmm_core.mixture.canonical_order`, so
-component ``j`` has the colour it has on the Compare page;
-:func:`em_view` projects a light subsample of steps and points for the
-animation; :func:`explain_step` gives the formulas' numbers.
+component ``j`` has the colour it has on the Compare page.  The run is
+computed once; every step is then drawn from it (:mod:`gmm_core.analysis.em_canvas`)
+and :func:`explain_step` gives the formulas' numbers, read from the recorded run.
+
+**Starts worth watching.**  ``"k-means++"`` and ``"random_from_data"`` pick one
+seed row per component; scikit-learn fits each component to its seed row alone
+(weight ``1/N``, spread ``reg_covar``), a start whose log-likelihood is
+hundreds of thousands per point below the answer.  Here they start one M-step
+later, from every row's nearest seed (:func:`gmm_core.mixture.hard_start`), and
+so does a start the user clicks (``START_CHOSEN``).  ``"random"`` gives every
+row random responsibilities, so all components start near the overall mean,
+nearly identical: EM can stay at that symmetric point, which
+:func:`run_status` calls stuck rather than converged.
 
 Examples
 --------
@@ -38,26 +48,46 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from gmm_core.analysis.compare import plot_ranges
 from gmm_core.analysis.guarded import FIT_TIME_LIMIT, empty_segments, regularised, scale_for_fit
-from gmm_core.data.projection import display_subsample
 from gmm_core.data.scaling import Scaler
-from gmm_core.mixture import (GMMParams, Step, Trajectory, canonical_order, fit_trajectory,
-                              log_densities, m_step, responsibilities)
+from gmm_core.mixture import (
+    INIT_METHODS,
+    SEED_METHODS,
+    GMMParams,
+    Step,
+    Trajectory,
+    canonical_order,
+    fit_trajectory,
+    hard_start,
+    log_densities,
+    m_step,
+    responsibilities,
+    seed_rows,
+)
+
+#: The start the user places by clicking ``k`` points.
+START_CHOSEN = "your clicks"
+#: Every start the EM page offers.
+EM_STARTS = tuple(INIT_METHODS) + (START_CHOSEN,)
+#: Components closer than this (Mahalanobis distance of their means, relative
+#: difference of their covariances) are called identical.
+IDENTICAL_TOL = 0.1
 
 __all__ = [
+    "EM_STARTS",
+    "START_CHOSEN",
     "EMRun",
-    "EMView",
+    "RunStatus",
     "EStepNumbers",
     "MStepNumbers",
     "StepExplanation",
     "e_step_numbers",
     "m_step_numbers",
     "em_run",
-    "em_view",
     "explain_step",
-    "frame_indices",
-    "heatmap_rows",
+    "identical_components",
+    "run_status",
+    "start_description",
     "parameter_table",
     "step_label",
 ]
@@ -81,6 +111,14 @@ class EStepNumbers:
         ``sum_j pi_j N(x | mu_j, Sigma_j)``, the mixture density at ``x``.
     resp : ndarray (K,)
         Responsibilities; they sum to 1.
+    log_densities, log_weighted : ndarray (K,)
+        Natural logs of ``densities`` and ``weighted``: what ``resp`` is computed from.
+    log_total : float
+        ``log(total)``, by log-sum-exp.
+    underflow : bool
+        True when ``total`` is below the smallest normal float (every
+        ``pi_k N`` is 0 or denormal in floating point: the point is far from
+        every component); only the log columns then show how ``resp`` arises.
     """
 
     x: np.ndarray
@@ -89,6 +127,10 @@ class EStepNumbers:
     weighted: np.ndarray
     total: float
     resp: np.ndarray
+    log_densities: np.ndarray = None
+    log_weighted: np.ndarray = None
+    log_total: float = 0.0
+    underflow: bool = False
 
 
 @dataclass(frozen=True, eq=False)
@@ -134,9 +176,12 @@ def e_step_numbers(x, weights, means, covariances):
         log_weighted = np.log(weights) + log_dens
     top = np.max(log_weighted)
     log_total = top + np.log(np.sum(np.exp(log_weighted - top)))
+    total = float(np.exp(log_total))
     return EStepNumbers(x=x, weights=weights, densities=np.exp(log_dens),
-                        weighted=np.exp(log_weighted), total=float(np.exp(log_total)),
-                        resp=np.exp(log_weighted - log_total))
+                        weighted=np.exp(log_weighted), total=total,
+                        resp=np.exp(log_weighted - log_total), log_densities=log_dens,
+                        log_weighted=log_weighted, log_total=float(log_total),
+                        underflow=bool(total < np.finfo(float).tiny))
 
 
 def m_step_numbers(X, resp, *, covariance_type="full", reg_covar=1e-6):
@@ -174,6 +219,11 @@ class EMRun:
     warnings : tuple of str
         What the page should say: a regularised refit, a feature too flat to
         resolve, empty components (the time limit is in ``trajectory.stop_reason``).
+    init_params : str
+        The start asked for (one of :data:`EM_STARTS`).
+    seeds : ndarray (K,) of int, or None
+        The seed row of each component (canonical order) for the starts
+        built by :func:`gmm_core.mixture.hard_start`, else None.
     """
 
     trajectory: Trajectory
@@ -181,6 +231,8 @@ class EMRun:
     Xs: np.ndarray
     reg_covar: float = 1e-6
     warnings: tuple = ()
+    init_params: str = "kmeans"
+    seeds: np.ndarray = None
 
     @property
     def steps(self):
@@ -204,7 +256,7 @@ class EMRun:
 
 def em_run(X, n_components, *, scaling="standard", covariance_type="full",
            init_params="kmeans", random_state=0, max_iter=100, tol=1e-3, reg_covar=1e-6,
-           max_time=FIT_TIME_LIMIT):
+           max_time=FIT_TIME_LIMIT, start_rows=None):
     """Scale ``X``, record an EM fit with :func:`gmm_core.fit_trajectory`, order its components.
 
     Components are numbered in the canonical order of the *final* fit (the
@@ -214,18 +266,44 @@ def em_run(X, n_components, *, scaling="standard", covariance_type="full",
     start again with a stronger ``reg_covar`` (:func:`gmm_core.analysis.guarded.regularised`),
     and what the user should know is in ``EMRun.warnings``.
 
+    ``init_params`` is one of :data:`EM_STARTS`.  The seed starts
+    (``"k-means++"``, ``"random_from_data"``) and :data:`START_CHOSEN` (with
+    ``start_rows``, one row index per component) begin at
+    :func:`gmm_core.mixture.hard_start` of their seeds: see the module docstring.
+
     >>> rng = np.random.RandomState(0)
     >>> X = np.vstack([rng.normal(0, 1, (50, 2)), rng.normal(6, 1, (50, 2))])
     >>> run = em_run(X, 2, random_state=0)
     >>> run.steps[0].phase, bool(np.all(np.diff(run.trajectory.log_likelihoods) > -1e-9))
     ('init', True)
+    >>> run = em_run(X, 2, init_params="k-means++", random_state=0)
+    >>> round(float(run.steps[0].params.weights.sum()), 6), run.seeds.shape
+    (1.0, (2,))
     """
+    if init_params not in EM_STARTS:
+        raise ValueError(f"init_params must be one of {EM_STARTS}; got {init_params!r}.")
     scaler, Xs, notes = scale_for_fit(X, scaling, reg_covar=reg_covar)
-    traj, reg_covar, regularised_notes = regularised(
-        lambda reg: fit_trajectory(Xs, int(n_components), covariance_type=covariance_type,
-                                   init_params=init_params, random_state=random_state,
-                                   max_iter=max_iter, tol=tol, reg_covar=reg, max_time=max_time),
-        Xs, reg_covar)
+    k = int(n_components)
+    seeds = None
+    if init_params == START_CHOSEN:
+        seeds = np.asarray(start_rows if start_rows is not None else [], dtype=int).ravel()
+        if seeds.shape != (k,) or np.any((seeds < 0) | (seeds >= Xs.shape[0])):
+            raise ValueError(f"start_rows must hold one row index (0 to {Xs.shape[0] - 1}) "
+                             f"per component, {k} in all; got {seeds.tolist()}.")
+    elif init_params in SEED_METHODS:
+        seeds = seed_rows(Xs, k, init_params=init_params, random_state=random_state)
+
+    def fit(reg):
+        start = {}
+        if seeds is not None:
+            p = hard_start(Xs, seeds, covariance_type=covariance_type, reg_covar=reg)
+            start = dict(weights_init=p.weights, means_init=p.means, precisions_init=p.precisions)
+        return fit_trajectory(Xs, k, covariance_type=covariance_type,
+                              init_params="kmeans" if seeds is not None else init_params,
+                              random_state=random_state, max_iter=max_iter, tol=tol,
+                              reg_covar=reg, max_time=max_time, **start)
+
+    traj, reg_covar, regularised_notes = regularised(fit, Xs, reg_covar)
     notes += regularised_notes
     empty = _empty_components(Xs, traj.final_params)
     if empty:
@@ -236,7 +314,8 @@ def em_run(X, n_components, *, scaling="standard", covariance_type="full",
     ordered = Trajectory(steps=steps, converged=traj.converged, n_iter=traj.n_iter,
                          stop_reason=traj.stop_reason, tol=traj.tol, max_iter=traj.max_iter,
                          timed_out=traj.timed_out)
-    return EMRun(ordered, scaler, Xs, reg_covar, tuple(notes))
+    return EMRun(ordered, scaler, Xs, reg_covar, tuple(notes), str(init_params),
+                 None if seeds is None else np.asarray(seeds)[order])
 
 
 def _empty_components(Xs, params):
@@ -256,105 +335,122 @@ def step_label(step):
     return f"iteration {step.iteration}, {step.phase}-step"
 
 
-def frame_indices(n_steps, max_frames=60):
-    """Steps to animate: all, or ``max_frames`` evenly spread including first and last.
+def start_description(init_params):
+    """One sentence on how a start is made, true to what :func:`em_run` does.
 
-    >>> frame_indices(5).tolist()
-    [0, 1, 2, 3, 4]
-    >>> idx = frame_indices(201, 60)
-    >>> len(idx), int(idx[0]), int(idx[-1])
-    (60, 0, 200)
+    >>> start_description("random").startswith("Every point gets random responsibilities")
+    True
     """
-    n_steps, max_frames = int(n_steps), max(int(max_frames), 2)
-    if n_steps <= max_frames:
-        return np.arange(n_steps)
-    return np.unique(np.round(np.linspace(0, n_steps - 1, max_frames)).astype(int))
+    seeded = ("each point then goes to its nearest seed and one M-step gives every "
+              "component its weight and spread (scikit-learn instead fits each component to "
+              "its seed alone, weight 1/N and a spread of 1e-6: a start too far off to watch).")
+    return {
+        "kmeans": "A short k-means (10 passes) splits the points; one M-step turns its "
+                  "clusters into components. Starts near an answer.",
+        "k-means++": "k-means++ picks one seed point per component (×), spread out on "
+                     "purpose; " + seeded,
+        "random": "Every point gets random responsibilities, so every component starts near "
+                  "the overall mean with nearly the same shape. EM must break that symmetry "
+                  "and may get stuck there: a start to watch fail.",
+        "random_from_data": "One random data point per component is its seed (×); " + seeded,
+        START_CHOSEN: "The k points you click are the seeds (×); each point goes to its "
+                      "nearest seed and one M-step gives every component its weight and "
+                      "spread.",
+    }[init_params]
 
 
-# --------------------------------------------------------------------------- what is drawn
-@dataclass(frozen=True, eq=False)
-class EMView:
-    """The animation's data in plot units.
+def identical_components(params, *, tol=IDENTICAL_TOL):
+    """Pairs ``(i, j)`` of components that are (nearly) the same Gaussian.
 
-    ``frames`` is a list of dicts, one per animated step, with ``index``,
-    ``label``, ``resp`` (n_shown, K; None at the start, before the first
-    E-step), ``means`` (K, 2), ``covariances``
-    (K, 2, 2), ``prev_means``, ``prev_covariances`` (the step before) and
-    ``log_likelihood``.
+    Two components are identical when their means are within ``tol``
+    Mahalanobis units (under their average covariance) and their covariances
+    differ by less than ``tol`` relative to it (Frobenius norm).  Such a pair
+    gets the same responsibilities everywhere, so EM cannot pull it apart:
+    a symmetric point of the likelihood.
+
+    >>> p = GMMParams.from_covariances([0.5, 0.5], [[0.0, 0.0], [0.01, 0.0]],
+    ...                                [np.eye(2), np.eye(2)], "full")
+    >>> identical_components(p)
+    [(0, 1)]
     """
-
-    points: np.ndarray
-    rows: np.ndarray
-    frames: list
-    log_likelihoods: np.ndarray
-    x_range: tuple
-    y_range: tuple
-    axis_titles: tuple
-    n_total: int
-
-
-def _frame(run, projection, index, rows):
-    step = run.steps[index]
-    prev = run.steps[max(index - 1, 0)]
-    _, means, covs = run.original(step.params)
-    _, pmeans, pcovs = run.original(prev.params)
-    return dict(index=int(index), label=step_label(step),
-                resp=None if step.phase == "init" else run.responsibilities(index, rows),
-                means=np.asarray(projection.project_means(means), dtype=float),
-                covariances=np.asarray(projection.project_covariances(covs), dtype=float),
-                prev_means=np.asarray(projection.project_means(pmeans), dtype=float),
-                prev_covariances=np.asarray(projection.project_covariances(pcovs), dtype=float),
-                log_likelihood=float(step.log_likelihood))
+    means = np.asarray(params.means, dtype=float)
+    covs = np.asarray(params.full_covariances, dtype=float)
+    pairs = []
+    for i in range(len(means)):
+        for j in range(i + 1, len(means)):
+            avg = 0.5 * (covs[i] + covs[j])
+            d = means[i] - means[j]
+            dist = float(np.sqrt(max(d @ np.linalg.solve(avg, d), 0.0)))
+            rel = float(np.linalg.norm(covs[i] - covs[j]) / max(np.linalg.norm(avg), 1e-300))
+            if dist < tol and rel < tol:
+                pairs.append((i, j))
+    return pairs
 
 
-def em_view(run, X, projection, *, current=0, max_frames=60, max_points=2000, seed=0):
-    """Project a run for drawing: a subsample of points and of steps.
+@dataclass(frozen=True)
+class RunStatus:
+    """How a run ended: ``kind`` is ``"converged"``, ``"stuck"`` or ``"stopped"``.
 
-    Parameters
-    ----------
-    run : EMRun
-    X : array-like (N, D)
-        The data in original units.
-    projection : gmm_core.data.Projection
-        Acts on original units (e.g. :func:`gmm_core.analysis.compare.view_projection`).
-    current : int
-        The step shown first; always among the frames.
-    max_frames, max_points : int
-        Caps on the animated steps (first and last always kept) and the
-        points drawn per frame (a deterministic subsample).
+    ``headline`` is one short sentence, ``detail`` the why; ``identical_at_start``
+    and ``identical_at_end`` the pairs of :func:`identical_components`.
     """
 
-    X = np.asarray(X, dtype=float)
-    rows = display_subsample(X.shape[0], max_points, seed=seed)
-    points = np.asarray(projection.project_points(X[rows]), dtype=float)
-    current = int(np.clip(current, 0, run.n_steps - 1))
-    idx = frame_indices(run.n_steps, max_frames)
-    if current not in idx:  # one frame fewer elsewhere, so the cap holds
-        idx = np.union1d(frame_indices(run.n_steps, max_frames - 1), [current])
-    frames = [_frame(run, projection, i, rows) for i in idx]
-    extent = [points] + [f["means"] for f in frames]
-    x_range, y_range = plot_ranges(np.vstack(extent))
-    return EMView(points=points, rows=np.asarray(rows), frames=frames,
-                  log_likelihoods=np.asarray(run.trajectory.log_likelihoods, dtype=float),
-                  x_range=x_range, y_range=y_range,
-                  axis_titles=tuple(str(a) for a in projection.axis_labels),
-                  n_total=int(X.shape[0]))
+    kind: str
+    headline: str
+    detail: str
+    identical_at_start: tuple = ()
+    identical_at_end: tuple = ()
+
+    @property
+    def message(self):
+        return f"{self.headline} {self.detail}"
 
 
-def heatmap_rows(resp, *, max_rows=400, seed=0):
-    """Rows for the responsibility heatmap: a subsample, sorted by component then certainty.
+def _groups(pairs, names):
+    """Identical components as groups of names: ``"blue, orange and red"``."""
+    parent = {}
 
-    Returns indices into ``resp`` (at most ``max_rows``, deterministic),
-    grouped by most likely component and, within a group, most certain first.
+    def root(i):
+        while parent.get(i, i) != i:
+            i = parent[i]
+        return i
 
-    >>> heatmap_rows(np.array([[0.2, 0.8], [0.9, 0.1], [0.6, 0.4]])).tolist()
-    [1, 2, 0]
+    for i, j in pairs:
+        parent[root(j)] = root(i)
+    groups = {}
+    for i in sorted({i for p in pairs for i in p}):
+        groups.setdefault(root(i), []).append(names[i])
+    return [", ".join(g[:-1]) + " and " + g[-1] for g in groups.values()]
+
+
+def run_status(run, names=None):
+    """Whether a run converged, stopped early, or is stuck at a symmetric point, in words.
+
+    A run whose last components include identical pairs
+    (:func:`identical_components`) is ``"stuck"`` even though its
+    log-likelihood stopped changing: it sits at a saddle, not at a fit.
     """
-    resp = np.asarray(resp, dtype=float)
-    rows = display_subsample(resp.shape[0], max_rows, seed=seed)
-    sub = resp[rows]
-    order = np.lexsort((-sub.max(axis=1), sub.argmax(axis=1)))
-    return rows[order]
+    traj = run.trajectory
+    k = run.steps[0].params.n_components
+    names = list(names) if names is not None else [f"component {j + 1}" for j in range(k)]
+    start = tuple(identical_components(run.steps[0].params))
+    end = tuple(identical_components(traj.final_params))
+    counted = (f"{traj.n_iter} iterations, {run.n_steps} steps counting the start and each "
+               "half-step.")
+    if end:
+        same = "; ".join(_groups(end, names))
+        return RunStatus("stuck", "Stuck at a symmetric point, not converged.", (
+            f"Components {same} are (nearly) identical, so every point gives them the same "
+            "responsibility and EM cannot pull them apart: the log-likelihood stopped rising "
+            "at a saddle, not at a good fit. Try another seed or start. " + counted),
+            start, end)
+    note = (" The components started (nearly) identical; EM broke the symmetry on its own."
+            if start else "")
+    if traj.converged:
+        return RunStatus("converged", f"Converged after {traj.n_iter} iterations.",
+                         traj.stop_reason + " " + counted + note, start, end)
+    return RunStatus("stopped", "Stopped before converging.",
+                     traj.stop_reason + " " + counted + note, start, end)
 
 
 # --------------------------------------------------------------------------- the formulas
@@ -368,29 +464,45 @@ class StepExplanation:
     m_from_index: int
 
 
+def _m_step_params(run, index):
+    """Recorded parameters of the M-step computed from step ``index``'s responsibilities."""
+    steps = run.steps
+    step = steps[index]
+    if step.phase == "M":
+        return step.params
+    after = [s for s in steps[index + 1:index + 3] if s.phase == "M"]
+    return after[0].params if after else None
+
+
 def explain_step(run, X, index, row):
     """Numbers of the formulas at step ``index`` for data row ``row``.
 
     The E-step is the one whose responsibilities step ``index`` shows (from
     ``resp_params``); the M-step is the one computed from those
     responsibilities, i.e. the parameters of this step if it is an M-step,
-    of the next step otherwise.
+    of the next M-step otherwise -- read from the recorded run, so a step costs
+    no pass over the data (only a run's very end, where no M-step follows,
+    recomputes it).  ``N_k`` is ``N pi_k``.
     """
     X = np.asarray(X, dtype=float)
     row = int(row)
     if not 0 <= row < X.shape[0]:
         raise ValueError(f"row must be between 0 and {X.shape[0] - 1}, got {row}.")
-    step = run.steps[int(index)]
+    index = int(index)
+    step = run.steps[index]
     w, means, covs = run.original(step.resp_params)
     e = e_step_numbers(X[row], w, means, covs)
-    resp = run.responsibilities(int(index))
-    ms = m_step_numbers(run.Xs, resp, covariance_type=step.params.covariance_type,
-                        reg_covar=run.reg_covar)
-    m = MStepNumbers(n_k=ms.n_k, n_total=ms.n_total, weights=ms.weights,
-                     means=np.asarray(run.scaler.inverse_means(ms.means), dtype=float),
-                     covariances=np.asarray(run.scaler.inverse_covariances(ms.covariances),
-                                            dtype=float))
-    return StepExplanation(row=row, e=e, m=m, m_from_index=int(index))
+    params = _m_step_params(run, index)
+    n_total = float(run.Xs.shape[0])
+    if params is None:
+        params = m_step(run.Xs, step.params.covariance_type, run.reg_covar,
+                        resp=run.responsibilities(index))
+    weights = np.asarray(params.weights, dtype=float)
+    m = MStepNumbers(n_k=weights * n_total, n_total=n_total, weights=weights,
+                     means=np.asarray(run.scaler.inverse_means(params.means), dtype=float),
+                     covariances=np.asarray(run.scaler.inverse_covariances(
+                         params.full_covariances), dtype=float))
+    return StepExplanation(row=row, e=e, m=m, m_from_index=index)
 
 
 def parameter_table(run, feature_names, names=None, index=-1):

@@ -2,14 +2,15 @@
 
 Pure builders like :mod:`gmm_core.plots.compare` (``*_figure(...) -> go.Figure``,
 explicit colours, no fitting, no Streamlit), with the same component colours:
-component ``j`` is ``figures.PALETTE[j]``.
+component ``j`` is ``theme.colour(j)``.
 
-* :func:`em_animation_figure` -- the data coloured by responsibility (each
+* :func:`em_step_figure` -- one step: the data coloured by responsibility (each
   point takes its most likely component's colour, faded when the
-  responsibilities are shared, as on the Compare page), the 1σ and 2σ ellipses and means of a step with the
-  previous step's ghosted, and the log-likelihood curve with the step
-  marked.  It carries one plotly *frame* per animated step, so Play/Pause
-  and its slider run in the browser without asking the server.
+  responsibilities are shared, as on the Compare page), the 1σ and 2σ ellipses
+  and means with the previous step's ghosted, the explained row ringed, and
+  the log-likelihood curve with the step marked (:func:`log_likelihood_range`
+  keeps it readable whatever the start).  The page steps by redrawing it:
+  one step, one figure, so nothing in the browser can show another step.
 * :func:`responsibility_heatmap_figure` -- points x components.
 """
 
@@ -21,16 +22,19 @@ from gmm_core.analysis.geometry import ellipse_points
 from gmm_core.plots.theme import AXIS_STYLE as _GRID
 from gmm_core.plots.theme import FONT as _FONT
 from gmm_core.plots.theme import INK as _INK
-from gmm_core.plots.theme import PALETTE, escape, rgba, segment_names
+from gmm_core.plots.theme import colour, escape, rgba, segment_names
 
 __all__ = [
     "point_style",
-    "em_animation_figure",
+    "em_step_figure",
+    "choose_start_figure",
+    "log_likelihood_range",
     "responsibility_heatmap_figure",
 ]
 
 _ELLIPSE_POINTS = 49
 _UNASSIGNED = "#A6A6A6"  # points before the first E-step
+_HALO = "white"  # outline that keeps ellipses and means visible over any point colour
 
 def point_style(resp, n_components):
     """Colour value and opacity of each point: its most likely component, faded when unsure.
@@ -57,7 +61,7 @@ def point_style(resp, n_components):
 
 def _colourscale(k):
     """Discrete scale over values -1 (grey, unassigned), 0, ..., k-1 (palette)."""
-    colours = [_UNASSIGNED] + [PALETTE[j % len(PALETTE)] for j in range(k)]
+    colours = [_UNASSIGNED] + [colour(j) for j in range(k)]
     n = len(colours)
     scale = []
     for i, c in enumerate(colours):
@@ -66,150 +70,205 @@ def _colourscale(k):
 
 
 def _ellipse(mean, cov, radius):
-    pts = ellipse_points(mean, cov, radius=radius, n_points=_ELLIPSE_POINTS).astype(np.float32)
+    pts = ellipse_points(mean, cov, radius=radius, n_points=_ELLIPSE_POINTS)
     return pts[:, 0], pts[:, 1]
 
 
-def _frame_traces(points, frame, k, with_points=False):
-    """Every animated trace of one step, in a fixed order (see :func:`em_animation_figure`)."""
-    values, alpha = point_style(frame["resp"], k)
-    if values is None:
-        values, alpha = np.full(points.shape[0], -1), np.full(points.shape[0], 0.6)
-    trace = go.Scatter
-    # the points never move: frames carry only their colours (compact dtypes keep
-    # the figure light; 60 frames of 2,000 points)
-    first = dict(x=points[:, 0], y=points[:, 1]) if with_points else {}
-    traces = [trace(marker=dict(color=np.asarray(values, dtype=np.int8),
-                                opacity=np.asarray(alpha, dtype=np.float32)), **first)]
-    for j in range(k):
-        for radius in (1.0, 2.0):
-            x, y = _ellipse(frame["prev_means"][j], frame["prev_covariances"][j], radius)
-            traces.append(trace(x=x, y=y))
-    for j in range(k):
-        for radius in (1.0, 2.0):
-            x, y = _ellipse(frame["means"][j], frame["covariances"][j], radius)
-            traces.append(trace(x=x, y=y))
-    traces.append(trace(x=frame["prev_means"][:, 0], y=frame["prev_means"][:, 1]))
-    traces.append(trace(x=frame["means"][:, 0], y=frame["means"][:, 1]))
-    traces.append(trace(x=[frame["index"]], y=[frame["log_likelihood"]]))
-    return traces
+def _outlined_path(fig, x, y, *, colour_, width, dash, name, group, legend):
+    """A line drawn twice in the WebGL layer: a wide white halo, then the line."""
+    fig.add_trace(go.Scattergl(x=x, y=y, mode="lines", hoverinfo="skip", showlegend=False,
+                               legendgroup=group, name=f"{name} (outline)",
+                               line=dict(color=_HALO, width=width + 3)), row=1, col=1)
+    fig.add_trace(go.Scattergl(x=x, y=y, mode="lines", hoverinfo="skip", showlegend=legend,
+                               legendgroup=group, name=name,
+                               line=dict(color=colour_, width=width, dash=dash)), row=1, col=1)
 
 
-def _title(frame):
-    return f"step {frame['index']}: {frame['label']}"
+def log_likelihood_range(log_likelihoods):
+    """``(lo, hi, off)``: a readable y-range for the curve and which steps fall below it.
+
+    The range covers the steps from the first M-step on (index 2); the start
+    (and its E-step, which has the same likelihood) is kept in range unless it
+    lies more than the rest's whole span below it, when ``off`` marks it as
+    off the scale.
+
+    >>> lo, hi, off = log_likelihood_range([-4e5, -4e5, -2.2, -2.1, -2.05])
+    >>> off.tolist(), lo > -3
+    ([True, True, False, False, False], True)
+    """
+    ll = np.asarray(log_likelihoods, dtype=float)
+    rest = ll[2:] if ll.size > 2 else ll
+    lo, hi = float(np.min(rest)), float(np.max(ll))
+    span = hi - lo if hi > lo else max(abs(hi), 1.0) * 1e-3
+    off = ll < lo - span
+    lo = float(np.min(ll[~off]))
+    pad = 0.08 * (hi - lo) if hi > lo else 0.1
+    return lo - pad, hi + pad, off
 
 
-def em_animation_figure(points, frames, log_likelihoods, *, x_range, y_range, axis_titles,
-                        current=0, names=None, frame_ms=450):
-    """The EM run as an animation: data and components left, log-likelihood right.
+def em_step_figure(points, frame, log_likelihoods, *, x_range, y_range, axis_titles,
+                   names=None, point_ids=None, point_keys=None, explained=None, seeds=None,
+                   chosen=None, height=440):
+    """One EM step: the points coloured by responsibility with the components, and the
+    log-likelihood curve with this step marked.
 
     Parameters
     ----------
     points : ndarray (n, 2)
-        Displayed points in plot units (a subsample; the same in every frame).
-    frames : list of dict
-        One per animated step (see :class:`gmm_core.analysis.explain.EMView`): ``index``,
-        ``label``, ``resp`` (n, K; None: grey, not yet assigned), ``means`` (K, 2), ``covariances`` (K, 2, 2),
-        ``prev_means``, ``prev_covariances``, ``log_likelihood``.
+        Drawn points in plot units (the same at every step).
+    frame : dict
+        :func:`gmm_core.analysis.em_canvas.em_frame`: ``index``, ``label``,
+        ``resp`` (n, K; None: grey, not yet assigned), ``means`` (K, 2),
+        ``covariances`` (K, 2, 2), ``prev_means``, ``prev_covariances``.
     log_likelihoods : ndarray (n_steps,)
         Mean log-likelihood at every step of the run.
-    current : int
-        Position in ``frames`` of the step drawn before Play is pressed.
     names : list of str, optional
         Legend text per component.
-    frame_ms : int
-        Milliseconds per frame when playing.
+    point_ids : sequence of int, optional
+        Each point's row position, carried as ``customdata`` so that a click
+        names its row.
+    point_keys : sequence of str, optional
+        Each point's row key, shown on hover (escaped here).
+    explained : (ndarray (2,), str), optional
+        The row explained in the formulas, in plot units, and its key: ringed.
+    seeds, chosen : ndarray (m, 2), optional
+        Seed points of the start (×), and points clicked so far for a start.
 
     Returns
     -------
     plotly.graph_objects.Figure
-        Traces, in order: points; previous-step 1σ/2σ ellipses per component;
-        current 1σ/2σ ellipses per component; previous means; means; the
-        log-likelihood curve; the current-step marker.  Every trace but the
-        curve is animated.
+        Every trace of the scatter is WebGL (``scattergl``), so they share one
+        layer and are painted in order: points first, then the previous step's
+        ellipses, the ellipses (each over a white halo), the means (outlined),
+        seeds, and the explained row's ring -- all above the points.  The
+        right panel holds the curve and a ``"this step"`` marker at ``x =
+        frame["index"]``; ``layout.meta`` is ``{"step": frame["index"]}``.
     """
     points = np.asarray(points, dtype=float)
-    k = frames[0]["means"].shape[0]
+    k = frame["means"].shape[0]
     names = names or segment_names(k)
-    current = int(np.clip(current, 0, len(frames) - 1))
-    fig = make_subplots(rows=1, cols=2, column_widths=[0.64, 0.36], horizontal_spacing=0.1,
-                        subplot_titles=("Points coloured by responsibility",
-                                        "Log-likelihood per point"))
-    base = _frame_traces(points, frames[current], k, with_points=True)
-    # styles (kept by frames, which only replace data arrays)
-    base[0].update(mode="markers", name="points", hoverinfo="skip", showlegend=False,
-                   marker=dict(size=6, line=dict(width=0), colorscale=_colourscale(k),
-                               cmin=-1.5, cmax=k - 0.5, showscale=False))
-    pos = 1
+    index = int(frame["index"])
+    fig = make_subplots(rows=1, cols=2, column_widths=[0.66, 0.34], horizontal_spacing=0.09,
+                        subplot_titles=("", ""))
+    values, alpha = point_style(frame["resp"], k)
+    if values is None:
+        values, alpha = np.full(points.shape[0], -1), np.full(points.shape[0], 0.6)
+    n = points.shape[0]
+    ids = np.arange(n) if point_ids is None else np.asarray(point_ids)
+    keys = [escape(str(v)) for v in (point_keys if point_keys is not None else ids)]
+    size = 6 if n <= 2500 else 4
+    fig.add_trace(go.Scattergl(
+        x=points[:, 0], y=points[:, 1], mode="markers", name="points", showlegend=False,
+        customdata=ids, text=keys,
+        hovertemplate="%{text}<br>x=%{x:.4g}<br>y=%{y:.4g}<extra>click to explain</extra>",
+        marker=dict(size=size, color=np.asarray(values, dtype=np.int8),
+                    opacity=np.asarray(alpha, dtype=np.float32), line=dict(width=0),
+                    colorscale=_colourscale(k), cmin=-1.5, cmax=k - 0.5, showscale=False)),
+        row=1, col=1)
     for j in range(k):
-        for i, _ in enumerate((1, 2)):
-            base[pos].update(mode="lines", hoverinfo="skip", legendgroup="previous",
-                             name="previous step", showlegend=(j == 0 and i == 0),
-                             line=dict(color=rgba(j, 0.55), width=1.5, dash="dot"))
-            pos += 1
+        for i, radius in enumerate((1.0, 2.0)):
+            x, y = _ellipse(frame["prev_means"][j], frame["prev_covariances"][j], radius)
+            fig.add_trace(go.Scattergl(x=x, y=y, mode="lines", hoverinfo="skip",
+                                       legendgroup="previous", name="previous step",
+                                       showlegend=(j == 0 and i == 0),
+                                       line=dict(color=rgba(j, 0.6), width=1.5, dash="dot")),
+                          row=1, col=1)
     for j in range(k):
-        for i, dash in enumerate(("solid", "dash")):
-            base[pos].update(mode="lines", hoverinfo="skip", legendgroup=f"c{j}",
-                             name=names[j], showlegend=(i == 0),
-                             line=dict(color=PALETTE[j % len(PALETTE)], width=3, dash=dash))
-            pos += 1
-    base[pos].update(mode="markers", name="previous means", legendgroup="previous",
-                     showlegend=False, hoverinfo="skip",
-                     marker=dict(size=11, symbol="diamond-open",
-                                 color=[rgba(j, 0.7) for j in range(k)], line=dict(width=2)))
-    base[pos + 1].update(mode="markers", name="means", showlegend=False,
-                         marker=dict(size=15, symbol="diamond",
-                                     color=[PALETTE[j % len(PALETTE)] for j in range(k)],
-                                     line=dict(width=2, color=_INK)),
-                         hovertemplate="mean<br>x=%{x:.3g}<br>y=%{y:.3g}<extra></extra>")
-    marker = base[pos + 2]
-    marker.update(mode="markers", name="this step", showlegend=False,
-                  marker=dict(size=13, color="#C0392B", line=dict(width=2, color="white")),
-                  hovertemplate="step %{x}<br>log-likelihood %{y:.4f}<extra></extra>")
-    for tr in base[:-1]:
-        fig.add_trace(tr, row=1, col=1)
-    steps = np.arange(len(log_likelihoods))
-    fig.add_trace(go.Scatter(x=steps, y=np.asarray(log_likelihoods, dtype=float),
-                             mode="lines+markers", name="log-likelihood", showlegend=False,
+        for i, (radius, dash) in enumerate(((1.0, "solid"), (2.0, "dash"))):
+            x, y = _ellipse(frame["means"][j], frame["covariances"][j], radius)
+            _outlined_path(fig, x, y, colour_=colour(j), width=3, dash=dash, name=names[j],
+                           group=f"c{j}", legend=(i == 0))
+    pm = np.asarray(frame["prev_means"])
+    fig.add_trace(go.Scattergl(x=pm[:, 0], y=pm[:, 1], mode="markers", name="previous means",
+                               legendgroup="previous", showlegend=False, hoverinfo="skip",
+                               marker=dict(size=10, symbol="diamond-open", line=dict(width=2),
+                                           color=[rgba(j, 0.8) for j in range(k)])),
+                  row=1, col=1)
+    m = np.asarray(frame["means"])
+    fig.add_trace(go.Scattergl(
+        x=m[:, 0], y=m[:, 1], mode="markers", name="means", showlegend=False,
+        text=[escape(str(nm)) for nm in names[:k]],
+        hovertemplate="mean of %{text}<br>x=%{x:.4g}<br>y=%{y:.4g}<extra></extra>",
+        marker=dict(size=16, symbol="diamond", color=[colour(j) for j in range(k)],
+                    line=dict(width=2.5, color=_HALO))), row=1, col=1)
+    for pts, colour_, label in ((seeds, _INK, "seed points of the start"),
+                                (chosen, "#C0392B", "your start points")):
+        if pts is not None and len(pts):
+            pts = np.asarray(pts, dtype=float)
+            fig.add_trace(go.Scattergl(
+                x=pts[:, 0], y=pts[:, 1], mode="markers", name=label, showlegend=True,
+                hovertemplate=f"{label}<extra></extra>",
+                marker=dict(size=15, symbol="x", color=colour_,
+                            line=dict(width=1.5, color=_HALO))), row=1, col=1)
+    if explained is not None:
+        where, key = explained
+        for width, colour_ in ((6, _HALO), (3, _INK)):
+            fig.add_trace(go.Scattergl(
+                x=[float(where[0])], y=[float(where[1])], mode="markers",
+                name="explained row", showlegend=False, text=[escape(str(key))],
+                hovertemplate="%{text}: the row in the formulas<extra></extra>",
+                marker=dict(size=22, symbol="circle-open", color=colour_,
+                            line=dict(width=width, color=colour_))), row=1, col=1)
+    ll = np.asarray(log_likelihoods, dtype=float)
+    lo, hi, off = log_likelihood_range(ll)
+    steps = np.arange(len(ll))
+    shown = np.where(off, lo, ll)
+    fig.add_trace(go.Scatter(x=steps, y=shown, mode="lines+markers", name="log-likelihood",
+                             showlegend=False, customdata=ll,
                              line=dict(color="#555555", width=2), marker=dict(size=4),
-                             hovertemplate="step %{x}<br>%{y:.4f}<extra></extra>"), row=1, col=2)
-    fig.add_trace(marker, row=1, col=2)
-    n_traces = len(fig.data)
-    animated = list(range(n_traces - 2)) + [n_traces - 1]
-
-    fig.frames = [go.Frame(name=str(f["index"]), data=_frame_traces(points, f, k),
-                           traces=animated) for f in frames]
-    play = dict(frame=dict(duration=int(frame_ms), redraw=False), fromcurrent=True,
-                transition=dict(duration=int(frame_ms * 0.6), easing="cubic-in-out"),
-                mode="immediate")
-    pause = dict(frame=dict(duration=0, redraw=False), transition=dict(duration=0),
-                 mode="immediate")
+                             hovertemplate="step %{x}<br>%{customdata:.6g}<extra></extra>"),
+                  row=1, col=2)
+    if off.any():
+        first = int(np.flatnonzero(off)[0])
+        fig.add_annotation(x=first, y=lo, xref="x2", yref="y2", yanchor="bottom", ax=30, ay=-30,
+                           text=f"step {first}: {ll[first]:,.4g} (off the scale)",
+                           font=dict(size=12, color=_INK), bgcolor="rgba(255,255,255,0.85)")
+    fig.add_trace(go.Scatter(x=[index], y=[shown[index]], mode="markers", name="this step",
+                             showlegend=False, customdata=[ll[index]],
+                             marker=dict(size=13, color="#C0392B",
+                                         line=dict(width=2, color="white")),
+                             hovertemplate="step %{x}<br>%{customdata:.6g}<extra></extra>"),
+                  row=1, col=2)
     fig.update_layout(
-        updatemenus=[dict(type="buttons", direction="left", x=0.0, y=-0.16, xanchor="left",
-                          yanchor="top", pad=dict(t=0, r=10), showactive=False,
-                          buttons=[dict(label="▶ Play", method="animate", args=[None, play]),
-                                   dict(label="❚❚ Pause", method="animate",
-                                        args=[[None], pause])])],
-        sliders=[dict(active=current, x=0.2, len=0.8, y=-0.13, yanchor="top",
-                      currentvalue=dict(prefix="Showing ", font=dict(size=14, color=_INK)),
-                      font=dict(color="rgba(0,0,0,0)"), ticklen=3, pad=dict(t=0, b=0),
-                      steps=[dict(label=_title(f), method="animate",
-                                  args=[[str(f["index"])], pause]) for f in frames])],
-        font=_FONT, height=660, plot_bgcolor="white", paper_bgcolor="white",
-        margin=dict(l=64, r=16, t=40, b=190),
-        legend=dict(orientation="h", x=0.0, y=-0.3, yanchor="top", font=dict(size=13)),
-        hovermode="closest",
-    )
+        font=_FONT, height=int(height), plot_bgcolor="white", paper_bgcolor="white",
+        margin=dict(l=60, r=10, t=36, b=50), meta=dict(step=index), uirevision="em",
+        legend=dict(orientation="h", x=0.0, xanchor="left", y=1.01, yanchor="bottom",
+                    font=dict(size=12), itemwidth=30),
+        hovermode="closest", dragmode="zoom", clickmode="event+select")
     fig.update_xaxes(**_GRID)
     fig.update_yaxes(**_GRID)
     fig.update_xaxes(range=list(x_range), title_text=escape(axis_titles[0]), row=1, col=1)
     fig.update_yaxes(range=list(y_range), title_text=escape(axis_titles[1]), row=1, col=1)
-    ll = np.asarray(log_likelihoods, dtype=float)
-    lo, hi = float(np.min(ll)), float(np.max(ll))
-    pad = 0.06 * (hi - lo) if hi > lo else 0.1
-    fig.update_xaxes(range=[-0.5, len(ll) - 0.5], title_text="step (half-steps: E, M, E, M, …)",
-                     row=1, col=2)
-    fig.update_yaxes(range=[lo - pad, hi + pad], title_text="mean log-likelihood", row=1, col=2)
+    fig.update_xaxes(range=[-0.5, len(ll) - 0.5], title_text="step (E, M, E, M, …)", row=1, col=2)
+    fig.update_yaxes(range=[lo, hi], title_text="log-likelihood per point", row=1, col=2)
+    return fig
+
+
+def choose_start_figure(points, *, point_ids, point_keys, chosen, x_range, y_range,
+                        axis_titles, height=440):
+    """The points alone, grey, with the start points clicked so far (×): click to add one.
+
+    ``point_ids`` (row positions) ride as ``customdata`` so a click names its
+    row; the clicked points are WebGL markers drawn after the points, so they
+    stay on top.
+    """
+    points = np.asarray(points, dtype=float)
+    fig = go.Figure(go.Scattergl(
+        x=points[:, 0], y=points[:, 1], mode="markers", name="points", showlegend=False,
+        customdata=np.asarray(point_ids), text=[escape(str(v)) for v in point_keys],
+        hovertemplate="%{text}<extra>click to start a component here</extra>",
+        marker=dict(size=7, color=_UNASSIGNED, opacity=0.7, line=dict(width=0))))
+    pts = np.asarray(chosen, dtype=float).reshape(-1, 2)
+    fig.add_trace(go.Scattergl(
+        x=pts[:, 0], y=pts[:, 1], mode="markers+text", name="your start points",
+        text=[str(i + 1) for i in range(len(pts))], textposition="top center",
+        hoverinfo="skip", marker=dict(size=16, symbol="x", color="#C0392B",
+                                      line=dict(width=1.5, color=_HALO))))
+    fig.update_layout(font=_FONT, height=int(height), plot_bgcolor="white",
+                      paper_bgcolor="white", margin=dict(l=60, r=10, t=20, b=50),
+                      hovermode="closest", clickmode="event+select", showlegend=False)
+    fig.update_xaxes(range=list(x_range), title_text=escape(axis_titles[0]), **_GRID)
+    fig.update_yaxes(range=list(y_range), title_text=escape(axis_titles[1]), **_GRID)
     return fig
 
 
@@ -231,7 +290,7 @@ def responsibility_heatmap_figure(resp, hover, *, names=None, title=None):
     names = names or segment_names(k)
     safe = [escape(str(h)) for h in hover]
     custom = np.array([safe] * k, dtype=object)
-    ticks = [f"<span style='color:{PALETTE[j % len(PALETTE)]}'><b>{names[j]}</b></span>"
+    ticks = [f"<span style='color:{colour(j)}'><b>{escape(names[j])}</b></span>"
              for j in range(k)]
     fig = go.Figure(go.Heatmap(
         z=resp.T, x=np.arange(n), y=np.arange(k), customdata=custom, zmin=0.0, zmax=1.0,

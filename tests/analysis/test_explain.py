@@ -2,8 +2,6 @@
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 from scipy.stats import multivariate_normal
 
 import gmm_core
@@ -49,6 +47,22 @@ def test_e_step_numbers_survive_underflow():
     np.testing.assert_allclose(num.resp, [0.0, 1.0], atol=1e-12)
 
 
+def test_e_step_numbers_say_when_every_density_underflows():
+    """Issue 17: the worked E-step showed N = 0, π·N = 0, sum 0 and r = 1.000 (0/0 = 1)."""
+    num = gmm_core.analysis.explain.e_step_numbers([1e3, 0.0], [0.5, 0.5], [[0.0, 0.0], [2.0, 0.0]],
+                                                   [np.eye(2), np.eye(2)])
+    assert num.underflow and num.total == 0.0
+    expected = np.log(0.5) + np.array([multivariate_normal([0, 0], np.eye(2)).logpdf([1e3, 0]),
+                                       multivariate_normal([2, 0], np.eye(2)).logpdf([1e3, 0])])
+    np.testing.assert_allclose(num.log_weighted, expected, rtol=1e-12)
+    np.testing.assert_allclose(num.log_total, np.logaddexp(*expected), rtol=1e-12)
+    np.testing.assert_allclose(num.resp, np.exp(expected - np.logaddexp(*expected)))
+    near = gmm_core.analysis.explain.e_step_numbers([0.5, 0.0], [0.5, 0.5], [[0.0, 0.0], [2.0, 0.0]],
+                                                    [np.eye(2), np.eye(2)])
+    assert not near.underflow
+    np.testing.assert_allclose(np.exp(near.log_weighted), near.weighted)
+
+
 def test_e_step_numbers_rejects_bad_shapes():
     with pytest.raises(ValueError, match="expected x"):
         gmm_core.analysis.explain.e_step_numbers([0.0], [1.0], [[0.0, 0.0]], [np.eye(2)])
@@ -74,6 +88,83 @@ def test_explain_step_m_numbers_are_the_next_parameters(run, data):
     np.testing.assert_allclose(ex.m.covariances, covs, rtol=1e-6, atol=1e-8)
 
 
+@pytest.mark.parametrize("phase", ["init", "E", "M"])
+def test_explain_step_m_numbers_are_the_m_step_of_the_responsibilities_shown(run, data, phase):
+    """The M-step numbers come from the recorded run; recomputing them from scratch agrees."""
+    index = next(s.index for s in run.steps if s.phase == phase)
+    ex = gmm_core.analysis.explain.explain_step(run, data, index, 0)
+    fresh = gmm_core.analysis.explain.m_step_numbers(
+        run.Xs, run.responsibilities(index), covariance_type=run.steps[0].params.covariance_type,
+        reg_covar=run.reg_covar)
+    np.testing.assert_allclose(ex.m.n_k, fresh.n_k, rtol=1e-8)
+    np.testing.assert_allclose(ex.m.weights, fresh.weights, rtol=1e-8)
+    np.testing.assert_allclose(ex.m.means, run.scaler.inverse_means(fresh.means), rtol=1e-8,
+                               atol=1e-8)
+    np.testing.assert_allclose(ex.m.covariances,
+                               run.scaler.inverse_covariances(fresh.covariances), rtol=1e-6,
+                               atol=1e-8)
+
+
+def test_explain_step_at_the_very_end_recomputes_the_m_step(data):
+    run = gmm_core.analysis.explain.em_run(data, 3, random_state=0, max_iter=0)
+    ex = gmm_core.analysis.explain.explain_step(run, data, 0, 0)
+    assert ex.m.weights.sum() == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("method", ["k-means++", "random_from_data"])
+def test_seed_starts_begin_one_m_step_after_their_seeds(data, method):
+    """Issue 17: k-means++ started at a log-likelihood per point of -426,481."""
+    run = gmm_core.analysis.explain.em_run(data, 3, init_params=method, random_state=0)
+    start = run.steps[0].params
+    assert start.weights.sum() == pytest.approx(1.0) and np.all(start.weights > 0.05)
+    ll = run.trajectory.log_likelihoods
+    assert ll[0] > ll[-1] - 3.0 and np.all(np.diff(ll) >= -1e-9)
+    assert run.seeds.shape == (3,)
+    want = gmm_core.mixture.hard_start(run.Xs, run.seeds, covariance_type="full",
+                                       reg_covar=run.reg_covar)
+    np.testing.assert_allclose(start.means, want.means, rtol=1e-10)  # seeds in component order
+
+
+def test_a_start_of_ones_own_from_clicked_rows(data):
+    rows = [0, 60, 120]
+    run = gmm_core.analysis.explain.em_run(data, 3, init_params=gmm_core.analysis.explain.START_CHOSEN,
+                                           start_rows=rows)
+    assert sorted(run.seeds.tolist()) == rows
+    with pytest.raises(ValueError, match="one row index"):
+        gmm_core.analysis.explain.em_run(data, 3, init_params="your clicks", start_rows=[0, 1])
+    with pytest.raises(ValueError, match="init_params must be one of"):
+        gmm_core.analysis.explain.em_run(data, 3, init_params="nonsense")
+
+
+def test_a_symmetric_start_that_stays_symmetric_is_stuck_not_converged():
+    """Issue 17: 'random' stalled at a saddle (LL -2.553 vs -1.997) under a green 'Converged'."""
+    from tests.conftest import elongated
+    X, _ = elongated()
+    run = gmm_core.analysis.explain.em_run(X, 3, init_params="random", random_state=0)
+    status = gmm_core.analysis.explain.run_status(run, ["blue", "orange", "red"])
+    assert run.trajectory.converged  # the tol test alone says converged
+    assert status.kind == "stuck" and "Stuck at a symmetric point" in status.headline
+    assert "blue, orange and red" in status.detail and status.identical_at_start
+    good = gmm_core.analysis.explain.em_run(X, 3, random_state=0)
+    assert gmm_core.analysis.explain.run_status(good).kind == "converged"
+    assert good.trajectory.log_likelihoods[-1] > run.trajectory.log_likelihoods[-1] + 0.3
+
+
+def test_identical_components_needs_both_mean_and_shape():
+    P = gmm_core.mixture.GMMParams.from_covariances
+    same = P([0.5, 0.5], [[0.0, 0.0], [0.01, 0.0]], [np.eye(2), np.eye(2)], "full")
+    moved = P([0.5, 0.5], [[0.0, 0.0], [1.0, 0.0]], [np.eye(2), np.eye(2)], "full")
+    reshaped = P([0.5, 0.5], [[0.0, 0.0], [0.01, 0.0]], [np.eye(2), 2 * np.eye(2)], "full")
+    explain = gmm_core.analysis.explain
+    assert explain.identical_components(same) == [(0, 1)]
+    assert explain.identical_components(moved) == [] == explain.identical_components(reshaped)
+
+
+def test_every_start_is_described():
+    for start in gmm_core.analysis.explain.EM_STARTS:
+        assert len(gmm_core.analysis.explain.start_description(start)) > 40
+
+
 def test_m_step_numbers_match_weighted_numpy(data):
     rng = np.random.default_rng(0)
     resp = rng.dirichlet(np.ones(3), size=data.shape[0])
@@ -91,40 +182,6 @@ def test_run_log_likelihood_never_decreases_and_colours_follow_canonical_order(r
     assert np.all(np.diff(ll) >= -1e-9)
     final = run.trajectory.final_params
     assert np.array_equal(gmm_core.mixture.canonical_order(final.means, run.Xs), np.arange(3))
-
-
-@given(n=st.integers(1, 500), cap=st.integers(2, 80))
-@settings(deadline=None, max_examples=60)
-def test_frame_indices_cap_and_ends(n, cap):
-    idx = gmm_core.analysis.explain.frame_indices(n, cap)
-    assert len(idx) <= cap and idx[0] == 0 and idx[-1] == n - 1
-    assert np.all(np.diff(idx) > 0)
-
-
-def test_em_view_caps_frames_and_points_and_keeps_current():
-    rng = np.random.default_rng(0)
-    X = np.vstack([rng.normal(0, 1, (1500, 2)), rng.normal(3, 1, (1500, 2))])
-    run = gmm_core.analysis.explain.em_run(X, 2, init_params="random", random_state=0, tol=1e-9)
-    assert run.n_steps > 60
-    proj = gmm_core.data.axes_projection(["a", "b"], 0, 1)
-    view = gmm_core.analysis.explain.em_view(run, X, proj, current=7, max_frames=60, max_points=2000)
-    assert len(view.frames) <= 60 and view.points.shape == (2000, 2)
-    shown = [f["index"] for f in view.frames]
-    assert 7 in shown and shown[0] == 0 and shown[-1] == run.n_steps - 1
-    again = gmm_core.analysis.explain.em_view(run, X, proj, current=7)
-    np.testing.assert_array_equal(view.rows, again.rows)  # deterministic subsample
-
-
-def test_heatmap_rows_sorted_by_component_then_certainty():
-    rng = np.random.default_rng(0)
-    resp = rng.dirichlet(np.ones(3), size=1000)
-    rows = gmm_core.analysis.explain.heatmap_rows(resp, max_rows=400)
-    assert len(rows) == 400 and len(set(rows.tolist())) == 400
-    lab, cert = resp[rows].argmax(axis=1), resp[rows].max(axis=1)
-    assert np.all(np.diff(lab) >= 0)
-    for k in range(3):
-        assert np.all(np.diff(cert[lab == k]) <= 0)
-    np.testing.assert_array_equal(rows, gmm_core.analysis.explain.heatmap_rows(resp, max_rows=400))
 
 
 def test_parameter_table_is_in_original_units(data):

@@ -5,69 +5,114 @@ import pandas as pd
 import pytest
 
 import gmm_core
-from gmm_core.plots import compare as figures
-from gmm_core.plots import em as figures_em
 import gmm_core.analysis.explain
 import gmm_core.data
+from gmm_core.analysis import em_canvas
+from gmm_core.plots import em as figures_em
+from gmm_core.plots import theme
 
 
 @pytest.fixture(scope="module")
-def view():
+def drawn():
     rng = np.random.default_rng(0)
     X = np.vstack([rng.normal(0, 1, (300, 2)), rng.normal(5, 1, (300, 2))])
     run = gmm_core.analysis.explain.em_run(X, 2, init_params="random", random_state=1)
     proj = gmm_core.data.axes_projection(["a <b>", "b"], 0, 1)
-    return gmm_core.analysis.explain.em_view(run, X, proj, current=2, max_frames=60, max_points=250)
+    canvas = em_canvas.em_canvas(run, X, proj, max_points=250)
+    return X, run, canvas
 
 
-def test_point_colours_are_the_compare_palette_faded_when_unsure(view):
-    k = view.frames[0]["means"].shape[0]
-    fig = figures_em.em_animation_figure(view.points, view.frames, view.log_likelihoods,
-                                         x_range=view.x_range, y_range=view.y_range,
-                                         axis_titles=view.axis_titles)
-    marker = fig.data[0].marker
-    # value j is drawn in figures.PALETTE[j]; -1 (before the first E-step) in grey
+def _figure(drawn, index, **kw):
+    X, run, canvas = drawn
+    frame = em_canvas.em_frame(run, canvas, index)
+    return figures_em.em_step_figure(canvas.points, frame, canvas.log_likelihoods,
+                                     x_range=canvas.x_range, y_range=canvas.y_range,
+                                     axis_titles=canvas.axis_titles, point_ids=canvas.rows, **kw)
+
+
+def test_point_colours_are_the_compare_palette_faded_when_unsure(drawn):
+    marker = _figure(drawn, 1).data[0].marker
+    # value j is drawn in colour(j); -1 (before the first E-step) in grey
     scale = [c for _, c in marker.colorscale][1::2]
-    assert scale[1:] == [figures.PALETTE[j].lower() for j in range(k)] or \
-        scale[1:] == [figures.PALETTE[j] for j in range(k)]
-    assert (marker.cmin, marker.cmax) == (-1.5, k - 0.5)
+    assert [c.lower() for c in scale[1:]] == [theme.colour(j).lower() for j in range(2)]
+    assert (marker.cmin, marker.cmax) == (-1.5, 1.5)
     values, alpha = figures_em.point_style(np.array([[0.98, 0.02], [0.5, 0.5]]), 2)
     assert values.tolist() == [0, 0] and alpha[0] > 0.9 and alpha[1] < 0.2
 
 
-def test_animation_figure_traces_frames_and_controls(view):
-    k = view.frames[0]["means"].shape[0]
-    fig = figures_em.em_animation_figure(view.points, view.frames, view.log_likelihoods,
-                                         x_range=view.x_range, y_range=view.y_range,
-                                         axis_titles=view.axis_titles, current=1)
-    # points + 4 ellipses per component (1σ/2σ, current and previous) + 2 means + curve + marker
-    assert len(fig.data) == 1 + 4 * k + 2 + 2
-    assert len(fig.frames) == len(view.frames) <= 60
-    animated = fig.frames[0].traces
-    assert len(fig.frames[0].data) == len(animated) == len(fig.data) - 1
-    assert len(fig.data[0].x) == 250
-    assert [b.label for b in fig.layout.updatemenus[0].buttons] == ["▶ Play", "❚❚ Pause"]
-    assert fig.layout.updatemenus[0].buttons[0].method == "animate"
-    assert len(fig.layout.sliders[0].steps) == len(fig.frames)
-    assert fig.layout.sliders[0].active == 1
-    # current ellipses take the component colours; previous ones are dotted
-    assert fig.data[1 + 2 * k].line.color == figures.PALETTE[0]
-    assert fig.data[1].line.dash == "dot"
-    # the drawn step is the current frame, its marker on the log-likelihood curve
-    assert fig.data[-1].x[0] == view.frames[1]["index"]
-    assert "&lt;b&gt;" in fig.layout.xaxis.title.text  # user strings escaped
-    # the start is grey; the E-step recolours points, the M-step moves the ellipses
-    assert set(np.asarray(fig.frames[0].data[0].marker.color).tolist()) == {-1}
-    assert fig.frames[1].data[0].x is None  # points never move: frames carry colours only
-    frames = {f["index"]: fr for f, fr in zip(view.frames, fig.frames)}
-    e, m = 3, 4  # iteration 2: E then M
-    assert view.frames[e]["label"].endswith("E-step") and view.frames[m]["label"].endswith("M-step")
-    colours = {i: np.r_[frames[i].data[0].marker.color, frames[i].data[0].marker.opacity]
-               for i in (e - 1, e, m)}
-    assert not np.array_equal(colours[e], colours[e - 1])
-    assert list(frames[e].data[1 + 2 * k].x) == list(frames[e - 1].data[1 + 2 * k].x)
-    assert np.array_equal(colours[m], colours[e])
-    assert list(frames[m].data[1 + 2 * k].x) != list(frames[e].data[1 + 2 * k].x)
+def test_components_are_drawn_above_the_points_in_one_webgl_layer(drawn):
+    """Issue 16 item 1: SVG ellipses and means vanished under the WebGL points."""
+    X, run, canvas = drawn
+    fig = _figure(drawn, 4, explained=(canvas.point(X, 3), "row 4"), seeds=canvas.seeds)
+    scatter = [t for t in fig.data if t.xaxis in (None, "x")]
+    assert {t.type for t in scatter} == {"scattergl"}
+    names = [t.name for t in scatter]
+    assert names[0] == "points"
+    assert names.index("means") > max(i for i, n in enumerate(names) if "outline" in n)
+    assert names[-2:] == ["explained row", "explained row"]
+    halo = [t for t in scatter if t.name.endswith("(outline)")]
+    assert len(halo) == 4 and all(t.line.color == "white" and t.line.width > 3 for t in halo)
+    means = fig.data[names.index("means")]
+    assert means.marker.line.color == "white" and means.marker.line.width >= 2
+
+
+def test_one_step_per_figure_and_the_step_is_marked(drawn):
+    X, run, canvas = drawn
+    fig = _figure(drawn, 3, explained=(canvas.point(X, 3), "<i>4</i>"))
+    assert not fig.frames and not fig.layout.updatemenus and not fig.layout.sliders
+    assert fig.layout.meta == {"step": 3}
+    marker = [t for t in fig.data if t.name == "this step"][0]
+    assert marker.x == (3,) and marker.customdata[0] == pytest.approx(canvas.log_likelihoods[3])
+    assert len(fig.data[0].x) == 250 and list(fig.data[0].customdata) == canvas.rows.tolist()
+    ring = [t for t in fig.data if t.name == "explained row"]
+    np.testing.assert_allclose([ring[0].x[0], ring[0].y[0]], X[3])
+    assert ring[0].text == ("&lt;i&gt;4&lt;/i&gt;",)  # user strings escaped
+    assert "&lt;b&gt;" in fig.layout.xaxis.title.text
+
+
+def test_steps_change_what_they_should(drawn):
+    """Grey at the start; an E-step recolours points, an M-step moves the ellipses."""
+    figs = {i: _figure(drawn, i) for i in (0, 2, 3, 4)}
+    assert set(np.asarray(figs[0].data[0].marker.color).tolist()) == {-1}
+    colours = {i: np.r_[figs[i].data[0].marker.color, figs[i].data[0].marker.opacity]
+               for i in (2, 3, 4)}
+    ellipse = {i: [t for t in figs[i].data if t.name == "blue"][0].x for i in (2, 3, 4)}
+    assert not np.array_equal(colours[3], colours[2]) and np.allclose(ellipse[3], ellipse[2])
+    assert np.array_equal(colours[4], colours[3]) and not np.allclose(ellipse[4], ellipse[3])
+
+
+def test_log_likelihood_axis_stays_readable_whatever_the_start():
+    """Issue 17: a start at -426,481 per point made the curve a flat line after step 1."""
+    ll = np.r_[-4.26e5, -4.26e5, np.linspace(-2.3, -2.0, 20)]
+    lo, hi, off = figures_em.log_likelihood_range(ll)
+    assert off[:2].all() and not off[2:].any() and -2.5 < lo < -2.3 and -2.0 < hi < -1.9
+    near = np.r_[-2.5, -2.5, np.linspace(-2.3, -2.0, 20)]
+    assert not figures_em.log_likelihood_range(near)[2].any()  # an honest start stays on
+    flat = figures_em.log_likelihood_range([-2.0, -2.0, -2.0])
+    assert flat[0] < -2.0 < flat[1]
+
+
+def test_off_scale_start_is_drawn_at_the_edge_and_said(drawn):
+    X, run, canvas = drawn
+    frame = em_canvas.em_frame(run, canvas, 0)
+    ll = canvas.log_likelihoods.copy()
+    ll[:2] = -4e5
+    fig = figures_em.em_step_figure(canvas.points, frame, ll, x_range=canvas.x_range,
+                                    y_range=canvas.y_range, axis_titles=canvas.axis_titles)
+    curve = [t for t in fig.data if t.name == "log-likelihood"][0]
+    assert min(curve.y) >= fig.layout.yaxis2.range[0] and curve.customdata[0] == -4e5
+    assert any("off the scale" in a.text for a in fig.layout.annotations)
+
+
+def test_choose_start_figure_marks_the_clicked_points():
+    pts = np.array([[0.0, 0.0], [1.0, 1.0], [2.0, 0.5]])
+    fig = figures_em.choose_start_figure(pts, point_ids=[10, 11, 12], point_keys=["a", "<b>", "c"],
+                                         chosen=[pts[1]], x_range=(0, 2), y_range=(0, 1),
+                                         axis_titles=("x", "y"))
+    assert [t.type for t in fig.data] == ["scattergl", "scattergl"]
+    assert list(fig.data[0].customdata) == [10, 11, 12] and fig.data[0].text[1] == "&lt;b&gt;"
+    assert list(fig.data[1].x) == [1.0] and fig.data[1].text == ("1",)
+
 
 def test_heatmap_names_points_and_escapes():
     resp = np.array([[0.9, 0.1], [0.2, 0.8], [0.5, 0.5]])

@@ -1,0 +1,221 @@
+"""Real-browser flows of EM step by step at 1400 x 900: one step control, click to explain.
+
+The page has one current step (:mod:`ui.stepper`); these tests read what the
+browser shows -- the chart's ``layout.meta`` and its "this step" marker, the
+slider, the step sentence, the formulas' and the heatmap's headings -- and
+check that they agree after Play and Pause, and that a click on a point makes
+it the explained row, ringed on the chart.  Screenshots of every start method
+at step 0 and at the end go to ``test-artifacts/em/``.
+"""
+
+import os
+import re
+import subprocess
+
+import pytest
+
+from browser.conftest import (
+    ARTIFACTS,
+    TIMEOUT_MS,
+    _start_server,
+    no_exception,
+    require_browser,
+    settle,
+)
+
+pytestmark = [pytest.mark.browser]
+
+SHOTS = ARTIFACTS / "em"
+STEP_TEXT = ("() => { const m = document.querySelector('[data-testid=\"stMain\"]')"
+             ".innerText.match(/Step (\\d+) of (\\d+)/); return m ? [+m[1], +m[2]] : null; }")
+CHART = "document.querySelector('.js-plotly-plot')"
+
+
+#: Ports this module's server may take (``EM_BROWSER_PORTS="8622-8629"`` by default): the
+#: machine it was written on reserves a range for each engineer.
+PORTS = os.environ.get("EM_BROWSER_PORTS", "8622-8629")
+
+
+@pytest.fixture(scope="module")
+def server():
+    """``streamlit run app.py`` on the first free port of :data:`PORTS`; yields its URL."""
+    require_browser()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    lo, hi = (int(p) for p in PORTS.split("-"))
+    with open(SHOTS / "streamlit.log", "w") as log:
+        for port in range(lo, hi + 1):
+            proc, url = _start_server(port, log)
+            if proc is not None:
+                break
+        else:
+            pytest.fail(f"no free port in {PORTS} for streamlit")
+        yield url
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture
+def em(browser, server):
+    """The EM page in a 1400 x 900 window (the size the layout is made for)."""
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    pg = context.new_page()
+    pg.set_default_timeout(TIMEOUT_MS)
+    pg.goto(server)
+    pg.wait_for_selector("h1:has-text('Data')")
+    pg.locator('[data-testid="stSidebarNav"] a', has_text="EM step by step").click()
+    pg.wait_for_selector("h1:has-text('EM step by step')")
+    pg.wait_for_selector(".js-plotly-plot")
+    settle(pg, 800)
+    yield pg
+    context.close()
+
+
+def _shown_steps(page):
+    """Every place the page shows the current step, as read from the browser.
+
+    Plotly draws asynchronously after Streamlit has delivered a run, so this
+    first waits (up to 20 s) for the chart to show the step the sentence
+    names; the assertions then read a settled page.
+    """
+    page.wait_for_function(
+        f"() => {{ const s = ({STEP_TEXT})(); const g = {CHART}; "
+        "return s && g && g.layout && g.layout.meta && g.layout.meta.step === s[0]; }",
+        timeout=20_000)
+    text = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').textContent")
+    chart = page.evaluate(f"() => {{ const d = {CHART}.data; return [{CHART}.layout.meta.step, "
+                          "d.find(t => t.name === 'this step').x[0]]; }")
+    slider = page.locator('[role="group"][aria-label="Step"] input[type="range"]')
+    return {"sentence": page.evaluate(STEP_TEXT)[0],
+            "chart meta": chart[0], "likelihood marker": chart[1],
+            "slider": int(slider.get_attribute("value")),
+            "formulas": [int(v) for v in re.findall(r"E-step at step (\d+)", text)],
+            "m-step": [int(v) for v in re.findall(r"from the responsibilities at step (\d+)",
+                                                  text)],
+            "heatmap": [int(v) for v in re.findall(r"Responsibilities at step (\d+)", text)]}
+
+
+def _agree(shown):
+    step = shown["sentence"]
+    assert shown["chart meta"] == shown["likelihood marker"] == shown["slider"] == step, shown
+    assert shown["formulas"] == [step] and shown["m-step"] == [step], shown
+    assert shown["heatmap"] in ([step], []), shown  # no heatmap at step 0
+    return step
+
+
+def test_play_then_pause_leaves_one_step_everywhere(em):
+    """Issue 17: after plotly's Play/Pause the chart showed step 13 and the formulas step 2."""
+    page = em
+    assert _agree(_shown_steps(page)) == 0
+    page.get_by_role("button", name="▶ Play").click()
+    page.wait_for_function(f"({STEP_TEXT})()[0] >= 3", timeout=TIMEOUT_MS)
+    page.get_by_role("button", name="❚❚ Pause").click()
+    page.wait_for_selector("button:has-text('▶ Play')")
+    settle(page, 1500)
+    no_exception(page)
+    paused = _agree(_shown_steps(page))
+    assert paused >= 3
+    page.wait_for_timeout(2000)  # paused means paused: no timer moves the step on
+    settle(page, 300)
+    assert _agree(_shown_steps(page)) == paused
+    page.get_by_role("button", name="Forward ▶").click()
+    page.wait_for_function(f"({STEP_TEXT})()[0] == {paused + 1}", timeout=TIMEOUT_MS)
+    settle(page, 800)
+    assert _agree(_shown_steps(page)) == paused + 1
+
+
+def test_play_runs_to_the_end_and_stops(em):
+    page = em
+    last = page.evaluate(STEP_TEXT)[1]
+    page.get_by_role("button", name="▶ Play").click()
+    page.wait_for_function(f"({STEP_TEXT})()[0] == {last}", timeout=TIMEOUT_MS)
+    page.wait_for_selector("button:has-text('▶ Play')")
+    settle(page, 1500)
+    assert _agree(_shown_steps(page)) == last
+
+
+def _lonely_point(page):
+    """Page coordinates, row position and data of the drawn point farthest from any other
+    (on screen), so that a click there can only hit that point."""
+    return page.evaluate(f"""() => {{
+        const gd = {CHART}, t = gd._fullData[0], xa = gd._fullLayout.xaxis,
+              ya = gd._fullLayout.yaxis, box = gd.getBoundingClientRect();
+        const px = Array.from(t.x, v => xa.l2p(v)), py = Array.from(t.y, v => ya.l2p(v));
+        let best = -1, far = -1;
+        for (let i = 0; i < px.length; i++) {{
+            let near = Infinity;
+            for (let j = 0; j < px.length; j++) {{
+                if (j !== i) near = Math.min(near, Math.hypot(px[i] - px[j], py[i] - py[j]));
+            }}
+            const inside = px[i] > 20 && px[i] < xa._length - 20 && py[i] > 20 && py[i] < ya._length - 20;
+            if (inside && near > far) {{ far = near; best = i; }}
+        }}
+        return {{left: box.left + xa._offset + px[best], top: box.top + ya._offset + py[best],
+                 row: t.customdata[best], x: t.x[best], y: t.y[best], gap: far}};
+    }}""")
+
+
+def test_click_a_point_to_explain_it(em):
+    page = em
+    page.get_by_role("button", name="Forward ▶").click()
+    page.wait_for_function(f"({STEP_TEXT})()[0] == 1", timeout=TIMEOUT_MS)
+    settle(page, 800)
+    target = _lonely_point(page)
+    assert target["gap"] > 8 and target["row"] != 0  # not the row explained already
+    page.mouse.move(target["left"], target["top"])
+    page.mouse.click(target["left"], target["top"])
+    key = str(target["row"] + 1)  # the demo's row keys are 1-based row numbers
+    page.wait_for_function(
+        "(key) => document.querySelector('[data-testid=\"stMain\"]').innerText"
+        ".includes('row ' + key + ':')", arg=key, timeout=TIMEOUT_MS)
+    settle(page, 800)
+    no_exception(page)
+    ring = page.evaluate(f"() => {CHART}.data.filter(t => t.name === 'explained row')"
+                         ".map(t => [t.x[0], t.y[0]])")
+    assert ring and all(abs(x - target["x"]) < 1e-6 and abs(y - target["y"]) < 1e-6
+                        for x, y in ring)
+    assert _agree(_shown_steps(page)) == 1  # a click explains; it does not move the step
+    page.get_by_role("button", name="Forward ▶").click()
+    page.wait_for_function(f"({STEP_TEXT})()[0] == 2", timeout=TIMEOUT_MS)
+    settle(page, 800)
+    ring = page.evaluate(f"() => {CHART}.data.filter(t => t.name === 'explained row')"
+                         ".map(t => t.x[0])")
+    assert ring and abs(ring[0] - target["x"]) < 1e-6  # ringed at every step
+
+
+def test_ellipses_and_means_are_drawn_above_the_points(em):
+    """Issue 16 item 1: SVG ellipses vanished under the WebGL points."""
+    page = em
+    types = page.evaluate(f"() => {CHART}._fullData.filter(t => t.xaxis === 'x')"
+                          ".map(t => [t.type, t.name])")
+    assert types[0] == ["scattergl", "points"]
+    assert {t for t, _ in types} == {"scattergl"}  # one WebGL layer, painted in order
+    names = [n for _, n in types]
+    assert names.index("means") > 0 and any("outline" in n for n in names[1:])
+
+
+@pytest.mark.parametrize("start", ["kmeans", "k-means++", "random", "random_from_data"])
+def test_every_start_at_step_0_and_at_the_end(em, start):
+    page = em
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    box = page.locator('[data-testid="stSelectbox"]', has_text="Start (init method)")
+    box.click()
+    page.get_by_role("option", name=start, exact=True).click()
+    page.wait_for_function(f"({STEP_TEXT})() && ({STEP_TEXT})()[0] == 0", timeout=TIMEOUT_MS)
+    settle(page, 1200)
+    no_exception(page)
+    body = page.locator('[data-testid="stMain"]').inner_text()
+    assert "0/0" not in body
+    page.screenshot(path=str(SHOTS / f"start-{start}-step0.png"))
+    ll = page.evaluate(f"() => {CHART}.layout.yaxis2.range")
+    assert ll[1] - ll[0] < 5  # readable: no start hundreds of thousands below the answer
+    last = page.evaluate(STEP_TEXT)[1]
+    slider = page.locator('[role="group"][aria-label="Step"] input[type="range"]').first
+    slider.focus()
+    page.keyboard.press("End")
+    page.wait_for_function(f"({STEP_TEXT})()[0] == {last}", timeout=TIMEOUT_MS)
+    settle(page, 1200)
+    _agree(_shown_steps(page))
+    page.screenshot(path=str(SHOTS / f"start-{start}-end.png"))

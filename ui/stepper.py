@@ -1,0 +1,148 @@
+"""The EM page's one step control: Back, Play/Pause, Forward, the slider and chart clicks.
+
+**One control, one state.**  The current step lives in one place, the data
+key :data:`ui.keys.EM_STEP`; the slider (:data:`ui.keys.W_EM_STEP`) is drawn
+from it on every run and writes to it only when the user moves it; the chart,
+the likelihood marker, the heatmap and the formulas are all drawn from it in
+the same script run, so they cannot disagree.  Play does not hand the step to
+the browser (plotly's own frames and slider would be a second, unsynchronised
+"current step"): it sets :data:`ui.keys.EM_PLAYING`, and the page's step panel
+is an ``st.fragment`` with ``run_every`` set while playing, so Streamlit reruns
+only that panel every :data:`PLAY_SECONDS` and :func:`tick` moves the one step
+forward.  Pausing leaves the step where it is -- it was the page's step all
+along.  Touching Back, Forward or the slider pauses.  While playing the slider
+follows the step but is disabled, and what it reports is ignored: the timer's
+rerun requests can carry the value the browser showed before the last step (a
+widget the server moves races with the browser), which must not step back --
+hence the step is not the widget's own state.
+
+**Clicks.**  The chart is a selection widget (``on_select``): a click on a
+point calls :func:`explain_clicked` (the row becomes the one the formulas
+explain) or, while a start is being placed, :func:`add_clicked_seed`.
+
+These are callbacks and small helpers; pages call them and never touch
+``st.session_state``.
+"""
+
+import numpy as np
+
+from ui import keys, session
+
+__all__ = ["PLAY_SECONDS", "current", "show_on_slider", "slid", "move", "pause", "toggle_play",
+           "playing", "tick", "restart",
+           "clicked_rows", "explain_clicked", "add_clicked_seed", "clear_seeds",
+           "chosen_seeds", "row_position"]
+
+#: Seconds between steps while playing (a step redraws in well under this).
+PLAY_SECONDS = 0.8
+
+
+def current(last):
+    """The current step (0 when unset), kept within ``0..last``."""
+    step = min(max(int(session.value(keys.EM_STEP, 0)), 0), int(last))
+    session.set_value(keys.EM_STEP, step)
+    return step
+
+
+def show_on_slider(step):
+    """Give the slider the current step before it is drawn."""
+    session.set_value(keys.W_EM_STEP, int(step))
+
+
+def slid():
+    """Slider callback: the user's value becomes the step (ignored while playing)."""
+    if playing():
+        return
+    session.set_value(keys.EM_STEP, int(session.value(keys.W_EM_STEP, 0)))
+
+
+def restart():
+    """A new run: back to step 0, paused."""
+    session.forget(keys.EM_STEP)
+    pause()
+
+
+def playing():
+    """Whether Play is on."""
+    return bool(session.value(keys.EM_PLAYING, False))
+
+
+def pause():
+    """Stop playing (the step stays where it is)."""
+    session.set_value(keys.EM_PLAYING, False)
+
+
+def move(delta, last):
+    """Button callback: pause and step ``delta`` (runs before the slider is drawn)."""
+    pause()
+    now = int(session.value(keys.EM_STEP, 0))
+    session.set_value(keys.EM_STEP, min(max(now + delta, 0), last))
+
+
+def toggle_play(last):
+    """Play/Pause callback; Play at the last step starts again from step 0."""
+    if playing():
+        pause()
+        return
+    if int(session.value(keys.EM_STEP, 0)) >= last:
+        session.set_value(keys.EM_STEP, 0)
+    session.set_value(keys.EM_PLAYING, True)
+
+
+def tick(last):
+    """While playing, move one step forward; stop at ``last``.  Returns whether still playing."""
+    if not playing():
+        return False
+    now = int(session.value(keys.EM_STEP, 0))
+    session.set_value(keys.EM_STEP, min(now + 1, last))
+    if now + 1 >= last:
+        pause()
+    return playing()
+
+
+def clicked_rows(chart_key):
+    """Row positions (``customdata``) of the points selected on chart ``chart_key``."""
+    state = session.value(chart_key) or {}
+    selection = state.get("selection", {}) if hasattr(state, "get") else {}
+    rows = []
+    for point in selection.get("points", []) or []:
+        data = point.get("customdata")
+        if isinstance(data, (list, tuple)):
+            data = data[0] if data else None
+        if data is not None and point.get("curve_number", 0) == 0:
+            rows.append(int(data))
+    return rows
+
+
+def explain_clicked(chart_key, row_keys):
+    """Chart callback: the clicked point's row becomes the row the formulas explain."""
+    rows = clicked_rows(chart_key)
+    if rows:
+        session.set_value(keys.W_EM_ROW, str(row_keys[rows[0]]))
+
+
+def add_clicked_seed(chart_key, k):
+    """Chart callback while placing a start: add the clicked rows, up to ``k`` seeds."""
+    seeds = chosen_seeds()
+    for row in clicked_rows(chart_key):
+        if row not in seeds and len(seeds) < k:
+            seeds.append(row)
+    session.set_value(keys.EM_CHOSEN, seeds)
+    restart()
+
+
+def clear_seeds():
+    """Button callback: forget the clicked start."""
+    session.set_value(keys.EM_CHOSEN, [])
+    restart()
+
+
+def chosen_seeds():
+    """Row positions clicked so far for a start of one's own."""
+    return [int(r) for r in (session.value(keys.EM_CHOSEN) or [])]
+
+
+def row_position(row_keys, key, default=0):
+    """Position of the row whose key is ``key`` (text), ``default`` if there is none."""
+    hits = np.flatnonzero(np.asarray(row_keys, dtype=object) == str(key).strip())
+    return int(hits[0]) if hits.size else default
