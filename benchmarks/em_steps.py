@@ -81,14 +81,15 @@ def measure(at, repeats, seed=0):
     for _ in range(repeats):
         if int(at.slider(key=keys.W_EM_STEP).value) >= last:
             at.slider(key=keys.W_EM_STEP).set_value(0).run()
-        at, t = _timed(lambda: at.button(key=keys.W_EM_FORWARD).click().run())
+        at, t = _timed(lambda: at.button(key=keys.W_EM_FORWARD).click().run())  # noqa: B023
         times["Forward"].append(t)
-        at, t = _timed(lambda: at.slider(key=keys.W_EM_STEP).set_value(rng.randint(0, last)).run())
+        step = rng.randint(0, last)
+        at, t = _timed(lambda: at.slider(key=keys.W_EM_STEP).set_value(step).run())  # noqa: B023
         times["slider"].append(t)
         row = str(ds.row_keys[rng.randrange(ds.n_rows)])
         picker = (at.selectbox(key=keys.W_EM_ROW) if ds.n_rows <= 5000
                   else at.text_input(key=keys.W_EM_ROW))
-        at, t = _timed(lambda: picker.set_value(row).run())
+        at, t = _timed(lambda: picker.set_value(row).run())  # noqa: B023 (called at once)
         times["explain a row"].append(t)
         _check(at, "EM page step")
     return dict(rows=ds.n_rows, steps=last + 1, first_open=first,

@@ -121,7 +121,7 @@ side.caption((plain(status.detail) + " " if status.kind == "converged" else "")
 for note in run.warnings:
     side.warning(plain(note), icon=":material/warning:")
 if init_params == explain.START_CHOSEN:
-    side.button("Clear my points and choose again", key=keys.W_EM_CLEAR,
+    side.button("Choose again", key=keys.W_EM_CLEAR, help="Forget the points you clicked",
                 on_click=stepper.clear_seeds)
 
 

@@ -136,25 +136,29 @@ def test_play_runs_to_the_end_and_stops(em):
     assert _agree(_shown_steps(page)) == last
 
 
-def _lonely_point(page):
+def _lonely_point(page, rank=0):
     """Page coordinates, row position and data of the drawn point farthest from any other
-    (on screen), so that a click there can only hit that point."""
-    return page.evaluate(f"""() => {{
+    (on screen), so that a click there can only hit that point; ``rank`` 1, 2, ... the
+    next loneliest."""
+    return page.evaluate(f"""(rank) => {{
         const gd = {CHART}, t = gd._fullData[0], xa = gd._fullLayout.xaxis,
               ya = gd._fullLayout.yaxis, box = gd.getBoundingClientRect();
         const px = Array.from(t.x, v => xa.l2p(v)), py = Array.from(t.y, v => ya.l2p(v));
-        let best = -1, far = -1;
+        const gaps = [];
         for (let i = 0; i < px.length; i++) {{
             let near = Infinity;
             for (let j = 0; j < px.length; j++) {{
                 if (j !== i) near = Math.min(near, Math.hypot(px[i] - px[j], py[i] - py[j]));
             }}
-            const inside = px[i] > 20 && px[i] < xa._length - 20 && py[i] > 20 && py[i] < ya._length - 20;
-            if (inside && near > far) {{ far = near; best = i; }}
+            const inside = px[i] > 20 && px[i] < xa._length - 20 && py[i] > 20
+                           && py[i] < ya._length - 20;
+            if (inside) gaps.push([near, i]);
         }}
+        gaps.sort((a, b) => b[0] - a[0]);
+        const [far, best] = gaps[rank];
         return {{left: box.left + xa._offset + px[best], top: box.top + ya._offset + py[best],
                  row: t.customdata[best], x: t.x[best], y: t.y[best], gap: far}};
-    }}""")
+    }}""", rank)
 
 
 def test_click_a_point_to_explain_it(em):
@@ -196,13 +200,53 @@ def test_ellipses_and_means_are_drawn_above_the_points(em):
     assert names.index("means") > 0 and any("outline" in n for n in names[1:])
 
 
+def _choose_start(page, start):
+    box = page.locator('[data-testid="stSelectbox"]', has_text="Start (init method)")
+    box.click()
+    page.get_by_role("option", name=start, exact=True).click()
+
+
+def test_click_k_points_to_choose_the_start(em):
+    """Issue 17, item 4: place the starting means by clicking, then step EM from there."""
+    page = em
+    _choose_start(page, "your clicks")
+    page.wait_for_selector("text=Click 5 more point(s)")
+    settle(page, 800)
+    picked = []
+    for i in range(5):
+        target = _lonely_point(page, rank=3 * i)  # spread over the loneliest points
+        assert target["gap"] > 6
+        page.mouse.move(target["left"], target["top"])
+        page.mouse.click(target["left"], target["top"])
+        picked.append(target)
+        if i < 4:
+            page.wait_for_selector(f"text=Click {4 - i} more point(s)")
+            settle(page, 800)
+            clicked = page.evaluate(f"() => {CHART}._fullData[1].x.length")
+            assert clicked == i + 1
+    page.wait_for_function(f"({STEP_TEXT})() && ({STEP_TEXT})()[0] == 0", timeout=TIMEOUT_MS)
+    settle(page, 1200)
+    no_exception(page)
+    seeds = page.evaluate(f"() => {CHART}._fullData"
+                          ".filter(t => t.name === 'seed points of the start')"
+                          ".map(t => Array.from(t.x))")
+    assert seeds and sorted(seeds[0]) == pytest.approx(sorted(p["x"] for p in picked))
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "start-your-clicks-step0.png"))
+    page.get_by_role("button", name="▶ Play").click()
+    page.wait_for_function(f"({STEP_TEXT})()[0] >= 2", timeout=TIMEOUT_MS)
+    page.get_by_role("button", name="❚❚ Pause").click()
+    page.wait_for_selector("button:has-text('▶ Play')")
+    settle(page, 1200)
+    _agree(_shown_steps(page))
+    page.screenshot(path=str(SHOTS / "start-your-clicks-playing.png"))
+
+
 @pytest.mark.parametrize("start", ["kmeans", "k-means++", "random", "random_from_data"])
 def test_every_start_at_step_0_and_at_the_end(em, start):
     page = em
     SHOTS.mkdir(parents=True, exist_ok=True)
-    box = page.locator('[data-testid="stSelectbox"]', has_text="Start (init method)")
-    box.click()
-    page.get_by_role("option", name=start, exact=True).click()
+    _choose_start(page, start)
     page.wait_for_function(f"({STEP_TEXT})() && ({STEP_TEXT})()[0] == 0", timeout=TIMEOUT_MS)
     settle(page, 1200)
     no_exception(page)
