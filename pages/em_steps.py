@@ -17,7 +17,7 @@ import pandas as pd
 import streamlit as st
 
 import gmm_core
-from gmm_core.analysis import em_canvas, explain, guarded
+from gmm_core.analysis import em_canvas, explain, guarded, restarts
 from gmm_core.plots import compare as figures
 from gmm_core.plots import em as figures_em
 from ui import cache, keys, session, stepper
@@ -256,3 +256,48 @@ def _worked_numbers(index, row):
 
 with main:
     step_panel()
+
+# --- restarts side by side ------------------------------------------------------------------
+st.subheader("Restarts side by side")
+st.caption("EM climbs to the optimum nearest its start. Run the same EM from several seeds "
+           "(0, 1, 2, …) with the start method above: runs that end with the same partition, "
+           "up to the components' names, are one optimum.")
+if init_params == explain.START_CHOSEN:
+    st.info("Restarts need a start method with a seed; choose one above.", icon=":material/info:")
+else:
+    r1, r2, _ = st.columns([1, 1, 3], vertical_alignment="bottom")
+    n_starts = int(r1.number_input("Starts", 2, 30, value=12, key=keys.W_EM_RESTARTS))
+    restart_settings = {keys.W_EM_K: k, keys.W_EM_COVARIANCE: covariance_type,
+                        keys.W_EM_INIT: init_params}
+    r2.button(f"Run {n_starts} starts", key=keys.W_EM_RESTARTS_RUN, on_click=stepper.show_restarts,
+              args=(restart_settings, n_starts))
+    if stepper.restarts_shown(restart_settings, n_starts):
+        result = fit_or_stop(cache.em_restarts, ds.fingerprint, X, ds.scaling, k, covariance_type,
+                             init_params, n_starts, 0,
+                             spinner=f"Running EM from {n_starts} starts…")
+        panels = restarts.restart_panels(result, canvas)
+        found = len(result.optima)
+        st.markdown(f"**{n_starts} starts found {found} distinct optim"
+                    f"{'um' if found == 1 else 'a'}**" + (
+                        f" (the {len(panels)} best drawn)." if len(panels) < found else "."))
+        st.plotly_chart(figures_em.restarts_figure(
+            canvas.points, panels, x_range=canvas.x_range, y_range=canvas.y_range,
+            axis_titles=canvas.axis_titles, names=names), key="em_restarts_chart",
+            config={"displaylogo": False})
+        st.dataframe(pd.DataFrame({
+            "optimum": [i + 1 for i in range(found)],
+            "starts": [o.count for o in result.optima],
+            "log-likelihood": [o.log_likelihood for o in result.optima],
+            "agreement with the best (ARI)": [o.ari for o in result.optima],
+            "seeds": [", ".join(str(v) for v in o.seeds) for o in result.optima],
+            "stuck": ["yes" if o.stuck else "" for o in result.optima]}),
+            hide_index=True, width="stretch",
+            column_config={"log-likelihood": st.column_config.NumberColumn(format="%.4f"),
+                           "agreement with the best (ARI)":
+                               st.column_config.NumberColumn(format="%.2f")})
+        picks = st.columns(min(found, 6))
+        for i, (col, opt) in enumerate(zip(picks, result.optima, strict=False)):
+            seed_ = result.runs[opt.best].seed
+            col.button(f"Step through {i + 1} (seed {seed_})", key=f"{keys.W_EM_PICK}{i}",
+                       on_click=stepper.step_through, args=(seed_,), width="stretch",
+                       disabled=seed_ == int(seed))

@@ -14,7 +14,7 @@ go on; pages call them through :func:`ui.widgets.fit_or_stop`.
 import streamlit as st
 
 import gmm_core.mixture
-from gmm_core.analysis import choose_k, compare, explain, guarded, segments, stability
+from gmm_core.analysis import choose_k, compare, explain, guarded, restarts, segments, stability
 from gmm_core.analysis import em_canvas as em_canvas_module
 from ui import keys
 from ui.session import compare_settings, shown_comparison
@@ -81,6 +81,15 @@ def em_canvas(fingerprint, run_key, axes, _run, _X, features, max_points):
     """
     projection = compare.view_projection(_run, _X, list(features), axes=axes)
     return em_canvas_module.em_canvas(_run, _X, projection, max_points=max_points, seed=0)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def em_restarts(fingerprint, _X, scaling, k, covariance_type, init_params, n_starts, first_seed):
+    """Cached restarts side by side; ``fingerprint`` stands for ``_X``."""
+    return restarts.run_restarts(
+        _X, k, n_starts=n_starts, first_seed=first_seed, scaling=scaling,
+        covariance_type=covariance_type, init_params=init_params,
+        max_time=guarded.FIT_TIME_LIMIT)
 
 
 # --- Choose k -----------------------------------------------------------------------------------

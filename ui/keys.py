@@ -23,6 +23,7 @@ COMPARE_SETTINGS = "compare_settings"  # last controls used on the Compare page
 EM_SETTINGS = "em_settings"          # last controls used on the EM step by step page
 EM_STEP = "em_step"                  # the EM page's current step (the slider shows it)
 EM_PLAYING = "em_playing"            # Play is on: the step panel advances on a timer
+EM_RESTARTS = "em_restarts"          # (settings, n starts) of the restarts last run
 EM_CHOSEN = "em_chosen"              # row positions clicked as the seeds of a start
 CHOOSE_K_SETTINGS = "choose_k_settings"  # last controls used on the Choose k page
 CHOOSE_K_APPLIED = "choose_k_applied"    # (k, covariance_type) last sent to Compare

@@ -31,7 +31,7 @@ from ui import keys, session
 __all__ = ["PLAY_SECONDS", "current", "show_on_slider", "slid", "move", "pause", "toggle_play",
            "playing", "tick", "restart",
            "clicked_rows", "explain_clicked", "add_clicked_seed", "clear_seeds",
-           "chosen_seeds", "row_position"]
+           "chosen_seeds", "row_position", "step_through", "show_restarts", "restarts_shown"]
 
 #: Seconds between steps while playing (a step redraws in well under this).
 PLAY_SECONDS = 0.8
@@ -146,3 +146,19 @@ def row_position(row_keys, key, default=0):
     """Position of the row whose key is ``key`` (text), ``default`` if there is none."""
     hits = np.flatnonzero(np.asarray(row_keys, dtype=object) == str(key).strip())
     return int(hits[0]) if hits.size else default
+
+
+def step_through(seed):
+    """Restarts callback: make ``seed`` the page's seed, so its run is the one stepped."""
+    session.set_value(keys.W_EM_SEED, int(seed))
+    restart()
+
+
+def show_restarts(settings, n_starts):
+    """Remember that restarts were asked for these settings (they stay shown until these change)."""
+    session.set_value(keys.EM_RESTARTS, (tuple(sorted(settings.items())), int(n_starts)))
+
+
+def restarts_shown(settings, n_starts):
+    """Whether restarts were asked for these settings and this many starts."""
+    return session.value(keys.EM_RESTARTS) == (tuple(sorted(settings.items())), int(n_starts))

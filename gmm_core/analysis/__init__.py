@@ -6,7 +6,9 @@
   :mod:`~gmm_core.analysis.identity` -- which segment is which across fits
   (a segment keeps its colour, marker and letter when the settings change);
 * :mod:`~gmm_core.analysis.explain` -- a recorded EM run and the worked numbers
-  of each step (EM step by step);
+  of each step (EM step by step); :mod:`~gmm_core.analysis.em_canvas` -- that
+  run projected once and drawn a step at a time; :mod:`~gmm_core.analysis.restarts`
+  -- several starts grouped by the optimum they reach;
 * :mod:`~gmm_core.analysis.choose_k` -- BIC/AIC curves and the recommendation
   (Choose k);
 * :mod:`~gmm_core.analysis.segments` -- segment profiles and automatic names,

@@ -28,6 +28,7 @@ __all__ = [
     "point_style",
     "em_step_figure",
     "choose_start_figure",
+    "restarts_figure",
     "log_likelihood_range",
     "responsibility_heatmap_figure",
 ]
@@ -269,6 +270,57 @@ def choose_start_figure(points, *, point_ids, point_keys, chosen, x_range, y_ran
                       hovermode="closest", clickmode="event+select", showlegend=False)
     fig.update_xaxes(range=list(x_range), title_text=escape(axis_titles[0]), **_GRID)
     fig.update_yaxes(range=list(y_range), title_text=escape(axis_titles[1]), **_GRID)
+    return fig
+
+
+def restarts_figure(points, panels, *, x_range, y_range, axis_titles, names=None, cols=3,
+                    panel_height=230):
+    """Small multiples of distinct optima: each panel the points coloured by its partition
+    and its components' 1σ ellipses and means.
+
+    Parameters
+    ----------
+    points : ndarray (n, 2)
+        Drawn points in plot units (the same in every panel).
+    panels : list of dict
+        One per optimum: ``title``, ``labels`` (n,) of the drawn points,
+        ``means`` (K, 2), ``covariances`` (K, 2, 2) in plot units.
+    """
+    points = np.asarray(points, dtype=float)
+    n = len(panels)
+    cols = max(1, min(int(cols), n))
+    rows = -(-n // cols)
+    fig = make_subplots(rows=rows, cols=cols, horizontal_spacing=0.04,
+                        vertical_spacing=0.16 if rows > 1 else 0.0,
+                        subplot_titles=[escape(p["title"]) for p in panels])
+    for i, panel in enumerate(panels):
+        r, c = i // cols + 1, i % cols + 1
+        k = panel["means"].shape[0]
+        fig.add_trace(go.Scattergl(
+            x=points[:, 0], y=points[:, 1], mode="markers", showlegend=False, hoverinfo="skip",
+            name="points", marker=dict(size=4, opacity=0.6, color=np.asarray(panel["labels"]),
+                                       colorscale=_colourscale(k), cmin=-1.5, cmax=k - 0.5)),
+            row=r, col=c)
+        for j in range(k):
+            x, y = _ellipse(panel["means"][j], panel["covariances"][j], 1.0)
+            fig.add_trace(go.Scattergl(x=x, y=y, mode="lines", hoverinfo="skip", showlegend=False,
+                                       name="outline", line=dict(color=_HALO, width=5)),
+                          row=r, col=c)
+            fig.add_trace(go.Scattergl(x=x, y=y, mode="lines", hoverinfo="skip", showlegend=False,
+                                       name=(names or segment_names(k))[j],
+                                       line=dict(color=colour(j), width=2.5)), row=r, col=c)
+        m = np.asarray(panel["means"])
+        fig.add_trace(go.Scattergl(x=m[:, 0], y=m[:, 1], mode="markers", hoverinfo="skip",
+                                   showlegend=False, name="means",
+                                   marker=dict(size=10, symbol="diamond",
+                                               color=[colour(j) for j in range(k)],
+                                               line=dict(width=1.5, color=_HALO))),
+                      row=r, col=c)
+    fig.update_layout(font=_FONT, height=int(panel_height * rows + 40), plot_bgcolor="white",
+                      paper_bgcolor="white", margin=dict(l=10, r=10, t=44, b=10))
+    fig.update_xaxes(range=list(x_range), showticklabels=False, **_GRID)
+    fig.update_yaxes(range=list(y_range), showticklabels=False, **_GRID)
+    fig.update_annotations(font=dict(size=13), yshift=6)  # titles clear of the frame line
     return fig
 
 

@@ -184,3 +184,41 @@ def test_new_settings_restart_at_step_zero_and_one_feature_is_guarded():
     assert not at.exception
     assert at.info and "two feature" in at.info[0].value
     assert not _charts(at)
+
+
+def test_restarts_side_by_side_and_step_through_one():
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    at.selectbox(key=keys.W_DEMO).set_value("Elongated clusters").run()
+    at.button(key=keys.W_DEMO_LOAD).click().run()
+    at.switch_page("pages/em_steps.py").run()
+    at.selectbox(key=keys.W_EM_INIT).set_value("k-means++").run()
+    at.button(key=keys.W_EM_RESTARTS_RUN).click().run()
+    _ok(at)
+    said = next(m.value for m in at.markdown if "distinct optim" in m.value)
+    table = at.dataframe[-1].value
+    assert table["starts"].sum() == 12 and f"found {len(table)} distinct" in said
+    picks = [b for b in at.button if str(b.key).startswith(keys.W_EM_PICK)]
+    assert len(picks) == min(len(table), 6)
+    seed = int(picks[-1].label.split("seed ")[1].rstrip(")"))
+    picks[-1].click().run()
+    _ok(at)
+    assert at.number_input(key=keys.W_EM_SEED).value == seed
+    assert at.slider(key=keys.W_EM_STEP).value == 0
+    assert any("distinct optim" in m.value for m in at.markdown)  # the restarts stay shown
+
+
+def test_choose_the_start_by_clicking():
+    at = _em_page()
+    at.selectbox(key=keys.W_EM_INIT).set_value("your clicks").run()
+    _ok(at)
+    assert any("Click 5 more point(s)" in i.value for i in at.info)
+    assert _charts(at)[0]["data"][0]["type"] == "scattergl"
+    at.session_state[keys.EM_CHOSEN] = [0, 100, 200, 300, 400]  # what five clicks store
+    at.run()
+    _ok(at)
+    assert _step_text(at).startswith("**Step 0 of")
+    seeds = [t for t in _charts(at)[0]["data"] if t.get("name") == "seed points of the start"]
+    ds = at.session_state[keys.DATASET]
+    assert sorted(_array(seeds[0]["x"]).tolist()) == sorted(ds.X[[0, 100, 200, 300, 400], 0])
+    at.button(key=keys.W_EM_CLEAR).click().run()
+    assert any("Click 5 more point(s)" in i.value for i in at.info)

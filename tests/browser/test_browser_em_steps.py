@@ -58,19 +58,29 @@ def server():
 
 
 @pytest.fixture
-def em(browser, server):
-    """The EM page in a 1400 x 900 window (the size the layout is made for)."""
+def window(browser, server):
+    """A fresh session in a 1400 x 900 window (the size the layout is made for), at Data."""
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     pg = context.new_page()
     pg.set_default_timeout(TIMEOUT_MS)
     pg.goto(server)
     pg.wait_for_selector("h1:has-text('Data')")
+    yield pg
+    context.close()
+
+
+def _open_em(pg):
     pg.locator('[data-testid="stSidebarNav"] a', has_text="EM step by step").click()
     pg.wait_for_selector("h1:has-text('EM step by step')")
     pg.wait_for_selector(".js-plotly-plot")
     settle(pg, 800)
-    yield pg
-    context.close()
+    return pg
+
+
+@pytest.fixture
+def em(window):
+    """The EM page of a fresh session (the customers demo)."""
+    return _open_em(window)
 
 
 def _shown_steps(page):
@@ -263,3 +273,43 @@ def test_every_start_at_step_0_and_at_the_end(em, start):
     settle(page, 1200)
     _agree(_shown_steps(page))
     page.screenshot(path=str(SHOTS / f"start-{start}-end.png"))
+
+
+def test_restarts_side_by_side_on_the_elongated_demo(window):
+    """Issue 17, item 5: n starts grouped by optimum, small multiples, pick one to step."""
+    page = window
+    settle(page, 600)
+    page.get_by_role("tab", name="Generate or load a demo").click()
+    page.locator('[data-testid="stSelectbox"]', has_text="Dataset").click()
+    page.get_by_role("option", name="Elongated clusters").click()
+    page.get_by_role("button", name="Load this dataset").click()
+    page.wait_for_function("() => document.querySelector('[data-testid=\"stSidebar\"]')"
+                           ".innerText.includes('Elongated clusters')", timeout=TIMEOUT_MS)
+    settle(page, 600)
+    _open_em(page)  # k = 3, the demo's known groups
+    _choose_start(page, "k-means++")
+    settle(page, 800)
+    page.get_by_role("button", name="Run 12 starts").click()
+    page.wait_for_selector("text=distinct optim", timeout=TIMEOUT_MS)
+    settle(page, 1500)
+    no_exception(page)
+    text = page.locator('[data-testid="stMain"]').inner_text()
+    found = int(re.search(r"12 starts found (\d+) distinct optim", text).group(1))
+    assert found >= 2  # k-means++ on three long thin clusters finds more than one optimum
+    titles = page.evaluate("() => Array.from(document.querySelectorAll('.js-plotly-plot'))"
+                           ".pop().layout.annotations.map(a => a.text)")
+    counts = [int(re.search(r"(\d+) of 12 starts", t).group(1)) for t in titles]
+    assert len(counts) == min(found, 6) and sum(counts) <= 12 and counts[0] >= 2
+    restarts = page.locator(".js-plotly-plot").last
+    restarts.scroll_into_view_if_needed()
+    settle(page, 600)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "restarts-elongated.png"), full_page=True)
+    button = page.get_by_role("button", name=re.compile(r"Step through 2 \(seed \d+\)"))
+    seed = re.search(r"seed (\d+)", button.inner_text()).group(1)
+    button.click()
+    page.wait_for_function(f"({STEP_TEXT})() && ({STEP_TEXT})()[0] == 0", timeout=TIMEOUT_MS)
+    settle(page, 1200)
+    box = page.locator('[data-testid="stNumberInput"]', has_text="Seed").locator("input")
+    assert box.input_value() == seed
+    _agree(_shown_steps(page))

@@ -123,3 +123,14 @@ def test_heatmap_names_points_and_escapes():
     assert "<b>A</b>" in fig.layout.yaxis.ticktext[0]  # segments are named by letter
 
 
+def test_restarts_figure_one_panel_per_optimum_components_on_top():
+    pts = np.random.default_rng(0).normal(size=(50, 2))
+    panel = dict(title="1: 7 of 12 starts <b>", labels=np.zeros(50, int),
+                 means=np.zeros((2, 2)), covariances=np.stack([np.eye(2)] * 2))
+    fig = figures_em.restarts_figure(pts, [panel, dict(panel, title="2: 5 of 12 starts")],
+                                     x_range=(-3, 3), y_range=(-3, 3), axis_titles=("a", "b"))
+    assert [a.text for a in fig.layout.annotations] == ["1: 7 of 12 starts &lt;b&gt;",
+                                                        "2: 5 of 12 starts"]
+    assert {t.type for t in fig.data} == {"scattergl"}
+    first = [t for t in fig.data if t.xaxis == "x"]
+    assert first[0].name == "points" and first[-1].name == "means"
