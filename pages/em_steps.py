@@ -33,9 +33,9 @@ START_HELP = ("How EM picks its starting point. kmeans: near an answer. k-means+
               "the overall mean, and EM may stay stuck there. your clicks: click k points "
               "on the chart.")
 TIME_LIMIT = guarded.FIT_TIME_LIMIT  # seconds of EM a run may take
-WHAT = {"init": "No E-step has run yet, so the points are grey.",
-        "E": "New responsibilities from the current components: the colours change.",
-        "M": "Each component moves to fit the points it is responsible for."}
+WHAT = {"init": "No E-step yet: the points are grey.",
+        "E": "New responsibilities: the colours change.",
+        "M": "Each component refitted to its points: the ellipses move."}
 
 st.title("EM step by step")
 st.caption("**E-step**: how much each component is responsible for each point (the colours). "
@@ -221,8 +221,9 @@ def _worked_numbers(index, row):
                 "log π_k·N": e.log_weighted, "r_ik": e.resp}), hide_index=True, width="stretch",
                 column_config={"π_k": st.column_config.NumberColumn(format="%.3f"),
                                "r_ik": st.column_config.NumberColumn(format="%.3f")})
-            st.caption(f"This point is so far from every component that each π_k · N is 0 in "
-                       f"floating point (a 0/0). In logs: log Σ π_k · N = {e.log_total:.6g}, and "
+            st.caption(f"Every density underflows: this point is so far from every component "
+                       f"that each π_k · N is 0 in floating point, and dividing 0 by 0 gives no "
+                       f"answer. In logs it works: log Σ π_k · N = {e.log_total:.6g}, and "
                        "r_ik = exp(log π_k·N − log Σ), which sum to 1.")
         else:
             st.dataframe(pd.DataFrame({

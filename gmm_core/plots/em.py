@@ -109,7 +109,7 @@ def log_likelihood_range(log_likelihoods):
 
 def em_step_figure(points, frame, log_likelihoods, *, x_range, y_range, axis_titles,
                    names=None, point_ids=None, point_keys=None, explained=None, seeds=None,
-                   chosen=None, height=440):
+                   chosen=None, height=420):
     """One EM step: the points coloured by responsibility with the components, and the
     log-likelihood curve with this step marked.
 
@@ -246,7 +246,7 @@ def em_step_figure(points, frame, log_likelihoods, *, x_range, y_range, axis_tit
 
 
 def choose_start_figure(points, *, point_ids, point_keys, chosen, x_range, y_range,
-                        axis_titles, height=440):
+                        axis_titles, height=420):
     """The points alone, grey, with the start points clicked so far (×): click to add one.
 
     ``point_ids`` (row positions) ride as ``customdata`` so a click names its

@@ -222,3 +222,26 @@ def test_choose_the_start_by_clicking():
     assert sorted(_array(seeds[0]["x"]).tolist()) == sorted(ds.X[[0, 100, 200, 300, 400], 0])
     at.button(key=keys.W_EM_CLEAR).click().run()
     assert any("Click 5 more point(s)" in i.value for i in at.info)
+
+
+def test_worked_e_step_of_a_point_far_from_every_component_shows_logs_not_zeros():
+    """Issue 17: the worked E-step showed N = 0.000e+0, π·N = 0, sum 0, yet r = 1.000."""
+    rng = np.random.default_rng(0)
+    rows = [f"{x:.4f},{y:.4f}" for x, y in rng.normal(0, 1, (2000, 2))]
+    rows += [f"{x:.4f},{y:.4f}" for x, y in rng.normal(1000, 1, (2000, 2))]
+    rows.append("500,500")  # halfway: hundreds of spreads from either cluster
+    data = ("x,y\n" + "\n".join(rows) + "\n").encode()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    at.file_uploader(key=keys.W_UPLOAD).set_value(("far.csv", data, "text/csv")).run()
+    at.switch_page("pages/em_steps.py").run()
+    at.slider(key=keys.W_EM_K).set_value(2).run()
+    ds = at.session_state[keys.DATASET]
+    assert ds.key_name == "line" and ds.row_keys[-1] == "4002"  # the header is line 1
+    at.slider(key=keys.W_EM_STEP).set_value(3).run()
+    at.selectbox(key=keys.W_EM_ROW).set_value("4002").run()
+    _ok(at)
+    table = at.dataframe[0].value
+    assert "log N(x_i | μ_k, Σ_k)" in table.columns and "π_k · N" not in table.columns
+    assert np.all(table["log π_k·N"] < -700) and abs(table["r_ik"].sum() - 1.0) < 1e-9
+    assert any("Every density underflows" in c.value for c in at.caption)
+    assert any(t.value.startswith("line 4002:") for t in at.text)
