@@ -68,6 +68,11 @@ def _upload(rows):
     return at
 
 
+def _step_slider(at):
+    from ui import keys
+    return next(s for s in at.slider if str(s.key).startswith(keys.W_EM_STEP + "_"))
+
+
 def measure(at, repeats, seed=0):
     """Open the EM page in session ``at`` and time ``repeats`` of each step action."""
     from ui import keys
@@ -76,15 +81,15 @@ def measure(at, repeats, seed=0):
     at, first = _timed(lambda: at.switch_page("pages/em_steps.py").run())
     _check(at, "EM page")
     ds = at.session_state[keys.DATASET]
-    last = int(at.slider(key=keys.W_EM_STEP).max)
+    last = int(_step_slider(at).max)
     times = {"Forward": [], "slider": [], "explain a row": []}
     for _ in range(repeats):
-        if int(at.slider(key=keys.W_EM_STEP).value) >= last:
-            at.slider(key=keys.W_EM_STEP).set_value(0).run()
+        if int(_step_slider(at).value) >= last:
+            _step_slider(at).set_value(0).run()
         at, t = _timed(lambda: at.button(key=keys.W_EM_FORWARD).click().run())  # noqa: B023
         times["Forward"].append(t)
         step = rng.randint(0, last)
-        at, t = _timed(lambda: at.slider(key=keys.W_EM_STEP).set_value(step).run())  # noqa: B023
+        at, t = _timed(lambda: _step_slider(at).set_value(step).run())  # noqa: B023
         times["slider"].append(t)
         row = str(ds.row_keys[rng.randrange(ds.n_rows)])
         picker = (at.selectbox(key=keys.W_EM_ROW) if ds.n_rows <= 5000

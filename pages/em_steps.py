@@ -144,8 +144,8 @@ def step_panel():
               type="primary" if stepper.playing() else "secondary")
     b3.button("Forward ▶", key=keys.W_EM_FORWARD, on_click=stepper.move, args=(1, last),
               disabled=index >= last, width="stretch")
-    stepper.show_on_slider(index)
-    b4.slider("Step", 0, last, value=index, key=keys.W_EM_STEP, on_change=stepper.slid,
+    slider = stepper.slider_key()
+    b4.slider("Step", 0, last, value=index, key=slider, on_change=stepper.slid, args=(slider,),
               label_visibility="collapsed", disabled=stepper.playing(),
               help="0 is the start; then each iteration is an E-step followed by an M-step.")
     step = run.steps[index]

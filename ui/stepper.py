@@ -1,20 +1,24 @@
 """The EM page's one step control: Back, Play/Pause, Forward, the slider and chart clicks.
 
 **One control, one state.**  The current step lives in one place, the data
-key :data:`ui.keys.EM_STEP`; the slider (:data:`ui.keys.W_EM_STEP`) is drawn
-from it on every run and writes to it only when the user moves it; the chart,
-the likelihood marker, the heatmap and the formulas are all drawn from it in
-the same script run, so they cannot disagree.  Play does not hand the step to
-the browser (plotly's own frames and slider would be a second, unsynchronised
-"current step"): it sets :data:`ui.keys.EM_PLAYING`, and the page's step panel
-is an ``st.fragment`` with ``run_every`` set while playing, so Streamlit reruns
-only that panel every :data:`PLAY_SECONDS` and :func:`tick` moves the one step
-forward.  Pausing leaves the step where it is -- it was the page's step all
-along.  Touching Back, Forward or the slider pauses.  While playing the slider
-follows the step but is disabled, and what it reports is ignored: the timer's
-rerun requests can carry the value the browser showed before the last step (a
-widget the server moves races with the browser), which must not step back --
-hence the step is not the widget's own state.
+key :data:`ui.keys.EM_STEP`; the chart, the likelihood marker, the heatmap and
+the formulas are all drawn from it in the same script run, so they cannot
+disagree.  Play does not hand the step to the browser (plotly's own frames and
+slider would be a second, unsynchronised "current step"): it sets
+:data:`ui.keys.EM_PLAYING`, and the page's step panel is an ``st.fragment``
+with ``run_every`` set while playing, so Streamlit reruns only that panel every
+:data:`PLAY_SECONDS` and :func:`tick` moves the one step forward.  Pausing
+leaves the step where it is -- it was the page's step all along.  Back,
+Forward and the slider pause.
+
+**The slider is replaced, never moved.**  Every rerun request of the browser
+carries the values its widgets show, and a timer rerun can leave before the
+browser has drawn the last step: a slider the server moves would report the
+step before and send the page back.  So whenever the server changes the step
+(Play, Back, Forward, a new run) the slider gets a new key
+(:func:`slider_key`); a report for an old key names a widget that no longer
+exists and is dropped, and only the user's own moves reach :func:`slid`.
+While playing the slider follows the step, disabled.
 
 **Clicks.**  The chart is a selection widget (``on_select``): a click on a
 point calls :func:`explain_clicked` (the row becomes the one the formulas
@@ -28,7 +32,7 @@ import numpy as np
 
 from ui import keys, session
 
-__all__ = ["PLAY_SECONDS", "current", "show_on_slider", "slid", "move", "pause", "toggle_play",
+__all__ = ["PLAY_SECONDS", "current", "slider_key", "slid", "move", "pause", "toggle_play",
            "playing", "tick", "restart",
            "clicked_rows", "explain_clicked", "add_clicked_seed", "clear_seeds",
            "chosen_seeds", "row_position", "step_through", "show_restarts", "restarts_shown"]
@@ -39,26 +43,32 @@ PLAY_SECONDS = 0.8
 
 def current(last):
     """The current step (0 when unset), kept within ``0..last``."""
-    step = min(max(int(session.value(keys.EM_STEP, 0)), 0), int(last))
-    session.set_value(keys.EM_STEP, step)
-    return step
+    step = int(session.value(keys.EM_STEP, 0))
+    if not 0 <= step <= int(last):
+        _set_step(min(max(step, 0), int(last)))
+    return int(session.value(keys.EM_STEP, 0))
 
 
-def show_on_slider(step):
-    """Give the slider the current step before it is drawn."""
-    session.set_value(keys.W_EM_STEP, int(step))
+def _set_step(step):
+    """The server moves the step: the slider is replaced (see the module docstring)."""
+    session.set_value(keys.EM_STEP, int(step))
+    session.set_value(keys.EM_SLIDER, int(session.value(keys.EM_SLIDER, 0)) + 1)
 
 
-def slid():
-    """Slider callback: the user's value becomes the step (ignored while playing)."""
-    if playing():
-        return
-    session.set_value(keys.EM_STEP, int(session.value(keys.W_EM_STEP, 0)))
+def slider_key():
+    """The step slider's key for this run: :data:`ui.keys.W_EM_STEP` and a generation."""
+    return f"{keys.W_EM_STEP}_{int(session.value(keys.EM_SLIDER, 0))}"
+
+
+def slid(key):
+    """Slider callback: the user's value becomes the step."""
+    if not playing():
+        session.set_value(keys.EM_STEP, int(session.value(key, 0)))
 
 
 def restart():
     """A new run: back to step 0, paused."""
-    session.forget(keys.EM_STEP)
+    _set_step(0)
     pause()
 
 
@@ -76,7 +86,7 @@ def move(delta, last):
     """Button callback: pause and step ``delta`` (runs before the slider is drawn)."""
     pause()
     now = int(session.value(keys.EM_STEP, 0))
-    session.set_value(keys.EM_STEP, min(max(now + delta, 0), last))
+    _set_step(min(max(now + delta, 0), last))
 
 
 def toggle_play(last):
@@ -85,7 +95,7 @@ def toggle_play(last):
         pause()
         return
     if int(session.value(keys.EM_STEP, 0)) >= last:
-        session.set_value(keys.EM_STEP, 0)
+        _set_step(0)
     session.set_value(keys.EM_PLAYING, True)
 
 
@@ -94,7 +104,7 @@ def tick(last):
     if not playing():
         return False
     now = int(session.value(keys.EM_STEP, 0))
-    session.set_value(keys.EM_STEP, min(now + 1, last))
+    _set_step(min(now + 1, last))
     if now + 1 >= last:
         pause()
     return playing()

@@ -38,6 +38,11 @@ def _ok(at):
     assert not at.error, [e.value for e in at.error]
 
 
+def _step_slider(at):
+    """The step slider (its key carries a generation: ui.stepper.slider_key)."""
+    return next(s for s in at.slider if str(s.key).startswith(keys.W_EM_STEP + "_"))
+
+
 def _chart_step(at):
     return _charts(at)[0]["layout"]["meta"]["step"]
 
@@ -45,18 +50,18 @@ def _chart_step(at):
 def test_step_forward_and_back_changes_the_step_shown():
     at = _em_page()
     _ok(at)
-    assert at.slider(key=keys.W_EM_STEP).value == 0 == _chart_step(at)
+    assert _step_slider(at).value == 0 == _chart_step(at)
     assert _step_text(at).startswith("**Step 0 of")
     first = _charts(at)[0]
     at.button(key=keys.W_EM_FORWARD).click().run()
     _ok(at)
-    assert at.slider(key=keys.W_EM_STEP).value == 1 == _chart_step(at)
+    assert _step_slider(at).value == 1 == _chart_step(at)
     assert "E-step" in _step_text(at)
     at.button(key=keys.W_EM_FORWARD).click().run()
-    assert at.slider(key=keys.W_EM_STEP).value == 2 and "M-step" in _step_text(at)
+    assert _step_slider(at).value == 2 and "M-step" in _step_text(at)
     at.button(key=keys.W_EM_BACK).click().run()
     at.button(key=keys.W_EM_BACK).click().run()
-    assert at.slider(key=keys.W_EM_STEP).value == 0
+    assert _step_slider(at).value == 0
     assert _charts(at)[0]["data"] == first["data"]
     assert at.button(key=keys.W_EM_BACK).proto.disabled
 
@@ -64,31 +69,32 @@ def test_step_forward_and_back_changes_the_step_shown():
 def test_play_advances_the_one_step_and_pause_keeps_it():
     """Issue 17: plotly's Play/Pause left the chart at step 13 and the page at step 2."""
     at = _em_page()
-    at.slider(key=keys.W_EM_STEP).set_value(3).run()
+    _step_slider(at).set_value(3).run()
     at.button(key=keys.W_EM_PLAY).click().run()  # each run of the panel is one tick
     _ok(at)
     assert at.session_state[keys.EM_PLAYING]
     assert at.button(key=keys.W_EM_PLAY).label == "❚❚ Pause"
-    assert at.slider(key=keys.W_EM_STEP).proto.disabled  # it follows the step while playing
-    step = at.slider(key=keys.W_EM_STEP).value
+    assert _step_slider(at).proto.disabled  # it follows the step while playing
+    step = _step_slider(at).value
     assert step == 4 == _chart_step(at) and _step_text(at).startswith("**Step 4 of")
     assert any("E-step at step 4" in m.value for m in at.markdown)
     at.button(key=keys.W_EM_PLAY).click().run()
     assert not at.session_state[keys.EM_PLAYING]
-    assert at.slider(key=keys.W_EM_STEP).value == 4 == _chart_step(at)
+    assert _step_slider(at).value == 4 == _chart_step(at)
     at.run()
-    assert at.slider(key=keys.W_EM_STEP).value == 4  # paused: nothing moves
+    assert _step_slider(at).value == 4  # paused: nothing moves
 
 
 def test_play_at_the_end_starts_again_and_stops_at_the_end():
     at = _em_page()
-    last = int(at.slider(key=keys.W_EM_STEP).max)
-    at.slider(key=keys.W_EM_STEP).set_value(last).run()
+    last = int(_step_slider(at).max)
+    _step_slider(at).set_value(last).run()
     at.button(key=keys.W_EM_PLAY).click().run()
-    assert at.slider(key=keys.W_EM_STEP).value == 1  # from the start again
-    at.session_state[keys.EM_STEP] = last - 1
+    assert _step_slider(at).value == 1  # from the start again
+    at.session_state[keys.EM_STEP] = last - 1  # as Play had got there: a new slider
+    at.session_state[keys.EM_SLIDER] = at.session_state[keys.EM_SLIDER] + 1
     at.run()
-    assert at.slider(key=keys.W_EM_STEP).value == last and not at.session_state[keys.EM_PLAYING]
+    assert _step_slider(at).value == last and not at.session_state[keys.EM_PLAYING]
 
 
 @pytest.mark.parametrize("covariance_type", ["full", "tied", "diag", "spherical"])
@@ -101,9 +107,9 @@ def test_log_likelihood_shown_never_decreases(covariance_type):
     curve = next(t for t in fig["data"] if t.get("name") == "log-likelihood")
     ll = _array(curve["customdata"]).astype(float)
     assert len(ll) >= 3 and np.all(np.diff(ll) >= -1e-9)
-    last = int(at.slider(key=keys.W_EM_STEP).max)
+    last = int(_step_slider(at).max)
     assert len(ll) == last + 1
-    at.slider(key=keys.W_EM_STEP).set_value(last).run()
+    _step_slider(at).set_value(last).run()
     _ok(at)
     assert f"**Step {last} of {last}" in _step_text(at)
 
@@ -124,7 +130,7 @@ def test_one_light_figure_per_step_stop_reason_and_final_table():
 
 def test_row_picker_names_rows_by_their_key_and_changes_the_e_step_numbers():
     at = _em_page()
-    at.slider(key=keys.W_EM_STEP).set_value(3).run()
+    _step_slider(at).set_value(3).run()
     ds = at.session_state[keys.DATASET]
     picker = at.selectbox(key=keys.W_EM_ROW)
     assert list(picker.options) == [str(v) for v in ds.row_keys] and picker.value == "1"
@@ -153,7 +159,7 @@ def test_random_start_on_the_elongated_demo_is_called_stuck():
     at.selectbox(key=keys.W_EM_INIT).set_value("k-means++").run()
     _ok(at)
     assert any("Converged" in s.value for s in at.success)
-    assert at.slider(key=keys.W_EM_STEP).value == 0
+    assert _step_slider(at).value == 0
 
 
 def test_more_than_two_features_pca_and_axes_views():
@@ -171,11 +177,11 @@ def test_more_than_two_features_pca_and_axes_views():
 
 def test_new_settings_restart_at_step_zero_and_one_feature_is_guarded():
     at = _em_page()
-    at.slider(key=keys.W_EM_STEP).set_value(4).run()
-    assert at.slider(key=keys.W_EM_STEP).value == 4
+    _step_slider(at).set_value(4).run()
+    assert _step_slider(at).value == 4
     at.slider(key=keys.W_EM_K).set_value(2).run()
     _ok(at)
-    assert at.slider(key=keys.W_EM_STEP).value == 0
+    assert _step_slider(at).value == 0
     at.switch_page("pages/data.py").run()
     first = list(at.session_state[keys.DATASET].frame.columns)[0]
     features_key = session.dataset_key(keys.W_FEATURES, at.session_state[keys.DATASET])
@@ -203,7 +209,7 @@ def test_restarts_side_by_side_and_step_through_one():
     picks[-1].click().run()
     _ok(at)
     assert at.number_input(key=keys.W_EM_SEED).value == seed
-    assert at.slider(key=keys.W_EM_STEP).value == 0
+    assert _step_slider(at).value == 0
     assert any("distinct optim" in m.value for m in at.markdown)  # the restarts stay shown
 
 
@@ -237,7 +243,7 @@ def test_worked_e_step_of_a_point_far_from_every_component_shows_logs_not_zeros(
     at.slider(key=keys.W_EM_K).set_value(2).run()
     ds = at.session_state[keys.DATASET]
     assert ds.key_name == "line" and ds.row_keys[-1] == "4002"  # the header is line 1
-    at.slider(key=keys.W_EM_STEP).set_value(3).run()
+    _step_slider(at).set_value(3).run()
     at.selectbox(key=keys.W_EM_ROW).set_value("4002").run()
     _ok(at)
     table = at.dataframe[0].value
