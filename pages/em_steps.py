@@ -202,7 +202,7 @@ def _worked_numbers(index, row):
     """The E-step for the explained row and the M-step from this step's responsibilities."""
     left, right = st.columns([2, 3])
     with left:
-        row_picker(f"Row to explain ({ds.key_name}) – or click a point", row_keys,
+        row_picker(f"Row to explain ({plain(ds.key_name)}) – or click a point", row_keys,
                    key=keys.W_EM_ROW)
         ex = explain.explain_step(run, X, index, row)
         st.text(f"{ds.key_name} {row_keys[row]}: " + ", ".join(
