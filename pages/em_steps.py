@@ -62,8 +62,8 @@ covariance_type = side.selectbox(
     "Covariance type", gmm_core.COVARIANCE_TYPES, key=keys.W_EM_COVARIANCE, help=COVARIANCE_HELP,
     index=session.option_index(gmm_core.COVARIANCE_TYPES, covariance_type))
 init_params = side.selectbox("Start (init method)", explain.EM_STARTS,
-                           index=session.option_index(explain.EM_STARTS, init_params),
-                           key=keys.W_EM_INIT, help=START_HELP)
+                             index=session.option_index(explain.EM_STARTS, init_params),
+                             key=keys.W_EM_INIT, help=START_HELP)
 seed = s2.number_input("Seed", 0, 10_000, value=seed, key=keys.W_EM_SEED)
 settings = {keys.W_EM_K: k, keys.W_EM_COVARIANCE: covariance_type,
             keys.W_EM_INIT: init_params, keys.W_EM_SEED: int(seed)}
@@ -91,9 +91,9 @@ if init_params == explain.START_CHOSEN and len(chosen) < k:
     canvas = fit_or_stop(cache.em_canvas, ds.fingerprint, ("layout", k, covariance_type, int(seed)),
                          axes, layout, X, tuple(features), MAX_POINTS)
     side.info(f"Click {k - len(chosen)} more point(s) on the chart to place the starting "
-            f"components ({len(chosen)} of {k} placed). Each point then goes to its nearest "
-            "chosen point and one M-step gives every component its weight and spread.",
-            icon=":material/touch_app:")
+              f"components ({len(chosen)} of {k} placed). Each point then goes to its nearest "
+              "chosen point and one M-step gives every component its weight and spread.",
+              icon=":material/touch_app:")
     side.button("Clear my points", key=keys.W_EM_CLEAR, on_click=stepper.clear_seeds,
                 disabled=not chosen)
     main.plotly_chart(figures_em.choose_start_figure(
