@@ -30,6 +30,7 @@ __all__ = [
     "choose_start_figure",
     "restarts_figure",
     "log_likelihood_range",
+    "OFF_SCALE",
     "responsibility_heatmap_figure",
 ]
 
@@ -85,23 +86,30 @@ def _outlined_path(fig, x, y, *, colour_, width, dash, name, group, legend):
                                line=dict(color=colour_, width=width, dash=dash)), row=1, col=1)
 
 
+#: A start this many times the rest's span below the rest is drawn off the scale (the rest
+#: keeps at least a fifth of the axis).
+OFF_SCALE = 4.0
+
+
 def log_likelihood_range(log_likelihoods):
     """``(lo, hi, off)``: a readable y-range for the curve and which steps fall below it.
 
     The range covers the steps from the first M-step on (index 2); the start
     (and its E-step, which has the same likelihood) is kept in range unless it
-    lies more than the rest's whole span below it, when ``off`` marks it as
-    off the scale.
+    lies more than :data:`OFF_SCALE` times the rest's span below it, when
+    ``off`` marks it as off the scale.
 
     >>> lo, hi, off = log_likelihood_range([-4e5, -4e5, -2.2, -2.1, -2.05])
     >>> off.tolist(), lo > -3
     ([True, True, False, False, False], True)
+    >>> log_likelihood_range([-2.104, -2.104, -2.07, -2.06, -2.052])[2].any()
+    np.False_
     """
     ll = np.asarray(log_likelihoods, dtype=float)
     rest = ll[2:] if ll.size > 2 else ll
     lo, hi = float(np.min(rest)), float(np.max(ll))
     span = hi - lo if hi > lo else max(abs(hi), 1.0) * 1e-3
-    off = ll < lo - span
+    off = ll < lo - OFF_SCALE * span
     lo = float(np.min(ll[~off]))
     pad = 0.08 * (hi - lo) if hi > lo else 0.1
     return lo - pad, hi + pad, off

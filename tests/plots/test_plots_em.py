@@ -88,6 +88,9 @@ def test_log_likelihood_axis_stays_readable_whatever_the_start():
     assert off[:2].all() and not off[2:].any() and -2.5 < lo < -2.3 and -2.0 < hi < -1.9
     near = np.r_[-2.5, -2.5, np.linspace(-2.3, -2.0, 20)]
     assert not figures_em.log_likelihood_range(near)[2].any()  # an honest start stays on
+    # a start just below a flat rest is on the scale too (k = 10 on the customers demo)
+    flat_rest = np.r_[-2.104, -2.104, np.linspace(-2.07, -2.052, 12)]
+    assert not figures_em.log_likelihood_range(flat_rest)[2].any()
     flat = figures_em.log_likelihood_range([-2.0, -2.0, -2.0])
     assert flat[0] < -2.0 < flat[1]
 
