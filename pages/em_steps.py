@@ -111,6 +111,7 @@ run = fit_or_stop(cache.em_run, ds.fingerprint, X, *run_args,
                   spinner=f"Running EM with {k} components on {ds.n_rows:,} rows "
                           f"(at most {TIME_LIMIT:.0f} s)…")
 canvas = cache.em_canvas(ds.fingerprint, run_args, axes, run, X, tuple(features), MAX_POINTS)
+shown_keys = [f"{ds.key_name} {v}" for v in row_keys[canvas.rows]]  # hover names each point
 last = run.n_steps - 1
 status = explain.run_status(run, names)
 show = {"converged": side.success, "stuck": side.warning, "stopped": side.warning}[status.kind]
@@ -157,7 +158,7 @@ def step_panel():
     fig = figures_em.em_step_figure(
         canvas.points, frame, canvas.log_likelihoods, x_range=canvas.x_range,
         y_range=canvas.y_range, axis_titles=canvas.axis_titles, names=names,
-        point_ids=canvas.rows, point_keys=row_keys[canvas.rows],
+        point_ids=canvas.rows, point_keys=shown_keys,
         explained=(canvas.point(X, row), f"{ds.key_name} {row_keys[row]}"),
         seeds=canvas.seeds if index == 0 else None)
     st.plotly_chart(fig, key=keys.W_EM_CHART, selection_mode="points",

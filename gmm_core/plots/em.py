@@ -169,7 +169,8 @@ def em_step_figure(points, frame, log_likelihoods, *, x_range, y_range, axis_tit
     fig.add_trace(go.Scattergl(
         x=points[:, 0], y=points[:, 1], mode="markers", name="points", showlegend=False,
         customdata=ids, text=keys,
-        hovertemplate="%{text}<br>x=%{x:.4g}<br>y=%{y:.4g}<extra>click to explain</extra>",
+        hovertemplate=(f"%{{text}}<br>{escape(axis_titles[0])} = %{{x:.4g}}<br>"
+                       f"{escape(axis_titles[1])} = %{{y:.4g}}<extra>click to explain</extra>"),
         marker=dict(size=size, color=np.asarray(values, dtype=np.int8),
                     opacity=np.asarray(alpha, dtype=np.float32), line=dict(width=0),
                     colorscale=_colourscale(k), cmin=-1.5, cmax=k - 0.5, showscale=False)),

@@ -68,6 +68,7 @@ def test_one_step_per_figure_and_the_step_is_marked(drawn):
     np.testing.assert_allclose([ring[0].x[0], ring[0].y[0]], X[3])
     assert ring[0].text == ("&lt;i&gt;4&lt;/i&gt;",)  # user strings escaped
     assert "&lt;b&gt;" in fig.layout.xaxis.title.text
+    assert "a &lt;b&gt; = %{x" in fig.data[0].hovertemplate  # the feature, named and escaped
 
 
 def test_steps_change_what_they_should(drawn):
