@@ -353,6 +353,9 @@ def start_description(init_params):
                   "the overall mean with nearly the same shape. EM must break that symmetry "
                   "and may get stuck there: a start to watch fail.",
         "random_from_data": "One random data point per component is its seed (×); " + seeded,
+        "hierarchical": "Every point starts as its own group and the two closest groups are "
+                        "merged, again and again, until k remain (on at most 2,000 points); "
+                        "one M-step turns them into components. The same start every time.",
         START_CHOSEN: "The k points you click are the seeds (×); each point goes to its "
                       "nearest seed and one M-step gives every component its weight and "
                       "spread.",

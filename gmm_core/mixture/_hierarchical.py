@@ -29,6 +29,7 @@ Examples
 
 import numpy as np
 from scipy.cluster.hierarchy import fcluster, linkage
+from scipy.spatial.distance import pdist
 
 __all__ = ["MAX_ROWS", "hierarchical_labels"]
 
@@ -52,7 +53,9 @@ def hierarchical_labels(X, n_components, *, max_rows=MAX_ROWS):
     k = int(min(n_components, rows.size))
     if k <= 1:
         return rows, np.zeros(rows.size, dtype=int)
-    tree = linkage(sample, method="ward")
+    # condensed Euclidean distances: Ward's linkage of the rows themselves, and unambiguous
+    # (a square sample, e.g. 2 rows of 2 features, would look like a distance matrix)
+    tree = linkage(pdist(sample), method="ward")
     groups = fcluster(tree, t=k, criterion="maxclust")
     _, first = np.unique(groups, return_index=True)
     order = {g: i for i, g in enumerate(groups[np.sort(first)])}

@@ -133,15 +133,16 @@ def test_row_picker_names_rows_by_their_key_and_changes_the_e_step_numbers():
     _step_slider(at).set_value(3).run()
     ds = at.session_state[keys.DATASET]
     picker = at.selectbox(key=keys.W_EM_ROW)
-    assert list(picker.options) == [str(v) for v in ds.row_keys] and picker.value == "1"
+    keys_ = [str(v) for v in ds.row_keys]      # the demo's CustomerID: C00001, C00002, ...
+    assert list(picker.options) == keys_ and picker.value == keys_[0]
     assert f"({ds.key_name})" in picker.label
     before = at.dataframe[0].value.copy()
     assert abs(before["r_ik"].sum() - 1.0) < 1e-9
-    picker.set_value("6").run()
+    picker.set_value(keys_[5]).run()
     _ok(at)
     after = at.dataframe[0].value
     assert not np.allclose(before["N(x_i | μ_k, Σ_k)"], after["N(x_i | μ_k, Σ_k)"])
-    assert any(t.value.startswith(f"{ds.key_name} 6:") for t in at.text)
+    assert any(t.value.startswith(f"{ds.key_name} {keys_[5]}:") for t in at.text)
     ring = [t for t in _charts(at)[0]["data"] if t.get("name") == "explained row"]
     assert ring and np.allclose([_array(ring[0]["x"])[0], _array(ring[0]["y"])[0]], ds.X[5])
 

@@ -77,7 +77,7 @@ def test_steps_change_what_they_should(drawn):
     assert set(np.asarray(figs[0].data[0].marker.color).tolist()) == {-1}
     colours = {i: np.r_[figs[i].data[0].marker.color, figs[i].data[0].marker.opacity]
                for i in (2, 3, 4)}
-    ellipse = {i: [t for t in figs[i].data if t.name == "blue"][0].x for i in (2, 3, 4)}
+    ellipse = {i: [t for t in figs[i].data if t.name == "A"][0].x for i in (2, 3, 4)}
     assert not np.array_equal(colours[3], colours[2]) and np.allclose(ellipse[3], ellipse[2])
     assert np.array_equal(colours[4], colours[3]) and not np.allclose(ellipse[4], ellipse[3])
 
