@@ -8,7 +8,7 @@ and ``docs/choose_k.png``.  Server, browser and page come from ``conftest.py``.
 
 import pytest
 
-from browser.conftest import TIMEOUT_MS, settle, shoot
+from browser.conftest import TIMEOUT_MS, open_page, settle, shoot
 from browser.conftest import no_exception as _no_exception
 
 pytestmark = [pytest.mark.browser, pytest.mark.viewport(2300)]  # tall: whole page in a shot
@@ -24,12 +24,7 @@ def _at_data(page):
 
 
 def _open(page, title, n_charts):
-    page.locator('[data-testid="stSidebarNav"] a', has_text=title).click()
-    page.wait_for_selector(f"h1:has-text('{title}')")
-    page.wait_for_function(
-        f"() => document.querySelectorAll('.js-plotly-plot').length >= {n_charts}",
-        timeout=TIMEOUT_MS)
-    _settle(page)
+    open_page(page, title, n_charts)
 
 
 def test_em_page_opens_at_its_first_step(page):

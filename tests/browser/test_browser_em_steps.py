@@ -8,18 +8,14 @@ it the explained row, ringed on the chart.  Screenshots of every start method
 at step 0 and at the end go to ``test-artifacts/em/``.
 """
 
-import os
 import re
-import subprocess
 
 import pytest
 
 from browser.conftest import (
     ARTIFACTS,
     TIMEOUT_MS,
-    _start_server,
     no_exception,
-    require_browser,
     settle,
 )
 
@@ -29,32 +25,6 @@ SHOTS = ARTIFACTS / "em"
 STEP_TEXT = ("() => { const m = document.querySelector('[data-testid=\"stMain\"]')"
              ".innerText.match(/Step (\\d+) of (\\d+)/); return m ? [+m[1], +m[2]] : null; }")
 CHART = "document.querySelector('.js-plotly-plot')"
-
-
-#: Ports this module's server may take (``EM_BROWSER_PORTS="8622-8629"`` by default): the
-#: machine it was written on reserves a range for each engineer.
-PORTS = os.environ.get("EM_BROWSER_PORTS", "8622-8629")
-
-
-@pytest.fixture(scope="module")
-def server():
-    """``streamlit run app.py`` on the first free port of :data:`PORTS`; yields its URL."""
-    require_browser()
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    lo, hi = (int(p) for p in PORTS.split("-"))
-    with open(SHOTS / "streamlit.log", "w") as log:
-        for port in range(lo, hi + 1):
-            proc, url = _start_server(port, log)
-            if proc is not None:
-                break
-        else:
-            pytest.fail(f"no free port in {PORTS} for streamlit")
-        yield url
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 @pytest.fixture
@@ -180,10 +150,10 @@ def test_click_a_point_to_explain_it(em):
     assert target["gap"] > 8 and target["row"] != 0  # not the row explained already
     page.mouse.move(target["left"], target["top"])
     page.mouse.click(target["left"], target["top"])
-    key = str(target["row"] + 1)  # the demo's row keys are 1-based row numbers
+    key = f"CustomerID C{target['row'] + 1:05d}"  # the demo's row key: its CustomerID column
     page.wait_for_function(
         "(key) => document.querySelector('[data-testid=\"stMain\"]').innerText"
-        ".includes('row ' + key + ':')", arg=key, timeout=TIMEOUT_MS)
+        ".includes(key + ':')", arg=key, timeout=TIMEOUT_MS)
     settle(page, 800)
     no_exception(page)
     ring = page.evaluate(f"() => {CHART}.data.filter(t => t.name === 'explained row')"

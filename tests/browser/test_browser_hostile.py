@@ -222,7 +222,7 @@ def test_script_html_markdown_and_latex_in_user_strings_show_literally(guarded, 
     _literal_everywhere(page, "Data with labels")
     shoot(page, "hostile-strings-data.png")
 
-    for title, n_charts in (("Compare", 2), ("EM step by step", 2), ("Choose k", 3)):
+    for title, n_charts in (("Compare", 2), ("EM step by step", 1), ("Choose k", 3)):
         open_page(page, title, n_charts, pause_ms=800)
         _literal_everywhere(page, title)
         if title != "Choose k":  # two-feature views name the axes after the columns
