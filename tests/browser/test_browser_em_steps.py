@@ -30,6 +30,7 @@ CHART = "document.querySelector('.js-plotly-plot')"
 @pytest.fixture
 def window(browser, server):
     """A fresh session in a 1400 x 900 window (the size the layout is made for), at Data."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     pg = context.new_page()
     pg.set_default_timeout(TIMEOUT_MS)
