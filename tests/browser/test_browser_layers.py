@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import gmm_core
-from browser.conftest import ARTIFACTS, TIMEOUT_MS, no_exception, open_page, settle
+from browser.conftest import ARTIFACTS, TIMEOUT_MS, no_exception, open_page, settle, shoot
 
 pytestmark = pytest.mark.browser
 
@@ -125,6 +125,7 @@ def test_ellipses_and_means_are_drawn_above_the_points(small_page, tmp_path, n):
         assert traces_meta(gmm, line["i"] - 1) == "ellipse halo"
     assert traces_meta(gmm, len(gmm["traces"]) - 1) == "centres"
     _shoot_charts(page, f"layers_{n}")
+    shoot(page, f"layers_{n}_page.png", docs=f"compare_{n}_rows.png")  # the README's shots
 
     # hover: the row key, the features in original units, the segment probabilities
     hover = page.evaluate("""() => { const p = document.querySelectorAll('.js-plotly-plot')[1];
