@@ -12,7 +12,7 @@ turns the model into things they already know:
   population; 90 = higher than 90% of rows), and as a difference in the
   population's standard deviations;
 * **a name** -- each feature is *low*, *average* or *high* when the typical
-  member falls in the bottom, middle or top third of the population
+  member falls in the bottom quarter, the middle half or the top quarter of the population
   (:data:`LOW_CUT`, :data:`HIGH_CUT`); the name lists the (at most
   :data:`MAX_TERMS`) most distinct features that are not average, in column
   order, e.g. ``"High income, low spending"``.  A segment average on every
@@ -37,7 +37,7 @@ Examples
 >>> import numpy as np
 >>> X = np.array([[1.0, 10.0], [2.0, 11.0], [3.0, 50.0], [9.0, 52.0], [10.0, 12.0], [11.0, 49.0]])
 >>> proba = np.array([[1.0, 0.0]] * 3 + [[0.0, 1.0]] * 3)
->>> s = describe_segments(X, proba, np.array([[1.5, 10.5], [10.0, 50.5]]),
+>>> s = describe_segments(X, proba, np.array([[1.5, 10.5], [10.5, 50.5]]),
 ...                       ["Age (years)", "Monthly spend ($)"])
 >>> s.words, s.names
 (('age', 'spend'), ('Low age, low spend', 'High age, high spend'))
@@ -66,15 +66,16 @@ __all__ = [
     "overview_sentence",
     "plain_axis_title",
     "segment_name",
+    "standing",
     "typical_frame",
     "unique_names",
 ]
 
-#: Level words, from the bottom third of the population to the top third.
+#: Level words, from the bottom quarter of the population to the top quarter.
 LEVELS = ("low", "average", "high")
 #: A typical member below this percentile is *low*; above :data:`HIGH_CUT`, *high*.
-LOW_CUT = 1.0 / 3.0
-HIGH_CUT = 2.0 / 3.0
+LOW_CUT = 0.25
+HIGH_CUT = 0.75
 #: A member is *sure* when its segment's probability is at least this.
 SURE = 0.9
 #: At most this many features go into an automatic name.
@@ -130,6 +131,33 @@ def feature_words(names):
 
 
 # --- levels and names ---------------------------------------------------------------------
+
+def _band(share):
+    """``share`` (0-1) rounded up to a speakable band, in percent: 1, then steps of 5."""
+    pct = 100.0 * float(share)
+    if pct <= 1.0:
+        return 1
+    return int(min(50, 5 * np.ceil(pct / 5.0 - 1e-9)))
+
+
+def standing(percentile, word):
+    """Where a typical member stands among everyone, as one would say it aloud.
+
+    The bottom or top band the value falls in (1 %, then steps of 5 %), or
+    ``"around the middle"`` within 10 points of the median.
+
+    >>> standing(0.08, "income"), standing(0.8, "spending"), standing(0.55, "age")
+    ('bottom 10 % for income', 'top 20 % for spending', 'around the middle for age')
+    >>> standing(0.999, "income")
+    'top 1 % for income'
+    """
+    p = float(percentile)
+    if abs(p - 0.5) < 0.1:
+        return f"around the middle for {word}"
+    if p < 0.5:
+        return f"bottom {_band(p)} % for {word}"
+    return f"top {_band(1.0 - p)} % for {word}"
+
 
 def level_of(percentile):
     """``"low"``, ``"average"`` or ``"high"`` for a percentile in [0, 1].
@@ -532,9 +560,10 @@ GLOSSARY = (
     ("Typical member", "The centre of the segment: the average values of its members, in the "
                        "data's own units."),
     ("Low, average, high", "Where the typical member stands among all rows: low is the bottom "
-                           "third, high the top third, average the middle third."),
-    ("Higher than 85% of rows", "The typical member's value is higher than that of 85% of all "
-                                "rows. 50% is the middle."),
+                           "quarter, high the top quarter, average the middle half."),
+    ("Top 15 %, bottom 10 %", "Where the typical member's value falls: in the top 15 % of all "
+                              "rows (higher than 85% of them), in the bottom 10 %. The middle is "
+                              "where half of the rows are below and half above."),
     ("How sure", "For every row the method gives the chance that it belongs to each segment. "
                  "A row is assigned surely when that chance is 90% or more."),
     ("Borderline members", "Rows that sit between two segments: the method is least sure "

@@ -21,10 +21,14 @@ Examples
 >>> fig = difference_figure([0.9, 0.1], ["income", "spending"], 0)
 >>> [round(v) for v in fig.data[0].x], fig.data[0].base, fig.data[0].y[0].split("<br>")[0]
 ([40, -40], 50, 'income')
+>>> [shape.x0 for shape in fig.layout.shapes][:2]     # the dotted lines, on the 25 % / 75 % ticks
+[25.0, 75.0]
 """
 
 import numpy as np
 import plotly.graph_objects as go
+
+from gmm_core.analysis.segments import HIGH_CUT, LOW_CUT, standing
 
 from gmm_core.plots.theme import (AXIS_STYLE, FAMILY, INK, colour, hover_args, legend_room,
                                   legend_traces, point_style, symbol, template_text)
@@ -32,6 +36,8 @@ from gmm_core.plots.theme import escape as label_text
 
 __all__ = ["overview_figure", "difference_figure", "certainty_figure"]
 
+#: The difference chart's ticks, in percent; its dotted lines sit on the 25 and 75.
+TICKS = (0, 25, 50, 75, 100)
 #: The overview spans the page: its legend wraps at about this width, px.
 _LEGEND_WIDTH = 900
 
@@ -152,12 +158,14 @@ def overview_figure(points, labels, names, *, means=None, unusual=None, x_range=
     return _axes(fig, font, x=xa, y=ya)
 
 
-def difference_figure(percentiles, words, index, *, large=False, height=None):
+def difference_figure(percentiles, words, index, *, large=False, height=None, noun="rows"):
     """How one segment differs from everyone: per feature, its typical member's percentile.
 
     Bars start at the middle (50) and reach the typical member's percentile:
-    right of the line means higher than most rows, left lower.  The dotted
-    lines at 33 and 67 are where *low* and *high* begin.
+    right of the line means higher than most rows, left lower.  Each feature's
+    label says where it stands in words (:func:`gmm_core.analysis.segments.standing`,
+    "top 10 %"); the dotted lines sit on the 25 % and 75 % ticks, where *low*
+    and *high* begin (:data:`~gmm_core.analysis.segments.LOW_CUT`, ``HIGH_CUT``).
 
     Parameters
     ----------
@@ -166,20 +174,22 @@ def difference_figure(percentiles, words, index, *, large=False, height=None):
         Feature words, one per percentile.
     index : int
         The segment's colour slot.
+    noun : str
+        What a row is, for the hover text ("rows", "customers").
     """
     pct = 100.0 * np.asarray(percentiles, dtype=float)
+    said = [standing(p, "").removesuffix(" for ") for p in pct / 100.0]
     words = [label_text(w) for w in words]
     n = len(words)
     font = _font(large, 13)
     # each feature's label says where it stands, so the bars get the full width
-    ticks = [f"{w}<br><span style='color:#5f6368'>higher than {v:.0f}%</span>"
-             for w, v in zip(words, pct)]
+    ticks = [f"{w}<br><span style='color:#5f6368'>{s}</span>" for w, s in zip(words, said)]
     fig = go.Figure(go.Bar(
         y=ticks, x=pct - 50.0, base=50, orientation="h",
         marker=dict(color=colour(index), line=dict(width=0)), customdata=np.column_stack([pct]),
-        hovertemplate=[f"{w}: higher than %{{customdata[0]:.0f}}% of rows<extra></extra>"
-                       for w in words]))
-    for cut in (100.0 / 3.0, 200.0 / 3.0):
+        hovertemplate=[f"{w}: {s}, higher than %{{customdata[0]:.0f}}% of "
+                       f"{label_text(noun)}<extra></extra>" for w, s in zip(words, said)]))
+    for cut in (100.0 * LOW_CUT, 100.0 * HIGH_CUT):
         fig.add_vline(x=cut, line=dict(color="#999999", width=1, dash="dot"))
     fig.add_vline(x=50, line=dict(color=INK, width=1.5))
     row = 50 if large else 38
@@ -188,8 +198,8 @@ def difference_figure(percentiles, words, index, *, large=False, height=None):
         margin=dict(l=10, r=34 if large else 28, t=8, b=34 if large else 30),
         plot_bgcolor="white", paper_bgcolor="white", showlegend=False,
     )
-    _axes(fig, font, x=dict(range=[0, 100], tickvals=[0, 25, 50, 75, 100],
-                            ticktext=["lowest", "25%", "middle", "75%", "highest"],
+    _axes(fig, font, x=dict(range=[0, 100], tickvals=TICKS,
+                            ticktext=["lowest", "bottom 25 %", "middle", "top 25 %", "highest"],
                             title_text=None, fixedrange=True),
           y=dict(autorange="reversed", automargin=True, showgrid=False, fixedrange=True,
                  ticks=""))
