@@ -9,7 +9,10 @@ import streamlit as st
 
 from ui import session, widgets
 
-st.set_page_config(page_title="GMM Explorer", page_icon=":material/scatter_plot:", layout="wide")
+# Slide mode (the Segments page's deck) collapses the sidebar and hides the navigation.
+slides = session.slide_mode()
+st.set_page_config(page_title="GMM Explorer", page_icon=":material/scatter_plot:", layout="wide",
+                   initial_sidebar_state="collapsed" if slides else "auto")
 
 #: The app's pages, in menu order.  A new page is one more line here.
 PAGES = [
@@ -20,15 +23,22 @@ PAGES = [
     st.Page("pages/segments.py", title="Segments", icon=":material/groups:"),
 ]
 
-session.init()
-page = st.navigation(PAGES)
+#: The page whose slide mode hides the navigation.
+SLIDES_PAGE = "segments"
 
-with st.sidebar:
-    dataset = session.get_dataset()
-    st.subheader("Loaded dataset")
-    st.text(dataset.name)
-    st.caption(widgets.plain(dataset.summary()))
-    if dataset.label_column:
-        st.caption("True labels known")
+session.init()
+page = st.navigation(PAGES, position="hidden" if slides else "sidebar")
+if slides and page.url_path != SLIDES_PAGE:   # another page opened by its address: no slides there
+    session.set_slide_mode(False)
+    st.rerun()
+
+if not slides:
+    with st.sidebar:
+        dataset = session.get_dataset()
+        st.subheader("Loaded dataset")
+        st.text(dataset.name)
+        st.caption(widgets.plain(dataset.summary(session.noun(dataset))))
+        if dataset.label_column:
+            st.caption("True labels known")
 
 page.run()

@@ -126,8 +126,20 @@ if session.upload_error():
 ds = session.get_dataset()
 
 # --- 2. what was read --------------------------------------------------------------------
+def _set_noun(token):
+    if session.is_current(token):
+        session.set_noun(session.value(session.dataset_key(keys.W_NOUN)))
+
+
 st.subheader("Loaded")
-st.text(f"{ds.name}: {ds.n_rows:,} rows, {ds.frame.shape[1]} numeric columns")
+noun_key = session.dataset_key(keys.W_NOUN, ds)
+noun = session.seed_widget(noun_key, session.noun(ds))
+st.text_input("What is one row?", value=noun, key=noun_key, max_chars=40,
+              on_change=_set_noun, args=(ds.token,), placeholder="customers, stores, patients…",
+              help="The word, in the plural, that every sentence, card, slide, report and "
+                   "export uses when it counts rows. Empty the box to go back to “rows”.")
+noun = session.noun(ds)
+st.text(f"{ds.name}: {ds.n_rows:,} {noun}, {ds.frame.shape[1]} numeric columns")
 description = getattr(ds.origin, "description", "")
 if description:
     st.caption(plain(description))
@@ -168,7 +180,8 @@ def _set_scaling(token):
 
 
 st.subheader("Columns")
-features_key, label_key, scaling_key = (session.dataset_key(k, ds) for k in keys.DATASET_WIDGETS)
+features_key, label_key, scaling_key = (session.dataset_key(k, ds)
+                                         for k in (keys.W_FEATURES, keys.W_LABEL, keys.W_SCALING))
 features = session.seed_widget(features_key, list(ds.features))
 label = session.seed_widget(label_key, ds.label_column or dataset.NO_LABEL)
 scaling = session.seed_widget(scaling_key, ds.scaling)

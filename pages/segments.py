@@ -19,6 +19,7 @@ import gmm_core.analysis.compare
 import gmm_core.cli
 from gmm_core.analysis import profiles, segments, unusual
 from gmm_core.outputs import export, report
+from gmm_core.outputs import slides as slides_of
 from gmm_core.outputs.model_file import SegmentModel
 from gmm_core.plots import segments as figs
 from gmm_core.plots.theme import RowHover
@@ -27,21 +28,24 @@ from ui.widgets import fit_or_stop, plain, stop_unless, view_axes
 
 MAX_SHOWN = 20_000
 MAX_LISTED = 200
-#: Large type for presenting; constant CSS (no user text), applied only in the presentation view.
-PRESENT_CSS = """<style>
-[data-testid="stMainBlockContainer"] { max-width: 1500px; }
+#: Slide mode: large type that grows with the screen, little padding, one screen per slide.
+#: Constant CSS (no user text), applied only to the slides.
+SLIDE_CSS = """<style>
+[data-testid="stMainBlockContainer"] { max-width: none; padding: 4rem 3rem 0.5rem 3rem; }
 [data-testid="stMainBlockContainer"] [data-testid="stMarkdownContainer"] p,
-[data-testid="stMainBlockContainer"] [data-testid="stMarkdownContainer"] li { font-size: 1.35rem; line-height: 1.5; }
-[data-testid="stMainBlockContainer"] h1 { font-size: 3.2rem; }
-[data-testid="stMainBlockContainer"] h2 { font-size: 2.5rem; }
-[data-testid="stMainBlockContainer"] h3 { font-size: 2.2rem; }
-[data-testid="stMainBlockContainer"] [data-testid="stMetricValue"] [data-testid="stMarkdownContainer"] p { font-size: 3rem; line-height: 1.2; }
-[data-testid="stMainBlockContainer"] [data-testid="stMetricLabel"] [data-testid="stMarkdownContainer"] p { font-size: 1.2rem; }
-[data-testid="stMainBlockContainer"] [data-testid="stTable"] td,
-[data-testid="stMainBlockContainer"] [data-testid="stTable"] th { font-size: 1.2rem; }
-[data-testid="stMainBlockContainer"] [data-testid="stTable"] td p,
-[data-testid="stMainBlockContainer"] [data-testid="stTable"] th p { font-size: 1.2rem; }
+[data-testid="stMainBlockContainer"] [data-testid="stMarkdownContainer"] li {
+  font-size: clamp(1.05rem, 2.1vh + 0.35rem, 1.75rem); line-height: 1.4; }
+[data-testid="stMainBlockContainer"] h1 { font-size: clamp(2rem, 5.4vh, 3.6rem); padding: 0;
+  line-height: 1.3; }
+[data-testid="stMainBlockContainer"] h3 { font-size: clamp(1.3rem, 3.4vh, 2.3rem); padding: 0; }
+[data-testid="stMainBlockContainer"] [data-testid="stMetricValue"],
+[data-testid="stMainBlockContainer"] [data-testid="stMetricValue"] * {
+  font-size: clamp(2rem, 6.5vh, 4.4rem); line-height: 1.2; }
+[data-testid="stMainBlockContainer"] [data-testid="stMetricLabel"] p { font-size: clamp(1rem, 2.2vh, 1.5rem); }
 </style>"""
+#: Heights of the slides' charts, px: they fit a 1280x720 screen under the title and buttons.
+SLIDE_CHART = 330
+SLIDE_OVERVIEW = 430
 PYTHON_USE = '''import pandas as pd
 import gmm_core
 
@@ -58,41 +62,89 @@ def _csv(rows, labels, proba, names):
 
 
 def _report(summary, names, view, labels_shown, unusual_points, source, borderline, unusual_table,
-            notes, stable, who):
+            notes, stable, who, noun):
     """The HTML report, built on click from precomputed numbers (no Streamlit calls)."""
     overview = figs.overview_figure(view["points"], labels_shown, names, means=view["means"],
                                     unusual=unusual_points, x_range=view["x_range"],
                                     y_range=view["y_range"], axis_titles=view["titles"],
                                     slots=view["slots"])
-    diffs = [figs.difference_figure(p.percentile, summary.words, view["slots"][p.index])
+    diffs = [figs.difference_figure(p.percentile, summary.words, view["slots"][p.index], noun=noun)
              for p in summary.segments]
     sure = figs.certainty_figure([p.sure_share for p in summary.segments], names,
                                  slots=view["slots"])
     return report.html_report(summary, names, title="Segments", source=source, overview=overview,
                               differences=diffs, certainty=sure, borderline=borderline,
                               unusual=unusual_table, notes=notes, stability=stable,
-                              columns=who, slots=view["slots"]).encode("utf-8")
+                              columns=who, slots=view["slots"], noun=noun).encode("utf-8")
 
 
 def _png(fig):
     return export.figure_png(fig, width=1400, height=fig.layout.height or 700)
 
 
-# --- guard, presentation switch ---------------------------------------------------------------
+def _show_slides(deck, summary, slots, overview_fig, noun):
+    """Slide mode: one slide per screen, turned with the buttons or the arrow keys."""
+    st.html(SLIDE_CSS)
+    n = len(deck)
+    i = session.slide_index(n)
+    slide = deck[i]
+    back, forward, where, leave = st.columns([1, 1, 5, 1.4], vertical_alignment="center")
+    back.button("Back", key=keys.W_SLIDES_BACK, shortcut="ArrowLeft", width="stretch",
+                disabled=i == 0, on_click=session.turn_slide, args=(-1, n))
+    forward.button("Next", key=keys.W_SLIDES_NEXT, shortcut="ArrowRight", width="stretch",
+                   disabled=i == n - 1, on_click=session.turn_slide, args=(1, n), type="primary")
+    where.caption(f"Slide {i + 1} of {n} · the arrow keys turn the slides")
+    leave.button("Leave slides", key=keys.W_SLIDES_LEAVE, on_click=session.set_slide_mode,
+                 args=(False,), width="stretch")
+    st.title(plain(slide.heading), anchor=False)
+    if slide.kind == "title":
+        m1, m2, m3 = st.columns(3)
+        m1.metric(plain(noun.capitalize()), f"{summary.n_rows:,}")
+        m2.metric("Segments", f"{summary.n_components}")
+        m3.metric("Clearly placed", f"{summary.sure_share:.0%}")
+        with st.container(border=True, key="slide_card"):
+            st.markdown("\n".join(f"- {plain(p)}" for p in slide.points))
+    elif slide.kind == "segment":
+        st.subheader(plain(slide.share), anchor=False)
+        chart, card = st.columns([6, 5], gap="large")
+        p = summary.segments[slide.segment]
+        with chart:
+            st.markdown("**How they differ from everyone**")
+            fig = figs.difference_figure(p.percentile[list(slide.features)],
+                                         [summary.words[f] for f in slide.features],
+                                         slots[slide.segment], large=True, noun=noun,
+                                         height=SLIDE_CHART)
+            st.plotly_chart(fig, key="slide_chart",
+                            config={"displaylogo": False, "staticPlot": True})
+        with card.container(border=True, key="slide_card"):
+            st.markdown("**Typical member:** " + plain(
+                ", ".join(f"{w} {v}" for w, v in slide.typical)))
+            st.markdown("**How they differ:** " + plain(", ".join(slide.differs) + "."))
+            st.markdown("**What it means**")
+            st.markdown("\n".join(f"- {plain(p)}" for p in slide.points))
+    else:
+        chart, card = st.columns([3, 2], gap="large")
+        overview_fig.update_layout(height=SLIDE_OVERVIEW, title_text="")
+        chart.plotly_chart(overview_fig, key="slide_chart", config={"displaylogo": False})
+        with card.container(border=True, key="slide_card"):
+            st.markdown("\n".join(f"- {plain(p)}" for p in slide.points))
+
+
+# --- guard ----------------------------------------------------------------------------------------
 ds = session.get_dataset()
 stop_unless(ds.n_features >= 2, "The segments need at least two feature columns. "
             "Choose them on the Data page.")
 stop_unless(ds.n_rows >= 2, "The loaded data has fewer than two rows. "
             "Load more data on the Data page.")
-
-present = session.seed_widget(keys.W_SEG_PRESENT, session.value(keys.SEGMENT_PRESENT, False))
-top, switch = st.columns([3, 1], vertical_alignment="bottom")
-present = switch.toggle("Presentation view", value=present, key=keys.W_SEG_PRESENT,
-                        help="Large type, one chart and the cards: for showing on a screen.")
-session.set_value(keys.SEGMENT_PRESENT, present)
-if present:
-    st.html(PRESENT_CSS)
-top.title("Segments")
+slides = session.slide_mode()
+noun = session.noun(ds)
+if not slides:
+    top, switch = st.columns([3, 1], vertical_alignment="bottom")
+    top.title("Segments")
+    switch.button("Show as slides", key=keys.W_SLIDES_START, icon="🖥️", width="stretch",
+                  on_click=session.set_slide_mode, args=(True,),
+                  help="For a meeting: a title slide, one slide per segment and an overview, "
+                       "full screen, turned with the arrow keys.")
 
 # --- the chosen model ---------------------------------------------------------------------------
 X = ds.X
@@ -116,8 +168,8 @@ flagged = unusual.unusual_rows(cache.anomaly_scores(key, cmp, X), share=unusual_
                                exclude=filled if skip_filled else None)
 
 # --- overview -------------------------------------------------------------------------------------
-st.markdown(plain(segments.overview_sentence(summary, names)))
-if not present:
+if not slides:
+    st.markdown(plain(segments.overview_sentence(summary, names, noun=noun)))
     s = session.compare_settings(ds)
     st.caption(plain(
         f"Built on the Gaussian mixture chosen on the Compare page: k = {s[keys.W_K]}, "
@@ -125,12 +177,12 @@ if not present:
         + ("" if ds.scaling == "none" else f", fitted after {ds.scaling} scaling")
         + ". Change it there; names you type here are kept for this model."))
     st.page_link("pages/compare.py", label="Change the model on Compare", icon=":material/compare:")
-for message in cmp.warnings:
-    st.warning(plain(message), icon=":material/warning:")
+    for message in cmp.warnings:
+        st.warning(plain(message), icon=":material/warning:")
 
 controls = st.container()
 axes = None
-if not present:
+if not slides:
     axes = view_axes(features, controls, view_key=keys.W_SEG_VIEW, x_key=keys.W_SEG_AXIS_X,
                      y_key=keys.W_SEG_AXIS_Y,
                      help="With more than two features the chart shows a 2-D view of them.")
@@ -147,27 +199,35 @@ unusual_points = projection.project_points(X[flagged.indices]) if flagged.indice
 hover = RowHover(ds.key_name, ds.row_keys[cv.index], tuple(features), X[cv.index],
                  cmp.proba[cv.index], tuple(names), notes=ds.row_notes[cv.index])
 overview = figs.overview_figure(cv.points, cv.gmm_labels, names, means=cv.means,
-                                unusual=unusual_points, x_range=cv.x_range, y_range=cv.y_range,
-                                axis_titles=titles, large=present, slots=cmp.slots, hover=hover,
-                                title=f"Segments of {ds.name}")
-st.plotly_chart(overview, key="seg_overview", config={"displaylogo": False})
-shown = ("every row" if cv.n_shown == cv.n_total
-         else f"a fixed random sample of {cv.n_shown:,} of the {cv.n_total:,} rows")
-st.caption(f"Each dot is a row, coloured by its most likely segment; the chart draws {shown}. "
-           "Each segment's name sits on its typical member"
-           + (f"; the {flagged.indices.size:,} most unusual rows are ringed in red." if flagged.indices.size
-              else "."))
+                                unusual=None if slides else unusual_points, x_range=cv.x_range,
+                                y_range=cv.y_range, axis_titles=titles, large=slides,
+                                slots=cmp.slots, hover=hover, title=f"Segments of {ds.name}")
 
-# --- cards ------------------------------------------------------------------------------------------
-st.header("The segments")
-borderline = [segments.borderline_frame(summary, j, X, names, rows=rows) for j in range(k)]
 settings = session.compare_settings(ds)
 stable = fit_or_stop(cache.segment_stability, key, X, cmp, ds.scaling, settings[keys.W_INIT],
                      spinner="Checking each segment on resamples of the rows…")
 choices = [c for c in rows.cells.columns if c not in features and c != rows.key_name]
 described = session.seed_widget(session.dataset_key(keys.W_SEG_COLUMNS, ds),
                                 profiles.default_columns(rows, features))
-if choices and not present:
+if slides:
+    who = profiles.column_profiles(rows, summary.labels, k, [c for c in described if c in choices])
+    deck = slides_of.build_slides(summary, names, subject=ds.name, noun=noun, stability=stable,
+                                  who=who)
+    _show_slides(deck, summary, cmp.slots, overview, noun)
+    st.stop()
+
+st.plotly_chart(overview, key="seg_overview", config={"displaylogo": False})
+shown = (f"all {cv.n_total:,}" if cv.n_shown == cv.n_total
+         else f"a fixed random sample of {cv.n_shown:,} of the {cv.n_total:,}")
+st.caption(plain(f"Each dot is one of the {noun}, coloured by its most likely segment; the chart "
+                 f"draws {shown}. Each segment's name sits on its typical member"
+                 + (f"; the {flagged.indices.size:,} most unusual are ringed in red."
+                    if flagged.indices.size else ".")))
+
+# --- cards ------------------------------------------------------------------------------------------
+st.header("The segments")
+borderline = [segments.borderline_frame(summary, j, X, names, rows=rows) for j in range(k)]
+if choices:
     described = st.multiselect(
         "Describe each segment by these columns too", choices, key=session.dataset_key(
             keys.W_SEG_COLUMNS, ds), default=[c for c in described if c in choices],
@@ -179,42 +239,30 @@ for start in range(0, k, per_row):
     for j, col in zip(range(start, min(start + per_row, k)), st.columns(per_row)):
         p = summary.segments[j]
         with col.container(border=True):
-            if present:
-                st.subheader(plain(names[j]), anchor=False)
-            else:
-                st.text_input("Segment name", value=session.value(name_keys[j]),
-                              key=name_keys[j], max_chars=80,
-                              help="Suggested from how the segment differs from everyone; type "
-                                   "your own. Empty the box to get the suggestion back.")
-                if names[j] != edits.get(j, auto[j]):
-                    st.caption(plain(f"Shown as “{names[j]}”: another segment has this name."))
-                elif j in edits:
-                    st.caption(plain(f"Suggested name: {auto[j]}"))
+            st.text_input("Segment name", value=session.value(name_keys[j]),
+                          key=name_keys[j], max_chars=80,
+                          help="Suggested from how the segment differs from everyone; type "
+                               "your own. Empty the box to get the suggestion back.")
+            if names[j] != edits.get(j, auto[j]):
+                st.caption(plain(f"Shown as “{names[j]}”: another segment has this name."))
+            elif j in edits:
+                st.caption(plain(f"Suggested name: {auto[j]}"))
             m1, m2, m3 = st.columns(3)
-            m1.metric("Rows", f"{p.count:,}")
-            m2.metric("Share of all rows", f"{p.share:.0%}")
+            m1.metric(plain(noun.capitalize()), f"{p.count:,}")
+            m2.metric(plain(f"Share of all {noun}"), f"{p.share:.0%}")
             m3.metric("Certain", "–" if not p.count else f"{p.sure_share:.0%}",
-                      help="Share of its rows that belong to it with 90% probability or more.")
+                      help=plain(f"Share of its {noun} that belong to it with 90% probability "
+                                 "or more."))
             st.markdown("**Typical member**")
-            typical = segments.typical_frame(summary, j)
-            if present:  # st.table renders Markdown: user text goes through plain()
-                st.table(typical.map(plain).rename(columns=plain), border="horizontal",
-                         hide_index=True)
-            else:
-                st.dataframe(typical, hide_index=True, width="stretch")
+            st.dataframe(segments.typical_frame(summary, j), hide_index=True, width="stretch")
             if who[j]:
                 st.markdown("**Who they are**")
-                table = profiles.profile_frame(who[j])
-                if present:
-                    st.table(table.map(plain).rename(columns=plain), border="horizontal",
-                             hide_index=True)
-                else:
-                    st.dataframe(table, hide_index=True, width="stretch")
+                st.dataframe(profiles.profile_frame(who[j]), hide_index=True, width="stretch")
             st.markdown("**How it differs from the average**")
             st.plotly_chart(figs.difference_figure(p.percentile, summary.words, cmp.slots[j],
-                                                   large=present),
+                                                   noun=noun),
                             key=f"seg_diff_{j}", config={"displaylogo": False, "staticPlot": True})
-            st.markdown(plain(stable.sentence(j)),
+            st.markdown(plain(stable.sentence(j, noun=noun)),
                         help=f"Each resample draws {stable.resample_rows:,} rows at random (some "
                              "twice) and fits the same model again; the segment counts as found "
                              "when a new segment shares at least 75% of its rows (Jaccard).")
@@ -225,14 +273,12 @@ with st.expander("Glossary: what the words mean"):
     for term, text in segments.GLOSSARY:
         st.markdown(f"**{plain(term)}** — {plain(text)}")
 
-if present:
-    st.stop()
 
 # --- unusual rows -----------------------------------------------------------------------------------
 st.header("Unusual rows")
 st.caption("Rows that fit no segment well: the model finds them least likely. The score is the "
            "negative log-density (higher = rarer).")
-st.slider("Flag the most unusual rows (% of all rows)", 0.0, 10.0, value=unusual_pct, step=0.1,
+st.slider(plain(f"Flag the most unusual {noun} (% of all {noun})"), 0.0, 10.0, value=unusual_pct, step=0.1,
           format="%.1f%%", key=keys.W_SEG_UNUSUAL)
 if filled.any():
     st.toggle(f"Leave out the {int(filled.sum()):,} rows whose gaps were filled in",
@@ -242,7 +288,7 @@ if filled.any():
 n_flag = int(flagged.indices.size)
 if n_flag:
     st.markdown(plain(
-        f"{n_flag:,} row{'s' if n_flag != 1 else ''} flagged: unusualness {flagged.threshold:.2f} "
+        f"{n_flag:,} {noun if n_flag != 1 else 'of the ' + noun} flagged: unusualness {flagged.threshold:.2f} "
         f"or more (ringed in red on the chart)."))
     table = unusual.unusual_frame(flagged, rows, names, summary.labels, limit=MAX_LISTED)
     st.dataframe(table, hide_index=True, width="stretch")
@@ -254,7 +300,7 @@ else:
 
 # --- exports ------------------------------------------------------------------------------------------
 st.header("Take it away")
-notes = [f"Gaussian mixture with {k} segments fitted on {ds.n_rows:,} rows of “{ds.name}”."]
+notes = [f"Gaussian mixture with {k} segments fitted on {ds.n_rows:,} {noun} of “{ds.name}”."]
 view = {"points": cv.points, "means": cv.means, "x_range": cv.x_range, "y_range": cv.y_range,
         "titles": titles, "slots": cmp.slots}
 model = SegmentModel.from_comparison(cmp, features, segment_names=names)
@@ -275,7 +321,7 @@ e2.download_button(
 e3.download_button(
     "Report (HTML)", functools.partial(_report, summary, list(names), view, cv.gmm_labels,
                                        unusual_points, ds.name, borderline, table, notes,
-                                       stable, who),
+                                       stable, who, noun),
     file_name="segments-report.html", mime="text/html", key=keys.W_SEG_HTML,
     icon=":material/description:", on_click="ignore",
     help="One file with the cards and interactive charts; opens offline in any browser.")

@@ -103,9 +103,9 @@ class Dataset:
             h.update(np.ascontiguousarray(self.labels).tobytes())
         return h.hexdigest()
 
-    def summary(self):
-        """``"rows x features"`` for the sidebar."""
-        return f"{self.n_rows:,} rows × {self.n_features} features"
+    def summary(self, noun="rows"):
+        """``"1,000 customers × 2 features"`` for the sidebar (``noun``: what one row is)."""
+        return f"{self.n_rows:,} {noun} × {self.n_features} features"
 
 
 def _from_generated(result, name):

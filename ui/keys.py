@@ -31,7 +31,9 @@ CHOOSE_K_APPLIED = "choose_k_applied"    # (k, covariance_type) last sent to Com
 SEGMENT_NAMES = "segment_names"      # {model key: {"edits": {j: name}, "names": (k names)}}
 SHOWN_FITS = "shown_fits"            # slots of the fits shown on the loaded data (ui.session)
 SEGMENT_MODEL = "segment_model"      # model key the name widgets were last seeded for
-SEGMENT_PRESENT = "segment_present"  # presentation view on or off
+NOUNS = "nouns"                      # {dataset: what one row is, plural} ("customers")
+SEGMENT_SLIDES = "segment_slides"    # slide mode on or off (app.py hides the navigation)
+SEGMENT_SLIDE = "segment_slide"      # the slide shown, 0 = the title slide
 SEGMENT_UNUSUAL = "segment_unusual"  # percent of rows flagged as unusual
 
 # --- widget keys: Data page ----------------------------------------------------
@@ -48,12 +50,13 @@ W_BLOB_SEED = "w_blob_seed"
 W_FEATURES = "w_features"
 W_LABEL = "w_label"
 W_SCALING = "w_scaling"
+W_NOUN = "w_noun"
 #: Widgets that describe the loaded dataset.  Their keys are per dataset
 #: (:func:`ui.session.dataset_key`): the browser keeps a widget's value under its
 #: key, and a rerun that it sends before it has seen a new dataset's widgets
 #: would otherwise apply the old dataset's choices (a label column, features)
 #: to the new one.
-DATASET_WIDGETS = (W_FEATURES, W_LABEL, W_SCALING)
+DATASET_WIDGETS = (W_FEATURES, W_LABEL, W_SCALING, W_NOUN)
 
 # --- widget keys: Compare page -------------------------------------------------
 W_K = "w_k"
@@ -99,7 +102,10 @@ W_CK_STABILITY = "w_ck_stability"
 
 # --- widget keys: Segments page ----------------------------------------------------
 W_SEG_NAME = "w_seg_name_"           # + segment index: the name text inputs
-W_SEG_PRESENT = "w_seg_present"
+W_SLIDES_START = "w_slides_start"
+W_SLIDES_BACK = "w_slides_back"
+W_SLIDES_NEXT = "w_slides_next"
+W_SLIDES_LEAVE = "w_slides_leave"
 W_SEG_UNUSUAL = "w_seg_unusual"
 W_SEG_SKIP_FILLED = "w_seg_skip_filled"
 W_SEG_COLUMNS = "w_seg_columns"

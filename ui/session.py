@@ -93,6 +93,34 @@ def set_choice(**changes):
     st.session_state[keys.DATASET] = replace(get_dataset(), **changes)
 
 
+#: What one row is when the user has not said: the plural the sentences use.
+DEFAULT_NOUN = "rows"
+#: At most this many datasets' nouns are remembered (the oldest go first).
+MAX_NOUNS = 32
+
+
+def _noun_key(ds):
+    return f"{ds.source}:{ds.name}"
+
+
+def noun(ds=None):
+    """What one row of ``ds`` (default: loaded) is, plural: "customers", "stores" ("rows")."""
+    ds = ds or get_dataset()
+    return st.session_state.get(keys.NOUNS, {}).get(_noun_key(ds), DEFAULT_NOUN)
+
+
+def set_noun(text, ds=None):
+    """Say what one row of ``ds`` is (an emptied box goes back to "rows"); kept per dataset."""
+    ds = ds or get_dataset()
+    text = " ".join(str(text or "").split())[:40] or DEFAULT_NOUN
+    store = dict(st.session_state.get(keys.NOUNS, {}))
+    store.pop(_noun_key(ds), None)
+    store[_noun_key(ds)] = text
+    while len(store) > MAX_NOUNS:
+        store.pop(next(iter(store)))
+    st.session_state[keys.NOUNS] = store
+
+
 def set_label(column):
     """Use ``column`` (or ``NO_LABEL``) as the loaded dataset's known labels."""
     ds = get_dataset()
@@ -216,6 +244,30 @@ def shown_comparison(ds, fitted):
     st.session_state[keys.SHOWN_FITS] = {"fingerprint": ds.fingerprint, "models": models,
                                          "last": (shown.means.copy(), tuple(shown.slots))}
     return shown
+
+
+# --- slide mode (Segments) -------------------------------------------------------------------
+
+def slide_mode():
+    """Whether the Segments page shows its slides (app.py then hides the navigation)."""
+    return bool(st.session_state.get(keys.SEGMENT_SLIDES, False))
+
+
+def set_slide_mode(on):
+    """Start the slides at the title slide, or leave them."""
+    st.session_state[keys.SEGMENT_SLIDES] = bool(on)
+    st.session_state[keys.SEGMENT_SLIDE] = 0
+
+
+def slide_index(n_slides):
+    """The slide shown, within ``0 .. n_slides - 1``."""
+    return min(max(int(st.session_state.get(keys.SEGMENT_SLIDE, 0)), 0), max(n_slides - 1, 0))
+
+
+def turn_slide(step, n_slides):
+    """Go ``step`` slides on (negative: back), staying within the deck."""
+    st.session_state[keys.SEGMENT_SLIDE] = min(max(slide_index(n_slides) + int(step), 0),
+                                               max(n_slides - 1, 0))
 
 
 # --- segment names ----------------------------------------------------------------------------

@@ -17,6 +17,11 @@ from gmm_core.outputs.model_file import load_model
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 PAGE = "pages/segments.py"
 JARGON = ("covariance", "responsibilit")
+#: Words no slide may use: statistics and the method's own vocabulary (word starts, any case).
+SLIDE_JARGON = JARGON + ("percentile", "probabilit", "gaussian", "mixture", "model", "jaccard",
+                         "bootstrap", "resample", "variance", "standard deviation", "std",
+                         "pca", "cluster", "log", "likelihood", "k =", "fitted", "algorithm",
+                         "component", "centroid", "spread", "sd ")
 
 
 @pytest.fixture
@@ -150,25 +155,63 @@ def test_threshold_flags_more_rows_and_rings_them():
     assert all(t.get("name") != "unusual rows" for t in _overview(at)["data"])
 
 
-def test_presentation_view_is_cards_and_one_chart_without_jargon():
-    at = _segments()
-    assert any(w in _page_text(at).lower() for w in JARGON)  # the normal view names the model
-    at.toggle(key=keys.W_SEG_PRESENT).set_value(True).run()
-    assert not at.exception
-    assert len(at.text_input) == 0 and len(at.download_button) == 0 and len(at.slider) == 0
-    assert [s.value for s in at.subheader][:1] and len(at.subheader) == 5
-    text = _page_text(at).lower()
-    assert not any(w in text for w in JARGON), text
-    assert any(e.label.startswith("Glossary") for e in at.expander)
-    overview = _overview(at)
-    assert overview["layout"]["font"]["size"] > 14  # large type
-    assert overview["layout"]["xaxis"]["title"]["text"] == "Annual income (k$)"
-    # stays on across pages (data key), and off again
-    at.switch_page("pages/compare.py").run()
+def _slide_text(at):
+    """Everything a slide says: its text elements and its chart's labels."""
+    words = [_page_text(at)]
+    for spec in _charts(at).values():
+        layout = spec["layout"]
+        for axis in ("xaxis", "yaxis"):
+            words += [str(t) for t in layout.get(axis, {}).get("ticktext", []) or []]
+            words.append(str(layout.get(axis, {}).get("title", {}).get("text", "")))
+        words += [str(a.get("text", "")) for a in layout.get("annotations", [])]
+        for trace in spec["data"]:
+            words += [str(v) for v in (trace.get("y") if trace.get("type") == "bar" else []) or []]
+            words.append(str(trace.get("name", "")))
+    return " ".join(words).replace("\\", "")
+
+
+def _jargon(text):
+    import re
+    return [w for w in SLIDE_JARGON if re.search(r"(?<![a-z])" + re.escape(w), text.lower())]
+
+
+def test_slides_title_one_per_segment_overview_without_jargon():
+    """Issue 18, item 1: the meeting deck, turned with the buttons, in plain words and the noun."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    noun_box = next(t for t in at.text_input if t.label == "What is one row?")
+    noun_box.input("customers").run()
     at.switch_page(PAGE).run()
-    assert at.toggle(key=keys.W_SEG_PRESENT).value is True
-    at.toggle(key=keys.W_SEG_PRESENT).set_value(False).run()
+    at.text_input(key=f"{keys.W_SEG_NAME}0").input("Careful <b>savers</b>").run()
+    assert _jargon(_page_text(at))           # the normal view names the method (the test can fail)
+    at.button(key=keys.W_SLIDES_START).click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert len(at.text_input) == 0 and len(at.download_button) == 0 and len(at.slider) == 0
+    seen = []
+    for i in range(7):                       # title, five segments, overview
+        text = _slide_text(at)
+        assert not _jargon(text), (i, _jargon(text), text)
+        assert at.title[0].value and any(f"Slide {i + 1} of 7" in c.value for c in at.caption)
+        seen.append((at.title[0].value.replace("\\", ""), text))
+        assert at.button(key=keys.W_SLIDES_BACK).disabled == (i == 0)
+        assert at.button(key=keys.W_SLIDES_NEXT).disabled == (i == 6)
+        if i < 6:
+            at.button(key=keys.W_SLIDES_NEXT).click().run()
+            assert not at.exception
+    title, text = seen[0]
+    assert "1,000 customers" in text and "5 segments" in text and "clearly belong" in text
+    assert "rows" not in text.lower()
+    names = [t for t, _ in seen[1:6]]
+    assert names[0] == "Careful <b>savers</b>" and len(set(names)) == 5
+    for _, text in seen[1:6]:
+        assert "of the customers" in text and "Typical member" in text and "What it means" in text
+        assert ("% for " in text or "around the middle for" in text) and "higher than" not in text
+    assert seen[6][0] == "All segments at a glance"
+    assert all(n in seen[6][1] for n in names[1:])
+    at.button(key=keys.W_SLIDES_BACK).click().run()
+    assert any("Slide 6 of 7" in c.value for c in at.caption)
+    at.button(key=keys.W_SLIDES_LEAVE).click().run()
     assert len(at.text_input) == 5
+    assert at.text_input(key=f"{keys.W_SEG_NAME}0").value == "Careful <b>savers</b>"
 
 
 def test_download_buttons_and_their_data(downloads):

@@ -10,7 +10,7 @@ shown literally.  A JavaScript dialog (``alert``) fails the test at once.
 A last flow loads columns and types segment names holding bare URLs, ``www.``,
 an e-mail address, HTML, LaTeX and Markdown (``tests/hostile_files.LINKY``): no
 link, image, bold, italics or maths may come of them on Data, Compare and
-Segments (analyst and presentation views), and they read as typed.
+Segments (cards and slides), and they read as typed.
 
 Screenshots of each refusal go to ``test-artifacts/hostile-*.png``.
 """
@@ -311,16 +311,21 @@ def test_urls_emails_html_latex_in_names_never_become_links_or_markup(guarded, t
     _no_markup_from_linky(page, "Segments")
     shoot(page, "hostile-links-segments.png")
 
-    page.get_by_text("Presentation view").click()
-    page.wait_for_function(
-        "n => document.querySelectorAll('[data-testid=stMain] h3').length >= n",
-        arg=len(names), timeout=TIMEOUT_MS)
+    page.get_by_role("button", name="Show as slides").click()
+    page.wait_for_selector('[data-testid="stCaptionContainer"]:has-text("Slide 1 of")')
     settle(page, pause_ms=800)
-    headings = [t.replace(JOINER, "") for t in
-                page.locator('[data-testid="stMain"] h3').all_inner_texts()]
-    assert headings[:2] == list(LINKY_SEGMENTS) and len(headings) == len(names), headings
-    _no_markup_from_linky(page, "Segments, presentation")
-    shoot(page, "hostile-links-presentation.png")
+    for j, name in enumerate(LINKY_SEGMENTS):         # slide 1 is the title, then one per segment
+        page.keyboard.press("ArrowRight")
+        page.wait_for_function(
+            "n => [...document.querySelectorAll('[data-testid=stCaptionContainer]')]"
+            ".some(c => c.textContent.includes(`Slide ${n} of`))", arg=j + 2, timeout=TIMEOUT_MS)
+        settle(page, pause_ms=800)
+        heading = page.locator('[data-testid="stMain"] h1').inner_text().replace(JOINER, "")
+        assert heading == name, heading
+        _no_markup_from_linky(page, f"Segments, slide {j + 2}")
+    shoot(page, "hostile-links-slides.png")
+    page.get_by_role("button", name="Leave slides").click()
+    page.wait_for_selector('[data-testid="stSidebarNav"]')
 
     page.locator('[data-testid="stSidebarNav"] a', has_text="Compare").click()
     page.wait_for_selector("h1:has-text('Compare')")

@@ -2,8 +2,8 @@
 
 Same rule as ``tests/test_browser.py``: skipped with the reason when
 /usr/bin/chromium is missing, except under ``CI=true``, where that is a
-failure.  Screenshots refresh ``docs/segments.png``,
-``docs/segments_presentation.png`` and ``docs/segments_report.png``.
+failure.  Screenshots refresh ``docs/segments.png`` and ``docs/segments_report.png``
+(the slides' shots come from ``test_browser_slides.py``).
 """
 
 import io
@@ -79,23 +79,25 @@ def test_segments_rename_download_present_and_open_the_report(page, browser, tmp
     width, height = struct.unpack(">II", data[16:24])
     assert width >= 1400 and height >= 700
 
-    # presentation view: large type, no jargon, names as headings
-    page.set_viewport_size({"width": 1440, "height": 3700})  # shorter page: no blank in the shot
-    page.get_by_text("Presentation view").click()
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stTextInput\"]')",
-                           timeout=TIMEOUT_MS)
-    page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 6",
+    # slides: the edited name heads its slide, in large type, without jargon
+    page.get_by_role("button", name="Show as slides").click()
+    page.wait_for_selector('[data-testid="stCaptionContainer"]:has-text("Slide 1 of 7")')
+    _settle(page)
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("() => document.querySelector('.st-key-slide_card')"
+                           " && document.querySelectorAll('.js-plotly-plot').length === 1",
                            timeout=TIMEOUT_MS)
     _settle(page)
     no_exception(page)
+    assert page.locator('[data-testid="stMain"] h1').inner_text() == NAME
     text = main.inner_text()
-    assert NAME in text
     assert "covariance" not in text.lower() and "responsibilit" not in text.lower()
     assert page.locator('[data-testid="stDownloadButton"]').count() == 0
     size = page.evaluate("""() => parseFloat(getComputedStyle(document.querySelector(
-        '[data-testid="stMetricValue"] p')).fontSize)""")
+        '[data-testid="stMain"] h1')).fontSize)""")
     assert size >= 40
-    shoot(page, "segments_presentation.png", docs="segments_presentation.png")
+    page.get_by_role("button", name="Leave slides").click()
+    page.wait_for_selector('[data-testid="stTextInput"]')
 
     # the report opens from disk with no network, charts drawn, the name shown as text
     context = browser.new_context(viewport={"width": 1300, "height": 900}, offline=True)
