@@ -32,6 +32,7 @@ st.caption("How many segments does the data hold? A mixture with more components
            "type, like R's mclust BIC plot (mclust flips the sign, so there higher is better).")
 
 ds = session.get_dataset()
+noun = session.noun(ds)  # what one row is, in the sentences that count rows
 stop_unless(ds.n_rows >= 2, "The loaded data has fewer than two rows. "
             "Load more data on the Data page.")
 
@@ -109,11 +110,11 @@ with right:
                     config={"displaylogo": False})
     st.caption("KMeans has no likelihood, so no BIC: the usual guides are the elbow of its "
                "inertia and the peak of its silhouette"
-               + (f" (computed on 5,000 of the {ds.n_rows:,} rows)." if ds.n_rows > 5000 else ".")
+               + (plain(f" (computed on 5,000 of the {ds.n_rows:,} {noun}).") if ds.n_rows > 5000 else ".")
                + " They assume round clusters of similar size.")
 
 n_bad = int((sel.table["degenerate"] != "").sum())
-notes = [f"{len(sel.table):,} fits on all {ds.n_rows:,} rows"
+notes = [f"{len(sel.table):,} fits on all {ds.n_rows:,} {noun}"
          + ("" if ds.scaling == "none" else f" after {ds.scaling} scaling")
          + f" in {sel.table['seconds'].sum():.1f} s of fitting."]
 if int(n_init) > 1:
@@ -124,7 +125,7 @@ if n_bad:
                  "model whose every fit is degenerate is crossed out. 'Every fit' says why.")
 notes.append(f"Each fit may take at most {FIT_LIMIT:.0f} s and the whole sweep "
              f"{SWEEP_LIMIT / 60:.0f} minutes; fits not started by then are skipped.")
-st.caption(" ".join(notes))
+st.caption(plain(" ".join(notes)))
 st.subheader("Would the segments survive new data?")
 st.caption(f"A second opinion beside {criterion.upper()}: for each k, the {rec.covariance_type} "
            "model is fitted to 20 random re-draws of the rows, and each segment counts as found "

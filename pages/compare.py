@@ -33,6 +33,7 @@ st.caption("Both models split the same data into k segments. KMeans draws straig
            "tilted, and says how sure it is about every point.")
 
 ds = session.get_dataset()
+noun = session.noun(ds)  # what one row is, in the sentences that count rows
 stop_unless(ds.n_features >= 2, "The comparison needs at least two feature columns. "
             "Choose them on the Data page.")
 stop_unless(ds.n_rows >= 2, "The loaded data has fewer than two rows. "
@@ -78,7 +79,7 @@ level_name = d4.selectbox("GMM ellipses", tuple(LEVELS), key=keys.W_LEVELS,
 # --- fit ----------------------------------------------------------------------------------------
 X = ds.X
 cmp = fit_or_stop(cache.chosen_comparison, ds,  # shared with the Segments page
-                  spinner=f"Fitting KMeans and a {k}-component GMM on {ds.n_rows:,} rows (the GMM "
+                  spinner=f"Fitting KMeans and a {k}-component GMM on {ds.n_rows:,} {plain(noun)} (the GMM "
                           f"stops after {guarded.FIT_TIME_LIMIT:.0f} s)…")
 for message in cmp.warnings:
     st.warning(plain(message), icon=":material/warning:")
@@ -142,16 +143,16 @@ with right:
 
 units = ("the charts show the original units" if axes is not None else
          "the charts show the data's first two principal components, a 2-D view of all features")
-notes = [f"Both models were fitted on all {view.n_total:,} rows"
+notes = [f"Both models were fitted on all {view.n_total:,} {noun}"
          + ("" if ds.scaling == "none" else f" after {ds.scaling} scaling") + f"; {units}."]
 if view.n_shown < view.n_total:
-    notes.append(f"The charts draw a fixed random sample of {view.n_shown:,} rows.")
+    notes.append(f"The charts draw a fixed random sample of {view.n_shown:,} {noun}.")
 notes.append("In the GMM panel faint points are ones the model is unsure about.")
 if not view.is_plane:
     notes.append("Decision regions are drawn only for data with exactly two features: in a 2-D view "
                  "of more features a region depends on the hidden coordinates.")
 if disagree_on:
     n_dis = int(cmp.disagreement.sum())
-    notes.append(f"Ringed: the {n_dis:,} rows where the models disagree." if n_dis
+    notes.append(f"Ringed: the {n_dis:,} {noun} where the models disagree." if n_dis
                  else "The models agree on every row, so nothing is ringed.")
-st.caption(" ".join(notes))
+st.caption(plain(" ".join(notes)))

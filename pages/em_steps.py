@@ -43,6 +43,7 @@ st.caption("**E-step**: how much each component is responsible for each point (t
            "log-likelihood stops rising. Click a point to explain it.")
 
 ds = session.get_dataset()
+noun = session.noun(ds)  # what one row is, in the sentences that count rows
 stop_unless(ds.n_features >= 2 and ds.n_rows >= 2,
             "EM step by step needs at least two feature columns and two rows. "
             "Choose them on the Data page.")
@@ -108,7 +109,7 @@ if init_params == explain.START_CHOSEN and len(chosen) < k:
 start_rows = tuple(chosen) if init_params == explain.START_CHOSEN else None
 run_args = (ds.scaling, k, covariance_type, init_params, int(seed), start_rows)
 run = fit_or_stop(cache.em_run, ds.fingerprint, X, *run_args,
-                  spinner=f"Running EM with {k} components on {ds.n_rows:,} rows "
+                  spinner=f"Running EM with {k} components on {ds.n_rows:,} {plain(noun)} "
                           f"(at most {TIME_LIMIT:.0f} s)…")
 canvas = cache.em_canvas(ds.fingerprint, run_args, axes, run, X, tuple(features), MAX_POINTS)
 shown_keys = [f"{ds.key_name} {v}" for v in row_keys[canvas.rows]]  # hover names each point
@@ -169,9 +170,9 @@ def step_panel():
              "Ellipses: solid 1σ (39%), dashed 2σ (86%), dotted the step before; ringed: the "
              "row in the formulas."]
     if canvas.points.shape[0] < canvas.n_total:
-        notes.append(f"{canvas.points.shape[0]:,} of the {canvas.n_total:,} rows are drawn; "
+        notes.append(f"{canvas.points.shape[0]:,} of the {canvas.n_total:,} {noun} are drawn; "
                      "EM uses all of them.")
-    st.caption(" ".join(notes))
+    st.caption(plain(" ".join(notes)))
 
     worked, heat, final = st.tabs(["Worked E-step and M-step", "Responsibilities",
                                    "Final parameters"])
@@ -250,10 +251,11 @@ def _worked_numbers(index, row):
         for b in range(a, len(features)):
             m_table[f"Σ_k[{features[a]}, {features[b]}]"] = ex.m.covariances[:, a, b]
     st.dataframe(m_table, hide_index=True, width="stretch")
-    st.caption(f"N = {int(ex.m.n_total):,} rows. Means and covariances in the data's original "
-               "units" + ("" if ds.scaling == "none" else f" (EM runs on {ds.scaling}-scaled data "
-                          "and they are mapped back)") + f"; the covariance type "
-               f"'{covariance_type}' then constrains Σ_k, plus a tiny reg_covar on the diagonal.")
+    st.caption(plain(
+        f"N = {int(ex.m.n_total):,} {noun}. Means and covariances in the data's original "
+        "units" + ("" if ds.scaling == "none" else f" (EM runs on {ds.scaling}-scaled data "
+                   "and they are mapped back)") + f"; the covariance type "
+        f"'{covariance_type}' then constrains Σ_k, plus a tiny reg_covar on the diagonal."))
 
 
 with main:
