@@ -7,8 +7,10 @@ what the pages share (session keys and access, the dataset, caches, widgets).
 
 import streamlit as st
 
-from ui import session, widgets
+from ui import saved, session, widgets
 
+# Work kept under the URL's id comes back after a reload (ui.saved), before anything reads it.
+expired = saved.attach()
 # Slide mode (the Segments page's deck) collapses the sidebar and hides the navigation.
 slides = session.slide_mode()
 st.set_page_config(page_title="GMM Explorer", page_icon=":material/scatter_plot:", layout="wide",
@@ -40,5 +42,10 @@ if not slides:
         st.caption(widgets.plain(dataset.summary(session.noun(dataset))))
         if dataset.label_column:
             st.caption("True labels known")
+if expired:
+    st.warning(expired, icon="⌛")
 
-page.run()
+try:
+    page.run()
+finally:   # also after st.stop() and st.rerun(): every run's work is kept for a reload
+    saved.keep()

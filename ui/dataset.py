@@ -45,6 +45,10 @@ class Dataset:
     label_options: tuple = ()
     source: str = "demo"
     origin: object = field(default=None, repr=False)
+    #: How to build this data again (:mod:`ui.saved`): ``{"kind": "demo", "name": ...}``,
+    #: ``{"kind": "blobs", ...parameters}`` or ``{"kind": "upload", "filename", "missing"}``
+    #: (an upload's bytes are kept beside it, not in it).
+    recipe: dict = field(default_factory=dict, repr=False)
     #: Which load this is: kept by ``replace`` (a changed choice), new for each load.
     token: int = field(default_factory=lambda: next(_TOKENS), repr=False)
 
@@ -133,7 +137,8 @@ def demo_names():
 
 def load_demo(name):
     """Build one of ``gmm_core.DEMO_DATASETS`` with its defaults."""
-    return _from_generated(gmm_core.DEMO_DATASETS[name](), name)
+    return replace(_from_generated(gmm_core.DEMO_DATASETS[name](), name),
+                   recipe={"kind": "demo", "name": str(name)})
 
 
 def load_blobs(*, n_components, n_samples, elongation, rotation, separation, random_state):
@@ -141,7 +146,11 @@ def load_blobs(*, n_components, n_samples, elongation, rotation, separation, ran
     result = gmm_core.make_elongated_blobs(
         n_samples=n_samples, n_components=n_components, elongation=elongation,
         rotation=rotation, separation=separation, random_state=random_state)
-    return _from_generated(result, f"Elongated clusters (k={n_components}, seed={random_state})")
+    recipe = {"kind": "blobs", "n_components": int(n_components), "n_samples": int(n_samples),
+              "elongation": float(elongation), "rotation": float(rotation),
+              "separation": float(separation), "random_state": int(random_state)}
+    return replace(_from_generated(result, f"Elongated clusters (k={n_components}, "
+                                           f"seed={random_state})"), recipe=recipe)
 
 
 def load_upload(data, filename, *, missing="drop"):
@@ -155,6 +164,7 @@ def load_upload(data, filename, *, missing="drop"):
         label_options=tuple(result.label_candidates),
         source="upload",
         origin=result,
+        recipe={"kind": "upload", "filename": str(filename), "missing": str(missing)},
     )
 
 

@@ -31,6 +31,7 @@ CHOOSE_K_APPLIED = "choose_k_applied"    # (k, covariance_type) last sent to Com
 SEGMENT_NAMES = "segment_names"      # {model key: {"edits": {j: name}, "names": (k names)}}
 SHOWN_FITS = "shown_fits"            # slots of the fits shown on the loaded data (ui.session)
 SEGMENT_MODEL = "segment_model"      # model key the name widgets were last seeded for
+SAVED_ID = "saved_id"                # this session's id in the URL and the store (ui.saved)
 NOUNS = "nouns"                      # {dataset: what one row is, plural} ("customers")
 SEGMENT_SLIDES = "segment_slides"    # slide mode on or off (app.py hides the navigation)
 SEGMENT_SLIDE = "segment_slide"      # the slide shown, 0 = the title slide
