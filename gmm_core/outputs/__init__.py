@@ -5,5 +5,6 @@
 * :mod:`~gmm_core.outputs.export` -- the rows with their segments as CSV
   (spreadsheet formulas neutralised) and charts as PNG;
 * :mod:`~gmm_core.outputs.report` -- a standalone HTML report that opens offline;
-* :mod:`~gmm_core.outputs.slides` -- the segmentation as a deck for a meeting, as data.
+* :mod:`~gmm_core.outputs.slides` -- the segmentation as a deck for a meeting, as data;
+* :mod:`~gmm_core.outputs.project` -- the whole piece of work as one JSON file, validated.
 """
