@@ -16,7 +16,8 @@ import gmm_core
 import gmm_core.data
 from gmm_core.data.reader import MAX_BYTES, check_size
 from gmm_core.plots import compare as figures
-from ui import dataset, keys, session
+from gmm_core.outputs import project
+from ui import dataset, keys, saved, session
 from ui.widgets import plain
 
 MAX_MATRIX_COLUMNS = 6
@@ -85,11 +86,29 @@ def _load_demo():
     session.set_dataset(ds)
 
 
+def _open_project():
+    """Open the project file in its uploader: its table, settings, names (or say why not)."""
+    up = session.value(keys.W_PROJECT)
+    if up is None or not session.first_sight_of_project(up.file_id):
+        return
+    if up.size > project.MAX_BYTES:
+        session.set_upload_error(f"'{up.name}' is larger than a project file can be "
+                                 f"({project.MAX_BYTES // 1_000_000} MB).")
+        return
+    try:
+        saved.open_project(up.getvalue())
+    except ValueError as exc:  # ProjectFileError, DataError or a model that does not fit
+        session.set_upload_error(str(exc))
+        return
+    session.set_upload_error(None)
+
+
 # --- 1. load --------------------------------------------------------------------------
 loaded = session.get_dataset()
 missing_policy = session.seed_widget(keys.W_MISSING, loaded.report.missing if loaded.report is not None
                                      else "drop")
-upload_tab, demo_tab = st.tabs(["Upload a CSV", "Generate or load a demo"])
+upload_tab, demo_tab, project_tab = st.tabs(["Upload a CSV", "Generate or load a demo",
+                                             "Open a project"])
 with upload_tab:
     st.file_uploader(
         "Drop a CSV file here or browse (comma, semicolon, tab or pipe separated)",
@@ -117,6 +136,12 @@ with demo_tab:
         c3.slider("Separation (short-axis SDs)", 1.0, 15.0, 6.0, step=0.5, key=keys.W_BLOB_SEPARATION)
         c3.number_input("Seed", 0, 10_000, 0, key=keys.W_BLOB_SEED)
     st.button("Load this dataset", key=keys.W_DEMO_LOAD, on_click=_load_demo, type="primary")
+
+with project_tab:
+    st.file_uploader(
+        "Open a project file saved with 'Save project' (Segments page)", type=["json"],
+        key=keys.W_PROJECT, on_change=_open_project,
+        help="Restores the table, every setting, the segment names and the model, as saved.")
 
 if session.upload_error():
     st.error("Could not load that data: " + plain(session.upload_error())

@@ -18,12 +18,12 @@ import gmm_core
 import gmm_core.analysis.compare
 import gmm_core.cli
 from gmm_core.analysis import profiles, segments, unusual
-from gmm_core.outputs import export, report
+from gmm_core.outputs import export, project, report
 from gmm_core.outputs import slides as slides_of
 from gmm_core.outputs.model_file import SegmentModel
 from gmm_core.plots import segments as figs
 from gmm_core.plots.theme import RowHover
-from ui import cache, keys, session
+from ui import cache, keys, saved, session
 from ui.widgets import fit_or_stop, plain, stop_unless, view_axes
 
 MAX_SHOWN = 20_000
@@ -76,6 +76,11 @@ def _report(summary, names, view, labels_shown, unusual_points, source, borderli
                               differences=diffs, certainty=sure, borderline=borderline,
                               unusual=unusual_table, notes=notes, stability=stable,
                               columns=who, slots=view["slots"], noun=noun).encode("utf-8")
+
+
+def _project(parts):
+    """The project file, written on click from the session's work (no Streamlit calls)."""
+    return project.project_json(**parts).encode("utf-8")
 
 
 def _png(fig):
@@ -304,7 +309,7 @@ notes = [f"Gaussian mixture with {k} segments fitted on {ds.n_rows:,} {noun} of 
 view = {"points": cv.points, "means": cv.means, "x_range": cv.x_range, "y_range": cv.y_range,
         "titles": titles, "slots": cmp.slots}
 model = SegmentModel.from_comparison(cmp, features, segment_names=names)
-e1, e2, e3, e4 = st.columns(4)
+e1, e2, e3, e4, e5 = st.columns(5)
 e1.download_button(
     "Rows with segments (CSV)", functools.partial(_csv, rows, summary.labels, cmp.proba, names),
     file_name="segments.csv", mime="text/csv", key=keys.W_SEG_CSV, icon=":material/table:",
@@ -329,6 +334,12 @@ e4.download_button(
     "Overview chart (PNG)", functools.partial(_png, overview), file_name="segments-overview.png",
     mime="image/png", key=keys.W_SEG_PNG, icon=":material/image:", on_click="ignore",
     help="The chart above as an image for slides (drawn by Chromium; takes a few seconds).")
+e5.download_button(
+    "Save project", functools.partial(_project, saved.project_parts(model)),
+    file_name="gmm-project.json", mime="application/json", key=keys.W_SEG_PROJECT,
+    icon="💾", on_click="ignore",
+    help="One file with all of this work: the table as uploaded (or the demo), every setting, "
+         "the segment names and the model. Open it on the Data page, on any machine.")
 
 st.markdown("**Assign new rows with the model, in Python**")
 st.code(PYTHON_USE.format(features=", ".join(repr(f) for f in features)), language="python")

@@ -19,6 +19,7 @@ DATASET = "dataset"                  # the loaded Dataset
 UPLOAD = "upload"                    # (filename, bytes) of the last upload that loaded
 UPLOAD_SEEN = "upload_seen"          # file_id of the last upload handled
 UPLOAD_ERROR = "upload_error"        # message of the last failed upload, or None
+PROJECT_SEEN = "project_seen"        # file_id of the last project file opened
 COMPARE_SETTINGS = "compare_settings"  # last controls used on the Compare page
 EM_SETTINGS = "em_settings"          # last controls used on the EM step by step page
 EM_STEP = "em_step"                  # the EM page's current step (the slider shows it)
@@ -52,6 +53,7 @@ W_FEATURES = "w_features"
 W_LABEL = "w_label"
 W_SCALING = "w_scaling"
 W_NOUN = "w_noun"
+W_PROJECT = "w_project"
 #: Widgets that describe the loaded dataset.  Their keys are per dataset
 #: (:func:`ui.session.dataset_key`): the browser keeps a widget's value under its
 #: key, and a rerun that it sends before it has seen a new dataset's widgets
@@ -117,3 +119,4 @@ W_SEG_CSV = "w_seg_csv"
 W_SEG_JSON = "w_seg_json"
 W_SEG_HTML = "w_seg_html"
 W_SEG_PNG = "w_seg_png"
+W_SEG_PROJECT = "w_seg_project"

@@ -28,6 +28,7 @@ from dataclasses import replace
 
 import streamlit as st
 
+from gmm_core.outputs import project
 from ui import dataset, keys, session
 
 #: The URL parameter that carries the id of the saved work.
@@ -47,6 +48,11 @@ VIEW_WIDGETS = (keys.W_VIEW, keys.W_AXIS_X, keys.W_AXIS_Y, keys.W_REGIONS, keys.
                 keys.W_DISAGREE, keys.W_LEVELS, keys.W_EM_VIEW, keys.W_EM_AXIS_X,
                 keys.W_EM_AXIS_Y, keys.W_CK_CRITERION, keys.W_SEG_VIEW, keys.W_SEG_AXIS_X,
                 keys.W_SEG_AXIS_Y, keys.W_SEG_SKIP_FILLED)
+#: The pages' setting widgets: forgotten when a project opens, so they show its settings.
+PAGE_WIDGETS = (keys.W_K, keys.W_COVARIANCE, keys.W_INIT, keys.W_N_INIT, keys.W_SEED,
+                keys.W_EM_K, keys.W_EM_COVARIANCE, keys.W_EM_INIT, keys.W_EM_SEED, keys.W_EM_STEP,
+                keys.W_CK_KMAX, keys.W_CK_TYPES, keys.W_CK_N_INIT, keys.W_CK_SEED,
+                keys.W_SEG_UNUSUAL)
 EXPIRED = ("The work saved under this link has expired or was never kept on this server "
            "(work is kept for a day after it was last used, and not across a restart). The demo "
            "is loaded instead; open a saved project file to get your work back.")
@@ -170,6 +176,7 @@ def rebuild(state):
 def restore(state, ds=None):
     """Make ``state`` (from :func:`snapshot`) the session's work; ``ds``: its data, if built."""
     ds = ds if ds is not None else rebuild(state)
+    session.forget(*DATA_KEYS, *VIEW_WIDGETS, *PAGE_WIDGETS)   # their widgets reseed from it
     session.set_dataset(ds)
     if ds.recipe.get("kind") == "upload":
         session.set_last_upload(ds.recipe["filename"], state["upload_bytes"])
@@ -219,3 +226,76 @@ def keep():
         return
     state = snapshot()
     store().put(sid, state, size=len(state.get("upload_bytes", b"")) + 4096)
+
+
+# --- the project file (gmm_core.outputs.project) ------------------------------------------------------
+
+def project_parts(model=None):
+    """The session's work as the keyword arguments of :func:`gmm_core.outputs.project.project_json`.
+
+    ``model``: the chosen model (:class:`gmm_core.outputs.model_file.SegmentModel`), if fitted.
+    Cheap: the page hands these to a deferred download, which writes the JSON on click.
+    """
+    ds = session.get_dataset()
+    views = {k: v for k, v in st.session_state.items()
+             if k in VIEW_WIDGETS and isinstance(v, (str, bool))}
+    choose_k = dict(session.remembered(keys.CHOOSE_K_SETTINGS))
+    if keys.W_CK_CRITERION in st.session_state:
+        choose_k[keys.W_CK_CRITERION] = str(st.session_state[keys.W_CK_CRITERION])
+    settings = {"compare": session.compare_settings(ds),
+                "segments": {"unusual": float(session.value(keys.SEGMENT_UNUSUAL, 1.0))},
+                "views": views}
+    if session.remembered(keys.EM_SETTINGS):
+        settings["em"] = session.remembered(keys.EM_SETTINGS)
+    if choose_k:
+        settings["choose_k"] = choose_k
+    key = session.model_key(ds)
+    edits = session.segment_edits(ds)
+    names = {"edits": {str(j): n for j, n in edits.items()},
+             "shown": list(session.chosen_segment_names(ds) or [])}
+    shown = (st.session_state.get(keys.SHOWN_FITS) or {}).get("models", {}).get(key)
+    if shown is not None:
+        names["order"], names["slots"] = [int(i) for i in shown[0]], [int(i) for i in shown[1]]
+    upload = session.last_upload()
+    table = upload[1] if ds.recipe.get("kind") == "upload" and upload is not None else None
+    return {"data": dict(ds.recipe), "table": table, "noun": session.noun(ds),
+            "choices": {"features": list(ds.features), "scaling": ds.scaling,
+                        "label": ds.label_column},
+            "settings": settings, "names": names, "model": model}
+
+
+def open_project(data):
+    """Make the project file ``data`` (bytes) the session's work.
+
+    Raises ``ValueError`` -- :class:`gmm_core.outputs.project.ProjectFileError`
+    for a file that is not a usable project, :class:`gmm_core.DataError` for a
+    table that cannot be read, and a plain ``ValueError`` when the model and
+    the table do not belong together -- with a message for the user.
+    """
+    p = project.load_project(data)
+    state = {"data": p.data, "upload_bytes": p.table, "choices": p.choices, "noun": p.noun}
+    ds = rebuild(state)
+    default_k = min(max(len(ds.label_names), 1), 10) if ds.label_names else 3
+    problem = project.mismatch(p, list(ds.frame.columns), list(ds.features),
+                               p.settings.get("compare", {}).get(keys.W_K, default_k))
+    if problem:
+        raise ValueError(problem)
+    choose_k = dict(p.settings.get("choose_k", {}))
+    views = dict(p.settings.get("views", {}))
+    if keys.W_CK_CRITERION in choose_k:
+        views[keys.W_CK_CRITERION] = choose_k.pop(keys.W_CK_CRITERION)
+    state["data_keys"] = {k: v for k, v in (
+        (keys.COMPARE_SETTINGS, p.settings.get("compare")), (keys.EM_SETTINGS, p.settings.get("em")),
+        (keys.CHOOSE_K_SETTINGS, choose_k or None),
+        (keys.SEGMENT_UNUSUAL, p.settings.get("segments", {}).get("unusual"))) if v is not None}
+    state["views"] = views
+    restore(state, ds)
+    key = session.model_key(ds)
+    if p.names["order"]:
+        st.session_state[keys.SHOWN_FITS] = {
+            "fingerprint": ds.fingerprint, "last": None,
+            "models": {key: (tuple(p.names["order"]), tuple(p.names["slots"]))}}
+    if p.names["edits"]:
+        shown = p.names["shown"] or (list(p.model.segment_names) if p.model else [])
+        session.set_segment_names(ds, p.names["edits"], tuple(shown))
+    return ds

@@ -149,6 +149,14 @@ def first_sight_of_upload(file_id):
     return True
 
 
+def first_sight_of_project(file_id):
+    """Whether the project file ``file_id`` is new (and mark it seen): each is opened once."""
+    if st.session_state.get(keys.PROJECT_SEEN) == file_id:
+        return False
+    st.session_state[keys.PROJECT_SEEN] = file_id
+    return True
+
+
 def last_upload():
     """``(filename, bytes)`` of the last upload that loaded, or ``None``."""
     return st.session_state.get(keys.UPLOAD)

@@ -276,9 +276,11 @@ def _names(doc):
         if not isinstance(values, list) or len(values) > 100:
             _fail(f"{where_text(('names', key))} must be a list of at most 100 values")
         out[key] = [check(v, ("names", key, i)) for i, v in enumerate(values)]
-    for key in ("order", "slots"):
-        if out[key] and sorted(out[key]) != list(range(len(out[key]))):
-            _fail(f"{where_text(('names', key))} must number the segments 0 to k - 1 once each")
+    if out["order"] and sorted(out["order"]) != list(range(len(out["order"]))):
+        _fail(f"{where_text(('names', 'order'))} must number the segments 0 to k - 1 once each")
+    if len(set(out["slots"])) != len(out["slots"]) or len(out["slots"]) != len(out["order"]):
+        _fail(f"{where_text(('names', 'slots'))} must give each segment of 'names.order' its "
+              "own colour slot")
     return out
 
 

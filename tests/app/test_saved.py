@@ -80,3 +80,54 @@ def test_the_store_expires_and_keeps_within_its_limits():
     store.put("e", "E", size=10)
     now[0] = 200.0
     assert store.get("e") == "E" and store.get("a") is None
+
+
+def test_save_project_then_open_it_in_another_session(monkeypatch):
+    """Issue 18, item 5: "Save project" on Segments, "Open a project" on Data, the same work back."""
+    import json
+
+    from streamlit.runtime.media_file_manager import MediaFileManager
+
+    files = {}
+    add_deferred = MediaFileManager.add_deferred
+
+    def record(self, data_callable, mimetype, coordinates, file_name=None, **kw):
+        files[file_name] = data_callable
+        return add_deferred(self, data_callable, mimetype, coordinates, file_name=file_name, **kw)
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", record)
+    at = _app().run()
+    at.file_uploader(key=keys.W_UPLOAD).set_value(("shop.csv", _customers(), "text/csv")).run()
+    ds = at.session_state[keys.DATASET]
+    at.multiselect(key=f"{keys.W_FEATURES}:{ds.token}").set_value(["income", "spend"]).run()
+    next(t for t in at.text_input if t.label == "What is one row?").input("shoppers").run()
+    at.switch_page("pages/compare.py").run()
+    at.slider(key=keys.W_K).set_value(4).run()
+    at.selectbox(key=keys.W_COVARIANCE).set_value("diag").run()
+    at.switch_page(SEGMENTS).run()
+    at.text_input(key=f"{keys.W_SEG_NAME}2").input("Bargain hunters").run()
+    assert not at.exception, [e.value for e in at.exception]
+    data = files["gmm-project.json"]()
+    doc = json.loads(data)
+    assert doc["data"]["filename"] == "shop.csv" and doc["model"]["features"] == ["income", "spend"]
+
+    other = _app().run()                               # another machine: a fresh session
+    other.file_uploader(key=keys.W_PROJECT).set_value(("p.json", data, "application/json")).run()
+    assert not other.exception and not other.error, [e.value for e in other.error]
+    ds = other.session_state[keys.DATASET]
+    assert ds.name == "shop.csv" and ds.features == ("income", "spend")
+    other.switch_page(SEGMENTS).run()
+    assert len(other.text_input) == 4
+    assert other.text_input(key=f"{keys.W_SEG_NAME}2").value == "Bargain hunters"
+    assert [t.value for t in other.text_input] == [t.value for t in at.text_input]
+    assert "diag covariance" in " ".join(c.value for c in other.caption)
+    assert any("The 300 shoppers fall into 4" in m.value for m in other.markdown)
+
+    # a model that does not belong to the table: said plainly, the loaded data kept
+    doc["choices"]["features"] = ["income", "age"]
+    bad = _app().run()
+    bad.file_uploader(key=keys.W_PROJECT).set_value(
+        ("bad.json", json.dumps(doc).encode(), "application/json")).run()
+    message = " ".join(e.value for e in bad.error).replace("\\", "")
+    assert "The model was fitted on income, spend, but the project chooses income, age" in message
+    assert bad.session_state[keys.DATASET].name == "Mall customers"

@@ -218,7 +218,7 @@ def test_download_buttons_and_their_data(downloads):
     at = _segments()
     labels = [b.label for b in at.download_button]
     assert labels == ["Rows with segments (CSV)", "Model (JSON)", "Report (HTML)",
-                      "Overview chart (PNG)"]
+                      "Overview chart (PNG)", "Save project"]
     ds = at.session_state[keys.DATASET]
     csv = pd.read_csv(io.BytesIO(_data(downloads["segments.csv"])), encoding="utf-8-sig")
     assert len(csv) == ds.n_rows and "CustomerID" in csv.columns  # the original rows

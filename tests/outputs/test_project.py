@@ -66,6 +66,7 @@ def _edit(text, change):
     (lambda d: d["settings"].update(secret={}), "'settings.secret'"),
     (lambda d: d["names"]["edits"].update({"1": 5}), "'names.edits.1'"),
     (lambda d: d["names"].update(order=[0, 0, 1]), "once each"),
+    (lambda d: d["names"].update(slots=[4, 4, 1]), "its own colour slot"),
     (lambda d: d["model"]["mixture"].update(weights=[1.0]), "its model"),
 ])
 def test_refusals_name_what_is_wrong(change, says):
