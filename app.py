@@ -5,15 +5,21 @@ Run with ``streamlit run app.py``.  This file only navigates; each page in
 what the pages share (session keys and access, the dataset, caches, widgets).
 """
 
+import pathlib
+
 import streamlit as st
 
 from ui import saved, session, widgets
+
+#: The page icon, shipped with the app: a ``:material/...:`` icon here made the browser fetch
+#: a font from the internet on every load.
+ICON = str(pathlib.Path(__file__).with_name("assets") / "icon.png")
 
 # Work kept under the URL's id comes back after a reload (ui.saved), before anything reads it.
 expired = saved.attach()
 # Slide mode (the Segments page's deck) collapses the sidebar and hides the navigation.
 slides = session.slide_mode()
-st.set_page_config(page_title="GMM Explorer", page_icon=":material/scatter_plot:", layout="wide",
+st.set_page_config(page_title="GMM Explorer", page_icon=ICON, layout="wide",
                    initial_sidebar_state="collapsed" if slides else "auto")
 
 #: The app's pages, in menu order.  A new page is one more line here.
@@ -30,6 +36,7 @@ SLIDES_PAGE = "segments"
 
 session.init()
 page = st.navigation(PAGES, position="hidden" if slides else "sidebar")
+saved.mark_url()
 if slides and page.url_path != SLIDES_PAGE:   # another page opened by its address: no slides there
     session.set_slide_mode(False)
     st.rerun()
@@ -43,9 +50,10 @@ if not slides:
         if dataset.label_column:
             st.caption("True labels known")
 if expired:
-    st.warning(expired, icon="⌛")
+    st.warning(expired)
 
-try:
-    page.run()
-finally:   # also after st.stop() and st.rerun(): every run's work is kept for a reload
-    saved.keep()
+page.run()
+# A page that stops (ui.widgets.stop) keeps its work itself: after st.stop() Streamlit
+# refuses every call.  Again here: drawing a newly opened page rewrites the address.
+saved.mark_url()
+saved.keep()

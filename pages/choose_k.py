@@ -14,7 +14,7 @@ import gmm_core
 from gmm_core.analysis import choose_k, guarded
 from gmm_core.plots import choose_k as figures
 from ui import cache, keys, session
-from ui.widgets import fit_or_stop, plain, stop_unless
+from ui.widgets import fit_or_stop, plain, stop, stop_unless
 
 TYPES = tuple(gmm_core.COVARIANCE_TYPES)
 
@@ -58,7 +58,7 @@ session.remember(keys.CHOOSE_K_SETTINGS, {
     keys.W_CK_SEED: int(seed)})
 if not types:
     st.info("Choose at least one covariance type.")
-    st.stop()
+    stop()
 types = tuple(t for t in TYPES if t in types)
 k_max = min(int(k_max), ds.n_rows)
 

@@ -137,11 +137,12 @@ with demo_tab:
         c3.number_input("Seed", 0, 10_000, 0, key=keys.W_BLOB_SEED)
     st.button("Load this dataset", key=keys.W_DEMO_LOAD, on_click=_load_demo, type="primary")
 
-with project_tab:
-    st.file_uploader(
-        "Open a project file saved with 'Save project' (Segments page)", type=["json"],
-        key=keys.W_PROJECT, on_change=_open_project,
-        help="Restores the table, every setting, the segment names and the model, as saved.")
+with project_tab:   # the uploader shows on demand: one file input on the page until asked
+    if st.toggle("Open a project file", key=keys.W_PROJECT_OPEN,
+                 help="A file saved with 'Save project' on the Segments page."):
+        st.file_uploader(
+            "Project file (JSON)", type=["json"], key=keys.W_PROJECT, on_change=_open_project,
+            help="Restores the table, every setting, the segment names and the model, as saved.")
 
 if session.upload_error():
     st.error("Could not load that data: " + plain(session.upload_error())

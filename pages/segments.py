@@ -24,7 +24,7 @@ from gmm_core.outputs.model_file import SegmentModel
 from gmm_core.plots import segments as figs
 from gmm_core.plots.theme import RowHover
 from ui import cache, keys, saved, session
-from ui.widgets import fit_or_stop, plain, stop_unless, view_axes
+from ui.widgets import fit_or_stop, plain, stop, stop_unless, view_axes
 
 MAX_SHOWN = 20_000
 MAX_LISTED = 200
@@ -146,7 +146,7 @@ noun = session.noun(ds)
 if not slides:
     top, switch = st.columns([3, 1], vertical_alignment="bottom")
     top.title("Segments")
-    switch.button("Show as slides", key=keys.W_SLIDES_START, icon="🖥️", width="stretch",
+    switch.button("Show as slides", key=keys.W_SLIDES_START, width="stretch",
                   on_click=session.set_slide_mode, args=(True,),
                   help="For a meeting: a title slide, one slide per segment and an overview, "
                        "full screen, turned with the arrow keys.")
@@ -219,7 +219,7 @@ if slides:
     deck = slides_of.build_slides(summary, names, subject=ds.name, noun=noun, stability=stable,
                                   who=who)
     _show_slides(deck, summary, cmp.slots, overview, noun)
-    st.stop()
+    stop()
 
 st.plotly_chart(overview, key="seg_overview", config={"displaylogo": False})
 shown = (f"all {cv.n_total:,}" if cv.n_shown == cv.n_total
@@ -337,7 +337,7 @@ e4.download_button(
 e5.download_button(
     "Save project", functools.partial(_project, saved.project_parts(model)),
     file_name="gmm-project.json", mime="application/json", key=keys.W_SEG_PROJECT,
-    icon="💾", on_click="ignore",
+    icon=":material/save:", on_click="ignore",
     help="One file with all of this work: the table as uploaded (or the demo), every setting, "
          "the segment names and the model. Open it on the Data page, on any machine.")
 

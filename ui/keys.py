@@ -54,6 +54,7 @@ W_LABEL = "w_label"
 W_SCALING = "w_scaling"
 W_NOUN = "w_noun"
 W_PROJECT = "w_project"
+W_PROJECT_OPEN = "w_project_open"
 #: Widgets that describe the loaded dataset.  Their keys are per dataset
 #: (:func:`ui.session.dataset_key`): the browser keeps a widget's value under its
 #: key, and a rerun that it sends before it has seen a new dataset's widgets

@@ -6,7 +6,7 @@ by keeping a :func:`snapshot` of it -- the data's recipe (a demo's name and
 parameters, or an upload's file name, missing-value rule *and bytes*), the
 choices made on it (features, scaling, known labels, the noun), each page's
 settings, the chosen model and the segment names -- in :func:`store`, under a
-random id that :func:`attach` puts in the URL (``?p=...``, :data:`QUERY`).  A new
+random id that :func:`mark_url` puts in the URL (``?p=...``, :data:`QUERY`).  A new
 session whose URL carries a known id gets that state back (:func:`restore`; an
 upload is read again through :func:`ui.dataset.load_upload`); an unknown or
 expired id gets a plain message and a fresh start.
@@ -194,29 +194,39 @@ def restore(state, ds=None):
 # --- the link ---------------------------------------------------------------------------------------
 
 def attach():
-    """At the start of each run: restore the work of the URL's id in a new session; keep the id.
+    """At the start of each run: in a new session, restore the work of the URL's id.
 
     Returns a message for the user when the URL's id is unknown (an expired
-    link), else ``None``.
+    link), else ``None``.  :func:`mark_url` then puts the session's id in the URL.
+    """
+    if st.session_state.get(keys.SAVED_ID) is not None:
+        return None
+    asked = st.query_params.get(QUERY)                    # a new session: a reload or a new tab
+    state = store().get(asked) if asked else None
+    sid, message = None, None
+    if state is not None:
+        try:
+            restore(state)
+            sid = asked
+        except ValueError:                                # e.g. a demo of an older version
+            message = EXPIRED
+    elif asked:
+        message = EXPIRED
+    st.session_state[keys.SAVED_ID] = sid or secrets.token_urlsafe(16)
+    return message
+
+
+def mark_url():
+    """Put the session's id in the URL, on every run.
+
+    app.py calls it twice on every run, after ``st.navigation`` and at the end:
+    when the browser first draws a page it rewrites the address from the query
+    string it knew before the run (dropping a parameter set early in that run),
+    and after ``st.stop()`` a message sent at the end is not delivered.
     """
     sid = st.session_state.get(keys.SAVED_ID)
-    message = None
-    if sid is None:                                       # a new session: a reload or a new tab
-        asked = st.query_params.get(QUERY)
-        state = store().get(asked) if asked else None
-        if state is not None:
-            try:
-                restore(state)
-                sid = asked
-            except ValueError:                            # e.g. a demo of an older version
-                message = EXPIRED
-        elif asked:
-            message = EXPIRED
-        sid = sid or secrets.token_urlsafe(16)
-        st.session_state[keys.SAVED_ID] = sid
-    if st.query_params.get(QUERY) != sid:                # a page switch drops the parameter
+    if sid is not None:
         st.query_params[QUERY] = sid
-    return message
 
 
 def keep():

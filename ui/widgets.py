@@ -13,7 +13,7 @@ import re
 
 import streamlit as st
 
-from ui import session
+from ui import saved, session
 
 #: Up to this many rows the row picker is a searchable list; beyond, a text box.
 ROW_LIST_MAX = 5_000
@@ -49,12 +49,23 @@ def plain(text):
     return _MD_SPECIAL.sub(r"\\\1", text)
 
 
+def stop():
+    """``st.stop()``, after keeping the session's work for a reload (:mod:`ui.saved`).
+
+    Once a run is stopped Streamlit refuses every further call, so app.py's
+    end-of-run keeping cannot happen: every page stops through here instead.
+    """
+    saved.mark_url()
+    saved.keep()
+    st.stop()
+
+
 def stop_unless(ok, message):
     """Guard a page: unless ``ok``, say ``message``, link to the Data page and stop."""
     if not ok:
         st.info(message)
         st.page_link("pages/data.py", label="Go to Data", icon=":material/table_chart:")
-        st.stop()
+        stop()
 
 
 def fit_or_stop(fit, *args, spinner=None, show_time=True, **kwargs):
@@ -71,7 +82,7 @@ def fit_or_stop(fit, *args, spinner=None, show_time=True, **kwargs):
             return fit(*args, **kwargs)
     except ValueError as exc:  # includes gmm_core.DataError
         st.error(plain(str(exc)), icon=":material/error:")
-        st.stop()
+        stop()
 
 
 def view_axes(features, container, *, view_key, x_key, y_key, help, widths=(1, 1)):
@@ -92,7 +103,7 @@ def view_axes(features, container, *, view_key, x_key, y_key, help, widths=(1, 1
             ax2.selectbox("y axis", features, index=1, key=y_key))
     if axes[0] == axes[1]:
         st.warning("Choose two different features for the axes.")
-        st.stop()
+        stop()
     return axes
 
 

@@ -112,6 +112,7 @@ def test_save_project_then_open_it_in_another_session(monkeypatch):
     assert doc["data"]["filename"] == "shop.csv" and doc["model"]["features"] == ["income", "spend"]
 
     other = _app().run()                               # another machine: a fresh session
+    other.toggle(key=keys.W_PROJECT_OPEN).set_value(True).run()
     other.file_uploader(key=keys.W_PROJECT).set_value(("p.json", data, "application/json")).run()
     assert not other.exception and not other.error, [e.value for e in other.error]
     ds = other.session_state[keys.DATASET]
@@ -126,6 +127,7 @@ def test_save_project_then_open_it_in_another_session(monkeypatch):
     # a model that does not belong to the table: said plainly, the loaded data kept
     doc["choices"]["features"] = ["income", "age"]
     bad = _app().run()
+    bad.toggle(key=keys.W_PROJECT_OPEN).set_value(True).run()
     bad.file_uploader(key=keys.W_PROJECT).set_value(
         ("bad.json", json.dumps(doc).encode(), "application/json")).run()
     message = " ".join(e.value for e in bad.error).replace("\\", "")
