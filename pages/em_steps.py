@@ -21,7 +21,7 @@ from gmm_core.analysis import em_canvas, explain, guarded, restarts
 from gmm_core.plots import compare as figures
 from gmm_core.plots import em as figures_em
 from ui import cache, keys, session, stepper
-from ui.widgets import fit_or_stop, plain, row_picker, stop_unless, view_axes
+from ui.widgets import fit_or_stop, plain, row_picker, stop, stop_unless, view_axes
 
 MAX_POINTS = 2_000
 MAX_HEATMAP = 400
@@ -103,7 +103,7 @@ if init_params == explain.START_CHOSEN and len(chosen) < k:
         y_range=canvas.y_range, axis_titles=canvas.axis_titles),
         key=keys.W_EM_CHART, on_select=partial(stepper.add_clicked_seed, keys.W_EM_CHART, k),
         selection_mode="points", config={"displaylogo": False})
-    st.stop()
+    stop()
 
 # --- fit once ----------------------------------------------------------------------------------
 start_rows = tuple(chosen) if init_params == explain.START_CHOSEN else None
