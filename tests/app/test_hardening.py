@@ -355,7 +355,7 @@ def test_plain_breaks_autolinks_that_escapes_do_not():
 def test_urls_emails_html_latex_in_column_and_segment_names_reach_markdown_escaped():
     """Issue 23, item 6: a column or segment name holding a URL was auto-linked in the
     Segments overview sentence and the Compare sentence. Every Markdown element of Data,
-    Compare and Segments (analyst and presentation views) gets user text only through
+    Compare and Segments (analyst view and every slide) gets user text only through
     ``plain``: no autolinkable text, no raw markup, and the names read literally."""
     at = _upload(_app(), LINKY_FILENAME, linky_csv())
     assert not at.exception
@@ -380,9 +380,15 @@ def test_urls_emails_html_latex_in_column_and_segment_names_reach_markdown_escap
     assert names[:2] == list(LINKY_SEGMENTS) and LINKY_COLUMNS[0] in names[2]  # auto: columns
     largest = f"The largest, “{'|'.join(map(re.escape, names))}”"
     assert re.search(largest.replace("“", "“(?:").replace("”", ")”"), check("Segments"))
-    at.toggle(key=keys.W_SEG_PRESENT).set_value(True).run()
-    check("Segments, presentation")
-    assert [_shown(h.value) for h in at.subheader] == names
+    at.button(key=keys.W_SLIDES_START).click().run()
+    titles = []
+    for i in range(len(names) + 2):                # title slide, one per segment, overview
+        check(f"Segments, slide {i + 1}")
+        titles.append(_shown(at.title[0].value))
+        if i < len(names) + 1:
+            at.button(key=keys.W_SLIDES_NEXT).click().run()
+    assert titles[1:1 + len(names)] == names       # each segment's slide is titled by its name
+    at.button(key=keys.W_SLIDES_LEAVE).click().run()
     at.switch_page("pages/compare.py").run()
     compare = check("Compare")
     assert any(n in compare for n in names), compare
