@@ -65,6 +65,11 @@ def _shown_steps(page):
         f"() => {{ const s = ({STEP_TEXT})(); const g = {CHART}; "
         "return s && g && g.layout && g.layout.meta && g.layout.meta.step === s[0]; }",
         timeout=20_000)
+    # the slider is replaced (a new key) when the server moves the step: the old element is
+    # removed once the run ends -- wait for that, one slider is what the user sees
+    page.wait_for_function(
+        "() => document.querySelectorAll('[role=\"group\"][aria-label=\"Step\"] "
+        "input[type=\"range\"]').length === 1", timeout=20_000)
     text = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').textContent")
     chart = page.evaluate(f"() => {{ const d = {CHART}.data; return [{CHART}.layout.meta.step, "
                           "d.find(t => t.name === 'this step').x[0]]; }")
