@@ -30,21 +30,10 @@ import statistics
 import sys
 import time
 
+from benchmarks.app import _app, _check
+
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 TARGETS = {"demo": 0.3, "large": 0.8}
-
-
-def _app():
-    from streamlit.testing.v1 import AppTest
-    return AppTest.from_file(str(ROOT / "app.py"), default_timeout=600).run()
-
-
-def _check(at, where):
-    if at.exception:
-        raise SystemExit(f"{where}: the page raised {at.exception[0].value}")
-    errors = [e.value for e in at.error]
-    if errors:
-        raise SystemExit(f"{where}: the page showed an error: {errors[0]}")
 
 
 def _timed(action):

@@ -8,6 +8,7 @@ a built model -- it must score rows of its own like the direct formula does.
 The limits come from :mod:`gmm_core.errors`, the reader's limits on data.
 """
 
+import json
 import math
 import numbers
 
@@ -75,6 +76,56 @@ def find_duplicated(doc):
         elif isinstance(node, list):
             stack.extend((v, path + (i,)) for i, v in reversed(list(enumerate(node))))
     raise AssertionError("no duplicated object")  # pragma: no cover
+
+
+def parse_strict_json(source, fail, *, max_bytes):
+    """``source`` (JSON text or UTF-8 bytes) parsed as the loaders need it, or ``fail(what)``.
+
+    The one parser of the model file and the project file: at most
+    ``max_bytes``; no ``NaN``/``Infinity``; whole numbers never ``int()``-ed
+    beyond :data:`MAX_INT_DIGITS` digits (:func:`parse_int`); a key written twice
+    in one object is refused with where it is (JSON would silently keep the
+    last one); too-deep nesting is refused, not a crash.
+    """
+    if isinstance(source, (bytes, bytearray)):
+        if len(source) > max_bytes:
+            fail(f"it is larger than {max_bytes // 1_000_000} MB")
+        try:
+            source = bytes(source).decode("utf-8-sig")
+        except UnicodeDecodeError:
+            fail("it is not UTF-8 text")
+    elif not isinstance(source, str):
+        fail(f"expected JSON text, got {type(source).__name__}")
+    if len(source) > max_bytes:
+        fail(f"it is larger than {max_bytes // 1_000_000} MB")
+    duplicates = []
+
+    def pairs_to_object(pairs):
+        obj = dict(pairs)
+        if len(obj) != len(pairs):
+            seen = set()
+            key = next(k for k, _ in pairs if k in seen or seen.add(k))
+            obj = Duplicated(obj)
+            obj.duplicate = key
+            duplicates.append(key)
+        return obj
+
+    def constant(name):
+        fail(f"it contains {name}, which is not a number")
+
+    try:
+        doc = json.loads(source, parse_constant=constant, parse_int=parse_int,
+                         parse_float=float, object_pairs_hook=pairs_to_object)
+    except RecursionError:
+        fail("its JSON is nested too deeply")
+    except json.JSONDecodeError as exc:
+        fail(f"it is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})")
+    if duplicates:
+        obj, path = find_duplicated(doc)
+        place = "at the top level" if not path else f"in {where_text(path)}"
+        fail(f"the key {obj.duplicate!r} appears twice {place} (JSON keeps only the "
+             "last one, so the file is ambiguous); keep one of them")
+    return doc
 
 
 def where_text(path):

@@ -67,11 +67,10 @@ import numpy as np
 
 from gmm_core.data.scaling import SCALINGS, Scaler
 from gmm_core.errors import MIN_SPREAD, DataError
-from gmm_core.outputs._model_checks import (MAX_SCALE, MAX_VARIANCE, Duplicated, ModelFileError,
-                                            array, check_agrees, check_computes, check_numbers,
-                                            check_variances, fail, find_duplicated, kind, num,
-                                            parse_int, reject_constant, section, short,
-                                            where_text)
+from gmm_core.outputs._model_checks import (MAX_SCALE, MAX_VARIANCE, ModelFileError, array,
+                                            check_agrees, check_computes, check_numbers,
+                                            check_variances, fail, kind, num,
+                                            parse_strict_json, section, short)
 from gmm_core.mixture import COVARIANCE_TYPES, GaussianMixture, GMMParams
 
 __all__ = ["SegmentModel", "ModelFileError", "load_model", "save_model", "check_names",
@@ -270,42 +269,7 @@ def load_model(source):
 
 
 def _parse(text):
-    if isinstance(text, (bytes, bytearray)):
-        if len(text) > MAX_BYTES:
-            fail(f"it is larger than {MAX_BYTES // 1_000_000} MB")
-        try:
-            text = bytes(text).decode("utf-8-sig")
-        except UnicodeDecodeError:
-            fail("it is not UTF-8 text")
-    elif not isinstance(text, str):
-        fail(f"expected JSON text, got {type(text).__name__}")
-    if len(text) > MAX_BYTES:
-        fail(f"it is larger than {MAX_BYTES // 1_000_000} MB")
-    duplicates = []
-
-    def pairs_to_object(pairs):
-        obj = dict(pairs)
-        if len(obj) != len(pairs):
-            seen = set()
-            key = next(k for k, _ in pairs if k in seen or seen.add(k))
-            obj = Duplicated(obj)
-            obj.duplicate = key
-            duplicates.append(key)
-        return obj
-
-    try:
-        doc = json.loads(text, parse_constant=reject_constant, parse_int=parse_int,
-                         parse_float=float, object_pairs_hook=pairs_to_object)
-    except RecursionError:
-        fail("its JSON is nested too deeply")
-    except json.JSONDecodeError as exc:
-        fail(f"it is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})")
-    if duplicates:
-        obj, path = find_duplicated(doc)
-        place = "at the top level" if not path else f"in {where_text(path)}"
-        fail(f"the key {obj.duplicate!r} appears twice {place} (JSON keeps only the "
-             "last one, so the file is ambiguous); keep one of them")
-    return doc
+    return parse_strict_json(text, fail, max_bytes=MAX_BYTES)
 
 
 def check_names(value, where, limit):

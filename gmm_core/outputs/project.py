@@ -38,8 +38,7 @@ from dataclasses import dataclass, field
 
 from gmm_core.data.scaling import SCALINGS
 from gmm_core.mixture import COVARIANCE_TYPES, INIT_METHODS
-from gmm_core.outputs._model_checks import (Duplicated, ModelFileError, find_duplicated,
-                                            parse_int, reject_constant, where_text)
+from gmm_core.outputs._model_checks import ModelFileError, parse_strict_json, where_text
 from gmm_core.outputs.model_file import SegmentModel
 
 __all__ = ["FORMAT", "MAX_BYTES", "MAX_TABLE_BYTES", "Project", "ProjectFileError",
@@ -197,42 +196,7 @@ def project_json(*, data, choices, noun="rows", settings=None, names=None, table
 
 
 def _parse(source):
-    if isinstance(source, (bytes, bytearray)):
-        if len(source) > MAX_BYTES:
-            _fail(f"it is larger than {MAX_BYTES // 1_000_000} MB")
-        try:
-            source = bytes(source).decode("utf-8-sig")
-        except UnicodeDecodeError:
-            _fail("it is not UTF-8 text")
-    elif not isinstance(source, str):
-        _fail(f"expected JSON text, got {type(source).__name__}")
-    if len(source) > MAX_BYTES:
-        _fail(f"it is larger than {MAX_BYTES // 1_000_000} MB")
-
-    duplicates = []
-
-    def pairs_to_object(pairs):
-        obj = dict(pairs)
-        if len(obj) != len(pairs):
-            seen = set()
-            obj = Duplicated(obj)
-            obj.duplicate = next(k for k, _ in pairs if k in seen or seen.add(k))
-            duplicates.append(obj.duplicate)
-        return obj
-
-    try:
-        doc = json.loads(source, parse_constant=reject_constant, parse_int=parse_int,
-                         object_pairs_hook=pairs_to_object)
-    except ProjectFileError:
-        raise
-    except ModelFileError as exc:   # NaN / Infinity: reject_constant speaks of a model file
-        _fail(str(exc).split(": ", 1)[-1].split(". ")[0])
-    except (ValueError, RecursionError):
-        _fail("it is not JSON")
-    if duplicates:
-        node, path = find_duplicated(doc)
-        _fail(f"{where_text((*path, node.duplicate))} is written twice")
-    return doc
+    return parse_strict_json(source, _fail, max_bytes=MAX_BYTES)
 
 
 def _data(doc):

@@ -135,6 +135,16 @@ def open_page(page, title, n_charts, pause_ms=1000):
     settle(page, pause_ms=pause_ms)
 
 
+def rename_first_segment(page, name):
+    """Type ``name`` into the Segments page's first name box; wait for the legend to show it."""
+    box = page.locator('[data-testid="stTextInput"] input').first
+    box.fill(name)
+    box.press("Enter")
+    page.wait_for_function(
+        "name => [...document.querySelectorAll('.js-plotly-plot .legendtext')]"
+        ".some(t => t.textContent === name)", arg=name, timeout=TIMEOUT_MS)
+
+
 def no_exception(page):
     assert page.locator('[data-testid="stException"]').count() == 0
 

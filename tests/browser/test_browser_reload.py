@@ -8,7 +8,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from browser.conftest import TIMEOUT_MS, no_exception, settle, shoot
+from browser.conftest import TIMEOUT_MS, no_exception, rename_first_segment, settle, shoot
 
 pytestmark = [pytest.mark.browser, pytest.mark.viewport(1500)]
 
@@ -46,12 +46,7 @@ def test_upload_rename_reload_and_it_is_still_there(page, tmp_path):
     page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 3",
                            timeout=TIMEOUT_MS)
     settle(page)
-    box = page.locator('[data-testid="stTextInput"] input').first
-    box.fill(NAME)
-    box.press("Enter")
-    page.wait_for_function(
-        "name => [...document.querySelectorAll('.js-plotly-plot .legendtext')]"
-        ".some(t => t.textContent === name)", arg=NAME, timeout=TIMEOUT_MS)
+    rename_first_segment(page, NAME)
     settle(page, pause_ms=1200)
     assert "p=" in urlparse(page.url).query            # the id of the kept work
     url = page.url

@@ -12,7 +12,7 @@ import struct
 import pandas as pd
 import pytest
 
-from browser.conftest import TIMEOUT_MS, no_exception, settle, shoot
+from browser.conftest import TIMEOUT_MS, no_exception, rename_first_segment, settle, shoot
 
 pytestmark = [pytest.mark.browser, pytest.mark.viewport(4300)]  # tall: the whole page in a shot
 
@@ -46,12 +46,7 @@ def test_segments_rename_download_present_and_open_the_report(page, browser, tmp
     assert "fall into 5 segments" in main.inner_text()
 
     # rename the first segment; the overview's legend shows the new name as text
-    box = page.locator('[data-testid="stTextInput"] input').first
-    box.fill(NAME)
-    box.press("Enter")
-    page.wait_for_function(
-        "name => [...document.querySelectorAll('.js-plotly-plot .legendtext')]"
-        ".some(t => t.textContent === name)", arg=NAME, timeout=TIMEOUT_MS)
+    rename_first_segment(page, NAME)
     _settle(page)
     no_exception(page)
     shoot(page, "segments.png", docs="segments.png")

@@ -77,8 +77,8 @@ def test_refusals_name_what_is_wrong(change, says):
 
 
 @pytest.mark.parametrize("text, says", [
-    (b"\x80\x81", "not UTF-8"), ("[1, 2", "not JSON"), ("[1, 2]", "must be a JSON object"),
-    ('{"format": 1, "format": 2}', "written twice"), ('{"version": NaN}', "not a number"),
+    (b"\x80\x81", "not UTF-8"), ("[1, 2", "not valid JSON"), ("[1, 2]", "must be a JSON object"),
+    ('{"format": 1, "format": 2}', "appears twice at the top level"), ('{"version": NaN}', "not a number"),
 ])
 def test_what_is_not_a_project_at_all(text, says):
     with pytest.raises(ProjectFileError, match=says):
