@@ -81,6 +81,10 @@ def test_known_labels_add_truth_metrics():
     at.switch_page("pages/compare.py").run()
     labels = [m.label for m in at.metric]
     assert any("vs labels" in label for label in labels)
+    truth = [m for m in at.metric if "vs labels" in m.label]
+    for metric in truth:  # one number that fits at 1280 px; the NMI is named in the help
+        assert 0.0 <= float(metric.value) <= 1.0
+        assert "normalised mutual information" in metric.proto.help
     at.switch_page("pages/data.py").run()
     label_key = session.dataset_key(keys.W_LABEL, at.session_state[keys.DATASET])
     at.selectbox(key=label_key).set_value(dataset.NO_LABEL).run()
