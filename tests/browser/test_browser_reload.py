@@ -71,3 +71,23 @@ def test_an_expired_link_says_so(page, server):
     assert "expired" in page.locator('[data-testid="stAlertContentWarning"]').inner_text()
     assert "Mall customers" in _sidebar(page)
     assert "gone-long-ago" not in page.url
+
+
+def test_a_session_opened_at_a_page_address_survives_a_reload_too(page, server):
+    """Opened at /segments (a bookmark), renamed, reloaded: the name is still there."""
+    page.goto(f"{server}/segments")
+    page.wait_for_selector("h1:has-text('Segments')")
+    page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 3",
+                           timeout=TIMEOUT_MS)
+    settle(page)
+    rename_first_segment(page, NAME)
+    settle(page, pause_ms=1200)
+    url = urlparse(page.url)
+    assert url.path.endswith("/segments") and "p=" in url.query
+    page.reload()
+    page.wait_for_selector("h1:has-text('Segments')")
+    page.wait_for_function(
+        "name => [...document.querySelectorAll('[data-testid=\"stTextInput\"] input')]"
+        ".some(e => e.value === name)", arg=NAME, timeout=TIMEOUT_MS)
+    no_exception(page)
+    assert urlparse(page.url).query == url.query            # the same kept work
