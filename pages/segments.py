@@ -206,7 +206,8 @@ hover = RowHover(ds.key_name, ds.row_keys[cv.index], tuple(features), X[cv.index
 overview = figs.overview_figure(cv.points, cv.gmm_labels, names, means=cv.means,
                                 unusual=None if slides else unusual_points, x_range=cv.x_range,
                                 y_range=cv.y_range, axis_titles=titles, large=slides,
-                                slots=cmp.slots, hover=hover, title=f"Segments of {ds.name}")
+                                slots=cmp.slots, hover=hover,
+                                title=f"Segments of {ds.name}: {ds.n_rows:,} {noun}")
 
 settings = session.compare_settings(ds)
 stable = fit_or_stop(cache.segment_stability, key, X, cmp, ds.scaling, settings[keys.W_INIT],

@@ -1,5 +1,6 @@
 """Issue 18, item 2: "What is one row?" is set once on the Data page and counts rows everywhere."""
 
+import json
 import pathlib
 
 import pytest
@@ -47,6 +48,10 @@ def test_the_noun_counts_rows_on_every_page_and_in_the_report(deferred):
     assert "<i>" not in " ".join(m.value for m in at.markdown)    # escaped for Markdown
     report = deferred["segments-report.html"]().decode("utf-8")
     assert "1,000 patients &lt;i&gt;" in report and "patients <i>" not in report
+    # the exported chart (PNG) is titled with the count in the user's word, escaped
+    overview = next(json.loads(el.proto.spec) for el in at.get("plotly_chart")
+                    if el.proto.id.endswith("seg_overview"))
+    assert overview["layout"]["title"]["text"].endswith("1,000 patients &lt;i&gt;")
     at.switch_page("pages/compare.py").run()
     assert "fitted on all 1,000 patients <i>" in _text(at)
 
