@@ -55,28 +55,29 @@ def em(window):
 
 
 def _shown_steps(page):
-    """Every place the page shows the current step, as read from the browser.
+    """Every place the page shows the current step, read from the browser in one snapshot.
 
-    Plotly draws asynchronously after Streamlit has delivered a run, so this
-    first waits (up to 20 s) for the chart to show the step the sentence
-    names; the assertions then read a settled page.
+    Plotly draws asynchronously after Streamlit has delivered a run, and the slider
+    is replaced (a new key) when the server moves the step, its old element removed
+    once the run ends; so this waits (up to 20 s) until the chart shows the step the
+    sentence names and one slider is left, and reads everything in that same moment.
     """
-    page.wait_for_function(
-        f"() => {{ const s = ({STEP_TEXT})(); const g = {CHART}; "
-        "return s && g && g.layout && g.layout.meta && g.layout.meta.step === s[0]; }",
-        timeout=20_000)
-    # the slider is replaced (a new key) when the server moves the step: the old element is
-    # removed once the run ends -- wait for that, one slider is what the user sees
-    page.wait_for_function(
-        "() => document.querySelectorAll('[role=\"group\"][aria-label=\"Step\"] "
-        "input[type=\"range\"]').length === 1", timeout=20_000)
-    text = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').textContent")
-    chart = page.evaluate(f"() => {{ const d = {CHART}.data; return [{CHART}.layout.meta.step, "
-                          "d.find(t => t.name === 'this step').x[0]]; }")
-    slider = page.locator('[role="group"][aria-label="Step"] input[type="range"]')
-    return {"sentence": page.evaluate(STEP_TEXT)[0],
-            "chart meta": chart[0], "likelihood marker": chart[1],
-            "slider": int(slider.get_attribute("value")),
+    snapshot = page.wait_for_function(
+        f"""() => {{
+            const s = ({STEP_TEXT})(); const g = {CHART};
+            const sliders = document.querySelectorAll(
+                '[role="group"][aria-label="Step"] input[type="range"]');
+            if (!s || !g || !g.layout || !g.layout.meta || g.layout.meta.step !== s[0]
+                || sliders.length !== 1) return null;
+            return {{sentence: s[0], meta: g.layout.meta.step,
+                     marker: g.data.find(t => t.name === 'this step').x[0],
+                     slider: +sliders[0].value,
+                     text: document.querySelector('[data-testid="stMain"]').textContent}};
+        }}""", timeout=20_000).json_value()
+    text = snapshot["text"]
+    return {"sentence": snapshot["sentence"],
+            "chart meta": snapshot["meta"], "likelihood marker": snapshot["marker"],
+            "slider": int(snapshot["slider"]),
             "formulas": [int(v) for v in re.findall(r"E-step at step (\d+)", text)],
             "m-step": [int(v) for v in re.findall(r"from the responsibilities at step (\d+)",
                                                   text)],
