@@ -8,7 +8,8 @@ from urllib.parse import urlparse
 
 import pytest
 
-from browser.conftest import TIMEOUT_MS, no_exception, rename_first_segment, settle, shoot
+from browser.conftest import (TIMEOUT_MS, no_exception, open_page, rename_first_segment, settle,
+                              shoot)
 
 pytestmark = [pytest.mark.browser, pytest.mark.viewport(1500)]
 
@@ -41,11 +42,7 @@ def test_upload_rename_reload_and_it_is_still_there(page, tmp_path):
     noun.press("Enter")
     page.wait_for_function("() => document.querySelector('[data-testid=\"stSidebar\"]')"
                            ".innerText.includes('300 shoppers')", timeout=TIMEOUT_MS)
-    page.locator('[data-testid="stSidebarNav"] a', has_text="Segments").click()
-    page.wait_for_selector("h1:has-text('Segments')")
-    page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 3",
-                           timeout=TIMEOUT_MS)
-    settle(page)
+    open_page(page, "Segments", 3)
     rename_first_segment(page, NAME)
     settle(page, pause_ms=1200)
     assert "p=" in urlparse(page.url).query            # the id of the kept work
