@@ -61,6 +61,7 @@ def shutdown():
         process.join(timeout=1.0)
         if process.is_alive():
             process.kill()
+            process.join(timeout=1.0)  # reaped, not left a zombie
 
 
 def read_table_bounded(data, filename="upload.csv", *, timeout=READ_TIME_LIMIT, **options):

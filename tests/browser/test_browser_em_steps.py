@@ -11,6 +11,7 @@ at step 0 and at the end go to ``test-artifacts/em/``.
 import re
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from browser.conftest import (
     ARTIFACTS,
@@ -57,31 +58,39 @@ def em(window):
 def _shown_steps(page):
     """Every place the page shows the current step, read from the browser in one snapshot.
 
-    Plotly draws asynchronously after Streamlit has delivered a run, and the slider
-    is replaced (a new key) when the server moves the step, its old element removed
-    once the run ends; so this waits (up to 20 s) until the chart shows the step the
-    sentence names and one slider is left, and reads everything in that same moment.
+    Plotly draws asynchronously after Streamlit has delivered a run, the formulas
+    below the chart arrive later in the same run, and the slider is replaced (a new
+    key) when the server moves the step, its old element removed once the run ends.
+    So this waits (up to 20 s) for a moment in which every view names the sentence's
+    step and one slider is left, and reads them all in that moment; if none comes, it
+    returns the last snapshot, for :func:`_agree` to report what disagreed.
     """
-    snapshot = page.wait_for_function(
-        f"""() => {{
-            const s = ({STEP_TEXT})(); const g = {CHART};
-            const sliders = document.querySelectorAll(
-                '[role="group"][aria-label="Step"] input[type="range"]');
-            if (!s || !g || !g.layout || !g.layout.meta || g.layout.meta.step !== s[0]
-                || sliders.length !== 1) return null;
-            return {{sentence: s[0], meta: g.layout.meta.step,
-                     marker: g.data.find(t => t.name === 'this step').x[0],
-                     slider: +sliders[0].value,
-                     text: document.querySelector('[data-testid="stMain"]').textContent}};
-        }}""", timeout=20_000).json_value()
-    text = snapshot["text"]
-    return {"sentence": snapshot["sentence"],
-            "chart meta": snapshot["meta"], "likelihood marker": snapshot["marker"],
-            "slider": int(snapshot["slider"]),
-            "formulas": [int(v) for v in re.findall(r"E-step at step (\d+)", text)],
-            "m-step": [int(v) for v in re.findall(r"from the responsibilities at step (\d+)",
-                                                  text)],
-            "heatmap": [int(v) for v in re.findall(r"Responsibilities at step (\d+)", text)]}
+    read = f"""() => {{
+        const s = ({STEP_TEXT})(); const g = {CHART};
+        const sliders = document.querySelectorAll(
+            '[role="group"][aria-label="Step"] input[type="range"]');
+        if (!s || !g || !g.layout || !g.layout.meta || !g.data) return null;
+        const text = document.querySelector('[data-testid="stMain"]').textContent;
+        const all = re => [...text.matchAll(re)].map(m => +m[1]);
+        const marker = g.data.find(t => t.name === 'this step');
+        return {{"sentence": s[0], "chart meta": g.layout.meta.step,
+                 "likelihood marker": marker ? marker.x[0] : null,
+                 "slider": sliders.length === 1 ? +sliders[0].value : null,
+                 "formulas": all(/E-step at step (\\d+)/g),
+                 "m-step": all(/from the responsibilities at step (\\d+)/g),
+                 "heatmap": all(/Responsibilities at step (\\d+)/g)}};
+    }}"""
+    agreed = f"""() => {{
+        const v = ({read})(); if (!v) return null; const s = v.sentence;
+        const one = a => a.length === 1 && a[0] === s;
+        return v["chart meta"] === s && v["likelihood marker"] === s && v.slider === s
+            && one(v.formulas) && one(v["m-step"]) && (v.heatmap.length === 0 || one(v.heatmap))
+            ? v : null;
+    }}"""
+    try:
+        return page.wait_for_function(agreed, timeout=20_000).json_value()
+    except PlaywrightTimeout:
+        return page.evaluate(read)
 
 
 def _agree(shown):

@@ -6,12 +6,34 @@ health check took 22 s).  Reads now run in a worker; one that takes too long is 
 and the user is told.
 """
 
+import time
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from gmm_core import DataError, read_table
 from gmm_core.data import bounded
+
+
+def _stops_running(pid, within):
+    """Whether process ``pid`` has ended (reaped, or a zombie using no CPU) within ``within`` s.
+
+    Read from ``/proc`` rather than ``Process.is_alive``: the executor's own thread may
+    reap the worker first, and a machine under load may take a moment to deliver the
+    signal; what matters to other users is that the worker no longer runs.
+    """
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                state = stat.read().rsplit(")", 1)[1].split()[0]
+        except FileNotFoundError:
+            return True
+        if state in ("Z", "X"):
+            return True
+        time.sleep(0.05)
+    return False
 
 
 def _csv(n_rows):
@@ -44,7 +66,6 @@ def test_a_read_past_the_time_limit_is_stopped_and_said_in_words():
         bounded.read_table_bounded(big, "big.csv", timeout=0.01)
     assert "Reading 'big.csv' took longer than 0.01 s" in str(info.value)
     assert "sample of its rows" in str(info.value)
-    for process in workers:
-        process.join(timeout=10)
-        assert not process.is_alive()  # its CPU is free at once
+    for process in workers:  # its CPU is free at once: the process is gone, or a zombie
+        assert _stops_running(process.pid, within=30.0), process
     assert bounded.read_table_bounded(_csv(10), "next.csv").features.shape == (10, 3)
