@@ -61,8 +61,15 @@ def slider_key():
 
 
 def slid(key):
-    """Slider callback: the user's value becomes the step."""
-    if not playing():
+    """Slider callback: the user's value becomes the step.
+
+    Only the current slider's report counts.  A click sent while the run that
+    replaced the slider was still being drawn carries the old slider too (both
+    are on the page for a moment), and Streamlit may call its callback: taking
+    its value would send the page back a step, and the new slider, whose state
+    already holds the step, would go on showing it -- two steps at once.
+    """
+    if not playing() and key == slider_key():
         session.set_value(keys.EM_STEP, int(session.value(key, 0)))
 
 

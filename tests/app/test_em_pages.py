@@ -252,3 +252,22 @@ def test_worked_e_step_of_a_point_far_from_every_component_shows_logs_not_zeros(
     assert np.all(table["log π_k·N"] < -700) and abs(table["r_ik"].sum() - 1.0) < 1e-9
     assert any("Every density underflows" in c.value for c in at.caption)
     assert any(t.value.startswith("line 4002:") for t in at.text)
+
+
+def test_only_the_current_sliders_report_moves_the_step(monkeypatch):
+    """A click sent while the run that replaced the slider was still drawing carried the
+    old slider (value 0) too; its callback sent the page back to step 0 while the new
+    slider went on showing step 1 (seen in the browser under load)."""
+    from ui import stepper
+    state = {}
+    monkeypatch.setattr(session, "value", lambda key, default=None: state.get(key, default))
+    monkeypatch.setattr(session, "set_value", state.__setitem__)
+    old = stepper.slider_key()
+    state[old] = 0
+    stepper.move(1, 10)  # Forward: step 1, the slider replaced
+    assert stepper.slider_key() != old and stepper.current(10) == 1
+    stepper.slid(old)  # the old slider's report, late
+    assert stepper.current(10) == 1
+    state[stepper.slider_key()] = 4  # the user drags the slider on the page
+    stepper.slid(stepper.slider_key())
+    assert stepper.current(10) == 4
