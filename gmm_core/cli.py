@@ -47,10 +47,18 @@ from contextlib import contextmanager, redirect_stdout
 
 import numpy as np
 
-from gmm_core._cli_files import (MANIFEST, CliError, _check_loadable_names, _check_out_apart,
-                                 _local_path, _plan_out_folder, _write_manifest)
+from gmm_core._cli_files import (
+    MANIFEST,
+    CliError,
+    _check_loadable_names,
+    _check_out_apart,
+    _local_path,
+    _plan_out_folder,
+    _write_manifest,
+)
 from gmm_core.errors import DataError
 from gmm_core.mixture import INIT_METHODS
+from gmm_core.outputs.model_file import MAX_COMPONENTS, MAX_FEATURES, ModelFileError, SegmentModel
 
 __all__ = ["main", "fit_command", "assign_command", "read_table"]
 
@@ -293,8 +301,6 @@ def _progress(args, future):
 def _cmd_fit(args):
     from gmm_core.data.scaling import Scaler
     from gmm_core.mixture import GaussianMixture, _dask
-    from gmm_core.outputs.model_file import (MAX_COMPONENTS, MAX_FEATURES, ModelFileError,
-                                             SegmentModel)
 
     _check_out_apart(args.out, _expand(args.data))
     if os.path.isdir(args.out):
@@ -359,8 +365,7 @@ def _cmd_fit(args):
             _dask.fit(gm, Xs, init_sample_size=args.init_sample, on_iteration=on_iteration)
         for w in caught:
             _log(args, f"warning: {w.message}")
-        model = SegmentModel(gm, scaler, tuple(columns),
-                             tuple(names or _placeholder_names(args.k)))
+        model = SegmentModel(gm, scaler, tuple(columns), tuple(names or _placeholder_names(args.k)))
         if names is None:
             model = model.with_names(_profile_names(model, X, args))
     names = model.segment_names
@@ -479,8 +484,7 @@ def _cmd_assign(args):
             planned = [_part_name(i) for i in range(result.npartitions)]
             _write_manifest(out, planned, args.model, complete=False)
         # never overwrite=True: Dask would delete the whole folder, whatever it holds
-        write = result.to_parquet(out, write_index=False, name_function=_part_name,
-                                  compute=False)
+        write = result.to_parquet(out, write_index=False, name_function=_part_name, compute=False)
         _progress(args, client.compute(write))
         if local is not None:  # the folder held only the manifest: all else is ours
             _write_manifest(out, set(planned) | (set(os.listdir(out)) - {MANIFEST}),
@@ -589,8 +593,7 @@ def main(argv=None):
         print(f"error: {_first_line(exc)}", file=sys.stderr)
     except OSError as exc:
         print(f"error: {exc.strerror or _first_line(exc)}"
-              f"{f': {exc.filename!r}' if getattr(exc, 'filename', None) else ''}",
-              file=sys.stderr)
+              f"{f': {exc.filename!r}' if getattr(exc, 'filename', None) else ''}", file=sys.stderr)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

@@ -15,8 +15,8 @@ import streamlit as st
 import gmm_core
 import gmm_core.data
 from gmm_core.data.reader import MAX_BYTES, check_size
-from gmm_core.plots import compare as figures
 from gmm_core.outputs import project
+from gmm_core.plots import compare as figures
 from ui import dataset, keys, saved, session
 from ui.widgets import plain
 

@@ -573,6 +573,7 @@ def test_local_cluster_listens_on_loopback_only():
     from urllib.parse import urlparse
 
     from distributed import Client
+
     from gmm_core.mixture import local_cluster
 
     before = _listening_sockets()

@@ -18,11 +18,11 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import gmm_core
+import gmm_core.analysis.choose_k
+import gmm_core.analysis.explain
 from gmm_core import ConvergenceWarning, DataError, read_table
 from gmm_core.analysis.compare import compare_models
 from gmm_core.data.reader import MAX_MAGNITUDE, MIN_SPREAD
-import gmm_core.analysis.choose_k
-import gmm_core.analysis.explain
 
 FUZZ = settings(max_examples=60, deadline=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])

@@ -25,7 +25,6 @@ from gmm_core.analysis import identity, segments
 from ui import keys
 from ui.dataset import DEFAULT_DEMO, NO_LABEL, load_demo, with_label
 
-
 # --- plain access -----------------------------------------------------------------------
 
 def value(key, default=None):

@@ -39,8 +39,14 @@ from gmm_core.analysis.guarded import FIT_TIME_LIMIT, fit_mixture, scale_for_fit
 from gmm_core.analysis.stability import STABILITY_TIME_LIMIT, segment_stability
 from gmm_core.data.projection import display_subsample
 from gmm_core.data.scaling import Scaler
-from gmm_core.mixture import (COVARIANCE_TYPES, CRITERIA, SKIPPED, ModelSelection, best_row,
-                              select_model)
+from gmm_core.mixture import (
+    COVARIANCE_TYPES,
+    CRITERIA,
+    SKIPPED,
+    ModelSelection,  # noqa: F401 (used by the doctest of sweep_notes)
+    best_row,
+    select_model,
+)
 from gmm_core.mixture._init import initial_assignment, initial_params, precisions_of
 
 __all__ = ["SWEEP_TIME_LIMIT", "SWEEP_STARTS", "SKIPPED", "CRITERIA", "CRITERION_WORDS", "Recommendation", "criterion_curves", "kmeans_sweep",

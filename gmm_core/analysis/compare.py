@@ -40,10 +40,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from gmm_core.analysis.guarded import (FIT_TIME_LIMIT, FitNote, empty_segments, fit_mixture,
-                                       scale_for_fit)
-from gmm_core.data.projection import (Projection, axes_projection, display_subsample,
-                                      pca_projection)
+from gmm_core.analysis.guarded import (
+    FIT_TIME_LIMIT,
+    FitNote,
+    empty_segments,
+    fit_mixture,
+    scale_for_fit,
+)
+from gmm_core.data.projection import Projection, axes_projection, display_subsample, pca_projection
 from gmm_core.mixture import canonicalize, label_mapping
 
 __all__ = [

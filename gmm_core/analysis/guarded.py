@@ -28,8 +28,7 @@ import warnings
 import numpy as np
 
 from gmm_core.data.scaling import Scaler
-from gmm_core.errors import (MAX_MAGNITUDE, MIN_SPREAD, CollapseError, ConvergenceWarning,
-                             DataError)
+from gmm_core.errors import MAX_MAGNITUDE, MIN_SPREAD, CollapseError, ConvergenceWarning, DataError
 from gmm_core.mixture import GaussianMixture
 
 __all__ = ["FIT_TIME_LIMIT", "RETRY_REG_COVAR", "NOTE_KINDS", "FitNote", "empty_segments",

@@ -75,28 +75,31 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from gmm_core.data._sniff import (MAX_LISTED_LINES, decode, detect_binary, lines_text,
-                             parse_rows, sniff_decimal, sniff_delimiter, to_numbers)
-from gmm_core.data._columns import (MAX_LABEL_LEVELS, _check_magnitude, _is_label,
-                                    _numbers_are_id, _text_is_id, _too_few_columns,
-                                    _too_few_rows, _warn_bad_cells, summary_rows)
+from gmm_core.data._columns import (
+    _check_magnitude,
+    _is_label,
+    _numbers_are_id,
+    _text_is_id,
+    _too_few_columns,
+    _too_few_rows,
+    _warn_bad_cells,
+    summary_rows,
+)
+from gmm_core.data._sniff import (
+    MAX_LISTED_LINES,
+    decode,
+    detect_binary,
+    lines_text,
+    parse_rows,
+    sniff_decimal,
+    sniff_delimiter,
+    to_numbers,
+)
 from gmm_core.data.original import USED, OriginalRows, row_keys
 from gmm_core.errors import MAX_MAGNITUDE, MIN_SPREAD, DataError
 
-__all__ = [
-    "MAX_BYTES",
-    "MAX_CELLS",
-    "MAX_COLUMNS",
-    "MAX_LINE_CHARS",
-    "MAX_MAGNITUDE",
-    "MAX_ROWS",
-    "MIN_ROWS",
-    "MIN_SPREAD",
-    "ReadReport",
-    "TableResult",
-    "check_size",
-    "read_table",
-]
+__all__ = ["MAX_BYTES", "MAX_CELLS", "MAX_COLUMNS", "MAX_LINE_CHARS", "MAX_MAGNITUDE", "MAX_ROWS",
+           "MIN_ROWS", "MIN_SPREAD", "ReadReport", "TableResult", "check_size", "read_table"]
 
 #: 200 MB: Streamlit's default upload limit (``server.maxUploadSize``); checked on
 #: ``len(data)`` before anything is decoded.
@@ -195,9 +198,8 @@ class ReadReport:
         if self.rows_dropped:
             parts.append(f"{self.rows_dropped} rows with missing values left out.")
         if self.rows_imputed:
-            parts.append(
-                f"{self.rows_imputed} rows had gaps filled with the column {self.missing}."
-            )
+            parts.append(f"{self.rows_imputed} rows had gaps filled with the column "
+                         f"{self.missing}.")
         return " ".join(parts)
 
 
@@ -216,7 +218,7 @@ class TableResult:
     report : ReadReport
     label_candidates : list of str
         Columns that look like true class labels: text or integer columns
-        with 2 to :data:`MAX_LABEL_LEVELS` distinct values, kept or dropped.
+        with 2 to :data:`~gmm_core.data._columns.MAX_LABEL_LEVELS` distinct values, kept or dropped.
     line_numbers : numpy.ndarray of int
         1-based file line of each row of ``features``.
     original : OriginalRows
@@ -254,9 +256,8 @@ class TableResult:
             If ``column`` is not in ``label_candidates``.
         """
         if column not in self.label_candidates:
-            raise KeyError(
-                f"{column!r} is not a label candidate; choose from {self.label_candidates}."
-            )
+            raise KeyError(f"{column!r} is not a label candidate; "
+                           f"choose from {self.label_candidates}.")
         values = self.frame[column]
         if pd.api.types.is_numeric_dtype(values):
             out = [("(missing)" if np.isnan(v) else str(int(v))) for v in values.to_numpy(float)]
@@ -287,10 +288,8 @@ def check_size(n_bytes, filename="upload.csv", max_bytes=MAX_BYTES):
     gmm_core.errors.DataError: 'big.csv' is 300 MB, more than the 200 MB limit. Upload a smaller ...
     """
     if n_bytes > max_bytes:
-        raise DataError(
-            f"'{filename}' is {_size(n_bytes)}, more than the {_size(max_bytes)} limit. Upload a "
-            "smaller file, for example a sample of its rows."
-        )
+        raise DataError(f"'{filename}' is {_size(n_bytes)}, more than the {_size(max_bytes)} "
+                        "limit. Upload a smaller file, for example a sample of its rows.")
 
 
 def read_table(

@@ -27,8 +27,13 @@ from contextlib import nullcontext
 
 import numpy as np
 
-from gmm_core.mixture._params import (SufficientStats, _log_det_cholesky, _stats_from_resp,
-                                      moment_shift, params_from_stats)
+from gmm_core.mixture._params import (
+    SufficientStats,
+    _log_det_cholesky,
+    _stats_from_resp,
+    moment_shift,
+    params_from_stats,
+)
 
 try:  # ships with scikit-learn; without it BLAS keeps its own thread count
     from threadpoolctl import ThreadpoolController

@@ -56,9 +56,15 @@ import numpy as np
 from gmm_core.errors import DataError
 from gmm_core.mixture import _blocked, _missing
 from gmm_core.mixture._params import SufficientStats, moment_shift
-from gmm_core.mixture._validation import (COMPLEX_MESSAGE, as_float_matrix, check_shape,
-                                          check_weight_shape, check_weight_total,
-                                          check_weight_values, feature_names)
+from gmm_core.mixture._validation import (
+    COMPLEX_MESSAGE,
+    as_float_matrix,
+    check_shape,
+    check_weight_shape,
+    check_weight_total,
+    check_weight_values,
+    feature_names,
+)
 
 __all__ = ["INIT_SAMPLE_ROWS", "WORKER_MALLOC_ENV", "DaskRows", "as_dask_matrix",
            "local_cluster", "summarize", "fit"]

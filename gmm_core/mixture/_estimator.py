@@ -39,8 +39,14 @@ from sklearn.base import BaseEstimator, DensityMixin
 
 from gmm_core.errors import ConvergenceWarning, NotFittedError
 from gmm_core.mixture._init import INIT_METHODS, initial_params
-from gmm_core.mixture._params import (COVARIANCE_TYPES, GMMParams, SufficientStats,
-                                      information_criteria, n_parameters, params_from_stats)
+from gmm_core.mixture._params import (
+    COVARIANCE_TYPES,
+    GMMParams,
+    SufficientStats,
+    information_criteria,
+    n_parameters,
+    params_from_stats,
+)
 from gmm_core.mixture._sources import row_source
 from gmm_core.mixture._validation import check_init_arrays, check_random_state
 

@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from gmm_core.errors import ConvergenceWarning
-from gmm_core.mixture._missing import responsibilities
 from gmm_core.mixture._estimator import GaussianMixture
+from gmm_core.mixture._missing import responsibilities
 from gmm_core.mixture._params import GMMParams
 from gmm_core.mixture._sources import InMemoryRows
 

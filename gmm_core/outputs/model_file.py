@@ -67,11 +67,23 @@ import numpy as np
 
 from gmm_core.data.scaling import SCALINGS, Scaler
 from gmm_core.errors import MIN_SPREAD, DataError
-from gmm_core.outputs._model_checks import (MAX_SCALE, MAX_VARIANCE, ModelFileError, array,
-                                            check_agrees, check_computes, check_numbers,
-                                            check_variances, fail, kind, num,
-                                            parse_strict_json, section, short)
 from gmm_core.mixture import COVARIANCE_TYPES, GaussianMixture, GMMParams
+from gmm_core.outputs._model_checks import (
+    MAX_SCALE,
+    MAX_VARIANCE,
+    ModelFileError,
+    array,
+    check_agrees,
+    check_computes,
+    check_numbers,
+    check_variances,
+    fail,
+    kind,
+    num,
+    parse_strict_json,
+    section,
+    short,
+)
 
 __all__ = ["SegmentModel", "ModelFileError", "load_model", "save_model", "check_names",
            "FORMAT", "VERSION"]

@@ -27,9 +27,9 @@ Examples
 import datetime as _dt
 import html
 
-from gmm_core.plots.compare import colour
 from gmm_core.analysis.profiles import profile_frame
 from gmm_core.analysis.segments import GLOSSARY, SURE, overview_sentence, typical_frame
+from gmm_core.plots.compare import colour
 
 __all__ = ["html_report"]
 

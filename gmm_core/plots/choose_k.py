@@ -85,7 +85,7 @@ def criterion_figure(curves, criterion="bic", *, best=None, title=None):
                            arrowhead=2, ax=0, ay=42, font=dict(color="#C0392B", size=14),
                            bgcolor="rgba(255,255,255,0.85)")
     fig.add_annotation(xref="paper", yref="paper", x=0.99, y=0.98, xanchor="right",
-                       yanchor="top", showarrow=False, text=f"<b>lower is better</b> ↓",
+                       yanchor="top", showarrow=False, text="<b>lower is better</b> ↓",
                        font=dict(size=14, color=_INK), bgcolor="rgba(255,255,255,0.85)")
     fig.update_layout(
         title=dict(text=title or f"{label} against the number of components k", x=0.0,

@@ -22,9 +22,20 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from gmm_core.analysis.geometry import ellipse_points
-from gmm_core.plots.theme import (FONT, INK, PALETTE, colour, halo, hover_args, legend_room,
-                                  legend_traces, point_style, segment_names, symbol,
-                                  template_text)
+from gmm_core.plots.theme import (
+    FONT,
+    INK,
+    PALETTE,
+    colour,
+    halo,
+    hover_args,
+    legend_room,
+    legend_traces,
+    point_style,
+    segment_names,
+    symbol,
+    template_text,
+)
 from gmm_core.plots.theme import escape as _text
 
 __all__ = [

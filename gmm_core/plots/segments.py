@@ -29,9 +29,18 @@ import numpy as np
 import plotly.graph_objects as go
 
 from gmm_core.analysis.segments import HIGH_CUT, LOW_CUT, standing
-
-from gmm_core.plots.theme import (AXIS_STYLE, FAMILY, INK, colour, hover_args, legend_room,
-                                  legend_traces, point_style, symbol, template_text)
+from gmm_core.plots.theme import (
+    AXIS_STYLE,
+    FAMILY,
+    INK,
+    colour,
+    hover_args,
+    legend_room,
+    legend_traces,
+    point_style,
+    symbol,
+    template_text,
+)
 from gmm_core.plots.theme import escape as label_text
 
 __all__ = ["overview_figure", "difference_figure", "certainty_figure"]

@@ -8,10 +8,22 @@ from scipy.optimize import linear_sum_assignment
 
 import gmm_core
 from gmm_core.analysis.compare import compare_models, contingency
-from gmm_core.analysis.segments import (GLOSSARY, LEVELS, SURE, describe_segments, feature_word,
-                               feature_words, level_of, name_levels, overview_sentence,
-                               plain_axis_title, segment_name, unique_names, borderline_frame,
-                               typical_frame)
+from gmm_core.analysis.segments import (
+    GLOSSARY,
+    LEVELS,
+    SURE,
+    borderline_frame,
+    describe_segments,
+    feature_word,
+    feature_words,
+    level_of,
+    name_levels,
+    overview_sentence,
+    plain_axis_title,
+    segment_name,
+    typical_frame,
+    unique_names,
+)
 
 
 @pytest.fixture(scope="module")

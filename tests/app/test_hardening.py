@@ -11,25 +11,37 @@ an upload the app must refuse with an ``st.error`` whose text contains ``gist``
 
 import pathlib
 import re
-import tomllib
 import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
-from hostile_files import (CORPUS_CASES, HOSTILE, ISSUE_CASES, LINKY, LINKY_COLUMNS,
-                           LINKY_FILENAME, LINKY_SEGMENTS, XSS, XSS_FILENAME, _png, good_csv,
-                           linky_csv, xss_csv)
+import tomllib
 from streamlit.testing.v1 import AppTest
 
 import gmm_core
-from ui import keys, widgets
+import gmm_core.analysis.choose_k
+import gmm_core.analysis.explain
 from gmm_core import DataError
 from gmm_core.analysis.compare import compare_models
 from gmm_core.analysis.guarded import FIT_TIME_LIMIT, fit_mixture, scale_for_fit
 from gmm_core.data.reader import MAX_BYTES
-import gmm_core.analysis.choose_k
-import gmm_core.analysis.explain
+from hostile_files import (
+    CORPUS_CASES,
+    HOSTILE,
+    ISSUE_CASES,
+    LINKY,
+    LINKY_COLUMNS,
+    LINKY_FILENAME,
+    LINKY_SEGMENTS,
+    XSS,
+    XSS_FILENAME,
+    _png,
+    good_csv,
+    linky_csv,
+    xss_csv,
+)
+from ui import keys, widgets
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 #: What no user should ever see.

@@ -11,8 +11,8 @@ import pytest
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
-from ui import keys
 from gmm_core.outputs.model_file import load_model
+from ui import keys
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 PAGE = "pages/segments.py"

@@ -7,7 +7,9 @@ Skipped (with the reason) when /usr/bin/chromium is missing, except under
 
 import pytest
 
-from browser.conftest import TIMEOUT_MS, no_exception as _no_exception, settle as _settle, shoot
+from browser.conftest import TIMEOUT_MS, shoot
+from browser.conftest import no_exception as _no_exception
+from browser.conftest import settle as _settle
 
 pytestmark = pytest.mark.browser
 

@@ -20,8 +20,6 @@ from hypothesis import strategies as st
 
 from gmm_core import DataError, read_table
 from gmm_core.data.reader import MAX_LISTED_LINES
-
-
 from reader_corpus import CORPUS, Err
 
 

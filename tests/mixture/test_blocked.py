@@ -5,8 +5,8 @@ import pytest
 
 from conftest import COVARIANCE_TYPES, blobs
 from gmm_core import mixture
-from gmm_core.mixture import _reference as reference
 from gmm_core.mixture import _blocked as fast
+from gmm_core.mixture import _reference as reference
 
 
 def _params(X, covariance_type, k=3, seed=0):

@@ -7,15 +7,13 @@ import struct
 import numpy as np
 import pandas as pd
 import pytest
-from gmm_core.outputs.export import CHROMIUM
 
 import gmm_core
 from gmm_core.analysis.compare import compare_models
-from gmm_core.outputs.export import (FORMULA_STARTS, figure_png, neutralise_formulas, segment_table,
-                             to_csv_bytes, use_browser)
-from gmm_core.outputs.model_file import SegmentModel, load_model, save_model
 from gmm_core.analysis.segments import describe_segments
 from gmm_core.data.original import OriginalRows
+from gmm_core.outputs.export import CHROMIUM, figure_png, segment_table, to_csv_bytes, use_browser
+from gmm_core.outputs.model_file import SegmentModel, load_model, save_model
 
 
 @pytest.fixture(scope="module")

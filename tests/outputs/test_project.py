@@ -7,10 +7,15 @@ import numpy as np
 import pytest
 
 from gmm_core.analysis.compare import compare_models
-from gmm_core.outputs.model_file import SegmentModel
 from gmm_core.outputs import project
-from gmm_core.outputs.project import (MAX_TABLE_BYTES, ProjectFileError, load_project, mismatch,
-                                      project_json)
+from gmm_core.outputs.model_file import SegmentModel
+from gmm_core.outputs.project import (
+    MAX_TABLE_BYTES,
+    ProjectFileError,
+    load_project,
+    mismatch,
+    project_json,
+)
 
 TABLE = b"id,income,spend\n1,10,20\n2,11,21\n3,50,60\n4,52,61\n5,90,15\n6,91,14\n"
 
