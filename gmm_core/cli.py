@@ -225,7 +225,7 @@ def _quiet(quiet):
             warnings.simplefilter("ignore")
             yield
     finally:
-        for lg, level in zip(loggers, saved[0]):
+        for lg, level in zip(loggers, saved[0], strict=True):
             lg.setLevel(level)
         for var, value in saved[1].items():
             if value is None:
@@ -387,7 +387,7 @@ def _cmd_fit(args):
     means = model.means_original
     width = max(len(n) for n in names)
     for j, name in enumerate(names):
-        centre = ", ".join(f"{c}={v:.4g}" for c, v in zip(columns, means[j]))
+        centre = ", ".join(f"{c}={v:.4g}" for c, v in zip(columns, means[j], strict=True))
         print(f"{name:<{width}}  weight {gm.weights_[j]:.3f}  mean {centre}")
     print(f"wrote {args.out}")
     return 0

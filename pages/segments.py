@@ -242,7 +242,8 @@ if choices:
 who = profiles.column_profiles(rows, summary.labels, k, [c for c in described if c in choices])
 per_row = 2
 for start in range(0, k, per_row):
-    for j, col in zip(range(start, min(start + per_row, k)), st.columns(per_row)):
+    # the last row may hold fewer segments than columns: its spare column stays empty
+    for j, col in zip(range(start, min(start + per_row, k)), st.columns(per_row), strict=False):
         p = summary.segments[j]
         with col.container(border=True):
             st.text_input("Segment name", value=session.value(name_keys[j]),

@@ -289,7 +289,7 @@ def test_quiet_prints_no_warning_of_the_fit_or_of_dask(data_dir, tmp_path, sched
 
     def noisy(*args, **kwargs):
         logging.getLogger("distributed.scheduler").warning("Detected different `run_spec`")
-        warnings.warn("a warning of the fit", UserWarning)
+        warnings.warn("a warning of the fit", UserWarning, stacklevel=2)
         return real(*args, **kwargs)
 
     monkeypatch.setattr(scale, "fit", noisy)

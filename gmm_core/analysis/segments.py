@@ -444,7 +444,7 @@ def describe_segments(X, proba, means, features, *, sure=SURE, n_borderline=3, w
 def _auto_names(profiles, words):
     """Automatic names; segments that would share one are told apart by more features."""
     distinct = [np.abs(p.percentile - 0.5) for p in profiles]
-    names = [segment_name(p.levels, words, dist) for p, dist in zip(profiles, distinct)]
+    names = [segment_name(p.levels, words, dist) for p, dist in zip(profiles, distinct, strict=True)]
     d = len(words)
     for _ in range(2):
         groups = pd.Series(range(len(names))).groupby([n.lower() for n in names]).groups
@@ -510,7 +510,7 @@ def borderline_frame(summary, j, X, names, *, rows=None):
             frame[f] = X[idx, d]
     frame["probability"] = [f"{v:.0%}" for v in summary.certainty[idx]]
     frame["next most likely"] = [f"{names[int(r)]} ({v:.0%})" for r, v in
-                                 zip(summary.runner_up[idx], summary.runner_up_proba[idx])]
+                                 zip(summary.runner_up[idx], summary.runner_up_proba[idx], strict=True)]
     return frame
 
 

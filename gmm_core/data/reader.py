@@ -405,7 +405,7 @@ def _read_table(data, filename, missing, *, max_bytes, max_rows, max_columns, ma
     names = _column_names(header, columns, report)
     if names is None:  # the first line is data
         names = [f"Column {j + 1}" for j in range(len(header))]
-        for col, cell in zip(columns, header):
+        for col, cell in zip(columns, header, strict=True):
             col.insert(0, cell)
         line_numbers.insert(0, header_line)
     n_rows = len(line_numbers)
@@ -469,7 +469,7 @@ def _column_names(header, columns, report):
 def _build(names, columns, line_numbers, report, missing, min_rows):
     """Classify columns, handle missing values, assemble the result."""
     n_read = len(line_numbers)
-    cells = pd.DataFrame({name: pd.array(col, dtype="string") for name, col in zip(names, columns)})
+    cells = pd.DataFrame({name: pd.array(col, dtype="string") for name, col in zip(names, columns, strict=True)})
     footers = summary_rows(columns)
     n_rows = n_read - len(footers)
     if footers:
@@ -485,7 +485,7 @@ def _build(names, columns, line_numbers, report, missing, min_rows):
     body_lines = line_numbers[:n_rows]
     numeric, text, reasons = {}, {}, {}
     thousands = False
-    for j, (name, col) in enumerate(zip(names, columns)):
+    for j, (name, col) in enumerate(zip(names, columns, strict=True)):
         numbers, is_missing, grouped = to_numbers(col, report.decimal)
         columns[j] = None  # free the strings as we go
         is_text = np.isnan(numbers) & ~is_missing
@@ -542,7 +542,7 @@ def _build(names, columns, line_numbers, report, missing, min_rows):
         )
         for i in np.flatnonzero(bad_rows):
             status[i] = "missing value in " + ", ".join(
-                name for name, gap in zip(kept, gaps[i]) if gap)
+                name for name, gap in zip(kept, gaps[i], strict=True) if gap)
     elif bad_rows.any():
         fill = np.nanmean if missing == "mean" else np.nanmedian
         filled = {}

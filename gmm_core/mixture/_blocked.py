@@ -226,7 +226,7 @@ def _ranges(n_samples, block_size, n_threads):
     n_blocks = -(-n_samples // block_size)
     n_threads = max(1, min(n_threads, n_blocks))
     cuts = np.linspace(0, n_blocks, n_threads + 1).round().astype(int) * block_size
-    return [(int(a), int(min(b, n_samples))) for a, b in zip(cuts[:-1], cuts[1:])]
+    return [(int(a), int(min(b, n_samples))) for a, b in zip(cuts[:-1], cuts[1:], strict=True)]
 
 
 _POOL = {}
@@ -308,7 +308,7 @@ def summarize(X, params, sample_weight=None, *, block_size=None, n_threads=None)
             e = min(b + block_size, stop)
             part = _block_stats(X[b:e], None if sample_weight is None
                                 else sample_weight[b:e], prep)
-            acc = list(part) if acc is None else [a + p for a, p in zip(acc, part)]
+            acc = list(part) if acc is None else [a + p for a, p in zip(acc, part, strict=True)]
         return acc
 
     parts = _run(work, n_samples, block_size, n_threads)

@@ -159,7 +159,7 @@ def _frame_to_array(df):
     values = dask.delayed(_partition_values, pure=True)
     n_cols = len(df.columns)
     blocks = [da.from_delayed(values(p), shape=(n, n_cols), dtype=np.float64)
-              for p, n in zip(parts, lengths)]
+              for p, n in zip(parts, lengths, strict=True)]
     return da.concatenate(blocks, axis=0) if blocks else da.empty((0, n_cols))
 
 

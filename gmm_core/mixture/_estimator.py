@@ -249,10 +249,10 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         fitted_names = getattr(self, "feature_names_in_", None)
         if fitted_names is not None and names is None:
             warnings.warn(f"X does not have valid feature names, but {type(self).__name__} "
-                          "was fitted with feature names", UserWarning)
+                          "was fitted with feature names", UserWarning, stacklevel=2)
         elif fitted_names is None and names is not None:
             warnings.warn(f"X has feature names, but {type(self).__name__} was fitted "
-                          "without feature names", UserWarning)
+                          "without feature names", UserWarning, stacklevel=2)
         elif names is not None and (len(names) != len(fitted_names)
                                     or np.any(names != fitted_names)):
             raise ValueError("The feature names should match those that were passed during "
@@ -368,7 +368,7 @@ class GaussianMixture(DensityMixin, BaseEstimator):
                 f"EM stopped at the time limit of {self.max_time:g} s after {n_iter} "
                 f"iteration(s) of the current start, before it converged; the best result so "
                 "far is kept. Raise max_time, or use fewer rows, features, components or "
-                "restarts (n_init).", ConvergenceWarning)
+                "restarts (n_init).", ConvergenceWarning, stacklevel=2)
         elif not self.converged_ and self.max_iter > 0:
             warnings.warn(
                 "Best performing initialization did not converge. Try different init "
@@ -376,7 +376,7 @@ class GaussianMixture(DensityMixin, BaseEstimator):
                 f"not converge in max_iter={self.max_iter} iterations (tol={self.tol}): "
                 "increase max_iter, loosen tol, try another init_params or random_state, or "
                 "check the data for duplicates and outliers.",
-                ConvergenceWarning)
+                ConvergenceWarning, stacklevel=2)
         self._set_params(best, dtype)
         self.n_iter_ = best_n_iter
         self.lower_bound_ = best_lb
@@ -508,13 +508,13 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         ct = self.covariance_type
         if ct == "full":
             X = np.vstack([rng.multivariate_normal(m, c, int(n))
-                           for m, c, n in zip(self.means_, self.covariances_, counts)])
+                           for m, c, n in zip(self.means_, self.covariances_, counts, strict=True)])
         elif ct == "tied":
             X = np.vstack([rng.multivariate_normal(m, self.covariances_, int(n))
-                           for m, n in zip(self.means_, counts)])
+                           for m, n in zip(self.means_, counts, strict=True)])
         else:
             X = np.vstack([m + rng.standard_normal(size=(n, self.means_.shape[1]))
                            * np.sqrt(c) for m, c, n in zip(self.means_, self.covariances_,
-                                                           counts)])
+                                                           counts, strict=True)])
         y = np.concatenate([np.full(n, j, dtype=int) for j, n in enumerate(counts)])
         return X, y

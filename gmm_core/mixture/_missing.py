@@ -132,7 +132,7 @@ def group_rows(X, *, first_row=0):
     if not observed.any(axis=1).all():
         _refuse_empty_rows(np.flatnonzero(np.isnan(X).all(axis=1)) + first_row)
     index = np.empty(n, dtype=np.int32 if n < 2 ** 31 else np.int64)
-    fill = dict(zip(keys, bounds[:-1].tolist()))
+    fill = dict(zip(keys, bounds[:-1].tolist(), strict=True))
     for first, order, runs in _block_patterns(X):
         for key, a, b in runs:
             index[fill[key]:fill[key] + b - a] = order[a:b] + first
@@ -156,7 +156,7 @@ def _block_patterns(X):
         starts = np.flatnonzero(np.concatenate([[True], sorted_keys[1:] != sorted_keys[:-1]]))
         stops = np.append(starts[1:], len(keys))
         yield first, order, [(sorted_keys[a].tobytes(), int(a), int(b))
-                             for a, b in zip(starts, stops)]
+                             for a, b in zip(starts, stops, strict=True)]
 
 
 def _refuse_empty_rows(rows):

@@ -59,11 +59,11 @@ def _named_as_generated(customers):
     rows, cols = linear_sum_assignment(-table)
     words = summary.words
     hits = 0
-    for fitted, true in zip(rows, cols):
+    for fitted, true in zip(rows, cols, strict=True):
         got = name_levels(summary.names[fitted], words)
-        want = dict(zip(words, _generated_levels(ds.label_names[true], len(words))))
+        want = dict(zip(words, _generated_levels(ds.label_names[true], len(words)), strict=True))
         hits += got == want
-    return hits, list(zip(summary.names, [ds.label_names[c] for c in cols]))
+    return hits, list(zip(summary.names, [ds.label_names[c] for c in cols], strict=True))
 
 
 def test_customers_demo_segments_get_the_names_they_were_generated_with(customers):

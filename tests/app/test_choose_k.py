@@ -176,7 +176,7 @@ def test_choose_by_icl_and_check_stability_per_k():
     bars = spec["data"][0]
     x, y = (_array(bars[a]) for a in ("x", "y"))
     assert x.tolist() == list(range(2, 11))
-    stability = dict(zip(x.tolist(), y.tolist()))
+    stability = dict(zip(x.tolist(), y.tolist(), strict=True))
     assert stability[4] == 1.0                        # the four true blobs: always found again
     table = next(t.value for t in at.dataframe if "degenerate" in t.value.columns)
     assert "init" in table.columns and set(table["init"]) == {"hierarchical", "kmeans"}

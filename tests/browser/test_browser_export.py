@@ -72,7 +72,7 @@ def test_the_csv_export_is_the_upload_plus_what_was_computed(page, tmp_path):
     header, rows = back[0], back[1:]
     assert header[:5] == given[0]
     assert len(rows) == len(given) - 1 == N + 1            # every row, the footer too, in order
-    mismatched = [i for i, (got, want) in enumerate(zip(rows, given[1:])) if got[:5] != want]
+    mismatched = [i for i, (got, want) in enumerate(zip(rows, given[1:], strict=True)) if got[:5] != want]
     assert mismatched == []                                # every original cell, as text
     assert sum(r[2] == "" for r in rows) == sum(g[2] == "" for g in given[1:]) > 0  # blanks blank
     status = header.index("status")

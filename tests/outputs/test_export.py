@@ -82,7 +82,7 @@ def test_upload_export_hands_back_every_cell_as_given(missing):
     header, body = back[0], back[1:]
     assert header[:5] == given[0]
     assert len(body) == len(given) - 1 == 61       # every row, the footer too
-    for got, want in zip(body, given[1:]):
+    for got, want in zip(body, given[1:], strict=True):
         assert got[:5] == want                     # cell by cell, as text: blanks stay blank
     status = [row[header.index("status")] for row in body]
     assert status[-1] == "left out: summary row (Total)"
