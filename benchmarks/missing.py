@@ -182,7 +182,8 @@ def speed_row(n, n_iter=5, repeats=3):
         row[f"{policy}_s_per_iter"] = float(np.median([t[0] for t in got]))
         row[f"{policy}_cpu_s_per_iter"] = float(np.median([t[1] for t in got]))
     row["time_ratio"] = float(np.median([m[0] / r[0] for m, r in zip(times["marginalize"],
-                                                                      times["raise"], strict=True)]))
+                                                                      times["raise"],
+                                                                      strict=True)]))
     row["cpu_ratio"] = float(np.median([m[1] / r[1] for m, r in zip(times["marginalize"],
                                                                     times["raise"], strict=True)]))
     for policy in times:

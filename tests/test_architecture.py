@@ -153,5 +153,6 @@ def test_import_gmm_core_stays_light():
 
 def test_pages_leave_the_session_to_ui():
     """Pages are layout only: session keys and access live in ``ui/`` (keys.py, session.py)."""
-    touching = [p.name for p in (ROOT / "pages").glob("*.py") if "st.session_state" in p.read_text()]
+    touching = [p.name for p in (ROOT / "pages").glob("*.py")
+                if "st.session_state" in p.read_text()]
     assert touching == []

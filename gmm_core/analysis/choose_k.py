@@ -49,7 +49,8 @@ from gmm_core.mixture import (
 )
 from gmm_core.mixture._init import initial_assignment, initial_params, precisions_of
 
-__all__ = ["SWEEP_TIME_LIMIT", "SWEEP_STARTS", "SKIPPED", "CRITERIA", "CRITERION_WORDS", "Recommendation", "criterion_curves", "kmeans_sweep",
+__all__ = ["SWEEP_TIME_LIMIT", "SWEEP_STARTS", "SKIPPED", "CRITERIA", "CRITERION_WORDS",
+           "Recommendation", "criterion_curves", "kmeans_sweep",
            "model_sweep", "recommend", "skipped_fits", "stability_sweep", "sweep_notes"]
 
 #: Seconds: the wall-clock budget of a whole sweep; fits not started by then are skipped.

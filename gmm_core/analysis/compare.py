@@ -152,11 +152,13 @@ def compare_models(X, n_components, *, scaling="standard", covariance_type="full
     start = time.perf_counter()
     X = np.asarray(X, dtype=float)
     if X.ndim != 2 or X.shape[0] == 0:
-        raise ValueError(f"X must be a non-empty 2-D array, got shape {X.shape}; choose at least one feature.")
+        raise ValueError(f"X must be a non-empty 2-D array, got shape {X.shape}; "
+                         "choose at least one feature.")
     k = int(n_components)
     if X.shape[0] < k:
         raise ValueError(
-            f"k = {k} is more than the {X.shape[0]} rows in the data; choose a smaller k or load more rows.")
+            f"k = {k} is more than the {X.shape[0]} rows in the data; "
+            "choose a smaller k or load more rows.")
     scaler, Xs, caught = scale_for_fit(X, scaling)
     gmm, notes = fit_mixture(Xs, k, covariance_type=covariance_type, init_params=init_params,
                              n_init=n_init, random_state=random_state, max_time=max_time)
@@ -459,7 +461,8 @@ def comparison_view(comparison, X, projection, *, max_points=20_000, seed=0):
     centroids = np.asarray(projection.project_means(comparison.centroids), dtype=float)
     # room for the points, the centres and each component's 2-sigma box
     half = 2.0 * np.sqrt(np.clip(np.diagonal(covs, axis1=1, axis2=2), 0.0, None))
-    x_range, y_range = plot_ranges(np.vstack([points, means, centroids, means - half, means + half]))
+    x_range, y_range = plot_ranges(np.vstack([points, means, centroids, means - half,
+                                              means + half]))
     return ComparisonView(
         points=points,
         gmm_labels=comparison.gmm_labels[idx],
@@ -500,6 +503,6 @@ def view_projection(comparison, X, feature_names, *, axes=None):
     pca = pca_projection(scaler.transform(np.asarray(X, dtype=float)), names)
     A = pca.A / scaler.scale_[None, :]
     offset = scaler.offset_ + scaler.scale_ * pca.offset
-    labels = tuple(label + (" of scaled data" if getattr(scaler, "method", "none") != "none" else "")
-                   for label in pca.axis_labels)
+    scaled = getattr(scaler, "method", "none") != "none"
+    labels = tuple(label + (" of scaled data" if scaled else "") for label in pca.axis_labels)
     return Projection(A, offset, labels, "pca", pca.explained_variance_ratio)

@@ -34,7 +34,8 @@ def level_radius(level, dim=2):
     """
     level = float(level)
     if not 0.0 < level < 1.0:
-        raise ValueError(f"level must be in (0, 1), got {level!r}; use e.g. 0.95 for a 95% ellipse.")
+        raise ValueError(f"level must be in (0, 1), got {level!r}; "
+                         "use e.g. 0.95 for a 95% ellipse.")
     return float(np.sqrt(chi2.ppf(level, dim)))
 
 

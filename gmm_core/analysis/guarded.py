@@ -79,7 +79,8 @@ def scale_for_fit(X, scaling, *, reg_covar=1e-6):
 
     >>> scaler, Xs, notes = scale_for_fit([[0.0, 1.0], [1e-9, 2.0], [2e-9, 3.0]], "none")
     >>> print(notes[0])  # doctest: +ELLIPSIS
-    Feature 1 varies by only 2e-09, less than ... choose standardise or min-max scaling on the Data page.
+    Feature 1 varies by only 2e-09, less than ... choose standardise or min-max scaling
+    on the Data page.
     """
     X = np.asarray(X, dtype=float)
     if X.ndim == 2 and X.size and np.isfinite(X).all():
@@ -194,7 +195,8 @@ def empty_segments(Xs, labels, k, model="GMM"):
     """A warning when fewer than ``k`` of the ``labels`` are used, else None.
 
     >>> empty_segments(np.zeros((4, 2)), [0, 0, 0, 0], 3)
-    'Only 1 of the 3 GMM segments holds any points: the data hold only 1 distinct point(s). The empty segments are kept with a tiny weight; choose k = 1 for a clean split.'
+    'Only 1 of the 3 GMM segments holds any points: the data hold only 1 distinct point(s).
+    The empty segments are kept with a tiny weight; choose k = 1 for a clean split.'
     """
     used = int(np.unique(labels).size)
     if used >= k:
@@ -203,6 +205,7 @@ def empty_segments(Xs, labels, k, model="GMM"):
     why = (f": the data hold only {distinct} distinct point(s)" if distinct < k
            else " (some segments are squeezed out by larger ones)")
     best = min(used, distinct)
-    return FitNote(f"Only {used} of the {k} {model} segments {'holds' if used == 1 else 'hold'} any "
+    return FitNote(f"Only {used} of the {k} {model} segments "
+            f"{'holds' if used == 1 else 'hold'} any "
             f"points{why}. The empty segments are kept with a tiny weight; choose k = {best}"
             f"{'' if best == 1 else ' or fewer'} for a clean split.", kind="empty")

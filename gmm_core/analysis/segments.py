@@ -241,7 +241,8 @@ def unique_names(names, fallback=None):
     for j, name in enumerate(names):
         name = " ".join(str(name or "").split())
         if not name:
-            name = " ".join(str(fallback[j] if fallback is not None else f"Segment {j + 1}").split())
+            name = " ".join(str(fallback[j] if fallback is not None
+                                else f"Segment {j + 1}").split())
         candidate, n = name, 1
         while candidate.lower() in seen:
             n += 1
@@ -444,7 +445,8 @@ def describe_segments(X, proba, means, features, *, sure=SURE, n_borderline=3, w
 def _auto_names(profiles, words):
     """Automatic names; segments that would share one are told apart by more features."""
     distinct = [np.abs(p.percentile - 0.5) for p in profiles]
-    names = [segment_name(p.levels, words, dist) for p, dist in zip(profiles, distinct, strict=True)]
+    names = [segment_name(p.levels, words, dist)
+             for p, dist in zip(profiles, distinct, strict=True)]
     d = len(words)
     for _ in range(2):
         groups = pd.Series(range(len(names))).groupby([n.lower() for n in names]).groups
@@ -510,7 +512,8 @@ def borderline_frame(summary, j, X, names, *, rows=None):
             frame[f] = X[idx, d]
     frame["probability"] = [f"{v:.0%}" for v in summary.certainty[idx]]
     frame["next most likely"] = [f"{names[int(r)]} ({v:.0%})" for r, v in
-                                 zip(summary.runner_up[idx], summary.runner_up_proba[idx], strict=True)]
+                                 zip(summary.runner_up[idx], summary.runner_up_proba[idx],
+                                     strict=True)]
     return frame
 
 
@@ -522,7 +525,8 @@ def overview_sentence(summary, names, *, noun="rows"):
     ...                       np.array([[1.0, 0.0], [0.95, 0.05], [0.0, 1.0]]),
     ...                       np.array([[0.5], [10.0]]), ["x"])
     >>> overview_sentence(s, ["Small", "Big"])
-    'The 3 rows fall into 2 segments. The largest, “Small”, holds 67% of them. The model is at least 90% sure of 100% of its assignments.'
+    'The 3 rows fall into 2 segments. The largest, “Small”, holds 67% of them.
+    The model is at least 90% sure of 100% of its assignments.'
     """
     k = summary.n_components
     sizes = np.array([p.count for p in summary.segments])

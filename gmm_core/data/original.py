@@ -123,7 +123,8 @@ class OriginalRows:
             return np.full(self.used.shape[0], "", dtype=object)
         mask = self.filled.notna().to_numpy()
         names = list(self.filled.columns)
-        return np.array(["; ".join(n for n, m in zip(names, row, strict=True) if m) for row in mask],
+        return np.array(["; ".join(n for n, m in zip(names, row, strict=True) if m)
+                         for row in mask],
                         dtype=object)
 
     def decimals(self, column):

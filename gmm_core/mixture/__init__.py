@@ -81,8 +81,8 @@ __all__ = [
     "INIT_METHODS", "INIT_SAMPLE_ROWS", "SEED_METHODS",
     # one pass of EM and its pieces
     "summarize", "params_from_stats", "m_step", "log_densities", "responsibilities",
-    "moment_shift", "initial_params", "seed_rows", "hard_start", "precision_cholesky", "full_covariances",
-    "n_parameters", "information_criteria", "kmeans", "kmeans_plusplus",
+    "moment_shift", "initial_params", "seed_rows", "hard_start", "precision_cholesky",
+    "full_covariances", "n_parameters", "information_criteria", "kmeans", "kmeans_plusplus",
     # recorded runs, model selection, labels
     "Step", "Trajectory", "fit_trajectory", "ModelSelection", "select_model", "plain_fit",
     "SKIPPED", "CRITERIA", "best_row", "degenerate_components", "describe_degenerate",

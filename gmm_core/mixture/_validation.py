@@ -289,8 +289,8 @@ def _check_finite(a, name):
     if np.any(bad):
         where = tuple(int(i) for i in np.argwhere(bad)[0])
         raise ValueError(f"{name} must hold finite numbers below {MAX_MAGNITUDE:.0e} in size; "
-                         f"got {float(a[where])!r} at index {where}. Pass finite starting values, or "
-                         "leave it None to let init_params choose them.")
+                         f"got {float(a[where])!r} at index {where}. Pass finite starting "
+                         "values, or leave it None to let init_params choose them.")
 
 
 def is_dask_collection(X):

@@ -166,7 +166,8 @@ def neutralise_formulas(frame):
     Text that starts with one of :data:`FORMULA_STARTS` gets a leading ``'``,
     unless it is a plain number; numeric, boolean and date columns are untouched.
 
-    >>> neutralise_formulas(pd.DataFrame({"-a": ["+1", "=b", "-2+3"], "n": [-1, 2, 3]})).to_dict("list")
+    >>> frame = pd.DataFrame({"-a": ["+1", "=b", "-2+3"], "n": [-1, 2, 3]})
+    >>> neutralise_formulas(frame).to_dict("list")
     {"'-a": ['+1', "'=b", "'-2+3"], 'n': [-1, 2, 3]}
     """
     out = frame.copy()

@@ -285,7 +285,8 @@ def _parse(text):
 
 
 def check_names(value, where, limit):
-    """The loader's rule for a list of names (segments, features); ``ValueError`` says what is wrong.
+    """The loader's rule for a list of names (segments, features); ``ValueError`` says what
+    is wrong.
 
     Non-empty, unique text of at most :data:`MAX_NAME_LENGTH` characters, at
     most ``limit`` of them.  The CLI checks ``--names`` and ``--columns`` with it

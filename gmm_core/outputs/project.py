@@ -27,7 +27,9 @@ Examples
 >>> load_project(text.replace('"w_k": 5', '"w_k": 50'))
 Traceback (most recent call last):
 ...
-gmm_core.outputs.project.ProjectFileError: This is not a usable project file: 'settings.compare.w_k' is 50, expected a whole number from 1 to 10. Use a project saved by GMM Explorer ('Save project').
+gmm_core.outputs.project.ProjectFileError: This is not a usable project file:
+'settings.compare.w_k' is 50, expected a whole number from 1 to 10. Use a project saved by
+GMM Explorer ('Save project').
 """
 
 import base64
@@ -145,7 +147,7 @@ _BLOBS = {"n_components": (1, 8), "n_samples": (100, 50_000), "random_state": (0
 _BLOB_REALS = {"elongation": (1.0, 12.0), "rotation": (-90.0, 90.0), "separation": (1.0, 15.0)}
 
 
-# --- the project ------------------------------------------------------------------------------------
+# --- the project ------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class Project:
@@ -249,7 +251,8 @@ def _names(doc):
 
 
 def load_project(source):
-    """A :class:`Project` from project JSON (``str`` or ``bytes``); :class:`ProjectFileError` if bad."""
+    """A :class:`Project` from project JSON (``str`` or ``bytes``); :class:`ProjectFileError`
+    if bad."""
     doc = _obj(_parse(source), (), ("format", "version", "data", "choices", "noun", "settings",
                                     "names", "model"), ("format", "version", "data", "choices"))
     if doc["format"] != FORMAT:

@@ -150,7 +150,8 @@ def html_report(summary, names, *, title="Segments", source="", overview=None,
     parts.append('<div class="cards">')
     for j, p in enumerate(summary.segments):
         sure = ("no members" if not p.count else
-                f"{p.sure_share:.0%} of its members are assigned with {SURE:.0%} probability or more")
+                f"{p.sure_share:.0%} of its members are assigned with {SURE:.0%} probability "
+                "or more")
         card = [f'<section class="card" id="segment-{j + 1}" '
                 f'style="--seg: {colour(j if slots is None else slots[j])}">',
                 f"<h3>{_e(names[j])}</h3>",

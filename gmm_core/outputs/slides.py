@@ -28,7 +28,8 @@ Examples
 >>> deck[1].heading, deck[1].share
 ('Low age, low spend', '50 % of the customers (3)')
 >>> deck[2].differs, deck[2].points
-(('top 20 % for age', 'top 20 % for spend'), ('Compared with all customers, they have high age and high spend.',))
+(('top 20 % for age', 'top 20 % for spend'),
+ ('Compared with all customers, they have high age and high spend.',))
 """
 
 from dataclasses import dataclass

@@ -222,7 +222,8 @@ def scatter_matrix_figure(frame, *, labels=None, label_names=None, title=None):
                     x=values[c][mask], y=values[r][mask], mode="markers", name=name or "rows",
                     legendgroup=f"g{g}", showlegend=name is not None and r == 1 and c == 0,
                     marker=dict(size=size, color=col, opacity=opacity),
-                    hovertemplate=f"{cols[c]}=%{{x:.4g}}<br>{cols[r]}=%{{y:.4g}}<extra>{name or ''}</extra>"),
+                    hovertemplate=f"{cols[c]}=%{{x:.4g}}<br>{cols[r]}=%{{y:.4g}}"
+                                  f"<extra>{name or ''}</extra>"),
                     r, c + 1)
     grid = dict(showgrid=True, gridcolor="#E5E5E5", zeroline=False, showline=True,
                 linecolor="#888888", mirror=True)

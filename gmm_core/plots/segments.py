@@ -192,12 +192,14 @@ def difference_figure(percentiles, words, index, *, large=False, height=None, no
     n = len(words)
     font = _font(large, 13)
     # each feature's label says where it stands, so the bars get the full width
-    ticks = [f"{w}<br><span style='color:#5f6368'>{s}</span>" for w, s in zip(words, said, strict=True)]
+    ticks = [f"{w}<br><span style='color:#5f6368'>{s}</span>"
+             for w, s in zip(words, said, strict=True)]
     fig = go.Figure(go.Bar(
         y=ticks, x=pct - 50.0, base=50, orientation="h",
         marker=dict(color=colour(index), line=dict(width=0)), customdata=np.column_stack([pct]),
         hovertemplate=[f"{w}: {s}, higher than %{{customdata[0]:.0f}}% of "
-                       f"{label_text(noun)}<extra></extra>" for w, s in zip(words, said, strict=True)]))
+                       f"{label_text(noun)}<extra></extra>"
+                       for w, s in zip(words, said, strict=True)]))
     for cut in (100.0 * LOW_CUT, 100.0 * HIGH_CUT):
         fig.add_vline(x=cut, line=dict(color="#999999", width=1, dash="dot"))
     fig.add_vline(x=50, line=dict(color=INK, width=1.5))

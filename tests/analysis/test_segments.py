@@ -1,4 +1,5 @@
-"""Segment profiles, plain-language names, certainty and unusual rows (gmm_core.analysis.segments)."""
+"""Segment profiles, plain-language names, certainty and unusual rows
+(gmm_core.analysis.segments)."""
 
 import re
 

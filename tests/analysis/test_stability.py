@@ -1,4 +1,5 @@
-"""Issue 19, items 4-5: stability per segment (Hennig's bootstrap) and the other columns described."""
+"""Issue 19, items 4-5: stability per segment (Hennig's bootstrap) and the other columns
+described."""
 
 import numpy as np
 import pytest

@@ -434,7 +434,8 @@ def test_no_pickle_or_eval_of_user_data():
     """Nothing that reads user files or model JSON can unpickle or evaluate it."""
     import re
 
-    sources = ["gmm_core/data/reader.py", "gmm_core/data/_sniff.py", "gmm_core/outputs/model_file.py",
+    sources = ["gmm_core/data/reader.py", "gmm_core/data/_sniff.py",
+               "gmm_core/outputs/model_file.py",
                "ui/dataset.py", "ui/session.py", "ui/cache.py", "pages/data.py"]
     for name in sources:
         text = (ROOT / name).read_text()

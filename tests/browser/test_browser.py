@@ -55,7 +55,8 @@ def test_upload_csv_then_compare(page, tmp_path):
     csv_path.write_text(CSV, encoding="utf-8")
     page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(csv_path))
     page.wait_for_function(
-        "() => document.querySelector('[data-testid=\"stSidebar\"]').innerText.includes('shop_export.csv')",
+        "() => document.querySelector('[data-testid=\"stSidebar\"]')"
+        ".innerText.includes('shop_export.csv')",
         timeout=TIMEOUT_MS)
     _settle(page)
     _no_exception(page)
@@ -89,7 +90,8 @@ def test_elongated_demo_kmeans_cuts_across(page):
     page.get_by_role("option", name="Elongated clusters").click()
     page.get_by_role("button", name="Load this dataset").click()
     page.wait_for_function(
-        "() => document.querySelector('[data-testid=\"stSidebar\"]').innerText.includes('Elongated clusters')",
+        "() => document.querySelector('[data-testid=\"stSidebar\"]')"
+        ".innerText.includes('Elongated clusters')",
         timeout=TIMEOUT_MS)
     _settle(page)
     _no_exception(page)

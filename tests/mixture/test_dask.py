@@ -53,7 +53,8 @@ def dataset(n_features, seed=0):
 
 
 def test_import_gmm_core_does_not_import_dask():
-    code = "import sys, gmm_core, gmm_core.mixture._dask, gmm_core.cli; print('dask' in sys.modules)"
+    code = ("import sys, gmm_core, gmm_core.mixture._dask, gmm_core.cli; "
+            "print('dask' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
                          text=True, check=True).stdout.strip()
     assert out == "False"

@@ -65,7 +65,8 @@ def _given_rows(data):
 
 @pytest.mark.parametrize("missing", ["drop", "mean"])
 def test_upload_export_hands_back_every_cell_as_given(missing):
-    """Every row of the file in file order, each cell's text as uploaded, then the computed columns."""
+    """Every row of the file in file order, each cell's text as uploaded, then the computed
+    columns."""
     from gmm_core.data.reader import read_table
 
     result = read_table(CUSTOMERS, "kunden.csv", missing=missing)
