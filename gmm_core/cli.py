@@ -8,33 +8,26 @@ batch job::
     python -m gmm_core fit 'data/*.parquet' --column 'spend, EUR' --column=-delta --k 5
     python -m gmm_core assign model.json 'data/*.parquet' --out segments/
 
-``fit`` reads the columns (Parquet or CSV, local paths, globs or URLs that
-fsspec knows), computes the scaling statistics over all rows, fits the
-Gaussian mixture by EM on the scaled data (:mod:`gmm_core.mixture._dask`: one pass
-over the rows per iteration, initialised on a sample) and writes the model
-file the app exports (:mod:`gmm_core.outputs.model_file`).  ``assign`` loads a model
-and writes, partition by partition, Parquet files with the input columns plus
-``label`` (component index), ``segment`` (its name) and one
-``probability_<segment name>`` column per segment; rows with a missing
-feature get no label and NaN probabilities.
+``fit`` reads the columns (Parquet or CSV, local paths, globs or URLs that fsspec knows),
+computes the scaling statistics over all rows, fits the Gaussian mixture by EM on the scaled
+data (:mod:`gmm_core.mixture._dask`: one pass over the rows per iteration, initialised on a
+sample) and writes the model file the app exports (:mod:`gmm_core.outputs.model_file`).
+``assign`` loads a model and writes, partition by partition, Parquet files with the input
+columns plus ``label`` (component index), ``segment`` (its name) and one
+``probability_<segment name>`` column per segment; rows with a missing feature get no label
+and NaN probabilities.
 
-Both start a local Dask cluster (one single-threaded worker per core, listening
-on 127.0.0.1 only) unless ``--scheduler ADDRESS`` names a running one.
-Progress, and the warnings of the fit and of Dask, go to standard error
-(``--quiet``: errors only); bad input -- a path that matches nothing, a
-column that is missing or not numeric, a model file that is not one -- ends
-with a one-line message and exit status 2.  Needs ``pip install -r
-requirements-scale.txt``.
+Both start a local Dask cluster (one single-threaded worker per core, listening on 127.0.0.1
+only) unless ``--scheduler ADDRESS`` names a running one.  Progress, and the warnings of the
+fit and of Dask, go to standard error (``--quiet``: errors only); bad input -- a path that
+matches nothing, a column that is missing or not numeric, a model file that is not one --
+ends with a one-line message and exit status 2.  Needs ``pip install -r requirements-scale.txt``.
 
-Neither command destroys what it did not write.  ``--out`` may not be, contain
-or lie inside an input (compared as resolved paths, before anything is read).
-``fit`` refuses an existing model file unless ``--overwrite``, and checks
-``--names`` and the columns as the model loader will, before fitting.
-``assign`` writes into an empty folder and lists the files it wrote in
-``.gmm-core-manifest.json`` there (readers of Parquet folders skip dot files);
-``--overwrite`` deletes only the files a previous ``assign`` listed, and
-refuses a folder that holds anything else.
+Neither command destroys what it did not write: :mod:`gmm_core._cli_files` holds the rules
+(``--out`` never meets an input; ``--overwrite`` removes only what a manifest lists).
 """
+
+from __future__ import annotations
 
 import argparse
 import glob
@@ -43,7 +36,9 @@ import shlex
 import sys
 import time
 import warnings
+from collections.abc import Iterable, Sequence
 from contextlib import contextmanager, redirect_stdout
+from typing import Any
 
 import numpy as np
 
@@ -58,6 +53,7 @@ from gmm_core._cli_files import (
 )
 from gmm_core.errors import DataError
 from gmm_core.mixture import INIT_METHODS
+from gmm_core.mixture._typing import CovarianceType, Scaling
 from gmm_core.outputs.model_file import MAX_COMPONENTS, MAX_FEATURES, ModelFileError, SegmentModel
 
 __all__ = ["main", "fit_command", "assign_command", "read_table"]
@@ -68,8 +64,10 @@ CSV = (".csv", ".csv.gz", ".csv.bz2", ".csv.zip", ".tsv", ".txt")
 
 
 # ---------------------------------------------------------------- commands for people
-def fit_command(features, n_components, *, covariance_type="full", scaling="standard",
-                data="data/*.parquet", out="model.json", random_state=None, n_init=1):
+def fit_command(features: Iterable[str], n_components: int, *,
+                covariance_type: CovarianceType = "full", scaling: Scaling = "standard",
+                data: str = "data/*.parquet", out: str = "model.json",
+                random_state: int | None = None, n_init: int = 1) -> str:
     """The ``fit`` command line that repeats a fit over the full data.
 
     Any column name survives the shell and the parser: when one would not
@@ -98,7 +96,8 @@ def fit_command(features, n_components, *, covariance_type="full", scaling="stan
     return " ".join(parts + ["--out", shlex.quote(out)])
 
 
-def assign_command(model_path="model.json", data="data/*.parquet", out="segments/"):
+def assign_command(model_path: str = "model.json", data: str = "data/*.parquet",
+                   out: str = "segments/") -> str:
     """The ``assign`` command line that gives every row of the full data its segment.
 
     >>> print(assign_command("segments model.json"))
@@ -134,7 +133,8 @@ def _kind(path):
                    "a folder of them) and CSV files *.csv.")
 
 
-def read_table(paths, columns=None, *, blocksize="64MB"):
+def read_table(paths: Sequence[str], columns: Sequence[str] | None = None, *,
+               blocksize: str | int = "64MB") -> tuple[Any, list[str]]:  # (dask DataFrame, columns)
     """Parquet or CSV files as a dask DataFrame; ``columns`` checked present and numeric.
 
     Returns ``(dataframe, columns)``; without ``columns``, every numeric column.
@@ -578,7 +578,7 @@ def _positive_int(text):
     return value
 
 
-def main(argv=None):
+def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status (2 for bad input)."""
     args = _parser().parse_args(argv)
     try:

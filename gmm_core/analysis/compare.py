@@ -34,11 +34,16 @@ Every Gaussian-mixture fit here goes through :func:`gmm_core.analysis.guarded.fi
 bounded in time, regularised when a component collapses (see :mod:`gmm_core.analysis.guarded`).
 """
 
+from __future__ import annotations
+
 import time
 import warnings
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from gmm_core.analysis.guarded import (
     FIT_TIME_LIMIT,
@@ -49,6 +54,7 @@ from gmm_core.analysis.guarded import (
 )
 from gmm_core.data.projection import Projection, axes_projection, display_subsample, pca_projection
 from gmm_core.mixture import canonicalize, label_mapping
+from gmm_core.mixture._typing import CovarianceType, InitMethod, Scaling
 
 __all__ = [
     "Comparison",
@@ -102,19 +108,20 @@ class Comparison:
     order: tuple = ()
 
     @property
-    def certainty(self):
+    def certainty(self) -> np.ndarray:
         """Probability of each point's most likely GMM component, in [1/k, 1]."""
         return self.proba.max(axis=1)
 
     @property
-    def disagreement(self):
+    def disagreement(self) -> np.ndarray:
         """Boolean mask of points the two models put in different segments."""
         return self.gmm_labels != self.kmeans_labels
 
 
-def compare_models(X, n_components, *, scaling="standard", covariance_type="full",
-                   init_params="kmeans", n_init=1, random_state=0, y_true=None,
-                   max_time=FIT_TIME_LIMIT):
+def compare_models(X: ArrayLike, n_components: int, *, scaling: Scaling = "standard",
+                   covariance_type: CovarianceType = "full", init_params: InitMethod = "kmeans",
+                   n_init: int = 1, random_state: int = 0, y_true: ArrayLike | None = None,
+                   max_time: float | None = FIT_TIME_LIMIT) -> Comparison:
     """Fit KMeans and a GaussianMixture on the same scaled data and compare them.
 
     Parameters
@@ -200,7 +207,7 @@ def compare_models(X, n_components, *, scaling="standard", covariance_type="full
     )
 
 
-def in_app_words(notes, max_time):
+def in_app_words(notes: Iterable[str], max_time: float | None) -> list[FitNote]:
     """``notes`` (:class:`~gmm_core.analysis.guarded.FitNote` s) as the app says them.
 
     The engine's time-limit warning tells a library user to raise ``max_time``;
@@ -245,7 +252,7 @@ def _metrics(gmm, Xs, gmm_labels, kmeans_labels, y_true):
     return out
 
 
-def contingency(a, b, n_components):
+def contingency(a: ArrayLike, b: ArrayLike, n_components: int) -> np.ndarray:
     """Counts ``C[i, j]`` of points labelled ``i`` in ``a`` and ``j`` in ``b``.
 
     >>> contingency([0, 0, 1], [1, 1, 1], 2)
@@ -264,7 +271,7 @@ def _join(names):
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
-def describe_comparison(comparison, names=None):
+def describe_comparison(comparison: Comparison, names: Sequence[str] | None = None) -> str:
     """One plain-language sentence on how the two models' segments differ.
 
     The sentence is derived from the results: a GMM component whose points
@@ -355,7 +362,8 @@ def describe_comparison(comparison, names=None):
             f"({pct:.0f}%), {where}.")
 
 
-def plot_ranges(points, *, pad=0.05):
+def plot_ranges(points: ArrayLike, *,
+                pad: float = 0.05) -> tuple[tuple[float, float], tuple[float, float]]:
     """Axis ranges ``((xmin, xmax), (ymin, ymax))`` around 2-D points, padded.
 
     >>> plot_ranges([[0, 0], [10, 20]])
@@ -369,7 +377,10 @@ def plot_ranges(points, *, pad=0.05):
     return (float(lo[0]), float(hi[0])), (float(lo[1]), float(hi[1]))
 
 
-def decision_grid(comparison, x_range, y_range, *, kind="kmeans", resolution=160):
+def decision_grid(comparison: Comparison, x_range: tuple[float, float],
+                  y_range: tuple[float, float], *,
+                  kind: Literal["kmeans", "gmm", "density"] = "kmeans",
+                  resolution: int = 160) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Evaluate a model on a grid over the plane of a two-feature dataset.
 
     Parameters
@@ -433,7 +444,8 @@ class ComparisonView:
     index: np.ndarray = None
 
 
-def comparison_view(comparison, X, projection, *, max_points=20_000, seed=0):
+def comparison_view(comparison: Comparison, X: ArrayLike, projection: Projection, *,
+                    max_points: int = 20_000, seed: int = 0) -> ComparisonView:
     """Project a comparison to the plotted plane and subsample the points drawn.
 
     Parameters
@@ -482,7 +494,8 @@ def comparison_view(comparison, X, projection, *, max_points=20_000, seed=0):
     )
 
 
-def view_projection(comparison, X, feature_names, *, axes=None):
+def view_projection(comparison: Comparison, X: ArrayLike, feature_names: Sequence[str], *,
+                    axes: tuple[int | str, int | str] | None = None) -> Projection:
     """The 2-D view to draw a comparison in, acting on data in original units.
 
     ``axes=(x, y)`` (names or indices) plots two features as they are.

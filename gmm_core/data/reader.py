@@ -97,6 +97,7 @@ from gmm_core.data._sniff import (
 )
 from gmm_core.data.original import USED, OriginalRows, row_keys
 from gmm_core.errors import MAX_MAGNITUDE, MIN_SPREAD, DataError
+from gmm_core.mixture._typing import MissingPolicy
 
 __all__ = ["MAX_BYTES", "MAX_CELLS", "MAX_COLUMNS", "MAX_LINE_CHARS", "MAX_MAGNITUDE", "MAX_ROWS",
            "MIN_ROWS", "MIN_SPREAD", "ReadReport", "TableResult", "check_size", "read_table"]
@@ -173,7 +174,7 @@ class ReadReport:
     summary_lines: list = field(default_factory=list)
     warnings: list = field(default_factory=list)
 
-    def summary(self):
+    def summary(self) -> str:
         """One plain-language paragraph describing the read.
 
         Examples
@@ -234,16 +235,16 @@ class TableResult:
     original: OriginalRows | None = None
 
     @property
-    def key_name(self):
+    def key_name(self) -> str:
         """The row key's name: the ID column, or ``"line"`` (the file line)."""
         return self.original.key_name
 
     @property
-    def row_keys(self):
+    def row_keys(self) -> np.ndarray:
         """The key of each row of ``features`` (ID cell or file line), as text."""
         return self.original.fitted_keys
 
-    def label_values(self, column):
+    def label_values(self, column: str) -> np.ndarray:
         """The values of a label candidate as strings, aligned with ``features``.
 
         Missing cells become ``"(missing)"``; integer labels are written
@@ -278,7 +279,7 @@ def _size(n_bytes):
     return f"{n_bytes} bytes"
 
 
-def check_size(n_bytes, filename="upload.csv", max_bytes=MAX_BYTES):
+def check_size(n_bytes: int, filename: str = "upload.csv", max_bytes: int = MAX_BYTES) -> None:
     """Refuse a file of ``n_bytes`` over ``max_bytes`` -- callable before the bytes are read.
 
     >>> check_size(10, "a.csv")
@@ -293,16 +294,16 @@ def check_size(n_bytes, filename="upload.csv", max_bytes=MAX_BYTES):
 
 
 def read_table(
-    data,
-    filename="upload.csv",
+    data: bytes,
+    filename: str = "upload.csv",
     *,
-    missing="drop",
-    max_bytes=MAX_BYTES,
-    max_rows=MAX_ROWS,
-    max_columns=MAX_COLUMNS,
-    max_cells=MAX_CELLS,
-    min_rows=MIN_ROWS,
-):
+    missing: MissingPolicy = "drop",
+    max_bytes: int = MAX_BYTES,
+    max_rows: int = MAX_ROWS,
+    max_columns: int = MAX_COLUMNS,
+    max_cells: int = MAX_CELLS,
+    min_rows: int = MIN_ROWS,
+) -> TableResult:
     """Parse an uploaded delimited text file into numeric features.
 
     Parameters

@@ -40,6 +40,8 @@ Rows with every cell missing carry no information and are refused.  The
 functions here trust their inputs (float64 rows, NaN only where missing).
 """
 
+from __future__ import annotations
+
 from dataclasses import dataclass
 
 import numpy as np
@@ -390,7 +392,7 @@ def log_prob(X, params, patterns=None, *, what="log_resp", n_threads=None):
     return out
 
 
-def log_densities(X, params, *, n_threads=None):
+def log_densities(X: np.ndarray, params: GMMParams, *, n_threads: int | None = None) -> np.ndarray:
     """``log N(x_i | mu_k, Sigma_k)`` of every row under every component, (N, K), gaps allowed.
 
     :func:`gmm_core.mixture._blocked.log_densities` (the engine's one
@@ -407,7 +409,8 @@ def log_densities(X, params, *, n_threads=None):
     return log_prob(X, params, what="log_density", n_threads=n_threads)
 
 
-def responsibilities(X, params, *, n_threads=None):
+def responsibilities(X: np.ndarray, params: GMMParams, *,
+                     n_threads: int | None = None) -> np.ndarray:
     """The E-step's ``p(k | x_i)`` of every row, (N, K); a row with gaps by its observed columns."""
     return np.exp(log_prob(X, params, what="log_resp", n_threads=n_threads))
 

@@ -17,8 +17,14 @@ Examples
 'scattergl'
 """
 
+from __future__ import annotations
+
+from collections.abc import Sequence
+
 import numpy as np
+import pandas as pd
 import plotly.graph_objects as go
+from numpy.typing import ArrayLike
 from plotly.subplots import make_subplots
 
 from gmm_core.analysis.geometry import ellipse_points
@@ -26,6 +32,7 @@ from gmm_core.plots.theme import (
     FONT,
     INK,
     PALETTE,
+    RowHover,
     colour,
     halo,
     hover_args,
@@ -180,7 +187,9 @@ def _ellipse_traces(means, covariances, levels, level_names, slots):
     return traces
 
 
-def scatter_matrix_figure(frame, *, labels=None, label_names=None, title=None):
+def scatter_matrix_figure(frame: pd.DataFrame, *, labels: ArrayLike | None = None,
+                          label_names: Sequence[str] | None = None,
+                          title: str | None = None) -> go.Figure:
     """Scatter matrix (lower triangle: every pair of columns once) of ``frame``.
 
     Parameters
@@ -259,9 +268,13 @@ _EXTRA_ENTRIES = ("centroids", "models disagree", "1σ ellipse (39% of the segme
                   "2σ ellipse (86%)")
 
 
-def kmeans_figure(points, labels, centroids, *, x_range, y_range, axis_titles,
-                  regions=None, disagree=None, names=None, slots=None, hover=None,
-                  title="KMeans"):
+def kmeans_figure(points: np.ndarray, labels: np.ndarray, centroids: np.ndarray, *,
+                  x_range: tuple[float, float], y_range: tuple[float, float],
+                  axis_titles: tuple[str, str],
+                  regions: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+                  disagree: np.ndarray | None = None, names: Sequence[str] | None = None,
+                  slots: Sequence[int] | None = None, hover: RowHover | None = None,
+                  title: str = "KMeans") -> go.Figure:
     """KMeans panel: points coloured and shaped by cluster, centroids, optional Voronoi regions.
 
     Points, rings and centroids are WebGL traces in that order, so the
@@ -304,9 +317,15 @@ def kmeans_figure(points, labels, centroids, *, x_range, y_range, axis_titles,
                    legend_entries=_legend_entries(names, _EXTRA_ENTRIES))
 
 
-def gmm_figure(points, labels, certainty, means, covariances, *, x_range, y_range, axis_titles,
-               levels=(0.3935, 0.8647), level_names=None, regions=None, density=None,
-               disagree=None, names=None, slots=None, hover=None, title="Gaussian mixture"):
+def gmm_figure(points: np.ndarray, labels: np.ndarray, certainty: np.ndarray, means: np.ndarray,
+               covariances: np.ndarray, *, x_range: tuple[float, float],
+               y_range: tuple[float, float], axis_titles: tuple[str, str],
+               levels: Sequence[float] = (0.3935, 0.8647), level_names: Sequence[str] | None = None,
+               regions: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+               density: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+               disagree: np.ndarray | None = None, names: Sequence[str] | None = None,
+               slots: Sequence[int] | None = None, hover: RowHover | None = None,
+               title: str = "Gaussian mixture") -> go.Figure:
     """GMM panel: points faded by uncertainty, covariance ellipses and means on top.
 
     Points, rings, ellipses (a contrasting halo under each coloured line) and means

@@ -25,6 +25,10 @@ Examples
 [25.0, 75.0]
 """
 
+from __future__ import annotations
+
+from collections.abc import Sequence
+
 import numpy as np
 import plotly.graph_objects as go
 
@@ -33,6 +37,7 @@ from gmm_core.plots.theme import (
     AXIS_STYLE,
     FAMILY,
     INK,
+    RowHover,
     colour,
     hover_args,
     legend_room,
@@ -64,9 +69,13 @@ def _axes(fig, font, **extra):
     return fig
 
 
-def overview_figure(points, labels, names, *, means=None, unusual=None, x_range=None,
-                    y_range=None, axis_titles=("", ""), large=False, title=None, height=None,
-                    slots=None, hover=None):
+def overview_figure(points: np.ndarray, labels: np.ndarray, names: Sequence[str], *,
+                    means: np.ndarray | None = None, unusual: np.ndarray | None = None,
+                    x_range: tuple[float, float] | None = None,
+                    y_range: tuple[float, float] | None = None,
+                    axis_titles: tuple[str, str] = ("", ""), large: bool = False,
+                    title: str | None = None, height: int | None = None,
+                    slots: Sequence[int] | None = None, hover: RowHover | None = None) -> go.Figure:
     """Every drawn row coloured and shaped by segment, names at typical members, unusual ringed.
 
     Points, rings and typical members are WebGL traces in that order (the
@@ -167,7 +176,9 @@ def overview_figure(points, labels, names, *, means=None, unusual=None, x_range=
     return _axes(fig, font, x=xa, y=ya)
 
 
-def difference_figure(percentiles, words, index, *, large=False, height=None, noun="rows"):
+def difference_figure(percentiles: Sequence[float], words: Sequence[str], index: int, *,
+                      large: bool = False, height: int | None = None,
+                      noun: str = "rows") -> go.Figure:
     """How one segment differs from everyone: per feature, its typical member's percentile.
 
     Bars start at the middle (50) and reach the typical member's percentile:
@@ -217,7 +228,8 @@ def difference_figure(percentiles, words, index, *, large=False, height=None, no
     return fig
 
 
-def certainty_figure(sure_shares, names, *, large=False, height=None, slots=None):
+def certainty_figure(sure_shares: Sequence[float], names: Sequence[str], *, large: bool = False,
+                     height: int | None = None, slots: Sequence[int] | None = None) -> go.Figure:
     """Per segment: the share of members the model is at least 90% sure of, and the rest.
 
     >>> fig = certainty_figure([0.9, 0.5], ["A", "B"])
