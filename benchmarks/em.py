@@ -83,7 +83,7 @@ def child_memory(side, n, d, k, cov, n_iter):
     """In a fresh process: peak bytes allocated beyond X during one fit."""
     X = make_data(n, d, k)
     est = estimator(side, k, cov, max_iter=n_iter, tol=0, **init_params(X, k, cov))
-    est.__class__  # import done before tracing starts
+    # est is built (so its module is imported) before tracing starts
     tracemalloc.start()
     base = tracemalloc.get_traced_memory()[0]
     with warnings.catch_warnings():

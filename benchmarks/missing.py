@@ -69,7 +69,7 @@ def draw(n, seed, fraction, d=4):
     rng = np.random.RandomState(seed)
     counts = rng.multinomial(n, weights)
     X = np.vstack([rng.multivariate_normal(m, c, int(c_n)) for m, c, c_n
-                   in zip(means, covs, counts)])
+                   in zip(means, covs, counts, strict=True)])
     X = X[rng.permutation(n)]
     gaps = X.copy()
     gaps[rng.uniform(size=X.shape) < fraction] = np.nan
@@ -107,7 +107,7 @@ def parameter_errors(fraction, *, n=3000, seeds=(0, 1, 2)):
         for method in METHODS:
             errs = [errors_against_truth(fit_with(method, draw(n, s, fraction)[1], s))
                     for s in seeds]
-            out[method] = tuple(float(np.mean(e)) for e in zip(*errs))
+            out[method] = tuple(float(np.mean(e)) for e in zip(*errs, strict=True))
     return out
 
 
@@ -182,9 +182,10 @@ def speed_row(n, n_iter=5, repeats=3):
         row[f"{policy}_s_per_iter"] = float(np.median([t[0] for t in got]))
         row[f"{policy}_cpu_s_per_iter"] = float(np.median([t[1] for t in got]))
     row["time_ratio"] = float(np.median([m[0] / r[0] for m, r in zip(times["marginalize"],
-                                                                      times["raise"])]))
+                                                                      times["raise"],
+                                                                      strict=True)]))
     row["cpu_ratio"] = float(np.median([m[1] / r[1] for m, r in zip(times["marginalize"],
-                                                                    times["raise"])]))
+                                                                    times["raise"], strict=True)]))
     for policy in times:
         row[f"{policy}_mb"] = measure_memory(policy, n, n_iter)
         row[f"{policy}_mb_quarter"] = measure_memory(policy, n // 4, n_iter)

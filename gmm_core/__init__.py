@@ -27,12 +27,32 @@ subpackage (``from gmm_core.mixture import align_labels``).  Importing
 ``gmm_core`` imports neither streamlit, plotly, the CLI nor Dask.
 """
 
-from gmm_core.data import (DEMO_DATASETS, Scaler, TableResult, make_customers,
-                           make_elongated_blobs, read_table)
-from gmm_core.errors import (MAX_MAGNITUDE, MIN_SPREAD, CollapseError, ConvergenceWarning,
-                             DataError, NotFittedError)
-from gmm_core.mixture import (COVARIANCE_TYPES, INIT_METHODS, GaussianMixture, GMMParams,
-                              ModelSelection, Trajectory, fit_trajectory, select_model)
+from gmm_core.data import (
+    DEMO_DATASETS,
+    Scaler,
+    TableResult,
+    make_customers,
+    make_elongated_blobs,
+    read_table,
+)
+from gmm_core.errors import (
+    MAX_MAGNITUDE,
+    MIN_SPREAD,
+    CollapseError,
+    ConvergenceWarning,
+    DataError,
+    NotFittedError,
+)
+from gmm_core.mixture import (
+    COVARIANCE_TYPES,
+    INIT_METHODS,
+    GaussianMixture,
+    GMMParams,
+    ModelSelection,
+    Trajectory,
+    fit_trajectory,
+    select_model,
+)
 from gmm_core.outputs.model_file import ModelFileError, SegmentModel, load_model, save_model
 
 __all__ = [

@@ -8,33 +8,26 @@ batch job::
     python -m gmm_core fit 'data/*.parquet' --column 'spend, EUR' --column=-delta --k 5
     python -m gmm_core assign model.json 'data/*.parquet' --out segments/
 
-``fit`` reads the columns (Parquet or CSV, local paths, globs or URLs that
-fsspec knows), computes the scaling statistics over all rows, fits the
-Gaussian mixture by EM on the scaled data (:mod:`gmm_core.mixture._dask`: one pass
-over the rows per iteration, initialised on a sample) and writes the model
-file the app exports (:mod:`gmm_core.outputs.model_file`).  ``assign`` loads a model
-and writes, partition by partition, Parquet files with the input columns plus
-``label`` (component index), ``segment`` (its name) and one
-``probability_<segment name>`` column per segment; rows with a missing
-feature get no label and NaN probabilities.
+``fit`` reads the columns (Parquet or CSV, local paths, globs or URLs that fsspec knows),
+computes the scaling statistics over all rows, fits the Gaussian mixture by EM on the scaled
+data (:mod:`gmm_core.mixture._dask`: one pass over the rows per iteration, initialised on a
+sample) and writes the model file the app exports (:mod:`gmm_core.outputs.model_file`).
+``assign`` loads a model and writes, partition by partition, Parquet files with the input
+columns plus ``label`` (component index), ``segment`` (its name) and one
+``probability_<segment name>`` column per segment; rows with a missing feature get no label
+and NaN probabilities.
 
-Both start a local Dask cluster (one single-threaded worker per core, listening
-on 127.0.0.1 only) unless ``--scheduler ADDRESS`` names a running one.
-Progress, and the warnings of the fit and of Dask, go to standard error
-(``--quiet``: errors only); bad input -- a path that matches nothing, a
-column that is missing or not numeric, a model file that is not one -- ends
-with a one-line message and exit status 2.  Needs ``pip install -r
-requirements-scale.txt``.
+Both start a local Dask cluster (one single-threaded worker per core, listening on 127.0.0.1
+only) unless ``--scheduler ADDRESS`` names a running one.  Progress, and the warnings of the
+fit and of Dask, go to standard error (``--quiet``: errors only); bad input -- a path that
+matches nothing, a column that is missing or not numeric, a model file that is not one --
+ends with a one-line message and exit status 2.  Needs ``pip install -r requirements-scale.txt``.
 
-Neither command destroys what it did not write.  ``--out`` may not be, contain
-or lie inside an input (compared as resolved paths, before anything is read).
-``fit`` refuses an existing model file unless ``--overwrite``, and checks
-``--names`` and the columns as the model loader will, before fitting.
-``assign`` writes into an empty folder and lists the files it wrote in
-``.gmm-core-manifest.json`` there (readers of Parquet folders skip dot files);
-``--overwrite`` deletes only the files a previous ``assign`` listed, and
-refuses a folder that holds anything else.
+Neither command destroys what it did not write: :mod:`gmm_core._cli_files` holds the rules
+(``--out`` never meets an input; ``--overwrite`` removes only what a manifest lists).
 """
+
+from __future__ import annotations
 
 import argparse
 import glob
@@ -43,14 +36,25 @@ import shlex
 import sys
 import time
 import warnings
+from collections.abc import Iterable, Sequence
 from contextlib import contextmanager, redirect_stdout
+from typing import Any
 
 import numpy as np
 
-from gmm_core._cli_files import (MANIFEST, CliError, _check_loadable_names, _check_out_apart,
-                                 _local_path, _plan_out_folder, _write_manifest)
+from gmm_core._cli_files import (
+    MANIFEST,
+    CliError,
+    _check_loadable_names,
+    _check_out_apart,
+    _local_path,
+    _plan_out_folder,
+    _write_manifest,
+)
 from gmm_core.errors import DataError
 from gmm_core.mixture import INIT_METHODS
+from gmm_core.mixture._typing import CovarianceType, Scaling
+from gmm_core.outputs.model_file import MAX_COMPONENTS, MAX_FEATURES, ModelFileError, SegmentModel
 
 __all__ = ["main", "fit_command", "assign_command", "read_table"]
 
@@ -60,8 +64,10 @@ CSV = (".csv", ".csv.gz", ".csv.bz2", ".csv.zip", ".tsv", ".txt")
 
 
 # ---------------------------------------------------------------- commands for people
-def fit_command(features, n_components, *, covariance_type="full", scaling="standard",
-                data="data/*.parquet", out="model.json", random_state=None, n_init=1):
+def fit_command(features: Iterable[str], n_components: int, *,
+                covariance_type: CovarianceType = "full", scaling: Scaling = "standard",
+                data: str = "data/*.parquet", out: str = "model.json",
+                random_state: int | None = None, n_init: int = 1) -> str:
     """The ``fit`` command line that repeats a fit over the full data.
 
     Any column name survives the shell and the parser: when one would not
@@ -90,7 +96,8 @@ def fit_command(features, n_components, *, covariance_type="full", scaling="stan
     return " ".join(parts + ["--out", shlex.quote(out)])
 
 
-def assign_command(model_path="model.json", data="data/*.parquet", out="segments/"):
+def assign_command(model_path: str = "model.json", data: str = "data/*.parquet",
+                   out: str = "segments/") -> str:
     """The ``assign`` command line that gives every row of the full data its segment.
 
     >>> print(assign_command("segments model.json"))
@@ -126,7 +133,8 @@ def _kind(path):
                    "a folder of them) and CSV files *.csv.")
 
 
-def read_table(paths, columns=None, *, blocksize="64MB"):
+def read_table(paths: Sequence[str], columns: Sequence[str] | None = None, *,
+               blocksize: str | int = "64MB") -> tuple[Any, list[str]]:  # (dask DataFrame, columns)
     """Parquet or CSV files as a dask DataFrame; ``columns`` checked present and numeric.
 
     Returns ``(dataframe, columns)``; without ``columns``, every numeric column.
@@ -217,7 +225,7 @@ def _quiet(quiet):
             warnings.simplefilter("ignore")
             yield
     finally:
-        for lg, level in zip(loggers, saved[0]):
+        for lg, level in zip(loggers, saved[0], strict=True):
             lg.setLevel(level)
         for var, value in saved[1].items():
             if value is None:
@@ -293,8 +301,6 @@ def _progress(args, future):
 def _cmd_fit(args):
     from gmm_core.data.scaling import Scaler
     from gmm_core.mixture import GaussianMixture, _dask
-    from gmm_core.outputs.model_file import (MAX_COMPONENTS, MAX_FEATURES, ModelFileError,
-                                             SegmentModel)
 
     _check_out_apart(args.out, _expand(args.data))
     if os.path.isdir(args.out):
@@ -359,8 +365,7 @@ def _cmd_fit(args):
             _dask.fit(gm, Xs, init_sample_size=args.init_sample, on_iteration=on_iteration)
         for w in caught:
             _log(args, f"warning: {w.message}")
-        model = SegmentModel(gm, scaler, tuple(columns),
-                             tuple(names or _placeholder_names(args.k)))
+        model = SegmentModel(gm, scaler, tuple(columns), tuple(names or _placeholder_names(args.k)))
         if names is None:
             model = model.with_names(_profile_names(model, X, args))
     names = model.segment_names
@@ -382,7 +387,7 @@ def _cmd_fit(args):
     means = model.means_original
     width = max(len(n) for n in names)
     for j, name in enumerate(names):
-        centre = ", ".join(f"{c}={v:.4g}" for c, v in zip(columns, means[j]))
+        centre = ", ".join(f"{c}={v:.4g}" for c, v in zip(columns, means[j], strict=True))
         print(f"{name:<{width}}  weight {gm.weights_[j]:.3f}  mean {centre}")
     print(f"wrote {args.out}")
     return 0
@@ -479,8 +484,7 @@ def _cmd_assign(args):
             planned = [_part_name(i) for i in range(result.npartitions)]
             _write_manifest(out, planned, args.model, complete=False)
         # never overwrite=True: Dask would delete the whole folder, whatever it holds
-        write = result.to_parquet(out, write_index=False, name_function=_part_name,
-                                  compute=False)
+        write = result.to_parquet(out, write_index=False, name_function=_part_name, compute=False)
         _progress(args, client.compute(write))
         if local is not None:  # the folder held only the manifest: all else is ours
             _write_manifest(out, set(planned) | (set(os.listdir(out)) - {MANIFEST}),
@@ -574,7 +578,7 @@ def _positive_int(text):
     return value
 
 
-def main(argv=None):
+def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status (2 for bad input)."""
     args = _parser().parse_args(argv)
     try:
@@ -589,8 +593,7 @@ def main(argv=None):
         print(f"error: {_first_line(exc)}", file=sys.stderr)
     except OSError as exc:
         print(f"error: {exc.strerror or _first_line(exc)}"
-              f"{f': {exc.filename!r}' if getattr(exc, 'filename', None) else ''}",
-              file=sys.stderr)
+              f"{f': {exc.filename!r}' if getattr(exc, 'filename', None) else ''}", file=sys.stderr)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

@@ -23,6 +23,8 @@ the estimator refuses arrays beyond them, for the same reason -- the fit
 squares the values.
 """
 
+from __future__ import annotations
+
 from sklearn.exceptions import ConvergenceWarning as _SklearnConvergenceWarning
 from sklearn.exceptions import NotFittedError as _SklearnNotFittedError
 
@@ -63,7 +65,7 @@ class CollapseError(ValueError):
         The component that collapsed (None for the shared ``tied`` covariance).
     """
 
-    def __init__(self, message, *, component=None):
+    def __init__(self, message: str, *, component: int | None = None) -> None:
         super().__init__(message)
         self.component = component
 
@@ -81,7 +83,7 @@ class DataError(ValueError):
         The 1-based line of the file concerned, when known.
     """
 
-    def __init__(self, message, *, column=None, row=None):
+    def __init__(self, message: str, *, column: str | None = None, row: int | None = None) -> None:
         super().__init__(message)
         self.column = column
         self.row = row

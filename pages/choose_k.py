@@ -110,7 +110,8 @@ with right:
                     config={"displaylogo": False})
     st.caption("KMeans has no likelihood, so no BIC: the usual guides are the elbow of its "
                "inertia and the peak of its silhouette"
-               + (plain(f" (computed on 5,000 of the {ds.n_rows:,} {noun}).") if ds.n_rows > 5000 else ".")
+               + (plain(f" (computed on 5,000 of the {ds.n_rows:,} {noun}).")
+                  if ds.n_rows > 5000 else ".")
                + " They assume round clusters of similar size.")
 
 n_bad = int((sel.table["degenerate"] != "").sum())

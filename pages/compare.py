@@ -81,7 +81,8 @@ level_name = d4.selectbox("GMM ellipses", tuple(LEVELS), key=keys.W_LEVELS,
 # --- fit ----------------------------------------------------------------------------------------
 X = ds.X
 cmp = fit_or_stop(cache.chosen_comparison, ds,  # shared with the Segments page
-                  spinner=f"Fitting KMeans and a {k}-component GMM on {ds.n_rows:,} {plain(noun)} (the GMM "
+                  spinner=f"Fitting KMeans and a {k}-component GMM on {ds.n_rows:,} {plain(noun)} "
+                          "(the GMM "
                           f"stops after {guarded.FIT_TIME_LIMIT:.0f} s)…")
 for message in cmp.warnings:
     st.warning(plain(message), icon=":material/warning:")
@@ -100,7 +101,8 @@ cols = st.columns(5 if ds.labels is not None else 3)
 cols[0].metric("Models agree (ARI)", f"{m['ari_models']:.2f}",
                help="Adjusted Rand index: 1 = the same segments, 0 = no better than chance.")
 cols[1].metric("Log-likelihood / row", f"{m['log_likelihood']:.3f}",
-               help="Average log-density of the rows under the GMM (on the scaled data); higher fits better.")
+               help="Average log-density of the rows under the GMM (on the scaled data); "
+                    "higher fits better.")
 cols[2].metric("GMM BIC", f"{m['bic']:,.0f}",
                help="Bayesian information criterion: fit penalised by model size; lower is better.")
 if ds.labels is not None:
@@ -114,17 +116,21 @@ if ds.labels is not None:
                         f"index (1 = perfectly, 0 = chance); normalised mutual information "
                         f"{m['nmi_kmeans_truth']:.2f}.")
 
-st.info(plain(gmm_core.analysis.compare.describe_comparison(cmp, names)), icon=":material/lightbulb:")
+st.info(plain(gmm_core.analysis.compare.describe_comparison(cmp, names)),
+        icon=":material/lightbulb:")
 
 # --- charts ---------------------------------------------------------------------------------
 km_regions = gmm_regions = density = None
 settings = (k, covariance_type, init_params, int(n_init), int(seed), ds.scaling)
 if regions and view.is_plane:
-    km_regions = cache.decision_grid(ds.fingerprint, settings, cmp, view.x_range, view.y_range, "kmeans")
+    km_regions = cache.decision_grid(ds.fingerprint, settings, cmp, view.x_range, view.y_range,
+                                   "kmeans")
     if gmm_shade == "density contours":
-        density = cache.decision_grid(ds.fingerprint, settings, cmp, view.x_range, view.y_range, "density")
+        density = cache.decision_grid(ds.fingerprint, settings, cmp, view.x_range, view.y_range,
+                                    "density")
     else:
-        gmm_regions = cache.decision_grid(ds.fingerprint, settings, cmp, view.x_range, view.y_range, "gmm")
+        gmm_regions = cache.decision_grid(ds.fingerprint, settings, cmp, view.x_range, view.y_range,
+                                        "gmm")
 disagree = view.disagree if disagree_on else None
 levels, level_names = LEVELS[level_name]
 
@@ -152,8 +158,8 @@ if view.n_shown < view.n_total:
     notes.append(f"The charts draw a fixed random sample of {view.n_shown:,} {noun}.")
 notes.append("In the GMM panel faint points are ones the model is unsure about.")
 if not view.is_plane:
-    notes.append("Decision regions are drawn only for data with exactly two features: in a 2-D view "
-                 "of more features a region depends on the hidden coordinates.")
+    notes.append("Decision regions are drawn only for data with exactly two features: "
+                 "in a 2-D view of more features a region depends on the hidden coordinates.")
 if disagree_on:
     n_dis = int(cmp.disagreement.sum())
     notes.append(f"Ringed: the {n_dis:,} {noun} where the models disagree." if n_dis

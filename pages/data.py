@@ -15,8 +15,8 @@ import streamlit as st
 import gmm_core
 import gmm_core.data
 from gmm_core.data.reader import MAX_BYTES, check_size
-from gmm_core.plots import compare as figures
 from gmm_core.outputs import project
+from gmm_core.plots import compare as figures
 from ui import dataset, keys, saved, session
 from ui.widgets import plain
 
@@ -105,8 +105,8 @@ def _open_project():
 
 # --- 1. load --------------------------------------------------------------------------
 loaded = session.get_dataset()
-missing_policy = session.seed_widget(keys.W_MISSING, loaded.report.missing if loaded.report is not None
-                                     else "drop")
+missing_policy = session.seed_widget(keys.W_MISSING, loaded.report.missing
+                                     if loaded.report is not None else "drop")
 upload_tab, demo_tab, project_tab = st.tabs(["Upload a CSV", "Generate or load a demo",
                                              "Open a project"])
 with upload_tab:
@@ -131,9 +131,11 @@ with demo_tab:
         c1, c2, c3 = st.columns(3)
         c1.slider("Clusters (k)", 1, 8, 3, key=keys.W_BLOB_K)
         c1.slider("Rows", 100, 50_000, 600, step=100, key=keys.W_BLOB_N)
-        c2.slider("Elongation (long / short axis)", 1.0, 12.0, 6.0, step=0.5, key=keys.W_BLOB_ELONGATION)
+        c2.slider("Elongation (long / short axis)", 1.0, 12.0, 6.0, step=0.5,
+                  key=keys.W_BLOB_ELONGATION)
         c2.slider("Rotation (degrees)", -90, 90, 30, key=keys.W_BLOB_ROTATION)
-        c3.slider("Separation (short-axis SDs)", 1.0, 15.0, 6.0, step=0.5, key=keys.W_BLOB_SEPARATION)
+        c3.slider("Separation (short-axis SDs)", 1.0, 15.0, 6.0, step=0.5,
+                  key=keys.W_BLOB_SEPARATION)
         c3.number_input("Seed", 0, 10_000, 0, key=keys.W_BLOB_SEED)
     st.button("Load this dataset", key=keys.W_DEMO_LOAD, on_click=_load_demo, type="primary")
 
@@ -182,7 +184,8 @@ if report is not None:
                 f"Decimal mark: {report.decimal!r}   Rows read: {report.n_rows_read:,}   "
                 f"Rows dropped: {report.rows_dropped:,}   Rows filled in: {report.rows_imputed:,}")
         if report.dropped_lines:
-            st.text("Lines left out (first few): " + ", ".join(str(n) for n in report.dropped_lines))
+            st.text("Lines left out (first few): "
+                    + ", ".join(str(n) for n in report.dropped_lines))
         for note in report.warnings:
             st.text("⚠ " + str(note))
 
@@ -245,7 +248,8 @@ if ds.n_features >= 1:
     notes = [f"The table shows the first 500 rows as your file has them, named by "
              f"{plain(ds.key_name)}; the chart every pair of chosen columns."]
     if len(idx) < ds.n_rows:
-        notes.append(f"The chart draws a fixed random sample of {len(idx):,} of {ds.n_rows:,} rows.")
+        notes.append(f"The chart draws a fixed random sample of {len(idx):,} of {ds.n_rows:,} "
+                     "rows.")
     if ds.n_features > MAX_MATRIX_COLUMNS:
         notes.append(f"It shows the first {MAX_MATRIX_COLUMNS} of {ds.n_features} chosen columns.")
     st.caption(" ".join(notes))

@@ -51,9 +51,13 @@ stop_unless(ds.n_features >= 2 and ds.n_rows >= 2,
 # --- controls ------------------------------------------------------------------------------
 saved = session.remembered(keys.EM_SETTINGS) or session.remembered(keys.COMPARE_SETTINGS)
 default_k = len(ds.label_names) if ds.label_names else 3
-k = session.seed_widget(keys.W_EM_K, saved.get(keys.W_EM_K, saved.get(keys.W_K, min(max(default_k, 1), 10))))
-covariance_type = session.seed_widget(keys.W_EM_COVARIANCE, saved.get(keys.W_EM_COVARIANCE, saved.get(keys.W_COVARIANCE, "full")))
-init_params = session.seed_widget(keys.W_EM_INIT, saved.get(keys.W_EM_INIT, saved.get(keys.W_INIT, "kmeans")))
+k = session.seed_widget(keys.W_EM_K, saved.get(keys.W_EM_K,
+                                               saved.get(keys.W_K, min(max(default_k, 1), 10))))
+covariance_type = session.seed_widget(keys.W_EM_COVARIANCE,
+                                      saved.get(keys.W_EM_COVARIANCE,
+                                                saved.get(keys.W_COVARIANCE, "full")))
+init_params = session.seed_widget(keys.W_EM_INIT, saved.get(keys.W_EM_INIT,
+                                                            saved.get(keys.W_INIT, "kmeans")))
 seed = session.seed_widget(keys.W_EM_SEED, saved.get(keys.W_EM_SEED, saved.get(keys.W_SEED, 0)))
 
 side, main = st.columns([1, 3.3], gap="medium")

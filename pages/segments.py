@@ -41,7 +41,8 @@ SLIDE_CSS = """<style>
 [data-testid="stMainBlockContainer"] [data-testid="stMetricValue"],
 [data-testid="stMainBlockContainer"] [data-testid="stMetricValue"] * {
   font-size: clamp(2rem, 6.5vh, 4.4rem); line-height: 1.2; }
-[data-testid="stMainBlockContainer"] [data-testid="stMetricLabel"] p { font-size: clamp(1rem, 2.2vh, 1.5rem); }
+[data-testid="stMainBlockContainer"] [data-testid="stMetricLabel"] p {
+  font-size: clamp(1rem, 2.2vh, 1.5rem); }
 </style>"""
 #: Heights of the slides' charts, px: they fit a 1280x720 screen under the title and buttons.
 SLIDE_CHART = 330
@@ -166,7 +167,8 @@ name_keys, edits, names = session.segment_name_boxes(ds, auto, k)
 # --- unusual rows (the threshold is read here, its slider drawn further down) --------------------
 rows = ds.original
 filled = rows.was_filled()
-unusual_pct = float(session.seed_widget(keys.W_SEG_UNUSUAL, session.value(keys.SEGMENT_UNUSUAL, 1.0)))
+unusual_pct = float(session.seed_widget(keys.W_SEG_UNUSUAL,
+                                        session.value(keys.SEGMENT_UNUSUAL, 1.0)))
 session.set_value(keys.SEGMENT_UNUSUAL, unusual_pct)
 skip_filled = bool(filled.any()) and bool(session.seed_widget(keys.W_SEG_SKIP_FILLED, True))
 flagged = unusual.unusual_rows(cache.anomaly_scores(key, cmp, X), share=unusual_pct / 100.0,
@@ -230,7 +232,7 @@ st.caption(plain(f"Each dot is one of the {noun}, coloured by its most likely se
                  + (f"; the {flagged.indices.size:,} most unusual are ringed in red."
                     if flagged.indices.size else ".")))
 
-# --- cards ------------------------------------------------------------------------------------------
+# --- cards --------------------------------------------------------------------------------------
 st.header("The segments")
 borderline = [segments.borderline_frame(summary, j, X, names, rows=rows) for j in range(k)]
 if choices:
@@ -242,7 +244,8 @@ if choices:
 who = profiles.column_profiles(rows, summary.labels, k, [c for c in described if c in choices])
 per_row = 2
 for start in range(0, k, per_row):
-    for j, col in zip(range(start, min(start + per_row, k)), st.columns(per_row)):
+    # the last row may hold fewer segments than columns: its spare column stays empty
+    for j, col in zip(range(start, min(start + per_row, k)), st.columns(per_row), strict=False):
         p = summary.segments[j]
         with col.container(border=True):
             st.text_input("Segment name", value=session.value(name_keys[j]),
@@ -280,12 +283,12 @@ with st.expander("Glossary: what the words mean"):
         st.markdown(f"**{plain(term)}** — {plain(text)}")
 
 
-# --- unusual rows -----------------------------------------------------------------------------------
+# --- unusual rows -------------------------------------------------------------------------------
 st.header("Unusual rows")
 st.caption("Rows that fit no segment well: the model finds them least likely. The score is the "
            "negative log-density (higher = rarer).")
-st.slider(plain(f"Flag the most unusual {noun} (% of all {noun})"), 0.0, 10.0, value=unusual_pct, step=0.1,
-          format="%.1f%%", key=keys.W_SEG_UNUSUAL)
+st.slider(plain(f"Flag the most unusual {noun} (% of all {noun})"), 0.0, 10.0, value=unusual_pct,
+          step=0.1, format="%.1f%%", key=keys.W_SEG_UNUSUAL)
 if filled.any():
     st.toggle(f"Leave out the {int(filled.sum()):,} rows whose gaps were filled in",
               value=skip_filled, key=keys.W_SEG_SKIP_FILLED,
@@ -294,8 +297,8 @@ if filled.any():
 n_flag = int(flagged.indices.size)
 if n_flag:
     st.markdown(plain(
-        f"{n_flag:,} {noun if n_flag != 1 else 'of the ' + noun} flagged: unusualness {flagged.threshold:.2f} "
-        f"or more (ringed in red on the chart)."))
+        f"{n_flag:,} {noun if n_flag != 1 else 'of the ' + noun} flagged: "
+        f"unusualness {flagged.threshold:.2f} or more (ringed in red on the chart)."))
     table = unusual.unusual_frame(flagged, rows, names, summary.labels, limit=MAX_LISTED)
     st.dataframe(table, hide_index=True, width="stretch")
     if n_flag > MAX_LISTED:
@@ -304,7 +307,7 @@ else:
     st.markdown("No rows flagged: move the slider to the right.")
     table = unusual.unusual_frame(flagged, rows, names, summary.labels)
 
-# --- exports ------------------------------------------------------------------------------------------
+# --- exports ------------------------------------------------------------------------------------
 st.header("Take it away")
 notes = [f"Gaussian mixture with {k} segments fitted on {ds.n_rows:,} {noun} of “{ds.name}”."]
 view = {"points": cv.points, "means": cv.means, "x_range": cv.x_range, "y_range": cv.y_range,

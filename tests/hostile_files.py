@@ -11,6 +11,7 @@ markup; each must show literally.  Every file is generated here.
 import zlib
 
 import numpy as np
+
 from reader_corpus import CORPUS, Err
 
 #: What a user might type to run script or inject markup: each must show literally.

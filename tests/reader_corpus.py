@@ -6,6 +6,7 @@ Shared by ``tests/data/test_reader.py`` (each file read directly) and
 
 import zlib
 
+
 def rows(header, n=5, start=1.0):
     """A small clean comma file with ``n`` rows of distinct numbers."""
     lines = [",".join(header)]
@@ -35,7 +36,7 @@ MISSING_BLOCK = "a,b\n1,NA\n2,n/a\n3,N/A\n4,#N/A\n5,null\n6,NULL\n7,-\n8,NaN\n9,
 CORPUS = [
     ("comma", b"a,b\n1,2\n3,4\n5,7\n", {}, dict(columns=["a", "b"], shape=(3, 2),
                                                   values=[[1, 2], [3, 4], [5, 7]])),
-    ("semicolon-decimal-comma", "x;y\n1,5;2,5\n3,0;4\n5;6,25\n".encode(), {},
+    ("semicolon-decimal-comma", b"x;y\n1,5;2,5\n3,0;4\n5;6,25\n", {},
      dict(columns=["x", "y"], shape=(3, 2), values=[[1.5, 2.5], [3, 4], [5, 6.25]],
           report=dict(delimiter=";", decimal=","))),
     ("tab", b"x\ty\tz\n1\t2\t3\n4\t5\t6\n7\t8\t10\n", {},
@@ -126,7 +127,7 @@ CORPUS = [
     ("thousands-quoted", b'a,b\n"1,234.5",2\n"2,000",3\n"3,100.25",4\n', {},
      dict(columns=["a", "b"], shape=(3, 2), values=[[1234.5, 2], [2000, 3], [3100.25, 4]],
           report=dict(thousands=","))),
-    ("thousands-dot-decimal-comma", "a;b\n1.234,5;2\n2.000,0;3\n3,5;4\n".encode(), {},
+    ("thousands-dot-decimal-comma", b"a;b\n1.234,5;2\n2.000,0;3\n3,5;4\n", {},
      dict(columns=["a", "b"], shape=(3, 2), values=[[1234.5, 2], [2000, 3], [3.5, 4]],
           report=dict(decimal=",", thousands="."))),
     ("excel-sep-line", b"sep=;\na;b\n1;2\n3;4\n5;7\n", {},

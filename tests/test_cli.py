@@ -289,7 +289,7 @@ def test_quiet_prints_no_warning_of_the_fit_or_of_dask(data_dir, tmp_path, sched
 
     def noisy(*args, **kwargs):
         logging.getLogger("distributed.scheduler").warning("Detected different `run_spec`")
-        warnings.warn("a warning of the fit", UserWarning)
+        warnings.warn("a warning of the fit", UserWarning, stacklevel=2)
         return real(*args, **kwargs)
 
     monkeypatch.setattr(scale, "fit", noisy)
@@ -573,6 +573,7 @@ def test_local_cluster_listens_on_loopback_only():
     from urllib.parse import urlparse
 
     from distributed import Client
+
     from gmm_core.mixture import local_cluster
 
     before = _listening_sockets()

@@ -18,11 +18,11 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import gmm_core
+import gmm_core.analysis.choose_k
+import gmm_core.analysis.explain
 from gmm_core import ConvergenceWarning, DataError, read_table
 from gmm_core.analysis.compare import compare_models
 from gmm_core.data.reader import MAX_MAGNITUDE, MIN_SPREAD
-import gmm_core.analysis.choose_k
-import gmm_core.analysis.explain
 
 FUZZ = settings(max_examples=60, deadline=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
@@ -140,13 +140,13 @@ def test_estimator_on_random_small_matrices(X, k, covariance_type):
 @given(_matrices(), st.integers(2, 4), st.sampled_from(gmm_core.COVARIANCE_TYPES))
 def test_em_run_and_sweep_on_random_small_matrices(X, k, covariance_type):
     assume(X.shape[1] >= 1)
-    run = _only_documented(lambda: gmm_core.analysis.explain.em_run(X, k, covariance_type=covariance_type,
-                                                    init_params="random", max_time=5.0))
+    run = _only_documented(lambda: gmm_core.analysis.explain.em_run(
+        X, k, covariance_type=covariance_type, init_params="random", max_time=5.0))
     if run is not None:
         assert np.all(np.diff(run.trajectory.log_likelihoods) > -1e-6)
         assert run.trajectory.stop_reason
-    sel = _only_documented(lambda: gmm_core.analysis.choose_k.model_sweep(X, range(1, k + 1), (covariance_type,),
-                                                        max_time=10.0, fit_max_time=5.0))
+    sel = _only_documented(lambda: gmm_core.analysis.choose_k.model_sweep(
+        X, range(1, k + 1), (covariance_type,), max_time=10.0, fit_max_time=5.0))
     if sel is not None:
         assert len(sel.table) == 3 * min(k, X.shape[0])       # 3 starts per model
         assert set(sel.table["init"]) <= {"hierarchical", "kmeans"}

@@ -96,7 +96,8 @@ def em_restarts(fingerprint, _X, scaling, k, covariance_type, init_params, n_sta
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def model_sweep(fingerprint, _X, scaling, k_max, types, n_init, seed, features=None):
-    """Cached sweep and KMeans' curves, ``(selection, kmeans table)``; ``fingerprint`` stands for ``_X``.
+    """Cached sweep and KMeans' curves, ``(selection, kmeans table)``; ``fingerprint`` stands
+    for ``_X``.
 
     The progress bar lives inside, so it shows while the grid is fitted -- the
     KMeans fits counted too; on a cache hit Streamlit replays it, already emptied.

@@ -191,7 +191,7 @@ def restore(state, ds=None):
     return ds
 
 
-# --- the link ---------------------------------------------------------------------------------------
+# --- the link -------------------------------------------------------------------------------------
 
 def attach():
     """At the start of each run: in a new session, restore the work of the URL's id.
@@ -238,7 +238,7 @@ def keep():
     store().put(sid, state, size=len(state.get("upload_bytes", b"")) + 4096)
 
 
-# --- the project file (gmm_core.outputs.project) ------------------------------------------------------
+# --- the project file (gmm_core.outputs.project) --------------------------------------------------
 
 def project_parts(model=None):
     """The session's work as the keyword arguments of :func:`gmm_core.outputs.project.project_json`.
@@ -295,7 +295,8 @@ def open_project(data):
     if keys.W_CK_CRITERION in choose_k:
         views[keys.W_CK_CRITERION] = choose_k.pop(keys.W_CK_CRITERION)
     state["data_keys"] = {k: v for k, v in (
-        (keys.COMPARE_SETTINGS, p.settings.get("compare")), (keys.EM_SETTINGS, p.settings.get("em")),
+        (keys.COMPARE_SETTINGS, p.settings.get("compare")),
+        (keys.EM_SETTINGS, p.settings.get("em")),
         (keys.CHOOSE_K_SETTINGS, choose_k or None),
         (keys.SEGMENT_UNUSUAL, p.settings.get("segments", {}).get("unusual"))) if v is not None}
     state["views"] = views

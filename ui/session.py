@@ -25,7 +25,6 @@ from gmm_core.analysis import identity, segments
 from ui import keys
 from ui.dataset import DEFAULT_DEMO, NO_LABEL, load_demo, with_label
 
-
 # --- plain access -----------------------------------------------------------------------
 
 def value(key, default=None):
@@ -45,7 +44,8 @@ def forget(*names):
 
 
 def remembered(page_key):
-    """A copy of the settings page ``page_key`` last stored with :func:`remember` (``{}`` if none)."""
+    """A copy of the settings page ``page_key`` last stored with :func:`remember`
+    (``{}`` if none)."""
     return dict(st.session_state.get(page_key) or {})
 
 
@@ -84,7 +84,8 @@ def dataset_key(base, ds=None):
 
 
 def is_current(token):
-    """Whether ``token`` is the loaded dataset's: callbacks of older datasets' widgets do nothing."""
+    """Whether ``token`` is the loaded dataset's: callbacks of older datasets' widgets do
+    nothing."""
     return token == get_dataset().token
 
 
@@ -127,7 +128,8 @@ def set_label(column):
     if column not in (NO_LABEL, *ds.label_options):
         return  # not a choice this dataset offers
     st.session_state[keys.DATASET] = with_label(ds, column)
-    st.session_state.pop(dataset_key(keys.W_FEATURES, ds), None)  # the label may have left the features
+    # the label may have left the features
+    st.session_state.pop(dataset_key(keys.W_FEATURES, ds), None)
 
 
 # --- uploads ------------------------------------------------------------------------------

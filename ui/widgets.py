@@ -20,7 +20,8 @@ ROW_LIST_MAX = 5_000
 
 #: Characters Markdown (CommonMark, GFM, Streamlit's ``:directives:``, LaTeX ``$``) gives a meaning.
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=&^])")
-#: An invisible WORD JOINER (U+2060): breaks the literal words the autolinker and Streamlit look for.
+#: An invisible WORD JOINER (U+2060): breaks the literal words the autolinker and Streamlit
+#: look for.
 JOINER = "\u2060"
 #: Where GFM's autolinker (``http://``, ``https://``, ``www.``, e-mail addresses) and Streamlit's
 #: ``:material/icon:`` and ``:color[text]`` directives would find a match: a backslash escape does
@@ -30,7 +31,8 @@ _AUTOLINK = re.compile(r"(?<=http)(?=s?:)|(?<=ww)(?=w\.)|(?<=@)|(?<=:)(?=[a-z][\
 
 
 def plain(text):
-    """``text`` (a file, column or segment name, a cell, a message) as Markdown that shows it literally.
+    """``text`` (a file, column or segment name, a cell, a message) as Markdown that shows it
+    literally.
 
     For user strings in ``st.markdown``, ``st.caption``, ``st.error`` and the other
     elements that render Markdown: whitespace runs become one space (no line breaks,

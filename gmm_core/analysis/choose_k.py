@@ -29,21 +29,33 @@ Examples
 2
 """
 
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from gmm_core.analysis.compare import in_app_words
 from gmm_core.analysis.guarded import FIT_TIME_LIMIT, fit_mixture, scale_for_fit
 from gmm_core.analysis.stability import STABILITY_TIME_LIMIT, segment_stability
 from gmm_core.data.projection import display_subsample
 from gmm_core.data.scaling import Scaler
-from gmm_core.mixture import (COVARIANCE_TYPES, CRITERIA, SKIPPED, ModelSelection, best_row,
-                              select_model)
+from gmm_core.mixture import (
+    COVARIANCE_TYPES,
+    CRITERIA,
+    SKIPPED,
+    ModelSelection,  # noqa: F401 (used by the doctest of sweep_notes)
+    best_row,
+    select_model,
+)
 from gmm_core.mixture._init import initial_assignment, initial_params, precisions_of
+from gmm_core.mixture._typing import CovarianceType, Criterion, InitMethod, Scaling
 
-__all__ = ["SWEEP_TIME_LIMIT", "SWEEP_STARTS", "SKIPPED", "CRITERIA", "CRITERION_WORDS", "Recommendation", "criterion_curves", "kmeans_sweep",
+__all__ = ["SWEEP_TIME_LIMIT", "SWEEP_STARTS", "SKIPPED", "CRITERIA", "CRITERION_WORDS",
+           "Recommendation", "criterion_curves", "kmeans_sweep",
            "model_sweep", "recommend", "skipped_fits", "stability_sweep", "sweep_notes"]
 
 #: Seconds: the wall-clock budget of a whole sweep; fits not started by then are skipped.
@@ -52,10 +64,15 @@ SWEEP_TIME_LIMIT = 180.0
 SWEEP_STARTS = ("hierarchical", "kmeans")
 
 
-def model_sweep(X, n_components=range(1, 11), covariance_types=COVARIANCE_TYPES, *,
-                scaling="standard", n_init=3, random_state=0, max_iter=100, tol=1e-3,
-                reg_covar=1e-6, init_params=SWEEP_STARTS, progress=None,
-                max_time=SWEEP_TIME_LIMIT, fit_max_time=FIT_TIME_LIMIT, feature_names=None):
+def model_sweep(X: ArrayLike, n_components: Iterable[int] = range(1, 11),
+                covariance_types: Iterable[CovarianceType] = COVARIANCE_TYPES, *,
+                scaling: Scaling = "standard", n_init: int = 3, random_state: int = 0,
+                max_iter: int = 100, tol: float = 1e-3, reg_covar: float = 1e-6,
+                init_params: InitMethod | Sequence[InitMethod] = SWEEP_STARTS,
+                progress: Callable[[int, int], object] | None = None,
+                max_time: float | None = SWEEP_TIME_LIMIT,
+                fit_max_time: float | None = FIT_TIME_LIMIT,
+                feature_names: Sequence[str] | None = None) -> ModelSelection:
     """Scale ``X`` as the Compare page does and fit every model of the grid (by BIC).
 
     The grid and the table are those of :func:`gmm_core.select_model` -- every
@@ -125,7 +142,7 @@ def _k_ranges(ks):
     return ", ".join(f"{a}" if a == b else f"{a}–{b}" for a, b in runs)
 
 
-def skipped_fits(table):
+def skipped_fits(table: pd.DataFrame) -> str:
     """Which fits of a sweep ``table`` were skipped, in words, by covariance type and k.
 
     A ``k`` is listed under its covariance type when every restart of it was
@@ -153,7 +170,7 @@ def skipped_fits(table):
     return said
 
 
-def sweep_notes(selection):
+def sweep_notes(selection: ModelSelection) -> list[str]:
     """Plain sentences on fits that failed, were regularised, hit a time limit or were skipped.
 
     >>> table = pd.DataFrame({"covariance_type": ["full", "full", "tied"],
@@ -189,7 +206,7 @@ def sweep_notes(selection):
     return out
 
 
-def criterion_curves(selection):
+def criterion_curves(selection: ModelSelection) -> pd.DataFrame:
     """Long table: ``covariance_type, n_components, criterion, min, mean, max, n_fits, degenerate``.
 
     One row per model and criterion (``"bic"``, ``"aic"``, ``"icl"``); the
@@ -235,14 +252,14 @@ class Recommendation:
     set_aside: str = ""
 
     @property
-    def sentence(self):
+    def sentence(self) -> str:
         """``"Recommended: 4 components with full covariance (lowest BIC)."``"""
         noun = "component" if self.k == 1 else "components"
         return (f"Recommended: {self.k} {noun} with {self.covariance_type} covariance "
                 f"(lowest {self.criterion.upper()} among sound fits).")
 
 
-def recommend(selection, criterion="bic"):
+def recommend(selection: ModelSelection, criterion: Criterion = "bic") -> Recommendation:
     """The :class:`Recommendation` of a sweep by ``"bic"`` (default), ``"aic"`` or ``"icl"``.
 
     Degenerate fits are never recommended; when one had the lowest value,
@@ -263,9 +280,10 @@ def recommend(selection, criterion="bic"):
                           float(row[criterion]), aside)
 
 
-def stability_sweep(X, n_components=range(2, 11), *, covariance_type="full",
-                    scaling="standard", random_state=0, n_boot=20,
-                    max_time=STABILITY_TIME_LIMIT):
+def stability_sweep(X: ArrayLike, n_components: Iterable[int] = range(2, 11), *,
+                    covariance_type: CovarianceType = "full", scaling: Scaling = "standard",
+                    random_state: int = 0, n_boot: int = 20,
+                    max_time: float | None = STABILITY_TIME_LIMIT) -> pd.DataFrame:
     """Mean segment stability for each k: a second opinion beside BIC.
 
     For each ``k`` the model is fitted and its segments checked by
@@ -296,8 +314,10 @@ def stability_sweep(X, n_components=range(2, 11), *, covariance_type="full",
     return pd.DataFrame(rows, columns=["k", "stability", "least", "n_boot"])
 
 
-def kmeans_sweep(X, n_clusters=range(1, 11), *, scaling="standard", random_state=0,
-                 n_init=1, max_silhouette=5000, progress=None):
+def kmeans_sweep(X: ArrayLike, n_clusters: Iterable[int] = range(1, 11), *,
+                 scaling: Scaling = "standard", random_state: int = 0, n_init: int = 1,
+                 max_silhouette: int = 5000,
+                 progress: Callable[[int, int], object] | None = None) -> pd.DataFrame:
     """KMeans inertia and silhouette for each k, on the scaled data.
 
     Parameters

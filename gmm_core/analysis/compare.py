@@ -34,17 +34,27 @@ Every Gaussian-mixture fit here goes through :func:`gmm_core.analysis.guarded.fi
 bounded in time, regularised when a component collapses (see :mod:`gmm_core.analysis.guarded`).
 """
 
+from __future__ import annotations
+
 import time
 import warnings
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
+from numpy.typing import ArrayLike
 
-from gmm_core.analysis.guarded import (FIT_TIME_LIMIT, FitNote, empty_segments, fit_mixture,
-                                       scale_for_fit)
-from gmm_core.data.projection import (Projection, axes_projection, display_subsample,
-                                      pca_projection)
+from gmm_core.analysis.guarded import (
+    FIT_TIME_LIMIT,
+    FitNote,
+    empty_segments,
+    fit_mixture,
+    scale_for_fit,
+)
+from gmm_core.data.projection import Projection, axes_projection, display_subsample, pca_projection
 from gmm_core.mixture import canonicalize, label_mapping
+from gmm_core.mixture._typing import CovarianceType, InitMethod, Scaling
 
 __all__ = [
     "Comparison",
@@ -98,19 +108,20 @@ class Comparison:
     order: tuple = ()
 
     @property
-    def certainty(self):
+    def certainty(self) -> np.ndarray:
         """Probability of each point's most likely GMM component, in [1/k, 1]."""
         return self.proba.max(axis=1)
 
     @property
-    def disagreement(self):
+    def disagreement(self) -> np.ndarray:
         """Boolean mask of points the two models put in different segments."""
         return self.gmm_labels != self.kmeans_labels
 
 
-def compare_models(X, n_components, *, scaling="standard", covariance_type="full",
-                   init_params="kmeans", n_init=1, random_state=0, y_true=None,
-                   max_time=FIT_TIME_LIMIT):
+def compare_models(X: ArrayLike, n_components: int, *, scaling: Scaling = "standard",
+                   covariance_type: CovarianceType = "full", init_params: InitMethod = "kmeans",
+                   n_init: int = 1, random_state: int = 0, y_true: ArrayLike | None = None,
+                   max_time: float | None = FIT_TIME_LIMIT) -> Comparison:
     """Fit KMeans and a GaussianMixture on the same scaled data and compare them.
 
     Parameters
@@ -148,11 +159,13 @@ def compare_models(X, n_components, *, scaling="standard", covariance_type="full
     start = time.perf_counter()
     X = np.asarray(X, dtype=float)
     if X.ndim != 2 or X.shape[0] == 0:
-        raise ValueError(f"X must be a non-empty 2-D array, got shape {X.shape}; choose at least one feature.")
+        raise ValueError(f"X must be a non-empty 2-D array, got shape {X.shape}; "
+                         "choose at least one feature.")
     k = int(n_components)
     if X.shape[0] < k:
         raise ValueError(
-            f"k = {k} is more than the {X.shape[0]} rows in the data; choose a smaller k or load more rows.")
+            f"k = {k} is more than the {X.shape[0]} rows in the data; "
+            "choose a smaller k or load more rows.")
     scaler, Xs, caught = scale_for_fit(X, scaling)
     gmm, notes = fit_mixture(Xs, k, covariance_type=covariance_type, init_params=init_params,
                              n_init=n_init, random_state=random_state, max_time=max_time)
@@ -194,7 +207,7 @@ def compare_models(X, n_components, *, scaling="standard", covariance_type="full
     )
 
 
-def in_app_words(notes, max_time):
+def in_app_words(notes: Iterable[str], max_time: float | None) -> list[FitNote]:
     """``notes`` (:class:`~gmm_core.analysis.guarded.FitNote` s) as the app says them.
 
     The engine's time-limit warning tells a library user to raise ``max_time``;
@@ -239,7 +252,7 @@ def _metrics(gmm, Xs, gmm_labels, kmeans_labels, y_true):
     return out
 
 
-def contingency(a, b, n_components):
+def contingency(a: ArrayLike, b: ArrayLike, n_components: int) -> np.ndarray:
     """Counts ``C[i, j]`` of points labelled ``i`` in ``a`` and ``j`` in ``b``.
 
     >>> contingency([0, 0, 1], [1, 1, 1], 2)
@@ -258,7 +271,7 @@ def _join(names):
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
-def describe_comparison(comparison, names=None):
+def describe_comparison(comparison: Comparison, names: Sequence[str] | None = None) -> str:
     """One plain-language sentence on how the two models' segments differ.
 
     The sentence is derived from the results: a GMM component whose points
@@ -349,7 +362,8 @@ def describe_comparison(comparison, names=None):
             f"({pct:.0f}%), {where}.")
 
 
-def plot_ranges(points, *, pad=0.05):
+def plot_ranges(points: ArrayLike, *,
+                pad: float = 0.05) -> tuple[tuple[float, float], tuple[float, float]]:
     """Axis ranges ``((xmin, xmax), (ymin, ymax))`` around 2-D points, padded.
 
     >>> plot_ranges([[0, 0], [10, 20]])
@@ -363,7 +377,10 @@ def plot_ranges(points, *, pad=0.05):
     return (float(lo[0]), float(hi[0])), (float(lo[1]), float(hi[1]))
 
 
-def decision_grid(comparison, x_range, y_range, *, kind="kmeans", resolution=160):
+def decision_grid(comparison: Comparison, x_range: tuple[float, float],
+                  y_range: tuple[float, float], *,
+                  kind: Literal["kmeans", "gmm", "density"] = "kmeans",
+                  resolution: int = 160) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Evaluate a model on a grid over the plane of a two-feature dataset.
 
     Parameters
@@ -427,7 +444,8 @@ class ComparisonView:
     index: np.ndarray = None
 
 
-def comparison_view(comparison, X, projection, *, max_points=20_000, seed=0):
+def comparison_view(comparison: Comparison, X: ArrayLike, projection: Projection, *,
+                    max_points: int = 20_000, seed: int = 0) -> ComparisonView:
     """Project a comparison to the plotted plane and subsample the points drawn.
 
     Parameters
@@ -455,7 +473,8 @@ def comparison_view(comparison, X, projection, *, max_points=20_000, seed=0):
     centroids = np.asarray(projection.project_means(comparison.centroids), dtype=float)
     # room for the points, the centres and each component's 2-sigma box
     half = 2.0 * np.sqrt(np.clip(np.diagonal(covs, axis1=1, axis2=2), 0.0, None))
-    x_range, y_range = plot_ranges(np.vstack([points, means, centroids, means - half, means + half]))
+    x_range, y_range = plot_ranges(np.vstack([points, means, centroids, means - half,
+                                              means + half]))
     return ComparisonView(
         points=points,
         gmm_labels=comparison.gmm_labels[idx],
@@ -475,7 +494,8 @@ def comparison_view(comparison, X, projection, *, max_points=20_000, seed=0):
     )
 
 
-def view_projection(comparison, X, feature_names, *, axes=None):
+def view_projection(comparison: Comparison, X: ArrayLike, feature_names: Sequence[str], *,
+                    axes: tuple[int | str, int | str] | None = None) -> Projection:
     """The 2-D view to draw a comparison in, acting on data in original units.
 
     ``axes=(x, y)`` (names or indices) plots two features as they are.
@@ -496,6 +516,6 @@ def view_projection(comparison, X, feature_names, *, axes=None):
     pca = pca_projection(scaler.transform(np.asarray(X, dtype=float)), names)
     A = pca.A / scaler.scale_[None, :]
     offset = scaler.offset_ + scaler.scale_ * pca.offset
-    labels = tuple(label + (" of scaled data" if getattr(scaler, "method", "none") != "none" else "")
-                   for label in pca.axis_labels)
+    scaled = getattr(scaler, "method", "none") != "none"
+    labels = tuple(label + (" of scaled data" if scaled else "") for label in pca.axis_labels)
     return Projection(A, offset, labels, "pca", pca.explained_variance_ratio)

@@ -23,13 +23,20 @@ Nothing here fits: the run is a :class:`gmm_core.analysis.explain.EMRun`.
 (True, (60, 2))
 """
 
+from __future__ import annotations
+
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from gmm_core.analysis.compare import plot_ranges
 from gmm_core.analysis.explain import step_label
-from gmm_core.data.projection import display_subsample
+from gmm_core.data.projection import Projection, display_subsample
+
+if TYPE_CHECKING:
+    from gmm_core.analysis.explain import EMRun
 
 __all__ = ["EMCanvas", "em_canvas", "em_frame", "heatmap_view", "heatmap_rows"]
 
@@ -70,13 +77,14 @@ class EMCanvas:
     n_total: int
     projection: object
 
-    def point(self, X, row):
+    def point(self, X: ArrayLike, row: int) -> np.ndarray:
         """Row ``row`` of ``X`` (original units) in plot units, shape (2,)."""
         x = np.asarray(X, dtype=float)[[int(row)]]
         return np.asarray(self.projection.project_points(x), dtype=float)[0]
 
 
-def em_canvas(run, X, projection, *, max_points=2000, seed=0):
+def em_canvas(run: EMRun, X: ArrayLike, projection: Projection, *, max_points: int = 2000,
+              seed: int = 0) -> EMCanvas:
     """Project a run for drawing, once: see the module docstring.
 
     Parameters
@@ -111,7 +119,7 @@ def em_canvas(run, X, projection, *, max_points=2000, seed=0):
                     n_total=int(X.shape[0]), projection=projection)
 
 
-def em_frame(run, canvas, index):
+def em_frame(run: EMRun, canvas: EMCanvas, index: int) -> dict:
     """One step to draw: a dict of ``index``, ``label``, ``phase``, ``resp`` (n, K; None at
     the start, before the first E-step), ``means`` (K, 2), ``covariances`` (K, 2, 2),
     ``prev_means``, ``prev_covariances`` (the step before) and ``log_likelihood``."""
@@ -125,7 +133,8 @@ def em_frame(run, canvas, index):
                 log_likelihood=float(canvas.log_likelihoods[index]))
 
 
-def heatmap_view(run, index, *, max_rows=400, seed=0):
+def heatmap_view(run: EMRun, index: int, *, max_rows: int = 400,
+                 seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """``(rows, resp)`` for the responsibility heatmap at step ``index``.
 
     ``rows`` are at most ``max_rows`` row positions (a deterministic
@@ -138,7 +147,7 @@ def heatmap_view(run, index, *, max_rows=400, seed=0):
     return sample[order], resp[order]
 
 
-def heatmap_rows(resp, *, max_rows=400, seed=0):
+def heatmap_rows(resp: np.ndarray, *, max_rows: int = 400, seed: int = 0) -> np.ndarray:
     """Rows for the responsibility heatmap: a subsample, sorted by component then certainty.
 
     Returns indices into ``resp`` (at most ``max_rows``, deterministic),

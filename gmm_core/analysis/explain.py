@@ -43,10 +43,15 @@ Examples
 array([0.881, 0.119])
 """
 
+from __future__ import annotations
+
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from gmm_core.analysis.guarded import FIT_TIME_LIMIT, empty_segments, regularised, scale_for_fit
 from gmm_core.data.scaling import Scaler
@@ -64,6 +69,10 @@ from gmm_core.mixture import (
     responsibilities,
     seed_rows,
 )
+from gmm_core.mixture._typing import CovarianceType, InitMethod, Scaling
+
+if TYPE_CHECKING:
+    from gmm_core.mixture import GMMParams, Step
 
 #: The start the user places by clicking ``k`` points.
 START_CHOSEN = "your clicks"
@@ -144,7 +153,8 @@ class MStepNumbers:
     covariances: np.ndarray
 
 
-def e_step_numbers(x, weights, means, covariances):
+def e_step_numbers(x: ArrayLike, weights: ArrayLike, means: ArrayLike,
+                   covariances: ArrayLike) -> EStepNumbers:
     """The E-step for one point ``x``, every number of Bayes' rule.
 
     Parameters
@@ -184,7 +194,8 @@ def e_step_numbers(x, weights, means, covariances):
                         underflow=bool(total < np.finfo(float).tiny))
 
 
-def m_step_numbers(X, resp, *, covariance_type="full", reg_covar=1e-6):
+def m_step_numbers(X: ArrayLike, resp: ArrayLike, *, covariance_type: CovarianceType = "full",
+                   reg_covar: float = 1e-6) -> MStepNumbers:
     """The M-step from responsibilities ``resp`` (N, K): counts, weights, means, covariances.
 
     >>> X = np.array([[0.0], [2.0], [10.0]])
@@ -235,28 +246,30 @@ class EMRun:
     seeds: np.ndarray = None
 
     @property
-    def steps(self):
+    def steps(self) -> list[Step]:
         return self.trajectory.steps
 
     @property
-    def n_steps(self):
+    def n_steps(self) -> int:
         return len(self.trajectory.steps)
 
-    def original(self, params):
+    def original(self, params: GMMParams) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``(weights, means, full covariances)`` of ``params`` in original units."""
         return (np.asarray(params.weights),
                 np.asarray(self.scaler.inverse_means(params.means), dtype=float),
                 np.asarray(self.scaler.inverse_covariances(params.full_covariances), dtype=float))
 
-    def responsibilities(self, index, rows=None):
+    def responsibilities(self, index: int, rows: ArrayLike | None = None) -> np.ndarray:
         """Responsibilities (n, K) shown at step ``index`` for ``rows`` (all by default)."""
         X = self.Xs if rows is None else self.Xs[np.asarray(rows)]
         return responsibilities(X, self.steps[index].resp_params)
 
 
-def em_run(X, n_components, *, scaling="standard", covariance_type="full",
-           init_params="kmeans", random_state=0, max_iter=100, tol=1e-3, reg_covar=1e-6,
-           max_time=FIT_TIME_LIMIT, start_rows=None):
+def em_run(X: ArrayLike, n_components: int, *, scaling: Scaling = "standard",
+           covariance_type: CovarianceType = "full", init_params: InitMethod | str = "kmeans",
+           random_state: int = 0, max_iter: int = 100, tol: float = 1e-3, reg_covar: float = 1e-6,
+           max_time: float | None = FIT_TIME_LIMIT,
+           start_rows: Sequence[int] | None = None) -> EMRun:
     """Scale ``X``, record an EM fit with :func:`gmm_core.fit_trajectory`, order its components.
 
     Components are numbered in the canonical order of the *final* fit (the
@@ -324,7 +337,7 @@ def _empty_components(Xs, params):
     return empty_segments(Xs, labels, params.means.shape[0], "EM")
 
 
-def step_label(step):
+def step_label(step: Step) -> str:
     """Plain words for a step: ``"iteration 3, E-step"``.
 
     >>> step_label(Step(0, 0, "init", None, None, 0.0))
@@ -335,7 +348,7 @@ def step_label(step):
     return f"iteration {step.iteration}, {step.phase}-step"
 
 
-def start_description(init_params):
+def start_description(init_params: str) -> str:
     """One sentence on how a start is made, true to what :func:`em_run` does.
 
     >>> start_description("random").startswith("Every point gets random responsibilities")
@@ -362,7 +375,7 @@ def start_description(init_params):
     }[init_params]
 
 
-def identical_components(params, *, tol=IDENTICAL_TOL):
+def identical_components(params: GMMParams, *, tol: float = IDENTICAL_TOL) -> list[tuple[int, int]]:
     """Pairs ``(i, j)`` of components that are (nearly) the same Gaussian.
 
     Two components are identical when their means are within ``tol``
@@ -405,7 +418,7 @@ class RunStatus:
     identical_at_end: tuple = ()
 
     @property
-    def message(self):
+    def message(self) -> str:
         return f"{self.headline} {self.detail}"
 
 
@@ -426,7 +439,7 @@ def _groups(pairs, names):
     return [", ".join(g[:-1]) + " and " + g[-1] for g in groups.values()]
 
 
-def run_status(run, names=None):
+def run_status(run: EMRun, names: Sequence[str] | None = None) -> RunStatus:
     """Whether a run converged, stopped early, or is stuck at a symmetric point, in words.
 
     A run whose last components include identical pairs
@@ -477,7 +490,7 @@ def _m_step_params(run, index):
     return after[0].params if after else None
 
 
-def explain_step(run, X, index, row):
+def explain_step(run: EMRun, X: ArrayLike, index: int, row: int) -> StepExplanation:
     """Numbers of the formulas at step ``index`` for data row ``row``.
 
     The E-step is the one whose responsibilities step ``index`` shows (from
@@ -508,7 +521,8 @@ def explain_step(run, X, index, row):
     return StepExplanation(row=row, e=e, m=m, m_from_index=index)
 
 
-def parameter_table(run, feature_names, names=None, index=-1):
+def parameter_table(run: EMRun, feature_names: Sequence[str], names: Sequence[str] | None = None,
+                    index: int = -1) -> pd.DataFrame:
     """Weights, means and covariances of step ``index`` (default: final) in original units.
 
     One row per component: ``component, weight``, ``mean <feature>`` for each

@@ -20,13 +20,16 @@ Examples
 (2.0, 1.0)
 """
 
+from __future__ import annotations
+
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy.stats import chi2
 
 __all__ = ["ellipse_points", "level_radius", "sigma_level"]
 
 
-def level_radius(level, dim=2):
+def level_radius(level: float, dim: int = 2) -> float:
     """Mahalanobis radius of the ellipse holding ``level`` of the probability.
 
     >>> round(level_radius(0.95), 4)
@@ -34,11 +37,12 @@ def level_radius(level, dim=2):
     """
     level = float(level)
     if not 0.0 < level < 1.0:
-        raise ValueError(f"level must be in (0, 1), got {level!r}; use e.g. 0.95 for a 95% ellipse.")
+        raise ValueError(f"level must be in (0, 1), got {level!r}; "
+                         "use e.g. 0.95 for a 95% ellipse.")
     return float(np.sqrt(chi2.ppf(level, dim)))
 
 
-def sigma_level(n_sigma, dim=2):
+def sigma_level(n_sigma: float, dim: int = 2) -> float:
     """Probability inside the ``n_sigma`` Mahalanobis ellipse in ``dim`` dimensions.
 
     >>> round(sigma_level(1), 4), round(sigma_level(2), 4)
@@ -47,7 +51,8 @@ def sigma_level(n_sigma, dim=2):
     return float(chi2.cdf(float(n_sigma) ** 2, dim))
 
 
-def ellipse_points(mean, covariance, *, level=None, radius=None, n_points=100):
+def ellipse_points(mean: ArrayLike, covariance: ArrayLike, *, level: float | None = None,
+                   radius: float | None = None, n_points: int = 100) -> np.ndarray:
     """Closed outline (``n_points``, 2) of a confidence ellipse of a 2-D Gaussian.
 
     Parameters

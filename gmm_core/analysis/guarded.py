@@ -23,17 +23,24 @@ string with a ``kind`` (``not_converged``, ``time_limit``, ``regularised``,
   regularisation can resolve is a warning.
 """
 
+from __future__ import annotations
+
 import warnings
+from collections.abc import Callable
+from typing import TypeVar
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from gmm_core.data.scaling import Scaler
-from gmm_core.errors import (MAX_MAGNITUDE, MIN_SPREAD, CollapseError, ConvergenceWarning,
-                             DataError)
+from gmm_core.errors import MAX_MAGNITUDE, MIN_SPREAD, CollapseError, ConvergenceWarning, DataError
 from gmm_core.mixture import GaussianMixture
+from gmm_core.mixture._typing import CovarianceType, InitMethod, Scaling
 
 __all__ = ["FIT_TIME_LIMIT", "RETRY_REG_COVAR", "NOTE_KINDS", "FitNote", "empty_segments",
            "fit_mixture", "regularised", "scale_for_fit"]
+
+T = TypeVar("T")  # what the ``fit`` given to :func:`regularised` returns
 
 #: Seconds: the wall-clock budget of one Gaussian-mixture fit (all its restarts)
 #: made for the app.  EM stops after the iteration that crosses it.
@@ -67,7 +74,8 @@ class FitNote(str):
         return str(self), self.kind
 
 
-def scale_for_fit(X, scaling, *, reg_covar=1e-6):
+def scale_for_fit(X: ArrayLike, scaling: Scaling, *,
+                  reg_covar: float = 1e-6) -> tuple[Scaler, np.ndarray, tuple[FitNote, ...]]:
     """Scale ``X`` as the app fits it; return ``(scaler, Xs, warnings)``.
 
     Raises :class:`~gmm_core.DataError` for data the app cannot show in its
@@ -80,7 +88,8 @@ def scale_for_fit(X, scaling, *, reg_covar=1e-6):
 
     >>> scaler, Xs, notes = scale_for_fit([[0.0, 1.0], [1e-9, 2.0], [2e-9, 3.0]], "none")
     >>> print(notes[0])  # doctest: +ELLIPSIS
-    Feature 1 varies by only 2e-09, less than ... choose standardise or min-max scaling on the Data page.
+    Feature 1 varies by only 2e-09, less than ... choose standardise or min-max scaling
+    on the Data page.
     """
     X = np.asarray(X, dtype=float)
     if X.ndim == 2 and X.size and np.isfinite(X).all():
@@ -117,7 +126,8 @@ def scale_for_fit(X, scaling, *, reg_covar=1e-6):
     return scaler, Xs, tuple(notes)
 
 
-def regularised(fit, Xs, reg_covar=1e-6):
+def regularised(fit: Callable[[float], T], Xs: np.ndarray,
+                reg_covar: float = 1e-6) -> tuple[T, float, tuple[FitNote, ...]]:
     """Call ``fit(reg_covar)``; if a component collapses, again with stronger ``reg_covar``.
 
     The retries use :data:`RETRY_REG_COVAR` times the mean variance of the
@@ -152,9 +162,12 @@ def regularised(fit, Xs, reg_covar=1e-6):
     ) from last
 
 
-def fit_mixture(Xs, n_components, *, covariance_type="full", init_params="kmeans", n_init=1,
-                random_state=0, reg_covar=1e-6, max_iter=100, tol=1e-3, max_time=FIT_TIME_LIMIT,
-                estimator=None, start=None):
+def fit_mixture(Xs: np.ndarray, n_components: int, *, covariance_type: CovarianceType = "full",
+                init_params: InitMethod = "kmeans", n_init: int = 1, random_state: int = 0,
+                reg_covar: float = 1e-6, max_iter: int = 100, tol: float = 1e-3,
+                max_time: float | None = FIT_TIME_LIMIT,
+                estimator: type[GaussianMixture] | None = None,
+                start: dict | None = None) -> tuple[GaussianMixture, tuple[FitNote, ...]]:
     """Fit a Gaussian mixture for the app: bounded in time, regularised if it collapses.
 
     Returns ``(gmm, notes)``: :class:`FitNote` s -- the
@@ -191,11 +204,12 @@ def fit_mixture(Xs, n_components, *, covariance_type="full", init_params="kmeans
     return gmm, tuple(dict.fromkeys([*caught, *notes]))
 
 
-def empty_segments(Xs, labels, k, model="GMM"):
+def empty_segments(Xs: np.ndarray, labels: ArrayLike, k: int, model: str = "GMM") -> FitNote | None:
     """A warning when fewer than ``k`` of the ``labels`` are used, else None.
 
     >>> empty_segments(np.zeros((4, 2)), [0, 0, 0, 0], 3)
-    'Only 1 of the 3 GMM segments holds any points: the data hold only 1 distinct point(s). The empty segments are kept with a tiny weight; choose k = 1 for a clean split.'
+    'Only 1 of the 3 GMM segments holds any points: the data hold only 1 distinct point(s).
+    The empty segments are kept with a tiny weight; choose k = 1 for a clean split.'
     """
     used = int(np.unique(labels).size)
     if used >= k:
@@ -204,6 +218,7 @@ def empty_segments(Xs, labels, k, model="GMM"):
     why = (f": the data hold only {distinct} distinct point(s)" if distinct < k
            else " (some segments are squeezed out by larger ones)")
     best = min(used, distinct)
-    return FitNote(f"Only {used} of the {k} {model} segments {'holds' if used == 1 else 'hold'} any "
+    return FitNote(f"Only {used} of the {k} {model} segments "
+            f"{'holds' if used == 1 else 'hold'} any "
             f"points{why}. The empty segments are kept with a tiny weight; choose k = {best}"
             f"{'' if best == 1 else ' or fewer'} for a clean split.", kind="empty")

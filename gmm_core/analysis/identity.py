@@ -34,12 +34,21 @@ With k = 2 the two left clusters merge; the right one keeps slot 2:
 ((1, 2), [[2.0, 3.0], [10.0, 0.0]])
 """
 
+from __future__ import annotations
+
+from collections.abc import Sequence
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import numpy as np
+from numpy.typing import ArrayLike
+
+if TYPE_CHECKING:
+    from gmm_core.analysis.compare import Comparison
 
 __all__ = ["match_slots", "reordered"]
-def match_slots(comparison, previous_means, previous_slots):
+def match_slots(comparison: Comparison, previous_means: ArrayLike | None,
+                previous_slots: Sequence[int] | None) -> tuple[tuple[int, ...], tuple[int, ...]]:
     """Give each component the slot of the previous fit's component it matches, on the same data.
 
     The segments a user has seen keep their colour, marker and letter when
@@ -83,7 +92,7 @@ def match_slots(comparison, previous_means, previous_slots):
     return tuple(order), tuple(slot_of[i] for i in order)
 
 
-def reordered(comparison, order, slots):
+def reordered(comparison: Comparison, order: Sequence[int], slots: Sequence[int]) -> Comparison:
     """The same comparison with its components listed in ``order`` and given ``slots``.
 
     Everything that numbers components -- both models' labels, the KMeans

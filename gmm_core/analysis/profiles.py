@@ -28,14 +28,22 @@ Examples
 ['sex: 100% F (50% of everyone)', 'income: typically 31.0 (everyone: 40.8)']
 """
 
+from __future__ import annotations
+
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from gmm_core.data._columns import _looks_like_id
 from gmm_core.data._sniff import to_numbers
 from gmm_core.data.original import format_like
+
+if TYPE_CHECKING:
+    from gmm_core.data.original import OriginalRows
 
 __all__ = ["MAX_LEVELS", "MAX_DEFAULT", "ColumnProfile", "default_columns", "column_profiles",
            "profile_frame"]
@@ -66,7 +74,7 @@ class ColumnProfile:
     overall: float = float("nan")
 
     @property
-    def sentence(self):
+    def sentence(self) -> str:
         if self.kind == "mix":
             return f"{self.column}: {self.segment} {self.level} ({self.everyone} of everyone)"
         return f"{self.column}: typically {self.segment} (everyone: {self.everyone})"
@@ -82,7 +90,8 @@ def _column_values(rows, column):
     return (numbers if numeric else None), np.where(present, text, None)
 
 
-def default_columns(rows, features, limit=MAX_DEFAULT):
+def default_columns(rows: OriginalRows, features: Sequence[str],
+                    limit: int = MAX_DEFAULT) -> list[str]:
     """Columns worth describing: not features, not IDs, not empty; at most ``limit``."""
     out = []
     for column in rows.cells.columns:
@@ -100,7 +109,8 @@ def default_columns(rows, features, limit=MAX_DEFAULT):
     return out
 
 
-def column_profiles(rows, labels, k, columns):
+def column_profiles(rows: OriginalRows, labels: ArrayLike, k: int,
+                    columns: Sequence[str]) -> list[list[ColumnProfile]]:
     """For each segment, one :class:`ColumnProfile` per column, in ``columns`` order."""
     labels = np.asarray(labels, dtype=int)
     out = [[] for _ in range(int(k))]
@@ -133,7 +143,7 @@ def column_profiles(rows, labels, k, columns):
     return out
 
 
-def profile_frame(profiles):
+def profile_frame(profiles: Sequence[ColumnProfile]) -> pd.DataFrame:
     """One segment's profiles as a small table: ``column, this segment, everyone``."""
     return pd.DataFrame({
         "column": [p.column for p in profiles],

@@ -22,14 +22,23 @@ one group of their own whatever their labels: their partitions are noise.
 ([4], (0, 1))
 """
 
+from __future__ import annotations
+
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
+from numpy.typing import ArrayLike
 from sklearn.metrics import adjusted_rand_score
 
 from gmm_core.analysis.explain import em_run, identical_components
 from gmm_core.analysis.guarded import FIT_TIME_LIMIT
 from gmm_core.mixture import align_labels, responsibilities
+from gmm_core.mixture._typing import CovarianceType, InitMethod, Scaling
+
+if TYPE_CHECKING:
+    from gmm_core.analysis.em_canvas import EMCanvas
 
 __all__ = ["SAME_OPTIMUM", "Restart", "Optimum", "Restarts", "run_restarts", "group_optima",
            "restart_panels"]
@@ -68,7 +77,7 @@ class Optimum:
     stuck: bool
 
     @property
-    def count(self):
+    def count(self) -> int:
         return len(self.members)
 
 
@@ -82,7 +91,8 @@ class Restarts:
     scaler: object
 
 
-def group_optima(labels, log_likelihoods, *, same=SAME_OPTIMUM):
+def group_optima(labels: Sequence[ArrayLike], log_likelihoods: ArrayLike, *,
+                 same: float = SAME_OPTIMUM) -> list[list[int]]:
     """Group runs by partition up to label switching; returns lists of run indices.
 
     Runs are taken best log-likelihood first; each joins the first group whose
@@ -107,8 +117,10 @@ def group_optima(labels, log_likelihoods, *, same=SAME_OPTIMUM):
     return [sorted(g) for g in groups]
 
 
-def run_restarts(X, n_components, *, n_starts=12, first_seed=0, scaling="standard",
-                 covariance_type="full", init_params="k-means++", max_time=FIT_TIME_LIMIT):
+def run_restarts(X: ArrayLike, n_components: int, *, n_starts: int = 12, first_seed: int = 0,
+                 scaling: Scaling = "standard", covariance_type: CovarianceType = "full",
+                 init_params: InitMethod = "k-means++",
+                 max_time: float | None = FIT_TIME_LIMIT) -> Restarts:
     """Run the EM page's EM from ``n_starts`` seeds and group the runs by optimum.
 
     Parameters are those of :func:`gmm_core.analysis.explain.em_run` (not its
@@ -143,7 +155,7 @@ def run_restarts(X, n_components, *, n_starts=12, first_seed=0, scaling="standar
     return Restarts(tuple(runs), tuple(optima), str(init_params), scaler)
 
 
-def restart_panels(result, canvas, *, max_panels=6):
+def restart_panels(result: Restarts, canvas: EMCanvas, *, max_panels: int = 6) -> list[dict]:
     """The small multiples to draw: one dict per optimum (best first, at most ``max_panels``).
 
     Each has ``title`` (how many starts found it, its log-likelihood), ``labels``

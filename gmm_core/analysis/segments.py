@@ -43,11 +43,19 @@ Examples
 (('age', 'spend'), ('Low age, low spend', 'High age, high spend'))
 """
 
+from __future__ import annotations
+
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
+
+if TYPE_CHECKING:
+    from gmm_core.data.original import OriginalRows
 
 __all__ = [
     "GLOSSARY",
@@ -105,7 +113,7 @@ def _shorten(base):
     return " ".join(words)
 
 
-def feature_word(name):
+def feature_word(name: str) -> str:
     """A readable word for one column name (see the module docstring).
 
     >>> feature_word("Annual income (k$)"), feature_word("Spending score (1-100)")
@@ -116,7 +124,7 @@ def feature_word(name):
     return _shorten(_base_word(name))
 
 
-def feature_words(names):
+def feature_words(names: Sequence[str]) -> tuple[str, ...]:
     """:func:`feature_word` for each column, falling back to longer forms to stay distinct.
 
     >>> feature_words(["Monthly income", "Annual income", "Age"])
@@ -140,7 +148,7 @@ def _band(share):
     return int(min(50, 5 * np.ceil(pct / 5.0 - 1e-9)))
 
 
-def standing(percentile, word):
+def standing(percentile: float, word: str) -> str:
     """Where a typical member stands among everyone, as one would say it aloud.
 
     The bottom or top band the value falls in (1 %, then steps of 5 %), or
@@ -159,7 +167,7 @@ def standing(percentile, word):
     return f"top {_band(1.0 - p)} % for {word}"
 
 
-def level_of(percentile):
+def level_of(percentile: float) -> str:
     """``"low"``, ``"average"`` or ``"high"`` for a percentile in [0, 1].
 
     >>> [level_of(p) for p in (0.1, 0.5, 0.9)]
@@ -173,7 +181,8 @@ def level_of(percentile):
     return LEVELS[1]
 
 
-def segment_name(levels, words, distinctness, *, n_terms=MAX_TERMS, include_average=False):
+def segment_name(levels: Sequence[str], words: Sequence[str], distinctness: Sequence[float], *,
+                 n_terms: int = MAX_TERMS, include_average: bool = False) -> str:
     """Name from per-feature levels: the most distinct non-average features, in column order.
 
     Parameters
@@ -204,7 +213,7 @@ def segment_name(levels, words, distinctness, *, n_terms=MAX_TERMS, include_aver
     return text[:1].upper() + text[1:]
 
 
-def name_levels(name, words):
+def name_levels(name: str, words: Sequence[str]) -> dict[str, str]:
     """Read a name back into ``{feature word: level}`` (for checks and tests).
 
     Clauses are split at commas; a clause's level is the first of
@@ -231,7 +240,8 @@ def name_levels(name, words):
     return out
 
 
-def unique_names(names, fallback=None):
+def unique_names(names: Sequence[str | None],
+                 fallback: Sequence[str] | None = None) -> tuple[str, ...]:
     """Names made unique and non-empty: blanks take ``fallback[j]``, repeats get " (2)", " (3)".
 
     >>> unique_names(["A", "", "A", "a"], fallback=["x", "y", "z", "w"])
@@ -241,7 +251,8 @@ def unique_names(names, fallback=None):
     for j, name in enumerate(names):
         name = " ".join(str(name or "").split())
         if not name:
-            name = " ".join(str(fallback[j] if fallback is not None else f"Segment {j + 1}").split())
+            name = " ".join(str(fallback[j] if fallback is not None
+                                else f"Segment {j + 1}").split())
         candidate, n = name, 1
         while candidate.lower() in seen:
             n += 1
@@ -329,15 +340,15 @@ class SegmentSummary:
     population_std: np.ndarray
 
     @property
-    def n_rows(self):
+    def n_rows(self) -> int:
         return int(self.labels.shape[0])
 
     @property
-    def n_components(self):
+    def n_components(self) -> int:
         return len(self.segments)
 
     @property
-    def sure_share(self):
+    def sure_share(self) -> float:
         """Share of all rows assigned with probability at least :data:`SURE`."""
         return float(np.mean(self.certainty >= SURE)) if self.n_rows else float("nan")
 
@@ -354,7 +365,9 @@ def _percentiles(X, means):
     return out
 
 
-def describe_segments(X, proba, means, features, *, sure=SURE, n_borderline=3, weights=None):
+def describe_segments(X: ArrayLike, proba: ArrayLike, means: ArrayLike, features: Sequence[str], *,
+                      sure: float = SURE, n_borderline: int = 3,
+                      weights: ArrayLike | None = None) -> SegmentSummary:
     """Profile every segment of a fitted mixture against the whole population.
 
     Parameters
@@ -444,7 +457,8 @@ def describe_segments(X, proba, means, features, *, sure=SURE, n_borderline=3, w
 def _auto_names(profiles, words):
     """Automatic names; segments that would share one are told apart by more features."""
     distinct = [np.abs(p.percentile - 0.5) for p in profiles]
-    names = [segment_name(p.levels, words, dist) for p, dist in zip(profiles, distinct)]
+    names = [segment_name(p.levels, words, dist)
+             for p, dist in zip(profiles, distinct, strict=True)]
     d = len(words)
     for _ in range(2):
         groups = pd.Series(range(len(names))).groupby([n.lower() for n in names]).groups
@@ -475,7 +489,7 @@ def _number(v):
     return f"{v:.3g}"
 
 
-def typical_frame(summary, j):
+def typical_frame(summary: SegmentSummary, j: int) -> pd.DataFrame:
     """The typical member of segment ``j`` next to the whole population, for a card.
 
     Columns: ``feature``, ``typical member``, ``all rows (average)`` (numbers
@@ -491,7 +505,8 @@ def typical_frame(summary, j):
     })
 
 
-def borderline_frame(summary, j, X, names, *, rows=None):
+def borderline_frame(summary: SegmentSummary, j: int, X: ArrayLike, names: Sequence[str], *,
+                     rows: OriginalRows | None = None) -> pd.DataFrame:
     """Segment ``j``'s borderline members: key, values, how sure, and the next best segment.
 
     With ``rows`` (:class:`gmm_core.data.original.OriginalRows`, aligned with
@@ -510,11 +525,12 @@ def borderline_frame(summary, j, X, names, *, rows=None):
             frame[f] = X[idx, d]
     frame["probability"] = [f"{v:.0%}" for v in summary.certainty[idx]]
     frame["next most likely"] = [f"{names[int(r)]} ({v:.0%})" for r, v in
-                                 zip(summary.runner_up[idx], summary.runner_up_proba[idx])]
+                                 zip(summary.runner_up[idx], summary.runner_up_proba[idx],
+                                     strict=True)]
     return frame
 
 
-def overview_sentence(summary, names, *, noun="rows"):
+def overview_sentence(summary: SegmentSummary, names: Sequence[str], *, noun: str = "rows") -> str:
     """One plain sentence about the whole segmentation.
 
     >>> import numpy as np
@@ -522,7 +538,8 @@ def overview_sentence(summary, names, *, noun="rows"):
     ...                       np.array([[1.0, 0.0], [0.95, 0.05], [0.0, 1.0]]),
     ...                       np.array([[0.5], [10.0]]), ["x"])
     >>> overview_sentence(s, ["Small", "Big"])
-    'The 3 rows fall into 2 segments. The largest, “Small”, holds 67% of them. The model is at least 90% sure of 100% of its assignments.'
+    'The 3 rows fall into 2 segments. The largest, “Small”, holds 67% of them.
+    The model is at least 90% sure of 100% of its assignments.'
     """
     k = summary.n_components
     sizes = np.array([p.count for p in summary.segments])
@@ -534,7 +551,7 @@ def overview_sentence(summary, names, *, noun="rows"):
                    "of its assignments.")
 
 
-def plain_axis_title(label):
+def plain_axis_title(label: str) -> str:
     """An axis title without statistics words: ``"PC1 (72% of variance)"`` -> plain words.
 
     >>> plain_axis_title("PC1 (72% of variance) of scaled data")

@@ -35,13 +35,17 @@ Examples
 ([10, 10], 10)
 """
 
+from __future__ import annotations
+
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from gmm_core.analysis.guarded import fit_mixture, scale_for_fit
+from gmm_core.mixture._typing import CovarianceType, InitMethod, Scaling
 
 __all__ = ["FOUND", "STABLE", "N_BOOT", "MAX_RESAMPLE_ROWS", "STABILITY_TIME_LIMIT",
            "Stability", "segment_stability", "jaccard_matrix"]
@@ -87,24 +91,24 @@ class Stability:
     resample_rows: int
 
     @property
-    def rate(self):
+    def rate(self) -> np.ndarray:
         """Share of resamples in which each segment was found again."""
         return self.found / max(self.n_boot, 1)
 
     @property
-    def mean_rate(self):
+    def mean_rate(self) -> float:
         """The average of :attr:`rate` over segments: one number for the whole model."""
         return float(np.mean(self.rate)) if self.n_boot else float("nan")
 
-    def share_spread(self):
+    def share_spread(self) -> np.ndarray:
         """Standard deviation of each segment's share over resamples."""
         return self.shares.std(axis=0) if self.n_boot > 1 else np.zeros(self.found.shape)
 
-    def centre_spread(self):
+    def centre_spread(self) -> np.ndarray:
         """Standard deviation of each segment's centre over resamples, per feature (k, D)."""
         return self.centres.std(axis=0) if self.n_boot > 1 else np.zeros(self.centres.shape[1:])
 
-    def sentence(self, j, noun="rows"):
+    def sentence(self, j: int, noun: str = "rows") -> str:
         """One plain sentence about segment ``j`` for a card or a slide."""
         if not self.n_boot:
             return "Its stability could not be checked in the time available."
@@ -118,7 +122,7 @@ class Stability:
         return said + ": not stable -- it may merge with a neighbour or split on new data."
 
 
-def jaccard_matrix(a, b, k_a, k_b):
+def jaccard_matrix(a: ArrayLike, b: ArrayLike, k_a: int, k_b: int) -> np.ndarray:
     """Jaccard similarity of every label of ``a`` with every label of ``b`` (k_a, k_b).
 
     >>> jaccard_matrix(np.array([0, 0, 1, 1]), np.array([1, 1, 1, 0]), 2, 2).round(2).tolist()
@@ -131,9 +135,12 @@ def jaccard_matrix(a, b, k_a, k_b):
     return np.divide(both, union, out=np.zeros_like(both), where=union > 0)
 
 
-def segment_stability(X, n_components, *, covariance_type="full", scaling="standard",
-                      labels=None, n_boot=N_BOOT, random_state=0, init_params="kmeans",
-                      max_time=STABILITY_TIME_LIMIT, max_rows=MAX_RESAMPLE_ROWS, n_jobs=2):
+def segment_stability(X: ArrayLike, n_components: int, *, covariance_type: CovarianceType = "full",
+                      scaling: Scaling = "standard", labels: ArrayLike | None = None,
+                      n_boot: int = N_BOOT, random_state: int = 0,
+                      init_params: InitMethod = "kmeans",
+                      max_time: float | None = STABILITY_TIME_LIMIT,
+                      max_rows: int = MAX_RESAMPLE_ROWS, n_jobs: int = 2) -> Stability:
     """Hennig's cluster-wise bootstrap of a k-segment Gaussian mixture of ``X``.
 
     Parameters

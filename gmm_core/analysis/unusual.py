@@ -19,10 +19,14 @@ Examples
 ([1, 2], [False, True, True])
 """
 
+from __future__ import annotations
+
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from gmm_core.data.original import OriginalRows
 
@@ -48,13 +52,14 @@ class UnusualRows:
     scores: np.ndarray
 
     @property
-    def mask(self):
+    def mask(self) -> np.ndarray:
         out = np.zeros(self.scores.shape[0], dtype=bool)
         out[self.indices] = True
         return out
 
 
-def unusual_rows(scores, *, share=None, count=None, threshold=None, exclude=None):
+def unusual_rows(scores: ArrayLike, *, share: float | None = None, count: int | None = None,
+                 threshold: float | None = None, exclude: ArrayLike | None = None) -> UnusualRows:
     """Flag the most unusual rows by share of rows, by count, or by a score threshold.
 
     Exactly one of ``share`` (fraction in [0, 1]; rounded up to whole rows),
@@ -102,7 +107,8 @@ def unusual_rows(scores, *, share=None, count=None, threshold=None, exclude=None
     return UnusualRows(indices=idx, threshold=thr, scores=scores)
 
 
-def unusual_frame(unusual, rows, names, labels, *, limit=None):
+def unusual_frame(unusual: UnusualRows, rows: OriginalRows | pd.DataFrame, names: Sequence[str],
+                  labels: ArrayLike, *, limit: int | None = None) -> pd.DataFrame:
     """The flagged rows, most unusual first: key, score, segment, then the user's columns.
 
     Parameters

@@ -13,11 +13,22 @@
   and :func:`display_subsample`.
 """
 
-from gmm_core.data.datasets import (CUSTOMER_SEGMENTS, DEMO_DATASETS, DemoDataset,
-                                    load_iris_data, load_wine_data, make_customers,
-                                    make_elongated_blobs)
-from gmm_core.data.projection import (Projection, axes_projection, display_subsample,
-                                      fit_projection, pca_projection)
+from gmm_core.data.datasets import (
+    CUSTOMER_SEGMENTS,
+    DEMO_DATASETS,
+    DemoDataset,
+    load_iris_data,
+    load_wine_data,
+    make_customers,
+    make_elongated_blobs,
+)
+from gmm_core.data.projection import (
+    Projection,
+    axes_projection,
+    display_subsample,
+    fit_projection,
+    pca_projection,
+)
 from gmm_core.data.reader import ReadReport, TableResult, check_size, read_table
 from gmm_core.data.scaling import SCALINGS, Scaler
 

@@ -426,7 +426,8 @@ def parse_rows(text, report, *, max_rows, max_columns, max_cells, first_line=1):
 
 
 def _flush(block, columns):
-    for col, values in zip(columns, zip(*block)):
+    # the last flush may find the block empty: zip(*[]) yields nothing, no column changes
+    for col, values in zip(columns, zip(*block, strict=True), strict=False):
         col.extend(values)
     block.clear()
 

@@ -20,14 +20,17 @@ parent's main module as multiprocessing requires; where no worker can be
 started at all, the read runs in this process, unbounded, as before.
 """
 
+from __future__ import annotations
+
 import os
 import threading
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
+from typing import Any
 
-from gmm_core.data.reader import read_table
+from gmm_core.data.reader import TableResult, read_table
 from gmm_core.errors import DataError
 
 __all__ = ["READ_TIME_LIMIT", "read_table_bounded", "shutdown"]
@@ -47,7 +50,7 @@ def _pool():
         return _POOL["pool"]
 
 
-def shutdown():
+def shutdown() -> None:
     """Stop the workers now (a timed-out or broken pool; also at exit, by the executor)."""
     with _LOCK:
         pool = _POOL.pop("pool", None)
@@ -64,7 +67,8 @@ def shutdown():
             process.join(timeout=1.0)  # reaped, not left a zombie
 
 
-def read_table_bounded(data, filename="upload.csv", *, timeout=READ_TIME_LIMIT, **options):
+def read_table_bounded(data: bytes, filename: str = "upload.csv", *,
+                       timeout: float = READ_TIME_LIMIT, **options: Any) -> TableResult:
     """:func:`~gmm_core.data.reader.read_table` in a worker process, for at most ``timeout`` s.
 
     Raises

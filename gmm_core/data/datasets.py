@@ -35,8 +35,8 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -127,17 +127,17 @@ def _sample_mixture(rng, n_samples, weights, means, covariances):
 
 
 def make_elongated_blobs(
-    n_samples=600,
-    n_components=3,
-    n_features=2,
+    n_samples: int = 600,
+    n_components: int = 3,
+    n_features: int = 2,
     *,
-    elongation=6.0,
-    rotation=30.0,
-    separation=6.0,
-    stagger=1.0,
-    unequal_sizes=False,
-    random_state=0,
-):
+    elongation: float = 6.0,
+    rotation: float = 30.0,
+    separation: float = 6.0,
+    stagger: float = 1.0,
+    unequal_sizes: bool = False,
+    random_state: int | np.random.Generator = 0,
+) -> DemoDataset:
     """Long, thin, parallel clusters where K-means fails and a GMM succeeds.
 
     Every component has the same covariance: standard deviation
@@ -241,7 +241,8 @@ _SEGMENT_SPECS = {
 _CITIES = ("Springfield", "Riverside", "Fairview", "Lakewood", "Greenville")
 
 
-def make_customers(n_samples=1000, *, n_segments=5, extra_columns=True, random_state=0):
+def make_customers(n_samples: int = 1000, *, n_segments: int = 5, extra_columns: bool = True,
+                   random_state: int | np.random.Generator = 0) -> DemoDataset:
     """A mall-customers style export: income vs. spending score in segments.
 
     Five segments of unequal size and spread, with some correlation inside
@@ -344,7 +345,7 @@ def _from_sklearn(bunch, columns, label_column, name, description):
     )
 
 
-def load_iris_data():
+def load_iris_data() -> DemoDataset:
     """Fisher's iris flowers: 150 flowers, 4 measurements in cm, 3 species.
 
     Returns
@@ -388,7 +389,7 @@ _WINE_COLUMNS = [
 ]
 
 
-def load_wine_data():
+def load_wine_data() -> DemoDataset:
     """The UCI wine data: 178 Italian wines, 13 chemical measurements, 3 cultivars.
 
     Returns

@@ -27,10 +27,12 @@ Examples
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from gmm_core.data._columns import _looks_like_id
 
@@ -79,7 +81,7 @@ class OriginalRows:
     decimal: str = "."
 
     @classmethod
-    def from_frame(cls, frame):
+    def from_frame(cls, frame: pd.DataFrame) -> OriginalRows:
         """A generated table (a demo): every row used, numbers written shortest-exact.
 
         Its key is an ID-named column of unique values ("CustomerID"), else the
@@ -102,31 +104,32 @@ class OriginalRows:
                    key_name=key_name, keys=keys)
 
     @property
-    def n_read(self):
+    def n_read(self) -> int:
         """Rows read (fitted or not)."""
         return int(self.cells.shape[0])
 
     @property
-    def fitted_keys(self):
+    def fitted_keys(self) -> np.ndarray:
         """The key of each fitted row, aligned with the fitted data."""
         return self.keys[self.used]
 
-    def was_filled(self):
+    def was_filled(self) -> np.ndarray:
         """Per fitted row: True when at least one of its cells was filled in."""
         if self.filled is None or self.filled.empty:
             return np.zeros(self.used.shape[0], dtype=bool)
         return self.filled.notna().any(axis=1).to_numpy()
 
-    def filled_columns(self):
+    def filled_columns(self) -> np.ndarray:
         """Per fitted row: the names of its filled-in columns, ``"; "``-joined (``""`` if none)."""
         if self.filled is None or self.filled.empty:
             return np.full(self.used.shape[0], "", dtype=object)
         mask = self.filled.notna().to_numpy()
         names = list(self.filled.columns)
-        return np.array(["; ".join(n for n, m in zip(names, row) if m) for row in mask],
+        return np.array(["; ".join(n for n, m in zip(names, row, strict=True) if m)
+                         for row in mask],
                         dtype=object)
 
-    def decimals(self, column):
+    def decimals(self, column: str) -> int:
         """How many decimals the column's numbers carry in the file (at most 6).
 
         >>> rows = OriginalRows.from_frame(pd.DataFrame({"a": [1.0, 2.25]}))
@@ -135,7 +138,7 @@ class OriginalRows:
         """
         return decimals_of(self.cells[column], self.decimal)
 
-    def listing(self, positions, columns=None):
+    def listing(self, positions: ArrayLike, columns: Sequence[str] | None = None) -> pd.DataFrame:
         """Fitted rows (``positions`` into the fitted data) as the user gave them.
 
         The key comes first, under :attr:`key_name`; then the cells of
@@ -159,7 +162,8 @@ class OriginalRows:
         return out
 
 
-def row_keys(cells, id_columns, used, line_numbers):
+def row_keys(cells: pd.DataFrame, id_columns: Iterable[str], used: np.ndarray,
+             line_numbers: Sequence[int]) -> tuple[str, np.ndarray]:
     """The row key's name and each row's key: the first of ``id_columns`` whose cells name
     every fitted row (``used``) uniquely, else ``"line"`` and the 1-based file line."""
     for name in id_columns:
@@ -182,7 +186,7 @@ def _shortest(value):
     return str(value)
 
 
-def decimals_of(cells, decimal="."):
+def decimals_of(cells: pd.Series, decimal: str = ".") -> int:
     """The most decimals among a column's number cells (capped at 6; 0 for integers or text).
 
     >>> decimals_of(pd.Series(["1", "2,50", "x"]), ",")
@@ -202,7 +206,7 @@ def decimals_of(cells, decimal="."):
     return most
 
 
-def format_like(value, decimals, decimal="."):
+def format_like(value: float | None, decimals: int, decimal: str = ".") -> str:
     """``value`` with ``decimals`` decimals and the file's decimal mark: ``61``, ``12,5``.
 
     >>> format_like(61.0, 0), format_like(12.456, 1, ","), format_like(float("nan"), 2)

@@ -22,9 +22,12 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from gmm_core.data.scaling import as_2d
 
@@ -55,22 +58,24 @@ class Projection:
     kind: str
     explained_variance_ratio: np.ndarray | None = None
 
-    def project_points(self, X):
+    def project_points(self, X: ArrayLike) -> np.ndarray:
         """Points (n_samples, D) -> (n_samples, 2)."""
         X = np.asarray(X, dtype=float)
         return (X - self.offset) @ self.A.T
 
-    def project_means(self, means):
+    def project_means(self, means: ArrayLike) -> np.ndarray:
         """Component means (n_components, D) -> (n_components, 2)."""
         return self.project_points(means)
 
-    def project_covariances(self, covariances):
+    def project_covariances(self, covariances: ArrayLike) -> np.ndarray:
         """Full covariances (n_components, D, D) or (D, D) -> ``A Sigma A^T``, 2 x 2 each."""
         covariances = np.asarray(covariances, dtype=float)
         return np.einsum("ij,...jk,lk->...il", self.A, covariances, self.A)
 
 
-def fit_projection(X, *, method="pca", axes=(0, 1), feature_names=None):
+def fit_projection(X: ArrayLike, *, method: Literal["pca", "axes"] = "pca",
+                   axes: tuple[int, int] = (0, 1),
+                   feature_names: Sequence[str] | None = None) -> Projection:
     """Build a 2-D :class:`Projection` of data ``X``.
 
     Parameters
@@ -134,7 +139,7 @@ def fit_projection(X, *, method="pca", axes=(0, 1), feature_names=None):
     return Projection(A, offset, labels, "pca", ratio)
 
 
-def pca_projection(X, feature_names=None):
+def pca_projection(X: ArrayLike, feature_names: Sequence[str] | None = None) -> Projection:
     """The first two principal components of ``X``: ``fit_projection(X, method="pca")``.
 
     Examples
@@ -146,7 +151,7 @@ def pca_projection(X, feature_names=None):
     return fit_projection(X, method="pca", feature_names=feature_names)
 
 
-def axes_projection(feature_names, x, y):
+def axes_projection(feature_names: Sequence[str], x: int | str, y: int | str) -> Projection:
     """Plot feature ``x`` against feature ``y`` (names or indices) -- no data needed.
 
     ``A`` selects the two features and ``offset`` is zero, so points, means and
@@ -174,7 +179,7 @@ def axes_projection(feature_names, x, y):
     return fit_projection(np.zeros((1, D)), method="axes", axes=tuple(index), feature_names=names)
 
 
-def display_subsample(n_rows, max_points=20000, *, seed=0):
+def display_subsample(n_rows: int, max_points: int = 20000, *, seed: int = 0) -> np.ndarray:
     """Sorted row indices to draw: all rows, or ``max_points`` chosen at random.
 
     Deterministic for a given ``(n_rows, max_points, seed)``.  For drawing

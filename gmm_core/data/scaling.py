@@ -23,13 +23,16 @@ True
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
+
+from gmm_core.mixture._typing import Scaling
 
 __all__ = ["Scaler", "SCALINGS", "as_2d"]
 
 SCALINGS = ("standard", "minmax", "none")
 
 
-def as_2d(X, name="X"):
+def as_2d(X: ArrayLike, name: str = "X") -> np.ndarray:
     X = np.asarray(X, dtype=float)
     if X.ndim != 2 or X.shape[0] < 1 or X.shape[1] < 1:
         raise ValueError(
@@ -64,10 +67,10 @@ class Scaler:
     [[5.0, 5.0]]
     """
 
-    def __init__(self, method="standard"):
+    def __init__(self, method: Scaling = "standard") -> None:
         self.method = method
 
-    def fit(self, X):
+    def fit(self, X: ArrayLike) -> Scaler:
         """Learn ``offset_`` and ``scale_`` from ``X`` (n_samples, n_features)."""
         self._check_method()
         X = as_2d(X)
@@ -77,8 +80,9 @@ class Scaler:
         return self
 
     @classmethod
-    def from_statistics(cls, method, *, mean=None, std=None, minimum=None, maximum=None,
-                        n_features=None):
+    def from_statistics(cls, method: Scaling, *, mean: ArrayLike | None = None,
+                        std: ArrayLike | None = None, minimum: ArrayLike | None = None,
+                        maximum: ArrayLike | None = None, n_features: int | None = None) -> Scaler:
         """A fitted Scaler from column statistics computed elsewhere (e.g. out of core).
 
         ``"standard"`` needs ``mean`` and ``std``, ``"minmax"`` needs ``minimum``
@@ -96,7 +100,7 @@ class Scaler:
         return scaler
 
     @classmethod
-    def from_parameters(cls, method, offset, scale):
+    def from_parameters(cls, method: Scaling, offset: ArrayLike, scale: ArrayLike) -> Scaler:
         """A fitted Scaler with the given ``offset_`` and ``scale_`` (e.g. read from a model file).
 
         >>> Scaler.from_parameters("standard", [10.0, 0.0], [2.0, 1.0]).transform([[12.0, 3.0]])
@@ -130,27 +134,27 @@ class Scaler:
         if D != self.scale_.size:
             raise ValueError(f"expected {self.scale_.size} features, got {D}.")
 
-    def transform(self, X):
+    def transform(self, X: ArrayLike) -> np.ndarray:
         """Scale ``X``: ``(X - offset_) / scale_``."""
         X = np.asarray(X, dtype=float)
         self._check(X.shape[-1])
         return (X - self.offset_) / self.scale_
 
-    def fit_transform(self, X):
+    def fit_transform(self, X: ArrayLike) -> np.ndarray:
         """``fit(X).transform(X)``."""
         return self.fit(X).transform(X)
 
-    def inverse_transform(self, X):
+    def inverse_transform(self, X: ArrayLike) -> np.ndarray:
         """Back to original units: ``offset_ + scale_ * X``."""
         X = np.asarray(X, dtype=float)
         self._check(X.shape[-1])
         return self.offset_ + self.scale_ * X
 
-    def inverse_means(self, means):
+    def inverse_means(self, means: ArrayLike) -> np.ndarray:
         """Component means (n_components, n_features) in original units."""
         return self.inverse_transform(means)
 
-    def inverse_covariances(self, covariances):
+    def inverse_covariances(self, covariances: ArrayLike) -> np.ndarray:
         """Full covariances (n_components, D, D) or one (D, D) in original units.
 
         ``Sigma = diag(scale_) Sigma' diag(scale_)``; no offset, since

@@ -43,17 +43,36 @@ from gmm_core.mixture._dask import INIT_SAMPLE_ROWS, as_dask_matrix, local_clust
 from gmm_core.mixture._dask import fit as fit_dask
 from gmm_core.mixture._degenerate import degenerate_components, describe_degenerate
 from gmm_core.mixture._estimator import GaussianMixture, Iteration
-from gmm_core.mixture._init import (INIT_METHODS, SEED_METHODS, hard_start, initial_params,
-                                    seed_rows)
+from gmm_core.mixture._init import INIT_METHODS, SEED_METHODS, hard_start, initial_params, seed_rows
 from gmm_core.mixture._kmeans import kmeans, kmeans_plusplus
-from gmm_core.mixture._labels import (align_labels, anomaly_score, canonical_order, canonicalize,
-                                      label_mapping, uncertainty)
+from gmm_core.mixture._labels import (
+    align_labels,
+    anomaly_score,
+    canonical_order,
+    canonicalize,
+    label_mapping,
+    uncertainty,
+)
 from gmm_core.mixture._missing import log_densities, responsibilities  # rows with gaps too
-from gmm_core.mixture._params import (COVARIANCE_TYPES, GMMParams, SufficientStats,
-                                      full_covariances, information_criteria, moment_shift,
-                                      n_parameters, params_from_stats, precision_cholesky)
-from gmm_core.mixture._selection import (CRITERIA, SKIPPED, ModelSelection, best_row, plain_fit,
-                                         select_model)
+from gmm_core.mixture._params import (
+    COVARIANCE_TYPES,
+    GMMParams,
+    SufficientStats,
+    full_covariances,
+    information_criteria,
+    moment_shift,
+    n_parameters,
+    params_from_stats,
+    precision_cholesky,
+)
+from gmm_core.mixture._selection import (
+    CRITERIA,
+    SKIPPED,
+    ModelSelection,
+    best_row,
+    plain_fit,
+    select_model,
+)
 from gmm_core.mixture._trajectory import Step, Trajectory, fit_trajectory
 from gmm_core.mixture._validation import check_random_state, is_dask_collection
 
@@ -62,8 +81,8 @@ __all__ = [
     "INIT_METHODS", "INIT_SAMPLE_ROWS", "SEED_METHODS",
     # one pass of EM and its pieces
     "summarize", "params_from_stats", "m_step", "log_densities", "responsibilities",
-    "moment_shift", "initial_params", "seed_rows", "hard_start", "precision_cholesky", "full_covariances",
-    "n_parameters", "information_criteria", "kmeans", "kmeans_plusplus",
+    "moment_shift", "initial_params", "seed_rows", "hard_start", "precision_cholesky",
+    "full_covariances", "n_parameters", "information_criteria", "kmeans", "kmeans_plusplus",
     # recorded runs, model selection, labels
     "Step", "Trajectory", "fit_trajectory", "ModelSelection", "select_model", "plain_fit",
     "SKIPPED", "CRITERIA", "best_row", "degenerate_components", "describe_degenerate",

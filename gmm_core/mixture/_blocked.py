@@ -20,6 +20,8 @@ same E-step and sufficient statistics are computed
 Functions here trust their inputs (float64, C-contiguous, validated).
 """
 
+from __future__ import annotations
+
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -27,8 +29,15 @@ from contextlib import nullcontext
 
 import numpy as np
 
-from gmm_core.mixture._params import (SufficientStats, _log_det_cholesky, _stats_from_resp,
-                                      moment_shift, params_from_stats)
+from gmm_core.mixture._params import (
+    GMMParams,
+    SufficientStats,
+    _log_det_cholesky,
+    _stats_from_resp,
+    moment_shift,
+    params_from_stats,
+)
+from gmm_core.mixture._typing import CovarianceType
 
 try:  # ships with scikit-learn; without it BLAS keeps its own thread count
     from threadpoolctl import ThreadpoolController
@@ -221,7 +230,7 @@ def _ranges(n_samples, block_size, n_threads):
     n_blocks = -(-n_samples // block_size)
     n_threads = max(1, min(n_threads, n_blocks))
     cuts = np.linspace(0, n_blocks, n_threads + 1).round().astype(int) * block_size
-    return [(int(a), int(min(b, n_samples))) for a, b in zip(cuts[:-1], cuts[1:])]
+    return [(int(a), int(min(b, n_samples))) for a, b in zip(cuts[:-1], cuts[1:], strict=True)]
 
 
 _POOL = {}
@@ -264,7 +273,8 @@ def _run(work, n_samples, block_size, n_threads):
         return list(_pool(len(ranges)).map(lambda r: work(*r), ranges))
 
 
-def summarize(X, params, sample_weight=None, *, block_size=None, n_threads=None):
+def summarize(X: np.ndarray, params: GMMParams, sample_weight: np.ndarray | None = None, *,
+              block_size: int | None = None, n_threads: int | None = None) -> SufficientStats:
     """One pass of EM over ``X``: sufficient statistics about the current means.
 
     Equal, up to rounding, to :func:`gmm_core.mixture._reference.summarize`.
@@ -303,7 +313,7 @@ def summarize(X, params, sample_weight=None, *, block_size=None, n_threads=None)
             e = min(b + block_size, stop)
             part = _block_stats(X[b:e], None if sample_weight is None
                                 else sample_weight[b:e], prep)
-            acc = list(part) if acc is None else [a + p for a, p in zip(acc, part)]
+            acc = list(part) if acc is None else [a + p for a, p in zip(acc, part, strict=True)]
         return acc
 
     parts = _run(work, n_samples, block_size, n_threads)
@@ -379,8 +389,10 @@ def responsibilities(X, params, **kw):
     return np.exp(log_prob_blocks(X, params, what="log_resp", **kw))
 
 
-def m_step(X, covariance_type, reg_covar=1e-6, sample_weight=None, *, resp=None,
-           labels=None, n_components=None, block_size=None):
+def m_step(X: np.ndarray, covariance_type: CovarianceType, reg_covar: float = 1e-6,
+           sample_weight: np.ndarray | None = None, *, resp: np.ndarray | None = None,
+           labels: np.ndarray | None = None, n_components: int | None = None,
+           block_size: int | None = None) -> GMMParams:
     """Textbook two-pass M-step, block by block, from soft ``resp`` or hard ``labels``.
 
     Used once per fit, after initialisation, when there are no previous means

@@ -51,14 +51,33 @@ variables in ``distributed.nanny.pre-spawn-environ`` or the workers'
 environment.
 """
 
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
+from numpy.typing import ArrayLike
 
 from gmm_core.errors import DataError
 from gmm_core.mixture import _blocked, _missing
 from gmm_core.mixture._params import SufficientStats, moment_shift
-from gmm_core.mixture._validation import (COMPLEX_MESSAGE, as_float_matrix, check_shape,
-                                          check_weight_shape, check_weight_total,
-                                          check_weight_values, feature_names)
+from gmm_core.mixture._validation import (
+    COMPLEX_MESSAGE,
+    as_float_matrix,
+    check_shape,
+    check_weight_shape,
+    check_weight_total,
+    check_weight_values,
+    feature_names,
+)
+
+if TYPE_CHECKING:
+    import dask.array as da
+    import dask.dataframe as dd
+    import distributed
+
+    from gmm_core.mixture._estimator import GaussianMixture, Iteration
 
 __all__ = ["INIT_SAMPLE_ROWS", "WORKER_MALLOC_ENV", "DaskRows", "as_dask_matrix",
            "local_cluster", "summarize", "fit"]
@@ -70,7 +89,7 @@ WORKER_MALLOC_ENV = {"MALLOC_TRIM_THRESHOLD_": str(32 << 20),
                      "MALLOC_MMAP_THRESHOLD_": str(16 << 20)}
 
 
-def local_cluster(n_workers=None, **kwargs):
+def local_cluster(n_workers: int | None = None, **kwargs: Any) -> distributed.LocalCluster:
     """A ``distributed.LocalCluster`` for EM: one single-threaded worker process per core.
 
     Workers start with :data:`WORKER_MALLOC_ENV` (see the module notes);
@@ -96,7 +115,8 @@ def local_cluster(n_workers=None, **kwargs):
 
 
 # ---------------------------------------------------------------- input
-def as_dask_matrix(X, name="X", *, count_rows=True):
+def as_dask_matrix(X: da.Array | dd.DataFrame, name: str = "X", *,
+                   count_rows: bool = True) -> tuple[da.Array, list[str] | None]:
     """``X`` as a float64 dask array with one column chunk.
 
     Returns ``(array, feature_names)``; the names are those of a dask
@@ -153,7 +173,7 @@ def _frame_to_array(df):
     values = dask.delayed(_partition_values, pure=True)
     n_cols = len(df.columns)
     blocks = [da.from_delayed(values(p), shape=(n, n_cols), dtype=np.float64)
-              for p, n in zip(parts, lengths)]
+              for p, n in zip(parts, lengths, strict=True)]
     return da.concatenate(blocks, axis=0) if blocks else da.empty((0, n_cols))
 
 
@@ -384,8 +404,11 @@ class DaskRows:
         return _lazy_outputs(self.X, params, "impute", "marginalize")
 
 
-def fit(estimator, X, sample_weight=None, *, init_sample_size=INIT_SAMPLE_ROWS,
-        on_iteration=None, split_every=SPLIT_EVERY):
+def fit(estimator: GaussianMixture, X: da.Array | dd.DataFrame,
+        sample_weight: ArrayLike | da.Array | dd.Series | None = None, *,
+        init_sample_size: int = INIT_SAMPLE_ROWS,
+        on_iteration: Callable[[Iteration], object] | None = None,
+        split_every: int = SPLIT_EVERY) -> GaussianMixture:
     """Fit ``estimator`` (a :class:`~gmm_core.GaussianMixture`) on a dask array or DataFrame.
 
     ``GaussianMixture.fit(X)`` does this for dask ``X`` by itself; call it

@@ -34,9 +34,18 @@ Examples
 ['its 6 rows are copies of 1 distinct point, fewer than the 3 needed ...']
 """
 
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 import numpy as np
+from numpy.typing import ArrayLike
 
 from gmm_core.mixture._validation import as_float_matrix
+
+if TYPE_CHECKING:
+    from gmm_core.mixture._estimator import GaussianMixture
 
 __all__ = ["REG_FACTOR", "degenerate_components", "describe_degenerate", "rows_needed"]
 
@@ -80,7 +89,9 @@ def _distinct_rows(rows, enough):
     return np.unique(rows, axis=0).shape[0]
 
 
-def degenerate_components(model, X, feature_names=None, *, factor=REG_FACTOR):
+def degenerate_components(model: GaussianMixture, X: ArrayLike,
+                          feature_names: Sequence[str] | None = None, *,
+                          factor: float = REG_FACTOR) -> dict[int, str]:
     """Which components of a fitted mixture are degenerate, and why, in words.
 
     Parameters
@@ -138,7 +149,7 @@ def degenerate_components(model, X, feature_names=None, *, factor=REG_FACTOR):
     return out
 
 
-def describe_degenerate(found, k):
+def describe_degenerate(found: dict[int, str], k: int) -> str:
     """One sentence for a fit with degenerate components (``""`` when there are none).
 
     >>> describe_degenerate({2: "it sits on about 1.0 rows"}, 4)

@@ -29,20 +29,34 @@ run: :func:`~gmm_core.mixture.fit_trajectory` records its steps that way, the
 CLI prints its progress.
 """
 
+from __future__ import annotations
+
 import numbers
 import time
 import warnings
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
+from numpy.typing import ArrayLike
 from sklearn.base import BaseEstimator, DensityMixin
 
 from gmm_core.errors import ConvergenceWarning, NotFittedError
 from gmm_core.mixture._init import INIT_METHODS, initial_params
-from gmm_core.mixture._params import (COVARIANCE_TYPES, GMMParams, SufficientStats,
-                                      information_criteria, n_parameters, params_from_stats)
+from gmm_core.mixture._params import (
+    COVARIANCE_TYPES,
+    GMMParams,
+    SufficientStats,
+    information_criteria,
+    n_parameters,
+    params_from_stats,
+)
 from gmm_core.mixture._sources import row_source
+from gmm_core.mixture._typing import CovarianceType, InitMethod, NanPolicy, RandomState
 from gmm_core.mixture._validation import check_init_arrays, check_random_state
+
+if TYPE_CHECKING:
+    import dask.array as da
 
 __all__ = ["GaussianMixture", "Iteration", "NAN_POLICIES"]
 
@@ -161,11 +175,13 @@ class GaussianMixture(DensityMixin, BaseEstimator):
     array([[10.,  2.]])
     """
 
-    def __init__(self, n_components=1, *, covariance_type="full", tol=1e-3, reg_covar=1e-6,
-                 max_iter=100, n_init=1, init_params="kmeans", weights_init=None,
-                 means_init=None, precisions_init=None, random_state=None,
-                 warm_start=False, verbose=0, verbose_interval=10, max_time=None,
-                 nan_policy="raise"):
+    def __init__(self, n_components: int = 1, *, covariance_type: CovarianceType = "full",
+                 tol: float = 1e-3, reg_covar: float = 1e-6, max_iter: int = 100, n_init: int = 1,
+                 init_params: InitMethod = "kmeans", weights_init: ArrayLike | None = None,
+                 means_init: ArrayLike | None = None, precisions_init: ArrayLike | None = None,
+                 random_state: RandomState = None, warm_start: bool = False, verbose: int = 0,
+                 verbose_interval: int = 10, max_time: float | None = None,
+                 nan_policy: NanPolicy = "raise") -> None:
         self.n_components = n_components
         self.covariance_type = covariance_type
         self.tol = tol
@@ -243,10 +259,10 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         fitted_names = getattr(self, "feature_names_in_", None)
         if fitted_names is not None and names is None:
             warnings.warn(f"X does not have valid feature names, but {type(self).__name__} "
-                          "was fitted with feature names", UserWarning)
+                          "was fitted with feature names", UserWarning, stacklevel=2)
         elif fitted_names is None and names is not None:
             warnings.warn(f"X has feature names, but {type(self).__name__} was fitted "
-                          "without feature names", UserWarning)
+                          "without feature names", UserWarning, stacklevel=2)
         elif names is not None and (len(names) != len(fitted_names)
                                     or np.any(names != fitted_names)):
             raise ValueError("The feature names should match those that were passed during "
@@ -262,12 +278,14 @@ class GaussianMixture(DensityMixin, BaseEstimator):
                 "appropriate arguments before using this estimator.")
 
     # -------------------------------------------------------------- fitting
-    def fit(self, X, y=None, sample_weight=None):
+    def fit(self, X: ArrayLike, y: object = None,
+            sample_weight: ArrayLike | None = None) -> GaussianMixture:
         """Fit the mixture by EM (``n_init`` runs, best kept). Returns ``self``."""
         self.fit_predict(X, y, sample_weight=sample_weight)
         return self
 
-    def fit_predict(self, X, y=None, sample_weight=None):
+    def fit_predict(self, X: ArrayLike, y: object = None,
+                    sample_weight: ArrayLike | None = None) -> np.ndarray | da.Array:
         """Fit, then return the most probable component of each row of ``X``.
 
         A dask array or DataFrame is fitted chunk by chunk on its cluster
@@ -362,7 +380,7 @@ class GaussianMixture(DensityMixin, BaseEstimator):
                 f"EM stopped at the time limit of {self.max_time:g} s after {n_iter} "
                 f"iteration(s) of the current start, before it converged; the best result so "
                 "far is kept. Raise max_time, or use fewer rows, features, components or "
-                "restarts (n_init).", ConvergenceWarning)
+                "restarts (n_init).", ConvergenceWarning, stacklevel=2)
         elif not self.converged_ and self.max_iter > 0:
             warnings.warn(
                 "Best performing initialization did not converge. Try different init "
@@ -370,7 +388,7 @@ class GaussianMixture(DensityMixin, BaseEstimator):
                 f"not converge in max_iter={self.max_iter} iterations (tol={self.tol}): "
                 "increase max_iter, loosen tol, try another init_params or random_state, or "
                 "check the data for duplicates and outliers.",
-                ConvergenceWarning)
+                ConvergenceWarning, stacklevel=2)
         self._set_params(best, dtype)
         self.n_iter_ = best_n_iter
         self.lower_bound_ = best_lb
@@ -412,19 +430,19 @@ class GaussianMixture(DensityMixin, BaseEstimator):
 
     # -------------------------------------------------------------- fitted views
     @property
-    def params_(self):
+    def params_(self) -> GMMParams:
         """The fitted mixture as an immutable :class:`~gmm_core.mixture.GMMParams`."""
         self._check_fitted()
         return GMMParams(self.weights_, self.means_, self.covariances_,
                             self.precisions_cholesky_, self.covariance_type)
 
     @property
-    def full_covariances_(self):
+    def full_covariances_(self) -> np.ndarray:
         """Covariances as (K, D, D) full matrices, whatever ``covariance_type``."""
         return self.params_.full_covariances
 
     # -------------------------------------------------------------- inference
-    def score_samples(self, X):
+    def score_samples(self, X: ArrayLike) -> np.ndarray | da.Array:
         """Log of the mixture density at each row, ``log p(x)``, shape (N,).
 
         Lazy (a dask array) when ``X`` is a dask array or DataFrame; so are
@@ -443,19 +461,19 @@ class GaussianMixture(DensityMixin, BaseEstimator):
             return out.astype(np.float32)  # scikit-learn's dtype: float32 data, float32 model
         return out
 
-    def score(self, X, y=None):
+    def score(self, X: ArrayLike, y: object = None) -> float:
         """Mean log-likelihood per row."""
         return float(np.mean(self.score_samples(X)))
 
-    def predict_proba(self, X):
+    def predict_proba(self, X: ArrayLike) -> np.ndarray | da.Array:
         """Responsibilities: the posterior probability of each component, (N, K)."""
         return self._outputs(X, "proba")
 
-    def predict(self, X):
+    def predict(self, X: ArrayLike) -> np.ndarray | da.Array:
         """The most probable component of each row."""
         return self._outputs(X, "labels")
 
-    def impute(self, X):
+    def impute(self, X: ArrayLike) -> np.ndarray | da.Array:
         """``X`` with each missing value (NaN) replaced by its posterior mean under the model.
 
         A row's missing part ``x_m`` given its observed part ``x_o`` is
@@ -479,7 +497,7 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         return information_criteria(float(np.mean(log_prob)), log_prob.shape[0],
                                        self._n_parameters())
 
-    def bic(self, X):
+    def bic(self, X: ArrayLike) -> float:
         """Bayesian information criterion; lower is better.
 
         ``-2 * log-likelihood + n_parameters * log(n_samples)`` (scikit-learn's
@@ -487,11 +505,11 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         """
         return self._criteria(X)[0]
 
-    def aic(self, X):
+    def aic(self, X: ArrayLike) -> float:
         """Akaike information criterion; lower is better: ``-2 log L + 2 n_parameters``."""
         return self._criteria(X)[1]
 
-    def sample(self, n_samples=1):
+    def sample(self, n_samples: int = 1) -> tuple[np.ndarray, np.ndarray]:
         """Draw ``n_samples`` rows from the fitted mixture; returns ``(X, y)``."""
         self._check_fitted()
         if not isinstance(n_samples, numbers.Integral) or n_samples < 1:
@@ -502,13 +520,13 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         ct = self.covariance_type
         if ct == "full":
             X = np.vstack([rng.multivariate_normal(m, c, int(n))
-                           for m, c, n in zip(self.means_, self.covariances_, counts)])
+                           for m, c, n in zip(self.means_, self.covariances_, counts, strict=True)])
         elif ct == "tied":
             X = np.vstack([rng.multivariate_normal(m, self.covariances_, int(n))
-                           for m, n in zip(self.means_, counts)])
+                           for m, n in zip(self.means_, counts, strict=True)])
         else:
             X = np.vstack([m + rng.standard_normal(size=(n, self.means_.shape[1]))
                            * np.sqrt(c) for m, c, n in zip(self.means_, self.covariances_,
-                                                           counts)])
+                                                           counts, strict=True)])
         y = np.concatenate([np.full(n, j, dtype=int) for j, n in enumerate(counts)])
         return X, y

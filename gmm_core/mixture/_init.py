@@ -19,12 +19,16 @@ teaching alternative: every row goes to its nearest seed, then the same M-step
 Lloyd passes.  :func:`seed_rows` gives the seeds ``initial_params`` would pick.
 """
 
+from __future__ import annotations
+
 import numpy as np
+from numpy.typing import ArrayLike
 
 from gmm_core.mixture._blocked import m_step
 from gmm_core.mixture._hierarchical import hierarchical_labels
 from gmm_core.mixture._kmeans import kmeans, kmeans_plusplus
 from gmm_core.mixture._params import GMMParams
+from gmm_core.mixture._typing import CovarianceType, InitMethod, RandomState
 from gmm_core.mixture._validation import check_random_state
 
 __all__ = ["INIT_METHODS", "SEED_METHODS", "initial_assignment", "initial_params",
@@ -96,10 +100,12 @@ def initial_assignment(X, n_components, *, init_params="kmeans", random_state=No
     return labels, resp, total
 
 
-def initial_params(X, n_components, *, covariance_type="full", init_params="kmeans",
-                   random_state=None, reg_covar=1e-6, sample_weight=None,
-                   weights_init=None, means_init=None, precisions_init=None,
-                   assignment=None):
+def initial_params(X: ArrayLike, n_components: int, *, covariance_type: CovarianceType = "full",
+                   init_params: InitMethod = "kmeans", random_state: RandomState = None,
+                   reg_covar: float = 1e-6, sample_weight: ArrayLike | None = None,
+                   weights_init: ArrayLike | None = None, means_init: ArrayLike | None = None,
+                   precisions_init: ArrayLike | None = None,
+                   assignment: np.ndarray | None = None) -> GMMParams:
     """Starting parameters for EM, exactly as scikit-learn builds them.
 
     Initial responsibilities come from ``init_params``: ``"kmeans"`` (hard labels
@@ -151,7 +157,9 @@ def initial_params(X, n_components, *, covariance_type="full", init_params="kmea
     return _params_from_precisions(weights, means, precisions_init, covariance_type)
 
 
-def seed_rows(X, n_components, *, init_params, random_state=None, sample_weight=None):
+def seed_rows(X: ArrayLike, n_components: int, *, init_params: InitMethod,
+              random_state: RandomState = None,
+              sample_weight: ArrayLike | None = None) -> np.ndarray:
     """The seed rows ``init_params`` (one of :data:`SEED_METHODS`) picks, one per component.
 
     The same rows :func:`initial_params` uses for the same ``random_state``
@@ -173,7 +181,8 @@ def seed_rows(X, n_components, *, init_params, random_state=None, sample_weight=
                      f"got {init_params!r}.")
 
 
-def hard_start(X, rows, *, covariance_type="full", reg_covar=1e-6, sample_weight=None):
+def hard_start(X: ArrayLike, rows: ArrayLike, *, covariance_type: CovarianceType = "full",
+               reg_covar: float = 1e-6, sample_weight: ArrayLike | None = None) -> GMMParams:
     """Start parameters from seed ``rows``: each row to its nearest seed, then one M-step.
 
     Each component ``j`` takes the rows nearer (Euclidean) to ``X[rows[j]]``

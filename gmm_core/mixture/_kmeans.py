@@ -16,6 +16,8 @@ Both accept ``sample_weight``.  :func:`kmeans_reference` is the plain,
 slow formulation kept as a test oracle.
 """
 
+from __future__ import annotations
+
 import numpy as np
 
 __all__ = ["kmeans_plusplus", "kmeans", "kmeans_reference"]
@@ -28,7 +30,10 @@ def _sq_distances(X, centers):
     return np.maximum(d, 0.0)
 
 
-def kmeans_plusplus(X, n_clusters, *, random_state, sample_weight=None, n_local_trials=None):
+def kmeans_plusplus(X: np.ndarray, n_clusters: int, *,
+                    random_state: np.random.RandomState | np.random.Generator,
+                    sample_weight: np.ndarray | None = None,
+                    n_local_trials: int | None = None) -> np.ndarray:
     """Greedy k-means++ seeding; returns the indices of the chosen rows.
 
     Parameters
@@ -71,8 +76,10 @@ def kmeans_plusplus(X, n_clusters, *, random_state, sample_weight=None, n_local_
     return np.asarray(indices)
 
 
-def kmeans(X, n_clusters, *, random_state, sample_weight=None, max_iter=100, tol=1e-4,
-           block_size=65536, max_seed_rows=50_000):
+def kmeans(X: np.ndarray, n_clusters: int, *,
+           random_state: np.random.RandomState | np.random.Generator,
+           sample_weight: np.ndarray | None = None, max_iter: int = 100, tol: float = 1e-4,
+           block_size: int = 65536, max_seed_rows: int = 50_000) -> tuple[np.ndarray, np.ndarray]:
     """k-means++ seeds refined by Lloyd's algorithm.
 
     Seeds are drawn from a random sample of ``max_seed_rows`` rows when there

@@ -20,8 +20,16 @@ evenly.  :func:`anomaly_score` is ``-log p(x)``, the negative log-density:
 the larger, the more unusual the point under the model.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy.optimize import linear_sum_assignment
+
+if TYPE_CHECKING:
+    from gmm_core.mixture._estimator import GaussianMixture
 
 __all__ = ["canonical_order", "canonicalize", "align_labels", "label_mapping",
            "uncertainty", "anomaly_score"]
@@ -36,7 +44,7 @@ def _principal_axes(X):
     return vt
 
 
-def canonical_order(means, X):
+def canonical_order(means: ArrayLike, X: ArrayLike) -> np.ndarray:
     """The canonical order of components: by mean along the data's principal axes.
 
     Parameters
@@ -64,7 +72,7 @@ def canonical_order(means, X):
     return np.lexsort(keys)
 
 
-def canonicalize(model, X):
+def canonicalize(model: GaussianMixture, X: ArrayLike) -> GaussianMixture:
     """Reorder a fitted :class:`~gmm_core.GaussianMixture`'s components in place.
 
     Applies :func:`canonical_order`; predictions are unchanged except for the
@@ -75,7 +83,8 @@ def canonicalize(model, X):
     return model
 
 
-def label_mapping(reference, labels, n_labels=None):
+def label_mapping(reference: ArrayLike, labels: ArrayLike,
+                  n_labels: int | None = None) -> np.ndarray:
     """``mapping[old] = new``: the relabelling of ``labels`` that best agrees with ``reference``.
 
     Labels of ``labels`` with no partner in ``reference`` (more clusters than the
@@ -99,7 +108,7 @@ def label_mapping(reference, labels, n_labels=None):
     return mapping
 
 
-def align_labels(reference, labels):
+def align_labels(reference: ArrayLike, labels: ArrayLike) -> np.ndarray:
     """Relabel ``labels`` to agree best with ``reference`` (Hungarian matching).
 
     >>> align_labels([0, 0, 1, 1], [1, 1, 0, 0])
@@ -109,7 +118,7 @@ def align_labels(reference, labels):
     return label_mapping(reference, labels)[labels]
 
 
-def uncertainty(proba):
+def uncertainty(proba: ArrayLike) -> np.ndarray:
     """``1 - max_k p(k | x)`` for each row of a responsibility matrix.
 
     >>> uncertainty(np.array([[1.0, 0.0], [0.5, 0.5]]))
@@ -118,6 +127,6 @@ def uncertainty(proba):
     return 1.0 - np.max(np.asarray(proba, float), axis=1)
 
 
-def anomaly_score(model, X):
+def anomaly_score(model: GaussianMixture, X: ArrayLike) -> np.ndarray:
     """``-log p(x)`` under a fitted mixture: larger means more unusual."""
     return -model.score_samples(X)

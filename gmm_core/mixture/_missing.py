@@ -40,6 +40,8 @@ Rows with every cell missing carry no information and are refused.  The
 functions here trust their inputs (float64 rows, NaN only where missing).
 """
 
+from __future__ import annotations
+
 from dataclasses import dataclass
 
 import numpy as np
@@ -132,7 +134,7 @@ def group_rows(X, *, first_row=0):
     if not observed.any(axis=1).all():
         _refuse_empty_rows(np.flatnonzero(np.isnan(X).all(axis=1)) + first_row)
     index = np.empty(n, dtype=np.int32 if n < 2 ** 31 else np.int64)
-    fill = dict(zip(keys, bounds[:-1].tolist()))
+    fill = dict(zip(keys, bounds[:-1].tolist(), strict=True))
     for first, order, runs in _block_patterns(X):
         for key, a, b in runs:
             index[fill[key]:fill[key] + b - a] = order[a:b] + first
@@ -156,7 +158,7 @@ def _block_patterns(X):
         starts = np.flatnonzero(np.concatenate([[True], sorted_keys[1:] != sorted_keys[:-1]]))
         stops = np.append(starts[1:], len(keys))
         yield first, order, [(sorted_keys[a].tobytes(), int(a), int(b))
-                             for a, b in zip(starts, stops)]
+                             for a, b in zip(starts, stops, strict=True)]
 
 
 def _refuse_empty_rows(rows):
@@ -390,7 +392,7 @@ def log_prob(X, params, patterns=None, *, what="log_resp", n_threads=None):
     return out
 
 
-def log_densities(X, params, *, n_threads=None):
+def log_densities(X: np.ndarray, params: GMMParams, *, n_threads: int | None = None) -> np.ndarray:
     """``log N(x_i | mu_k, Sigma_k)`` of every row under every component, (N, K), gaps allowed.
 
     :func:`gmm_core.mixture._blocked.log_densities` (the engine's one
@@ -407,7 +409,8 @@ def log_densities(X, params, *, n_threads=None):
     return log_prob(X, params, what="log_density", n_threads=n_threads)
 
 
-def responsibilities(X, params, *, n_threads=None):
+def responsibilities(X: np.ndarray, params: GMMParams, *,
+                     n_threads: int | None = None) -> np.ndarray:
     """The E-step's ``p(k | x_i)`` of every row, (N, K); a row with gaps by its observed columns."""
     return np.exp(log_prob(X, params, what="log_resp", n_threads=n_threads))
 

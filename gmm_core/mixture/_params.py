@@ -47,11 +47,15 @@ The functions here trust their inputs; :class:`~gmm_core.mixture.GaussianMixture
 validates.
 """
 
+from __future__ import annotations
+
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from gmm_core.errors import CollapseError
+from gmm_core.mixture._typing import CovarianceType
 
 __all__ = [
     "COVARIANCE_TYPES",
@@ -108,28 +112,29 @@ class GMMParams:
             object.__setattr__(self, name, arr)
 
     @classmethod
-    def from_covariances(cls, weights, means, covariances, covariance_type):
+    def from_covariances(cls, weights: np.ndarray, means: np.ndarray, covariances: np.ndarray,
+                         covariance_type: CovarianceType) -> GMMParams:
         """Build parameters from covariances, computing the precision Cholesky factors."""
         covariances = np.asarray(covariances, dtype=float)
         return cls(weights, means, covariances,
                    precision_cholesky(covariances, covariance_type), covariance_type)
 
     @property
-    def n_components(self):
+    def n_components(self) -> int:
         return self.means.shape[0]
 
     @property
-    def n_features(self):
+    def n_features(self) -> int:
         return self.means.shape[1]
 
     @property
-    def full_covariances(self):
+    def full_covariances(self) -> np.ndarray:
         """Covariances as a (K, D, D) array whatever the covariance type."""
         return full_covariances(self.covariances, self.covariance_type,
                                 self.n_components, self.n_features)
 
     @property
-    def precisions(self):
+    def precisions(self) -> np.ndarray:
         """Precision matrices (inverse covariances), shaped like ``covariances``."""
         pc = self.precisions_cholesky
         if self.covariance_type == "full":
@@ -138,7 +143,7 @@ class GMMParams:
             return pc @ pc.T
         return pc ** 2
 
-    def permuted(self, order):
+    def permuted(self, order: ArrayLike) -> GMMParams:
         """The same mixture with components listed in ``order`` (old indices)."""
         order = np.asarray(order)
         if self.covariance_type == "tied":
@@ -148,7 +153,7 @@ class GMMParams:
                          self.precisions_cholesky[order], self.covariance_type)
 
 
-def precision_cholesky(covariances, covariance_type):
+def precision_cholesky(covariances: np.ndarray, covariance_type: CovarianceType) -> np.ndarray:
     """Cholesky factors of the precisions, ``L`` with ``inv(cov) = L @ L.T``.
 
     Raises
@@ -201,7 +206,8 @@ def _collapse(k, covariance_type):
         component=None if covariance_type == "tied" else k)
 
 
-def full_covariances(covariances, covariance_type, n_components, n_features):
+def full_covariances(covariances: np.ndarray, covariance_type: CovarianceType, n_components: int,
+                     n_features: int) -> np.ndarray:
     """Expand any covariance type to a (K, D, D) array of full matrices.
 
     >>> full_covariances(np.array([[1.0, 4.0]]), "diag", 1, 2)
@@ -218,7 +224,7 @@ def full_covariances(covariances, covariance_type, n_components, n_features):
     return covariances[:, None, None] * np.eye(n_features)[None]
 
 
-def n_parameters(covariance_type, n_components, n_features):
+def n_parameters(covariance_type: CovarianceType, n_components: int, n_features: int) -> int:
     """Free parameters of the mixture (as scikit-learn counts them, for BIC/AIC).
 
     >>> n_parameters("full", 3, 2)   # 3*3 covariance + 3*2 means + 2 weights
@@ -230,7 +236,8 @@ def n_parameters(covariance_type, n_components, n_features):
     return int(cov_params + k * d + k - 1)
 
 
-def information_criteria(log_likelihood, n_samples, n_params):
+def information_criteria(log_likelihood: float, n_samples: float,
+                         n_params: int) -> tuple[float, float]:
     """``(BIC, AIC)`` from the mean log-likelihood per row; lower is better for both.
 
     ``BIC = -2 n logL + p log n`` and ``AIC = -2 n logL + 2 p``, scikit-learn's sign.
@@ -302,7 +309,7 @@ class SufficientStats:
     __radd__ = __add__
 
     @property
-    def log_likelihood(self):
+    def log_likelihood(self) -> float:
         """Mean log-likelihood of the rows summarised."""
         return self.log_likelihood_sum / self.total_weight
 
@@ -342,7 +349,8 @@ def _stats_from_resp(X, resp, covariance_type, shift, sample_weight=None, ll_sum
 FAR_SPREADS = 1e3
 
 
-def moment_shift(covariance_type, means, weights, precisions_cholesky=None):
+def moment_shift(covariance_type: CovarianceType, means: np.ndarray, weights: np.ndarray,
+                 precisions_cholesky: np.ndarray | None = None) -> np.ndarray:
     """The points every pass takes its moments about (the one shift rule).
 
     * ``full``, and any type without ``precisions_cholesky`` (the two-pass M-step,
@@ -380,7 +388,7 @@ def moment_shift(covariance_type, means, weights, precisions_cholesky=None):
     return np.repeat(centre[None], means.shape[0], axis=0)
 
 
-def params_from_stats(stats, reg_covar=1e-6):
+def params_from_stats(stats: SufficientStats, reg_covar: float = 1e-6) -> GMMParams:
     """M-step: weights, means and covariances from summed sufficient statistics.
 
     ``mean_k = shift_k + S1_k / N_k`` and ``cov_k = S2_k / N_k - d_k d_k^T + reg``

@@ -13,9 +13,15 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import logsumexp
 
-from gmm_core.mixture._params import (GMMParams, SufficientStats, _log_det_cholesky,  # noqa: F401 (doctests)
-                                      _stats_from_resp, moment_shift, params_from_stats,
-                                      precision_cholesky)
+from gmm_core.mixture._params import (  # noqa: F401 (doctests)
+    GMMParams,
+    SufficientStats,
+    _log_det_cholesky,
+    _stats_from_resp,
+    moment_shift,
+    params_from_stats,
+    precision_cholesky,
+)
 
 __all__ = ["EStep", "estimate_log_gaussian_prob", "e_step", "summarize", "m_step"]
 

@@ -25,18 +25,24 @@ the app's Choose k sweep (:func:`gmm_core.analysis.choose_k.model_sweep`)
 passes its own bounded ``fit`` and a ``max_time`` for the whole grid.
 """
 
+from __future__ import annotations
+
 import time
 import warnings
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from gmm_core.errors import ConvergenceWarning
 from gmm_core.mixture._degenerate import degenerate_components, describe_degenerate
 from gmm_core.mixture._estimator import NAN_POLICIES, GaussianMixture
 from gmm_core.mixture._missing import group_rows
 from gmm_core.mixture._params import COVARIANCE_TYPES, information_criteria, n_parameters
+from gmm_core.mixture._typing import CovarianceType, Criterion, InitMethod, NanPolicy, RandomState
 from gmm_core.mixture._validation import as_float_matrix, check_random_state
 
 __all__ = ["ModelSelection", "select_model", "plain_fit", "best_row", "SKIPPED", "COLUMNS",
@@ -73,18 +79,18 @@ class ModelSelection:
     criterion: str
 
     @property
-    def best(self):
+    def best(self) -> pd.Series:
         """The table row of the best model (non-degenerate when any fit is)."""
         return self.table.loc[best_row(self.table, self.criterion)]
 
-    def summary(self):
+    def summary(self) -> pd.DataFrame:
         """Per (covariance_type, n_components): min, mean and max of both criteria."""
         ok = self.table.dropna(subset=["bic"])
         return (ok.groupby(["covariance_type", "n_components"])[["bic", "aic"]]
                 .agg(["min", "mean", "max"]).reset_index())
 
 
-def best_row(table, criterion):
+def best_row(table: pd.DataFrame, criterion: Criterion) -> Hashable:
     """Index of the lowest ``criterion`` among the sound fits (all fits if none is sound)."""
     scores = table[criterion]
     if "degenerate" in table:
@@ -94,7 +100,8 @@ def best_row(table, criterion):
     return scores.idxmin()
 
 
-def plain_fit(X, n_components, *, covariance_type, random_state, **options):
+def plain_fit(X: np.ndarray, n_components: int, *, covariance_type: CovarianceType,
+              random_state: RandomState, **options: Any) -> tuple[GaussianMixture, tuple]:
     """The default ``fit`` of :func:`select_model`: one :class:`GaussianMixture`, no notes."""
     gm = GaussianMixture(n_components, covariance_type=covariance_type,
                          random_state=random_state, **options)
@@ -104,10 +111,15 @@ def plain_fit(X, n_components, *, covariance_type, random_state, **options):
     return gm, ()
 
 
-def select_model(X, n_components=range(1, 11), covariance_types=COVARIANCE_TYPES, *,
-                 n_init=1, criterion="bic", random_state=0, max_iter=100, tol=1e-3,
-                 reg_covar=1e-6, init_params="kmeans", progress=None, fit=plain_fit,
-                 max_time=None, feature_names=None, nan_policy="raise"):
+def select_model(X: ArrayLike, n_components: Iterable[int] = range(1, 11),
+                 covariance_types: Iterable[CovarianceType] = COVARIANCE_TYPES, *, n_init: int = 1,
+                 criterion: Criterion = "bic", random_state: RandomState = 0, max_iter: int = 100,
+                 tol: float = 1e-3, reg_covar: float = 1e-6,
+                 init_params: InitMethod | Sequence[InitMethod] = "kmeans",
+                 progress: Callable[[int, int], object] | None = None,
+                 fit: Callable[..., tuple[GaussianMixture, tuple[str, ...]]] = plain_fit,
+                 max_time: float | None = None, feature_names: Sequence[str] | None = None,
+                 nan_policy: NanPolicy = "raise") -> ModelSelection:
     """Fit a grid of Gaussian mixtures and pick one by BIC or AIC (lower is better).
 
     Parameters

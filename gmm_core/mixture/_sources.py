@@ -21,8 +21,13 @@ apart, and imports the Dask source only when it is given dask data.
 import numpy as np
 
 from gmm_core.mixture import _blocked, _missing
-from gmm_core.mixture._validation import (as_float_matrix, check_sample_weight, feature_names,
-                                          input_dtype, is_dask_collection)
+from gmm_core.mixture._validation import (
+    as_float_matrix,
+    check_sample_weight,
+    feature_names,
+    input_dtype,
+    is_dask_collection,
+)
 
 __all__ = ["InMemoryRows", "row_source"]
 

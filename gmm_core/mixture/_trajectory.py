@@ -21,16 +21,20 @@ steps), never the (N, K) responsibilities, so memory stays bounded whatever
 the data size; :meth:`Trajectory.responsibilities` recomputes them.
 """
 
+from __future__ import annotations
+
 import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from gmm_core.errors import ConvergenceWarning
-from gmm_core.mixture._missing import responsibilities
 from gmm_core.mixture._estimator import GaussianMixture
+from gmm_core.mixture._missing import responsibilities
 from gmm_core.mixture._params import GMMParams
 from gmm_core.mixture._sources import InMemoryRows
+from gmm_core.mixture._typing import CovarianceType, InitMethod, NanPolicy, RandomState
 
 __all__ = ["Step", "Trajectory", "fit_trajectory"]
 
@@ -75,7 +79,7 @@ class Trajectory:
     max_iter: int = 100
     timed_out: bool = False
 
-    def responsibilities(self, X, index):
+    def responsibilities(self, X: ArrayLike, index: int) -> np.ndarray:
         """Responsibilities (N, K) shown at step ``index``.
 
         Rows with missing values (NaN) get theirs from their observed columns,
@@ -84,19 +88,22 @@ class Trajectory:
         return responsibilities(np.asarray(X, dtype=float), self.steps[index].resp_params)
 
     @property
-    def log_likelihoods(self):
+    def log_likelihoods(self) -> np.ndarray:
         """Log-likelihood at every step (non-decreasing up to rounding)."""
         return np.array([s.log_likelihood for s in self.steps])
 
     @property
-    def final_params(self):
+    def final_params(self) -> GMMParams:
         return self.steps[-1].params
 
 
-def fit_trajectory(X, n_components, *, covariance_type="full", init_params="kmeans",
-                   random_state=None, max_iter=100, tol=1e-3, reg_covar=1e-6,
-                   sample_weight=None, max_steps=1001, max_time=None, weights_init=None,
-                   means_init=None, precisions_init=None, nan_policy="raise"):
+def fit_trajectory(X: ArrayLike, n_components: int, *, covariance_type: CovarianceType = "full",
+                   init_params: InitMethod = "kmeans", random_state: RandomState = None,
+                   max_iter: int = 100, tol: float = 1e-3, reg_covar: float = 1e-6,
+                   sample_weight: ArrayLike | None = None, max_steps: int = 1001,
+                   max_time: float | None = None, weights_init: ArrayLike | None = None,
+                   means_init: ArrayLike | None = None, precisions_init: ArrayLike | None = None,
+                   nan_policy: NanPolicy = "raise") -> Trajectory:
     """Run one EM fit and record every half-step.
 
     Parameters are those of :class:`~gmm_core.GaussianMixture` (one run,

@@ -7,12 +7,15 @@ messages are the same word for word; ``first_row`` numbers a chunk's rows as
 rows of the whole array.
 """
 
+from __future__ import annotations
+
 import numbers
 import warnings
 
 import numpy as np
 
 from gmm_core.errors import MAX_MAGNITUDE
+from gmm_core.mixture._typing import RandomState
 
 __all__ = ["check_random_state", "as_float_matrix", "feature_names", "check_sample_weight",
            "check_shape", "check_weight_values", "check_weight_total", "check_weight_shape",
@@ -21,7 +24,7 @@ __all__ = ["check_random_state", "as_float_matrix", "feature_names", "check_samp
 COMPLEX_MESSAGE = "Complex data not supported."
 
 
-def check_random_state(seed):
+def check_random_state(seed: RandomState) -> np.random.RandomState | np.random.Generator:
     """A ``RandomState`` from None, an int, or an existing generator (as scikit-learn)."""
     if seed is None or seed is np.random:
         return np.random.mtrand._rand
@@ -289,11 +292,11 @@ def _check_finite(a, name):
     if np.any(bad):
         where = tuple(int(i) for i in np.argwhere(bad)[0])
         raise ValueError(f"{name} must hold finite numbers below {MAX_MAGNITUDE:.0e} in size; "
-                         f"got {float(a[where])!r} at index {where}. Pass finite starting values, or "
-                         "leave it None to let init_params choose them.")
+                         f"got {float(a[where])!r} at index {where}. Pass finite starting "
+                         "values, or leave it None to let init_params choose them.")
 
 
-def is_dask_collection(X):
+def is_dask_collection(X: object) -> bool:
     """True for a dask array or DataFrame; dask itself is not imported.
 
     >>> is_dask_collection(np.zeros((2, 2)))

@@ -45,13 +45,21 @@ Examples
 [["'=1+1", '-1.5', "'@High", '0.2000'], ['Ann', '2', 'Low', '0.9000']]
 """
 
+from __future__ import annotations
+
 import os
 import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from gmm_core.data.original import USED, OriginalRows, format_like
+
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
 
 __all__ = ["FORMULA_STARTS", "CHROMIUM", "PROBABILITY_DECIMALS", "ASSIGNED", "segment_table",
            "neutralise_formulas", "to_csv_bytes", "export_delimiter", "use_browser", "figure_png"]
@@ -77,7 +85,8 @@ def _free(name, taken):
     return candidate
 
 
-def segment_table(rows, labels, proba, names):
+def segment_table(rows: OriginalRows | pd.DataFrame, labels: ArrayLike, proba: ArrayLike,
+                  names: Sequence[str]) -> pd.DataFrame:
     """Every row as given, then ``segment``, ``segment_label``, ``probability_<name>``, ``status``.
 
     Parameters
@@ -160,13 +169,14 @@ def _neutral(value):
     return value
 
 
-def neutralise_formulas(frame):
+def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``frame`` whose text cells and column names cannot start a formula.
 
     Text that starts with one of :data:`FORMULA_STARTS` gets a leading ``'``,
     unless it is a plain number; numeric, boolean and date columns are untouched.
 
-    >>> neutralise_formulas(pd.DataFrame({"-a": ["+1", "=b", "-2+3"], "n": [-1, 2, 3]})).to_dict("list")
+    >>> frame = pd.DataFrame({"-a": ["+1", "=b", "-2+3"], "n": [-1, 2, 3]})
+    >>> neutralise_formulas(frame).to_dict("list")
     {"'-a": ['+1', "'=b", "'-2+3"], 'n': [-1, 2, 3]}
     """
     out = frame.copy()
@@ -180,7 +190,7 @@ def neutralise_formulas(frame):
     return out
 
 
-def to_csv_bytes(frame, *, delimiter=","):
+def to_csv_bytes(frame: pd.DataFrame, *, delimiter: str = ",") -> bytes:
     """``frame`` as CSV bytes for spreadsheets: formulas neutralised, UTF-8 with BOM.
 
     Floats are written with full precision (``repr``), so numbers read back
@@ -194,12 +204,12 @@ def to_csv_bytes(frame, *, delimiter=","):
     return text.encode("utf-8-sig")
 
 
-def export_delimiter(rows):
+def export_delimiter(rows: OriginalRows | pd.DataFrame) -> str:
     """The separator for an export of ``rows``: ``;`` when the file used it, else ``,``."""
     return ";" if isinstance(rows, OriginalRows) and rows.delimiter == ";" else ","
 
 
-def use_browser(path=CHROMIUM):
+def use_browser(path: str | os.PathLike | None = CHROMIUM) -> str | None:
     """Point kaleido at ``path`` (``BROWSER_PATH``) unless the user has set a browser.
 
     Returns the browser kaleido will use, or ``None`` when it is left to
@@ -214,7 +224,8 @@ def use_browser(path=CHROMIUM):
     return None
 
 
-def figure_png(fig, *, width=1200, height=None, scale=2):
+def figure_png(fig: go.Figure, *, width: int = 1200, height: int | None = None,
+               scale: float = 2) -> bytes:
     """PNG bytes of a plotly figure, rendered by kaleido in Chromium.
 
     Parameters

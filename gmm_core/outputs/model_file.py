@@ -58,20 +58,44 @@ Examples
 True
 """
 
+from __future__ import annotations
+
 import json
 import math
 import numbers
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from gmm_core.data.scaling import SCALINGS, Scaler
 from gmm_core.errors import MIN_SPREAD, DataError
-from gmm_core.outputs._model_checks import (MAX_SCALE, MAX_VARIANCE, ModelFileError, array,
-                                            check_agrees, check_computes, check_numbers,
-                                            check_variances, fail, kind, num,
-                                            parse_strict_json, section, short)
 from gmm_core.mixture import COVARIANCE_TYPES, GaussianMixture, GMMParams
+from gmm_core.outputs._model_checks import (
+    MAX_SCALE,
+    MAX_VARIANCE,
+    ModelFileError,
+    array,
+    check_agrees,
+    check_computes,
+    check_numbers,
+    check_variances,
+    fail,
+    kind,
+    num,
+    parse_strict_json,
+    section,
+    short,
+)
+
+if TYPE_CHECKING:
+    import os
+
+    import pandas as pd
+
+    from gmm_core.analysis.compare import Comparison
 
 __all__ = ["SegmentModel", "ModelFileError", "load_model", "save_model", "check_names",
            "FORMAT", "VERSION"]
@@ -121,36 +145,37 @@ class SegmentModel:
 
     # ------------------------------------------------------------ building
     @classmethod
-    def from_comparison(cls, comparison, features, segment_names=None):
+    def from_comparison(cls, comparison: Comparison, features: Sequence[str],
+                        segment_names: Sequence[str] | None = None) -> SegmentModel:
         """The GMM of a :class:`~gmm_core.analysis.compare.Comparison` with its scaler and names."""
         k = comparison.n_components
         names = segment_names or tuple(f"Segment {j + 1}" for j in range(k))
         return cls(comparison.gmm, comparison.scaler, tuple(features), tuple(names))
 
-    def with_names(self, names):
+    def with_names(self, names: Sequence[str]) -> SegmentModel:
         """The same model with other segment names."""
         return SegmentModel(self.gmm, self.scaler, self.features, tuple(names))
 
     @property
-    def n_components(self):
+    def n_components(self) -> int:
         return int(np.shape(self.gmm.means_)[0])
 
     @property
-    def scaling(self):
+    def scaling(self) -> str:
         return self.scaler.method
 
     @property
-    def means_original(self):
+    def means_original(self) -> np.ndarray:
         """Segment means in the data's original units, (K, D)."""
         return self.scaler.inverse_means(self.gmm.means_)
 
     @property
-    def covariances_original(self):
+    def covariances_original(self) -> np.ndarray:
         """Segment covariances in original units, (K, D, D)."""
         return self.scaler.inverse_covariances(self.gmm.full_covariances_)
 
     # ------------------------------------------------------------ assigning
-    def scaled(self, X):
+    def scaled(self, X: ArrayLike | pd.DataFrame) -> np.ndarray:
         """Rows in original units -> the scaled matrix the mixture expects.
 
         ``X`` is an array with the model's features in order, or a DataFrame
@@ -185,20 +210,20 @@ class SegmentModel:
                             row=int(np.flatnonzero(bad)[0]) + 1)
         return self.scaler.transform(A)
 
-    def predict(self, X):
+    def predict(self, X: ArrayLike | pd.DataFrame) -> np.ndarray:
         """Segment label (component index) of each row."""
         return self.gmm.predict(self.scaled(X))
 
-    def predict_proba(self, X):
+    def predict_proba(self, X: ArrayLike | pd.DataFrame) -> np.ndarray:
         """Probability of each segment for each row, (N, K)."""
         return self.gmm.predict_proba(self.scaled(X))
 
-    def score_samples(self, X):
+    def score_samples(self, X: ArrayLike | pd.DataFrame) -> np.ndarray:
         """Log-density of each row under the mixture, in the scaled units it was fitted in."""
         return self.gmm.score_samples(self.scaled(X))
 
     # ------------------------------------------------------------ JSON
-    def to_dict(self, *, fit_info=None):
+    def to_dict(self, *, fit_info: dict | None = None) -> dict:
         """The model as plain JSON-able Python objects (see the module docstring)."""
         g = self.gmm
         doc = {
@@ -222,29 +247,29 @@ class SegmentModel:
         doc["fit"] = {k: v for k, v in info.items() if v is not None}
         return doc
 
-    def to_json(self, *, indent=1, fit_info=None):
+    def to_json(self, *, indent: int | None = 1, fit_info: dict | None = None) -> str:
         """The model as JSON text; :meth:`from_json` reads it back exactly."""
         return json.dumps(self.to_dict(fit_info=fit_info), indent=indent, ensure_ascii=False,
                           allow_nan=False)
 
     @classmethod
-    def from_dict(cls, doc):
+    def from_dict(cls, doc: object) -> SegmentModel:
         """Validate a parsed model file and build the model; :class:`ModelFileError` if bad."""
         return _build(doc)
 
     @classmethod
-    def from_json(cls, text):
+    def from_json(cls, text: str | bytes) -> SegmentModel:
         """Parse and validate model JSON (``str`` or ``bytes``)."""
         return _build(_parse(text))
 
 
-def save_model(model, path, **kwargs):
+def save_model(model: SegmentModel, path: str | os.PathLike, **kwargs: Any) -> None:
     """Write ``model`` as JSON to ``path`` (UTF-8)."""
     with open(path, "w", encoding="utf-8") as fh:
         fh.write(model.to_json(**kwargs))
 
 
-def load_model(source):
+def load_model(source: str | bytes | os.PathLike) -> SegmentModel:
     """A :class:`SegmentModel` from a path, or from JSON text or bytes.
 
     Raises
@@ -272,8 +297,9 @@ def _parse(text):
     return parse_strict_json(text, fail, max_bytes=MAX_BYTES)
 
 
-def check_names(value, where, limit):
-    """The loader's rule for a list of names (segments, features); ``ValueError`` says what is wrong.
+def check_names(value: object, where: str, limit: int) -> tuple[str, ...]:
+    """The loader's rule for a list of names (segments, features); ``ValueError`` says what
+    is wrong.
 
     Non-empty, unique text of at most :data:`MAX_NAME_LENGTH` characters, at
     most ``limit`` of them.  The CLI checks ``--names`` and ``--columns`` with it

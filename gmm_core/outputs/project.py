@@ -27,13 +27,18 @@ Examples
 >>> load_project(text.replace('"w_k": 5', '"w_k": 50'))
 Traceback (most recent call last):
 ...
-gmm_core.outputs.project.ProjectFileError: This is not a usable project file: 'settings.compare.w_k' is 50, expected a whole number from 1 to 10. Use a project saved by GMM Explorer ('Save project').
+gmm_core.outputs.project.ProjectFileError: This is not a usable project file:
+'settings.compare.w_k' is 50, expected a whole number from 1 to 10. Use a project saved by
+GMM Explorer ('Save project').
 """
+
+from __future__ import annotations
 
 import base64
 import hashlib
 import json
 import numbers
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from gmm_core.data.scaling import SCALINGS
@@ -145,7 +150,7 @@ _BLOBS = {"n_components": (1, 8), "n_samples": (100, 50_000), "random_state": (0
 _BLOB_REALS = {"elongation": (1.0, 12.0), "rotation": (-90.0, 90.0), "separation": (1.0, 15.0)}
 
 
-# --- the project ------------------------------------------------------------------------------------
+# --- the project ------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class Project:
@@ -177,8 +182,9 @@ class Project:
     model: SegmentModel | None = None
 
 
-def project_json(*, data, choices, noun="rows", settings=None, names=None, table=None,
-                 model=None):
+def project_json(*, data: dict, choices: dict, noun: str = "rows", settings: dict | None = None,
+                 names: dict | None = None, table: bytes | None = None,
+                 model: SegmentModel | None = None) -> str:
     """The project file's text.  ``table``: the upload's bytes; ``model``: a SegmentModel."""
     doc = {"format": FORMAT, "version": VERSION, "data": dict(data),
            "choices": {"features": list(choices["features"]), "scaling": choices["scaling"],
@@ -248,8 +254,9 @@ def _names(doc):
     return out
 
 
-def load_project(source):
-    """A :class:`Project` from project JSON (``str`` or ``bytes``); :class:`ProjectFileError` if bad."""
+def load_project(source: str | bytes) -> Project:
+    """A :class:`Project` from project JSON (``str`` or ``bytes``); :class:`ProjectFileError`
+    if bad."""
     doc = _obj(_parse(source), (), ("format", "version", "data", "choices", "noun", "settings",
                                     "names", "model"), ("format", "version", "data", "choices"))
     if doc["format"] != FORMAT:
@@ -283,7 +290,8 @@ def load_project(source):
                    names=names, model=model)
 
 
-def mismatch(project, columns, features, n_components):
+def mismatch(project: Project, columns: Sequence[str], features: Sequence[str],
+             n_components: int) -> str | None:
     """What is wrong between the project's model and its table, or ``None`` when they agree.
 
     ``columns`` are the table's numeric columns as read, ``features`` the

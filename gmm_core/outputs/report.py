@@ -24,12 +24,24 @@ Examples
 (True, False, True)
 """
 
+from __future__ import annotations
+
 import datetime as _dt
 import html
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from gmm_core.plots.compare import colour
 from gmm_core.analysis.profiles import profile_frame
 from gmm_core.analysis.segments import GLOSSARY, SURE, overview_sentence, typical_frame
+from gmm_core.plots.compare import colour
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import plotly.graph_objects as go
+
+    from gmm_core.analysis.profiles import ColumnProfile
+    from gmm_core.analysis.segments import SegmentSummary
+    from gmm_core.analysis.stability import Stability
 
 __all__ = ["html_report"]
 
@@ -88,9 +100,14 @@ class _Charts:
         return out
 
 
-def html_report(summary, names, *, title="Segments", source="", overview=None,
-                differences=None, certainty=None, borderline=None, unusual=None, notes=(),
-                noun="rows", generated=None, stability=None, columns=None, slots=None):
+def html_report(summary: SegmentSummary, names: Sequence[str], *, title: str = "Segments",
+                source: str = "", overview: go.Figure | None = None,
+                differences: Sequence[go.Figure] | None = None, certainty: go.Figure | None = None,
+                borderline: Sequence[pd.DataFrame] | None = None,
+                unusual: pd.DataFrame | None = None, notes: Sequence[str] = (), noun: str = "rows",
+                generated: _dt.datetime | None = None, stability: Stability | None = None,
+                columns: Sequence[Sequence[ColumnProfile]] | None = None,
+                slots: Sequence[int] | None = None) -> str:
     """The segmentation as one self-contained HTML page (a string).
 
     Parameters
@@ -150,7 +167,8 @@ def html_report(summary, names, *, title="Segments", source="", overview=None,
     parts.append('<div class="cards">')
     for j, p in enumerate(summary.segments):
         sure = ("no members" if not p.count else
-                f"{p.sure_share:.0%} of its members are assigned with {SURE:.0%} probability or more")
+                f"{p.sure_share:.0%} of its members are assigned with {SURE:.0%} probability "
+                "or more")
         card = [f'<section class="card" id="segment-{j + 1}" '
                 f'style="--seg: {colour(j if slots is None else slots[j])}">',
                 f"<h3>{_e(names[j])}</h3>",

@@ -28,15 +28,25 @@ Examples
 >>> deck[1].heading, deck[1].share
 ('Low age, low spend', '50 % of the customers (3)')
 >>> deck[2].differs, deck[2].points
-(('top 20 % for age', 'top 20 % for spend'), ('Compared with all customers, they have high age and high spend.',))
+(('top 20 % for age', 'top 20 % for spend'),
+ ('Compared with all customers, they have high age and high spend.',))
 """
 
+from __future__ import annotations
+
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from gmm_core.analysis.segments import LEVELS, SURE, standing
 from gmm_core.analysis.stability import STABLE
+
+if TYPE_CHECKING:
+    from gmm_core.analysis.profiles import ColumnProfile
+    from gmm_core.analysis.segments import SegmentSummary
+    from gmm_core.analysis.stability import Stability
 
 __all__ = ["MAX_FEATURES", "Slide", "build_slides"]
 
@@ -111,8 +121,10 @@ def _meaning(profile, words, order, noun):
     return f"Compared with all {noun}, they have {_listing(said)}."
 
 
-def build_slides(summary, names, *, subject, noun="rows", stability=None, who=None,
-                 max_features=MAX_FEATURES):
+def build_slides(summary: SegmentSummary, names: Sequence[str], *, subject: str, noun: str = "rows",
+                 stability: Stability | None = None,
+                 who: Sequence[Sequence[ColumnProfile]] | None = None,
+                 max_features: int = MAX_FEATURES) -> tuple[Slide, ...]:
     """The deck of a segmentation: a title slide, one slide per segment, an overview.
 
     Parameters

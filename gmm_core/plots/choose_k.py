@@ -6,10 +6,14 @@ segments, so they have colours and markers of their own
 (:data:`COVARIANCE_STYLES`), distinct from the segment palette.
 """
 
+from __future__ import annotations
+
 import numpy as np
+import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from gmm_core.mixture._typing import Criterion
 from gmm_core.plots.theme import AXIS_STYLE as _GRID
 from gmm_core.plots.theme import FONT as _FONT
 from gmm_core.plots.theme import INK as _INK
@@ -23,7 +27,8 @@ COVARIANCE_STYLES = {"full": ("#1B4F72", "circle"), "tied": ("#B9770E", "square"
                      "diag": ("#7D3C98", "diamond"), "spherical": ("#5D6D7E", "triangle-up")}
 
 
-def criterion_figure(curves, criterion="bic", *, best=None, title=None):
+def criterion_figure(curves: pd.DataFrame, criterion: Criterion = "bic", *,
+                     best: tuple[int, str] | None = None, title: str | None = None) -> go.Figure:
     """BIC, AIC or ICL against k: one line per covariance type (best restart), spread as a band.
 
     Models whose every fit is degenerate (``curves["degenerate"]``) are
@@ -85,7 +90,7 @@ def criterion_figure(curves, criterion="bic", *, best=None, title=None):
                            arrowhead=2, ax=0, ay=42, font=dict(color="#C0392B", size=14),
                            bgcolor="rgba(255,255,255,0.85)")
     fig.add_annotation(xref="paper", yref="paper", x=0.99, y=0.98, xanchor="right",
-                       yanchor="top", showarrow=False, text=f"<b>lower is better</b> ↓",
+                       yanchor="top", showarrow=False, text="<b>lower is better</b> ↓",
                        font=dict(size=14, color=_INK), bgcolor="rgba(255,255,255,0.85)")
     fig.update_layout(
         title=dict(text=title or f"{label} against the number of components k", x=0.0,
@@ -100,7 +105,7 @@ def criterion_figure(curves, criterion="bic", *, best=None, title=None):
     return fig
 
 
-def kmeans_sweep_figure(sweep):
+def kmeans_sweep_figure(sweep: pd.DataFrame) -> go.Figure:
     """KMeans against k: inertia (look for the elbow) above, silhouette (higher is better) below.
 
     Parameters
@@ -137,7 +142,7 @@ def kmeans_sweep_figure(sweep):
     return clear_subplot_titles(fig)
 
 
-def stability_figure(by_k, *, best_k=None):
+def stability_figure(by_k: pd.DataFrame, *, best_k: int | None = None) -> go.Figure:
     """Mean segment stability against k (bars), the least stable segment's as markers.
 
     Parameters

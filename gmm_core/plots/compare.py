@@ -17,14 +17,32 @@ Examples
 'scattergl'
 """
 
+from __future__ import annotations
+
+from collections.abc import Sequence
+
 import numpy as np
+import pandas as pd
 import plotly.graph_objects as go
+from numpy.typing import ArrayLike
 from plotly.subplots import make_subplots
 
 from gmm_core.analysis.geometry import ellipse_points
-from gmm_core.plots.theme import (FONT, INK, PALETTE, colour, halo, hover_args, legend_room,
-                                  legend_traces, point_style, segment_names, symbol,
-                                  template_text)
+from gmm_core.plots.theme import (
+    FONT,
+    INK,
+    PALETTE,
+    RowHover,
+    colour,
+    halo,
+    hover_args,
+    legend_room,
+    legend_traces,
+    point_style,
+    segment_names,
+    symbol,
+    template_text,
+)
 from gmm_core.plots.theme import escape as _text
 
 __all__ = [
@@ -169,7 +187,9 @@ def _ellipse_traces(means, covariances, levels, level_names, slots):
     return traces
 
 
-def scatter_matrix_figure(frame, *, labels=None, label_names=None, title=None):
+def scatter_matrix_figure(frame: pd.DataFrame, *, labels: ArrayLike | None = None,
+                          label_names: Sequence[str] | None = None,
+                          title: str | None = None) -> go.Figure:
     """Scatter matrix (lower triangle: every pair of columns once) of ``frame``.
 
     Parameters
@@ -211,7 +231,8 @@ def scatter_matrix_figure(frame, *, labels=None, label_names=None, title=None):
                     x=values[c][mask], y=values[r][mask], mode="markers", name=name or "rows",
                     legendgroup=f"g{g}", showlegend=name is not None and r == 1 and c == 0,
                     marker=dict(size=size, color=col, opacity=opacity),
-                    hovertemplate=f"{cols[c]}=%{{x:.4g}}<br>{cols[r]}=%{{y:.4g}}<extra>{name or ''}</extra>"),
+                    hovertemplate=f"{cols[c]}=%{{x:.4g}}<br>{cols[r]}=%{{y:.4g}}"
+                                  f"<extra>{name or ''}</extra>"),
                     r, c + 1)
     grid = dict(showgrid=True, gridcolor="#E5E5E5", zeroline=False, showline=True,
                 linecolor="#888888", mirror=True)
@@ -247,9 +268,13 @@ _EXTRA_ENTRIES = ("centroids", "models disagree", "1σ ellipse (39% of the segme
                   "2σ ellipse (86%)")
 
 
-def kmeans_figure(points, labels, centroids, *, x_range, y_range, axis_titles,
-                  regions=None, disagree=None, names=None, slots=None, hover=None,
-                  title="KMeans"):
+def kmeans_figure(points: np.ndarray, labels: np.ndarray, centroids: np.ndarray, *,
+                  x_range: tuple[float, float], y_range: tuple[float, float],
+                  axis_titles: tuple[str, str],
+                  regions: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+                  disagree: np.ndarray | None = None, names: Sequence[str] | None = None,
+                  slots: Sequence[int] | None = None, hover: RowHover | None = None,
+                  title: str = "KMeans") -> go.Figure:
     """KMeans panel: points coloured and shaped by cluster, centroids, optional Voronoi regions.
 
     Points, rings and centroids are WebGL traces in that order, so the
@@ -292,9 +317,15 @@ def kmeans_figure(points, labels, centroids, *, x_range, y_range, axis_titles,
                    legend_entries=_legend_entries(names, _EXTRA_ENTRIES))
 
 
-def gmm_figure(points, labels, certainty, means, covariances, *, x_range, y_range, axis_titles,
-               levels=(0.3935, 0.8647), level_names=None, regions=None, density=None,
-               disagree=None, names=None, slots=None, hover=None, title="Gaussian mixture"):
+def gmm_figure(points: np.ndarray, labels: np.ndarray, certainty: np.ndarray, means: np.ndarray,
+               covariances: np.ndarray, *, x_range: tuple[float, float],
+               y_range: tuple[float, float], axis_titles: tuple[str, str],
+               levels: Sequence[float] = (0.3935, 0.8647), level_names: Sequence[str] | None = None,
+               regions: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+               density: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+               disagree: np.ndarray | None = None, names: Sequence[str] | None = None,
+               slots: Sequence[int] | None = None, hover: RowHover | None = None,
+               title: str = "Gaussian mixture") -> go.Figure:
     """GMM panel: points faded by uncertainty, covariance ellipses and means on top.
 
     Points, rings, ellipses (a contrasting halo under each coloured line) and means

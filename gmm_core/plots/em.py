@@ -14,8 +14,13 @@ component ``j`` is ``theme.colour(j)``.
 * :func:`responsibility_heatmap_figure` -- points x components.
 """
 
+from __future__ import annotations
+
+from collections.abc import Sequence
+
 import numpy as np
 import plotly.graph_objects as go
+from numpy.typing import ArrayLike
 from plotly.subplots import make_subplots
 
 from gmm_core.analysis.geometry import ellipse_points
@@ -38,7 +43,8 @@ _ELLIPSE_POINTS = 49
 _UNASSIGNED = "#A6A6A6"  # points before the first E-step
 _HALO = "white"  # outline that keeps ellipses and means visible over any point colour
 
-def point_style(resp, n_components):
+def point_style(resp: np.ndarray | None,
+                n_components: int) -> tuple[np.ndarray | None, np.ndarray | None]:
     """Colour value and opacity of each point: its most likely component, faded when unsure.
 
     As on the Compare page, a point is opaque when one component is sure of it
@@ -91,7 +97,7 @@ def _outlined_path(fig, x, y, *, colour_, width, dash, name, group, legend):
 OFF_SCALE = 4.0
 
 
-def log_likelihood_range(log_likelihoods):
+def log_likelihood_range(log_likelihoods: ArrayLike) -> tuple[float, float, np.ndarray]:
     """``(lo, hi, off)``: a readable y-range for the curve and which steps fall below it.
 
     The range covers the steps from the first M-step on (index 2); the start
@@ -115,9 +121,12 @@ def log_likelihood_range(log_likelihoods):
     return lo - pad, hi + pad, off
 
 
-def em_step_figure(points, frame, log_likelihoods, *, x_range, y_range, axis_titles,
-                   names=None, point_ids=None, point_keys=None, explained=None, seeds=None,
-                   chosen=None, height=420):
+def em_step_figure(points: np.ndarray, frame: dict, log_likelihoods: np.ndarray, *,
+                   x_range: tuple[float, float], y_range: tuple[float, float],
+                   axis_titles: tuple[str, str], names: Sequence[str] | None = None,
+                   point_ids: Sequence[int] | None = None, point_keys: Sequence[str] | None = None,
+                   explained: tuple[np.ndarray, str] | None = None, seeds: np.ndarray | None = None,
+                   chosen: np.ndarray | None = None, height: int = 420) -> go.Figure:
     """One EM step: the points coloured by responsibility with the components, and the
     log-likelihood curve with this step marked.
 
@@ -254,8 +263,10 @@ def em_step_figure(points, frame, log_likelihoods, *, x_range, y_range, axis_tit
     return fig
 
 
-def choose_start_figure(points, *, point_ids, point_keys, chosen, x_range, y_range,
-                        axis_titles, height=420):
+def choose_start_figure(points: np.ndarray, *, point_ids: Sequence[int], point_keys: Sequence[str],
+                        chosen: ArrayLike, x_range: tuple[float, float],
+                        y_range: tuple[float, float], axis_titles: tuple[str, str],
+                        height: int = 420) -> go.Figure:
     """The points alone, grey, with the start points clicked so far (×): click to add one.
 
     ``point_ids`` (row positions) ride as ``customdata`` so a click names its
@@ -282,8 +293,10 @@ def choose_start_figure(points, *, point_ids, point_keys, chosen, x_range, y_ran
     return fig
 
 
-def restarts_figure(points, panels, *, x_range, y_range, axis_titles, names=None, cols=3,
-                    panel_height=230):
+def restarts_figure(points: np.ndarray, panels: Sequence[dict], *, x_range: tuple[float, float],
+                    y_range: tuple[float, float], axis_titles: tuple[str, str],
+                    names: Sequence[str] | None = None, cols: int = 3,
+                    panel_height: int = 230) -> go.Figure:
     """Small multiples of distinct optima: each panel the points coloured by its partition
     and its components' 1σ ellipses and means.
 
@@ -333,7 +346,9 @@ def restarts_figure(points, panels, *, x_range, y_range, axis_titles, names=None
     return fig
 
 
-def responsibility_heatmap_figure(resp, hover, *, names=None, title=None):
+def responsibility_heatmap_figure(resp: np.ndarray, hover: Sequence[str], *,
+                                  names: Sequence[str] | None = None,
+                                  title: str | None = None) -> go.Figure:
     """Responsibilities as a heatmap: one column per point, one row per component.
 
     Parameters

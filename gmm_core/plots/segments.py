@@ -25,13 +25,27 @@ Examples
 [25.0, 75.0]
 """
 
+from __future__ import annotations
+
+from collections.abc import Sequence
+
 import numpy as np
 import plotly.graph_objects as go
 
 from gmm_core.analysis.segments import HIGH_CUT, LOW_CUT, standing
-
-from gmm_core.plots.theme import (AXIS_STYLE, FAMILY, INK, colour, hover_args, legend_room,
-                                  legend_traces, point_style, symbol, template_text)
+from gmm_core.plots.theme import (
+    AXIS_STYLE,
+    FAMILY,
+    INK,
+    RowHover,
+    colour,
+    hover_args,
+    legend_room,
+    legend_traces,
+    point_style,
+    symbol,
+    template_text,
+)
 from gmm_core.plots.theme import escape as label_text
 
 __all__ = ["overview_figure", "difference_figure", "certainty_figure"]
@@ -55,9 +69,13 @@ def _axes(fig, font, **extra):
     return fig
 
 
-def overview_figure(points, labels, names, *, means=None, unusual=None, x_range=None,
-                    y_range=None, axis_titles=("", ""), large=False, title=None, height=None,
-                    slots=None, hover=None):
+def overview_figure(points: np.ndarray, labels: np.ndarray, names: Sequence[str], *,
+                    means: np.ndarray | None = None, unusual: np.ndarray | None = None,
+                    x_range: tuple[float, float] | None = None,
+                    y_range: tuple[float, float] | None = None,
+                    axis_titles: tuple[str, str] = ("", ""), large: bool = False,
+                    title: str | None = None, height: int | None = None,
+                    slots: Sequence[int] | None = None, hover: RowHover | None = None) -> go.Figure:
     """Every drawn row coloured and shaped by segment, names at typical members, unusual ringed.
 
     Points, rings and typical members are WebGL traces in that order (the
@@ -158,7 +176,9 @@ def overview_figure(points, labels, names, *, means=None, unusual=None, x_range=
     return _axes(fig, font, x=xa, y=ya)
 
 
-def difference_figure(percentiles, words, index, *, large=False, height=None, noun="rows"):
+def difference_figure(percentiles: Sequence[float], words: Sequence[str], index: int, *,
+                      large: bool = False, height: int | None = None,
+                      noun: str = "rows") -> go.Figure:
     """How one segment differs from everyone: per feature, its typical member's percentile.
 
     Bars start at the middle (50) and reach the typical member's percentile:
@@ -183,12 +203,14 @@ def difference_figure(percentiles, words, index, *, large=False, height=None, no
     n = len(words)
     font = _font(large, 13)
     # each feature's label says where it stands, so the bars get the full width
-    ticks = [f"{w}<br><span style='color:#5f6368'>{s}</span>" for w, s in zip(words, said)]
+    ticks = [f"{w}<br><span style='color:#5f6368'>{s}</span>"
+             for w, s in zip(words, said, strict=True)]
     fig = go.Figure(go.Bar(
         y=ticks, x=pct - 50.0, base=50, orientation="h",
         marker=dict(color=colour(index), line=dict(width=0)), customdata=np.column_stack([pct]),
         hovertemplate=[f"{w}: {s}, higher than %{{customdata[0]:.0f}}% of "
-                       f"{label_text(noun)}<extra></extra>" for w, s in zip(words, said)]))
+                       f"{label_text(noun)}<extra></extra>"
+                       for w, s in zip(words, said, strict=True)]))
     for cut in (100.0 * LOW_CUT, 100.0 * HIGH_CUT):
         fig.add_vline(x=cut, line=dict(color="#999999", width=1, dash="dot"))
     fig.add_vline(x=50, line=dict(color=INK, width=1.5))
@@ -206,7 +228,8 @@ def difference_figure(percentiles, words, index, *, large=False, height=None, no
     return fig
 
 
-def certainty_figure(sure_shares, names, *, large=False, height=None, slots=None):
+def certainty_figure(sure_shares: Sequence[float], names: Sequence[str], *, large: bool = False,
+                     height: int | None = None, slots: Sequence[int] | None = None) -> go.Figure:
     """Per segment: the share of members the model is at least 90% sure of, and the rest.
 
     >>> fig = certainty_figure([0.9, 0.5], ["A", "B"])

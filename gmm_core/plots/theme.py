@@ -19,7 +19,10 @@ file and segment names, cells -- goes through :func:`escape` and is shown
 literally.
 """
 
+from __future__ import annotations
+
 import html
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -49,7 +52,7 @@ AXIS_STYLE = dict(showgrid=True, gridcolor=GRID, zeroline=False, showline=True,
                   linecolor="#888888", mirror=True, ticks="outside")
 
 
-def colour(j):
+def colour(j: int) -> str:
     """Colour of segment slot ``j`` (cycles after 10).
 
     >>> colour(0), colour(10)
@@ -58,7 +61,7 @@ def colour(j):
     return PALETTE[int(j) % len(PALETTE)]
 
 
-def rgba(j, alpha):
+def rgba(j: int, alpha: float) -> str:
     """Segment ``j``'s colour with opacity ``alpha``, as plotly's ``rgba(...)``.
 
     >>> rgba(0, 0.5)
@@ -69,7 +72,7 @@ def rgba(j, alpha):
     return f"rgba({r},{g},{b},{alpha})"
 
 
-def halo(j):
+def halo(j: int) -> str:
     """The outline under segment ``j``'s lines: white under dark colours, ink under light ones.
 
     A white halo alone would vanish around the light colours (sand, cyan) on a
@@ -83,7 +86,7 @@ def halo(j):
     return "rgba(34,34,34,0.8)" if luminance > 0.55 else "rgba(255,255,255,0.95)"
 
 
-def symbol(j):
+def symbol(j: int) -> str:
     """Marker shape of segment slot ``j`` (cycles after 10).
 
     >>> symbol(0), symbol(1), symbol(10)
@@ -102,7 +105,7 @@ def _letters(j):
             return out
 
 
-def segment_names(k, slots=None):
+def segment_names(k: int, slots: Sequence[int] | None = None) -> list[str]:
     """Default names of ``k`` segments: the letter of each one's slot ("A", "B", ...; "AA" past Z).
 
     >>> segment_names(3), segment_names(3, slots=(0, 2, 4)), segment_names(28)[-1]
@@ -112,7 +115,7 @@ def segment_names(k, slots=None):
     return [_letters(s) for s in slots]
 
 
-def point_style(n_drawn):
+def point_style(n_drawn: int) -> tuple[float, float]:
     """``(marker size, opacity)`` of a cloud of ``n_drawn`` points.
 
     A few hundred points are drawn large and nearly opaque; tens of thousands
@@ -132,7 +135,7 @@ def point_style(n_drawn):
 LEGEND_WIDTH = 440
 
 
-def legend_room(entries, *, width=LEGEND_WIDTH, font_size=13):
+def legend_room(entries: Sequence[str], *, width: int = LEGEND_WIDTH, font_size: int = 13) -> int:
     """Height in px a horizontal legend of ``entries`` (their texts) needs at ``width``.
 
     An estimate of plotly's own packing (symbol, text, gap per item; rows
@@ -150,7 +153,8 @@ def legend_room(entries, *, width=LEGEND_WIDTH, font_size=13):
     return 12 + 18 * rows
 
 
-def legend_traces(names, slots, *, size=10):
+def legend_traces(names: Sequence[str], slots: Sequence[int] | None, *,
+                  size: int = 10) -> list[go.Scattergl]:
     """One legend entry per segment: its marker shape and colour, opaque and full size.
 
     The points themselves are drawn small and faint when there are many; their
@@ -163,7 +167,7 @@ def legend_traces(names, slots, *, size=10):
             for j, name in enumerate(names)]
 
 
-def clear_subplot_titles(fig, gap=9):
+def clear_subplot_titles(fig: go.Figure, gap: float = 9) -> go.Figure:
     """Lift ``make_subplots`` titles ``gap`` px off their subplot's top frame line; returns ``fig``.
 
     Plotly puts a subplot title's baseline on the top edge of its subplot, so a
@@ -176,7 +180,7 @@ def clear_subplot_titles(fig, gap=9):
     return fig
 
 
-def escape(text):
+def escape(text: object) -> str:
     """User text for a plotly label: markup characters escaped so it shows literally.
 
     >>> escape("<b>A & B</b>")
@@ -185,7 +189,7 @@ def escape(text):
     return html.escape(str(text), quote=False)
 
 
-def template_text(text):
+def template_text(text: object) -> str:
     """User text for a plotly ``hovertemplate``: escaped, and ``%`` written as an entity.
 
     A column named ``%{x}`` would otherwise be read as a template field.
@@ -221,7 +225,7 @@ class RowHover:
     notes: object = None
 
 
-def hover_args(hover, mask, segment=""):
+def hover_args(hover: RowHover, mask: np.ndarray, segment: str = "") -> dict:
     """``text``, ``customdata`` and ``hovertemplate`` for the points ``mask`` of a trace.
 
     Numbers travel as one numeric ``customdata`` array (cheap for plotly at

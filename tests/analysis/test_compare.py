@@ -2,12 +2,17 @@
 
 import numpy as np
 import pytest
-from conftest import blobs, elongated
 
 import gmm_core
-from gmm_core.analysis.compare import compare_models, contingency, decision_grid, describe_comparison
 import gmm_core.analysis.compare
 import gmm_core.analysis.guarded
+from conftest import blobs, elongated
+from gmm_core.analysis.compare import (
+    compare_models,
+    contingency,
+    decision_grid,
+    describe_comparison,
+)
 
 
 @pytest.fixture(scope="module")

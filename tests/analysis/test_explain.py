@@ -1,4 +1,5 @@
-"""gmm_core.analysis.explain: the formulas' numbers against independent computations (scipy, numpy)."""
+"""gmm_core.analysis.explain: the formulas' numbers against independent computations
+(scipy, numpy)."""
 
 import numpy as np
 import pytest
@@ -20,8 +21,8 @@ def data():
 
 @pytest.fixture(scope="module", params=("full", "tied", "diag", "spherical"))
 def run(request, data):
-    return gmm_core.analysis.explain.em_run(data, 3, covariance_type=request.param, init_params="random",
-                           random_state=0)
+    return gmm_core.analysis.explain.em_run(data, 3, covariance_type=request.param,
+                                            init_params="random", random_state=0)
 
 
 def test_e_step_numbers_match_scipy_multivariate_normal():
@@ -57,7 +58,8 @@ def test_e_step_numbers_say_when_every_density_underflows():
     np.testing.assert_allclose(num.log_weighted, expected, rtol=1e-12)
     np.testing.assert_allclose(num.log_total, np.logaddexp(*expected), rtol=1e-12)
     np.testing.assert_allclose(num.resp, np.exp(expected - np.logaddexp(*expected)))
-    near = gmm_core.analysis.explain.e_step_numbers([0.5, 0.0], [0.5, 0.5], [[0.0, 0.0], [2.0, 0.0]],
+    near = gmm_core.analysis.explain.e_step_numbers([0.5, 0.0], [0.5, 0.5],
+                                                    [[0.0, 0.0], [2.0, 0.0]],
                                                     [np.eye(2), np.eye(2)])
     assert not near.underflow
     np.testing.assert_allclose(np.exp(near.log_weighted), near.weighted)
@@ -127,7 +129,8 @@ def test_seed_starts_begin_one_m_step_after_their_seeds(data, method):
 
 def test_a_start_of_ones_own_from_clicked_rows(data):
     rows = [0, 60, 120]
-    run = gmm_core.analysis.explain.em_run(data, 3, init_params=gmm_core.analysis.explain.START_CHOSEN,
+    run = gmm_core.analysis.explain.em_run(data, 3,
+                                           init_params=gmm_core.analysis.explain.START_CHOSEN,
                                            start_rows=rows)
     assert sorted(run.seeds.tolist()) == rows
     with pytest.raises(ValueError, match="one row index"):
@@ -168,7 +171,8 @@ def test_every_start_is_described():
 def test_m_step_numbers_match_weighted_numpy(data):
     rng = np.random.default_rng(0)
     resp = rng.dirichlet(np.ones(3), size=data.shape[0])
-    num = gmm_core.analysis.explain.m_step_numbers(data, resp, covariance_type="full", reg_covar=0.0)
+    num = gmm_core.analysis.explain.m_step_numbers(data, resp, covariance_type="full",
+                                                   reg_covar=0.0)
     np.testing.assert_allclose(num.n_k, resp.sum(axis=0))
     np.testing.assert_allclose(num.weights, resp.sum(axis=0) / data.shape[0])
     for k in range(3):

@@ -1,4 +1,5 @@
-"""Segment profiles, plain-language names, certainty and unusual rows (gmm_core.analysis.segments)."""
+"""Segment profiles, plain-language names, certainty and unusual rows
+(gmm_core.analysis.segments)."""
 
 import re
 
@@ -8,10 +9,22 @@ from scipy.optimize import linear_sum_assignment
 
 import gmm_core
 from gmm_core.analysis.compare import compare_models, contingency
-from gmm_core.analysis.segments import (GLOSSARY, LEVELS, SURE, describe_segments, feature_word,
-                               feature_words, level_of, name_levels, overview_sentence,
-                               plain_axis_title, segment_name, unique_names, borderline_frame,
-                               typical_frame)
+from gmm_core.analysis.segments import (
+    GLOSSARY,
+    LEVELS,
+    SURE,
+    borderline_frame,
+    describe_segments,
+    feature_word,
+    feature_words,
+    level_of,
+    name_levels,
+    overview_sentence,
+    plain_axis_title,
+    segment_name,
+    typical_frame,
+    unique_names,
+)
 
 
 @pytest.fixture(scope="module")
@@ -47,11 +60,11 @@ def _named_as_generated(customers):
     rows, cols = linear_sum_assignment(-table)
     words = summary.words
     hits = 0
-    for fitted, true in zip(rows, cols):
+    for fitted, true in zip(rows, cols, strict=True):
         got = name_levels(summary.names[fitted], words)
-        want = dict(zip(words, _generated_levels(ds.label_names[true], len(words))))
+        want = dict(zip(words, _generated_levels(ds.label_names[true], len(words)), strict=True))
         hits += got == want
-    return hits, list(zip(summary.names, [ds.label_names[c] for c in cols]))
+    return hits, list(zip(summary.names, [ds.label_names[c] for c in cols], strict=True))
 
 
 def test_customers_demo_segments_get_the_names_they_were_generated_with(customers):

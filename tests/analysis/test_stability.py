@@ -1,13 +1,12 @@
-"""Issue 19, items 4-5: stability per segment (Hennig's bootstrap) and the other columns described."""
+"""Issue 19, items 4-5: stability per segment (Hennig's bootstrap) and the other columns
+described."""
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from gmm_core.analysis.choose_k import stability_sweep
 from gmm_core.analysis.profiles import column_profiles, default_columns, profile_frame
 from gmm_core.analysis.stability import FOUND, jaccard_matrix, segment_stability
-from gmm_core.data.original import OriginalRows
 from gmm_core.data.reader import read_table
 
 

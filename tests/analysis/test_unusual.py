@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 
 import gmm_core
+import gmm_core.mixture
 from gmm_core.analysis.compare import compare_models
 from gmm_core.analysis.segments import describe_segments
 from gmm_core.analysis.unusual import unusual_frame, unusual_rows
-import gmm_core.mixture
 
 
 @pytest.fixture(scope="module")

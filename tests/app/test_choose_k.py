@@ -1,4 +1,5 @@
-"""Choose k: gmm_core.analysis.choose_k against independent computations, and the page's AppTest flows."""
+"""Choose k: gmm_core.analysis.choose_k against independent computations, and the page's
+AppTest flows."""
 
 import base64
 import json
@@ -27,9 +28,9 @@ def four_blobs():
 @pytest.fixture(scope="module")
 def sweep(four_blobs):
     calls = []
-    sel = gmm_core.analysis.choose_k.model_sweep(four_blobs.X, range(1, 7), ("full", "tied", "spherical"),
-                               n_init=2, random_state=0,
-                               progress=lambda done, total: calls.append((done, total)))
+    sel = gmm_core.analysis.choose_k.model_sweep(
+        four_blobs.X, range(1, 7), ("full", "tied", "spherical"), n_init=2, random_state=0,
+        progress=lambda done, total: calls.append((done, total)))
     return sel, calls
 
 
@@ -74,7 +75,8 @@ def test_kmeans_sweep_matches_sklearn_and_subsamples_silhouette(four_blobs):
     rows = gmm_core.data.display_subsample(X.shape[0], 300, seed=0)
     assert out["silhouette"].iloc[2] == pytest.approx(silhouette_score(Xs[rows], km.labels_[rows]))
     assert out["silhouette"].idxmax() == 2  # k = 4
-    again = gmm_core.analysis.choose_k.kmeans_sweep(X, [1, 3, 4], random_state=0, max_silhouette=300)
+    again = gmm_core.analysis.choose_k.kmeans_sweep(X, [1, 3, 4], random_state=0,
+                                                    max_silhouette=300)
     assert again.equals(out)
 
 
@@ -176,7 +178,7 @@ def test_choose_by_icl_and_check_stability_per_k():
     bars = spec["data"][0]
     x, y = (_array(bars[a]) for a in ("x", "y"))
     assert x.tolist() == list(range(2, 11))
-    stability = dict(zip(x.tolist(), y.tolist()))
+    stability = dict(zip(x.tolist(), y.tolist(), strict=True))
     assert stability[4] == 1.0                        # the four true blobs: always found again
     table = next(t.value for t in at.dataframe if "degenerate" in t.value.columns)
     assert "init" in table.columns and set(table["init"]) == {"hierarchical", "kmeans"}

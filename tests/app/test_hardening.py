@@ -11,25 +11,37 @@ an upload the app must refuse with an ``st.error`` whose text contains ``gist``
 
 import pathlib
 import re
-import tomllib
 import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
-from hostile_files import (CORPUS_CASES, HOSTILE, ISSUE_CASES, LINKY, LINKY_COLUMNS,
-                           LINKY_FILENAME, LINKY_SEGMENTS, XSS, XSS_FILENAME, _png, good_csv,
-                           linky_csv, xss_csv)
+import tomllib
 from streamlit.testing.v1 import AppTest
 
 import gmm_core
-from ui import keys, widgets
+import gmm_core.analysis.choose_k
+import gmm_core.analysis.explain
 from gmm_core import DataError
 from gmm_core.analysis.compare import compare_models
 from gmm_core.analysis.guarded import FIT_TIME_LIMIT, fit_mixture, scale_for_fit
 from gmm_core.data.reader import MAX_BYTES
-import gmm_core.analysis.choose_k
-import gmm_core.analysis.explain
+from hostile_files import (
+    CORPUS_CASES,
+    HOSTILE,
+    ISSUE_CASES,
+    LINKY,
+    LINKY_COLUMNS,
+    LINKY_FILENAME,
+    LINKY_SEGMENTS,
+    XSS,
+    XSS_FILENAME,
+    _png,
+    good_csv,
+    linky_csv,
+    xss_csv,
+)
+from ui import keys, widgets
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 #: What no user should ever see.
@@ -422,7 +434,8 @@ def test_no_pickle_or_eval_of_user_data():
     """Nothing that reads user files or model JSON can unpickle or evaluate it."""
     import re
 
-    sources = ["gmm_core/data/reader.py", "gmm_core/data/_sniff.py", "gmm_core/outputs/model_file.py",
+    sources = ["gmm_core/data/reader.py", "gmm_core/data/_sniff.py",
+               "gmm_core/outputs/model_file.py",
                "ui/dataset.py", "ui/session.py", "ui/cache.py", "pages/data.py"]
     for name in sources:
         text = (ROOT / name).read_text()

@@ -83,7 +83,8 @@ def test_the_store_expires_and_keeps_within_its_limits():
 
 
 def test_save_project_then_open_it_in_another_session(monkeypatch):
-    """Issue 18, item 5: "Save project" on Segments, "Open a project" on Data, the same work back."""
+    """Issue 18, item 5: "Save project" on Segments, "Open a project" on Data, the same work
+    back."""
     import json
 
     from streamlit.runtime.media_file_manager import MediaFileManager

@@ -11,8 +11,8 @@ import pytest
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
-from ui import keys
 from gmm_core.outputs.model_file import load_model
+from ui import keys
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 PAGE = "pages/segments.py"
@@ -256,7 +256,8 @@ def test_filled_rows_are_marked_and_can_be_left_out_of_the_unusual_list():
     """Issue 16, item 5: imputed rows must not crowd the unusual list unmarked."""
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
     at.selectbox(key=keys.W_MISSING).set_value("mean").run()
-    at.file_uploader(key=keys.W_UPLOAD).set_value(("gappy.csv", _gappy_customers(), "text/csv")).run()
+    at.file_uploader(key=keys.W_UPLOAD).set_value(
+        ("gappy.csv", _gappy_customers(), "text/csv")).run()
     ds = at.session_state[keys.DATASET]
     assert ds.name == "gappy.csv" and ds.key_name == "CustomerID" and ds.n_rows == 400
     filled = ds.original.was_filled()
@@ -282,7 +283,8 @@ def test_filled_rows_are_marked_and_can_be_left_out_of_the_unusual_list():
 
 
 def test_cards_say_how_stable_each_segment_is_and_who_is_in_it(downloads):
-    """Issue 19, items 4-5: stability on every card and in the report; the other columns described."""
+    """Issue 19, items 4-5: stability on every card and in the report; the other columns
+    described."""
     at = _segments()
     text = " ".join(m.value for m in at.markdown).replace("\\", "")   # Markdown escapes
     assert text.count("random re-draws of the rows") == 5

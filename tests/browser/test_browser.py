@@ -7,7 +7,9 @@ Skipped (with the reason) when /usr/bin/chromium is missing, except under
 
 import pytest
 
-from browser.conftest import TIMEOUT_MS, no_exception as _no_exception, settle as _settle, shoot
+from browser.conftest import TIMEOUT_MS, shoot
+from browser.conftest import no_exception as _no_exception
+from browser.conftest import settle as _settle
 
 pytestmark = pytest.mark.browser
 
@@ -53,7 +55,8 @@ def test_upload_csv_then_compare(page, tmp_path):
     csv_path.write_text(CSV, encoding="utf-8")
     page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(csv_path))
     page.wait_for_function(
-        "() => document.querySelector('[data-testid=\"stSidebar\"]').innerText.includes('shop_export.csv')",
+        "() => document.querySelector('[data-testid=\"stSidebar\"]')"
+        ".innerText.includes('shop_export.csv')",
         timeout=TIMEOUT_MS)
     _settle(page)
     _no_exception(page)
@@ -87,7 +90,8 @@ def test_elongated_demo_kmeans_cuts_across(page):
     page.get_by_role("option", name="Elongated clusters").click()
     page.get_by_role("button", name="Load this dataset").click()
     page.wait_for_function(
-        "() => document.querySelector('[data-testid=\"stSidebar\"]').innerText.includes('Elongated clusters')",
+        "() => document.querySelector('[data-testid=\"stSidebar\"]')"
+        ".innerText.includes('Elongated clusters')",
         timeout=TIMEOUT_MS)
     _settle(page)
     _no_exception(page)

@@ -30,7 +30,8 @@ def customers_csv(n=N, seed=3):
         age = "" if i % 97 == 5 else str(int(rng.integers(18, 70)))
         income = "" if i % 131 == 7 else f"{cx + rng.normal(0, 6):.1f}"
         spend = str(int(np.clip(cy + rng.normal(0, 7), 1, 100)))
-        lines.append(f"{i + 1},{'Female' if rng.random() < 0.55 else 'Male'},{age},{income},{spend}")
+        sex = "Female" if rng.random() < 0.55 else "Male"
+        lines.append(f"{i + 1},{sex},{age},{income},{spend}")
     lines.append("Total,,,123456.7,98765")
     return "\n".join(lines) + "\n"
 
@@ -72,7 +73,8 @@ def test_the_csv_export_is_the_upload_plus_what_was_computed(page, tmp_path):
     header, rows = back[0], back[1:]
     assert header[:5] == given[0]
     assert len(rows) == len(given) - 1 == N + 1            # every row, the footer too, in order
-    mismatched = [i for i, (got, want) in enumerate(zip(rows, given[1:])) if got[:5] != want]
+    mismatched = [i for i, (got, want) in enumerate(zip(rows, given[1:], strict=True))
+                  if got[:5] != want]
     assert mismatched == []                                # every original cell, as text
     assert sum(r[2] == "" for r in rows) == sum(g[2] == "" for g in given[1:]) > 0  # blanks blank
     status = header.index("status")

@@ -18,11 +18,20 @@ Screenshots of each refusal go to ``test-artifacts/hostile-*.png``.
 import re
 
 import pytest
-from hostile_files import (HOSTILE, LINKY_COLUMNS, LINKY_FILENAME, LINKY_SEGMENTS, XSS,
-                           XSS_FILENAME, good_csv, linky_csv, xss_csv)
 
 from browser.conftest import TIMEOUT_MS, no_exception, open_page, settle, shoot
 from gmm_core import DataError, read_table
+from hostile_files import (
+    HOSTILE,
+    LINKY_COLUMNS,
+    LINKY_FILENAME,
+    LINKY_SEGMENTS,
+    XSS,
+    XSS_FILENAME,
+    good_csv,
+    linky_csv,
+    xss_csv,
+)
 from ui.widgets import JOINER
 
 pytestmark = [pytest.mark.browser, pytest.mark.viewport(2000)]

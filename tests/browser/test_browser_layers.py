@@ -231,7 +231,7 @@ def test_a_segment_keeps_its_colour_when_the_covariance_type_changes(small_page,
     before = page.evaluate(TRACES_JS)[1]
     assert "(full)" in before["title"]
     centres = next(t for t in before["traces"] if t["meta"] == "centres")
-    probes = list(zip(centres["x"], centres["y"]))
+    probes = list(zip(centres["x"], centres["y"], strict=True))
     seen = [_nearest_colour(before, p) for p in probes]
     assert len(set(c for c, _ in seen)) == 5 and len(set(s for _, s in seen)) == 5
 

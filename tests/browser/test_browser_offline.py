@@ -1,4 +1,5 @@
-"""No request leaves the machine: icons and fonts come from the installed Streamlit (issue 18, item 6).
+"""No request leaves the machine: icons and fonts come from the installed Streamlit
+(issue 18, item 6).
 
 The page icon was ``:material/scatter_plot:``, which made the browser fetch a
 font from the internet on every load (19 failed requests offline).  Every page

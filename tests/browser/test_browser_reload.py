@@ -8,8 +8,14 @@ from urllib.parse import urlparse
 
 import pytest
 
-from browser.conftest import (TIMEOUT_MS, no_exception, open_page, rename_first_segment, settle,
-                              shoot)
+from browser.conftest import (
+    TIMEOUT_MS,
+    no_exception,
+    open_page,
+    rename_first_segment,
+    settle,
+    shoot,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.viewport(1500)]
 

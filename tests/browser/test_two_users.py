@@ -13,10 +13,10 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from hostile_files import good_csv
 
-from ui import dataset
 from browser.conftest import TIMEOUT_MS, no_exception, settle, shoot
+from hostile_files import good_csv
+from ui import dataset
 
 
 def _sidebar_has(page, text):

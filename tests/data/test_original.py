@@ -89,7 +89,7 @@ def test_mean_fill_keeps_the_blank_and_lists_the_filled_value_apart():
 
 
 def test_cells_come_back_exactly_even_with_spaces_quotes_and_decimal_commas():
-    data = 'id;name;a;b\n1; Ann ;"1,50";7\n2;"B; c";2;8\n3;=X();3,25;9\n'.encode()
+    data = b'id;name;a;b\n1; Ann ;"1,50";7\n2;"B; c";2;8\n3;=X();3,25;9\n'
     r = read_table(data, "t.csv")
     assert r.original.cells.values.tolist() == [
         ["1", " Ann ", "1,50", "7"], ["2", "B; c", "2", "8"], ["3", "=X()", "3,25", "9"]]

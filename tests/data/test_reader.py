@@ -20,8 +20,6 @@ from hypothesis import strategies as st
 
 from gmm_core import DataError, read_table
 from gmm_core.data.reader import MAX_LISTED_LINES
-
-
 from reader_corpus import CORPUS, Err
 
 
@@ -240,7 +238,7 @@ def test_long_digit_runs_read_in_linear_time():
         pytest.fail("reading 131,072-digit cells hung: is a number pattern backtracking?")
     results = json.loads(proc.stdout)
     assert len(results) == len(cases)
-    for case, result in zip(cases, results):
+    for case, result in zip(cases, results, strict=True):
         column = case[0]
         assert "error" not in result, case
         assert result["kept"] == ["x", "y"], case

@@ -5,8 +5,8 @@ import pytest
 
 from conftest import COVARIANCE_TYPES, blobs
 from gmm_core import mixture
-from gmm_core.mixture import _reference as reference
 from gmm_core.mixture import _blocked as fast
+from gmm_core.mixture import _reference as reference
 
 
 def _params(X, covariance_type, k=3, seed=0):
@@ -46,7 +46,8 @@ def test_blocked_summarize_equals_reference(covariance_type, block_size, n_threa
         assert got.log_likelihood == pytest.approx(ref.log_likelihood, rel=1e-12)
         assert got.total_weight == pytest.approx(ref.total_weight, rel=1e-12)
         # and the M-step equals the one from moments about the means themselves
-        two_pass = reference.m_step(X, reference.e_step(X, params).resp, covariance_type, 1e-6, weights)
+        two_pass = reference.m_step(X, reference.e_step(X, params).resp, covariance_type, 1e-6,
+                                    weights)
         np.testing.assert_allclose(mixture.params_from_stats(got).covariances,
                                    two_pass.covariances, rtol=1e-10)
         np.testing.assert_allclose(mixture.params_from_stats(got).means, two_pass.means,

@@ -25,6 +25,7 @@ def client():
     """Two single-threaded worker processes, shared by the module's tests."""
     require_dask()
     from distributed import Client
+
     from gmm_core.mixture import local_cluster
 
     with local_cluster(2) as cluster, Client(cluster) as c:
@@ -52,7 +53,8 @@ def dataset(n_features, seed=0):
 
 
 def test_import_gmm_core_does_not_import_dask():
-    code = "import sys, gmm_core, gmm_core.mixture._dask, gmm_core.cli; print('dask' in sys.modules)"
+    code = ("import sys, gmm_core, gmm_core.mixture._dask, gmm_core.cli; "
+            "print('dask' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
                          text=True, check=True).stdout.strip()
     assert out == "False"
@@ -156,6 +158,7 @@ def test_fit_predict_returns_lazy_labels_of_the_fit(client):
 def test_sample_initialisation_recovers_the_blobs(client):
     """More rows than init_sample_size: k-means runs on a sample, EM on every row."""
     import dask.array as da
+
     from gmm_core.mixture import _dask as scale
 
     X, y = blobs(n_per=3000, seed=5)
@@ -263,6 +266,7 @@ def test_loop_semantics_are_shared(client):
 
 def test_unfitted_model_refuses_dask_input(client):
     import dask.array as da
+
     from gmm_core import NotFittedError
 
     with pytest.raises(NotFittedError):
@@ -295,6 +299,7 @@ def test_out_of_core_fit_keeps_worker_memory_flat():
     import dask
     import dask.array as da
     from distributed import Client
+
     from gmm_core.mixture import local_cluster
 
     limit, n_blocks, n_rows, n_features = 600e6, 150, 250_000, 8

@@ -92,7 +92,8 @@ def test_icl_is_bic_plus_twice_the_assignment_entropy():
     X = np.vstack([rng.normal(0, 1, (150, 2)), rng.normal(1.5, 1, (150, 2))])  # overlapping
     sel = select_model(X, [1, 2], ["full"], random_state=0)
     for _, row in sel.table.iterrows():
-        gm = gmm_core.GaussianMixture(int(row["n_components"]), random_state=int(row["seed"])).fit(X)
+        gm = gmm_core.GaussianMixture(int(row["n_components"]),
+                                      random_state=int(row["seed"])).fit(X)
         r = gm.predict_proba(X)
         entropy = -np.sum(r * np.log(np.clip(r, 1e-300, None)))
         assert row["icl"] == pytest.approx(row["bic"] + 2 * entropy, rel=1e-9)

@@ -2,9 +2,9 @@
 
 import numpy as np
 import pytest
-from conftest import COVARIANCE_TYPES, blobs, elongated
 from scipy.spatial.distance import cdist
 
+from conftest import COVARIANCE_TYPES, blobs, elongated
 from gmm_core.mixture import SEED_METHODS, fit_trajectory, hard_start, initial_params, seed_rows
 from gmm_core.mixture._reference import m_step as reference_m_step
 

@@ -2,11 +2,19 @@
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import blobs
 from gmm_core import GaussianMixture
-from gmm_core.mixture import (align_labels, anomaly_score, canonical_order, canonicalize, label_mapping, uncertainty)
+from gmm_core.mixture import (
+    align_labels,
+    anomaly_score,
+    canonical_order,
+    canonicalize,
+    label_mapping,
+    uncertainty,
+)
 
 
 def test_refits_with_other_seeds_get_the_same_colours():

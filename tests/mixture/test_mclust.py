@@ -1,8 +1,9 @@
 """The engine against R's mclust, the reference for model-based clustering.
 
 ``mclust/reference.json`` holds mclust 6.0.0's fits of faithful, iris, diabetes,
-banknote, wreath and quakes (its own copies of the rows) for the four models that equal scikit-learn's covariance
-types -- VII = spherical, VVI = diag, EEE = tied, VVV = full -- and G = 1..6;
+banknote, wreath and quakes (its own copies of the rows) for the four models that
+equal scikit-learn's covariance types -- VII = spherical, VVI = diag, EEE = tied,
+VVV = full -- and G = 1..6;
 ``mclust/make_reference.R`` writes it (see its header).  mclust's BIC is
 ``2 log L - df log n`` (higher is better); ours is its negative.
 """

@@ -257,7 +257,7 @@ def test_rows_with_gaps_are_assigned_by_their_observed_columns():
     gm = GaussianMixture(2, random_state=0, nan_policy="marginalize").fit(X)
     row = np.array([[np.nan, 1.0, -1.5]])
     dens = [np.log(w) + multivariate_normal(m[1:], c[1:, 1:]).logpdf(row[0, 1:])
-            for w, m, c in zip(gm.weights_, gm.means_, gm.covariances_)]
+            for w, m, c in zip(gm.weights_, gm.means_, gm.covariances_, strict=True)]
     assert gm.score_samples(row)[0] == pytest.approx(logsumexp(dens), rel=RTOL)
     np.testing.assert_allclose(gm.predict_proba(row)[0], np.exp(dens - logsumexp(dens)),
                                rtol=1e-9)

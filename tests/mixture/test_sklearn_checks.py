@@ -11,7 +11,8 @@ EXPECTED_FAILED = {
     "check_sample_weight_equivalence_on_dense_data": (
         "random initialisation draws differently over weighted rows than over repeated "
         "rows, so the starts differ; from the same initial parameters integer weights equal "
-        "repeated rows to 1e-9 (mixture/test_estimator.py::test_integer_weights_equal_repeated_rows)"),
+        "repeated rows to 1e-9 "
+        "(mixture/test_estimator.py::test_integer_weights_equal_repeated_rows)"),
 }
 
 

@@ -1,12 +1,10 @@
 """Recorded EM trajectories: the same run as the estimator, half-step by half-step."""
 
-import warnings
-
 import numpy as np
 import pytest
 
 from conftest import COVARIANCE_TYPES, blobs
-from gmm_core import ConvergenceWarning, GaussianMixture, fit_trajectory
+from gmm_core import GaussianMixture, fit_trajectory
 
 
 @pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)

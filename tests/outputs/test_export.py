@@ -7,15 +7,13 @@ import struct
 import numpy as np
 import pandas as pd
 import pytest
-from gmm_core.outputs.export import CHROMIUM
 
 import gmm_core
 from gmm_core.analysis.compare import compare_models
-from gmm_core.outputs.export import (FORMULA_STARTS, figure_png, neutralise_formulas, segment_table,
-                             to_csv_bytes, use_browser)
-from gmm_core.outputs.model_file import SegmentModel, load_model, save_model
 from gmm_core.analysis.segments import describe_segments
 from gmm_core.data.original import OriginalRows
+from gmm_core.outputs.export import CHROMIUM, figure_png, segment_table, to_csv_bytes, use_browser
+from gmm_core.outputs.model_file import SegmentModel, load_model, save_model
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +65,8 @@ def _given_rows(data):
 
 @pytest.mark.parametrize("missing", ["drop", "mean"])
 def test_upload_export_hands_back_every_cell_as_given(missing):
-    """Every row of the file in file order, each cell's text as uploaded, then the computed columns."""
+    """Every row of the file in file order, each cell's text as uploaded, then the computed
+    columns."""
     from gmm_core.data.reader import read_table
 
     result = read_table(CUSTOMERS, "kunden.csv", missing=missing)
@@ -84,7 +83,7 @@ def test_upload_export_hands_back_every_cell_as_given(missing):
     header, body = back[0], back[1:]
     assert header[:5] == given[0]
     assert len(body) == len(given) - 1 == 61       # every row, the footer too
-    for got, want in zip(body, given[1:]):
+    for got, want in zip(body, given[1:], strict=True):
         assert got[:5] == want                     # cell by cell, as text: blanks stay blank
     status = [row[header.index("status")] for row in body]
     assert status[-1] == "left out: summary row (Total)"

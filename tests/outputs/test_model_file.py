@@ -12,8 +12,7 @@ import pytest
 from conftest import COVARIANCE_TYPES, blobs
 from gmm_core import DataError, GaussianMixture, Scaler, make_customers
 from gmm_core.analysis.compare import compare_models
-from gmm_core.outputs.model_file import (FORMAT, ModelFileError, SegmentModel, load_model,
-                               save_model)
+from gmm_core.outputs.model_file import FORMAT, ModelFileError, SegmentModel, load_model, save_model
 
 
 def _model(covariance_type="full", scaling="standard", k=3):

@@ -1,4 +1,5 @@
-"""The project file: what it keeps comes back; what it refuses, it refuses by name (issue 18, item 5)."""
+"""The project file: what it keeps comes back; what it refuses, it refuses by name
+(issue 18, item 5)."""
 
 import base64
 import json
@@ -7,10 +8,15 @@ import numpy as np
 import pytest
 
 from gmm_core.analysis.compare import compare_models
-from gmm_core.outputs.model_file import SegmentModel
 from gmm_core.outputs import project
-from gmm_core.outputs.project import (MAX_TABLE_BYTES, ProjectFileError, load_project, mismatch,
-                                      project_json)
+from gmm_core.outputs.model_file import SegmentModel
+from gmm_core.outputs.project import (
+    MAX_TABLE_BYTES,
+    ProjectFileError,
+    load_project,
+    mismatch,
+    project_json,
+)
 
 TABLE = b"id,income,spend\n1,10,20\n2,11,21\n3,50,60\n4,52,61\n5,90,15\n6,91,14\n"
 
@@ -41,7 +47,8 @@ def test_round_trip_keeps_every_part():
     assert p.noun == "shoppers" and p.settings["compare"]["w_seed"] == 7
     assert p.settings["segments"]["unusual"] == 2.5
     assert p.names["edits"] == {1: "Weekend regulars"} and p.names["order"] == [2, 0, 1]
-    assert p.model.n_components == 3 and mismatch(p, ["income", "spend"], ["income", "spend"], 3) is None
+    assert p.model.n_components == 3
+    assert mismatch(p, ["income", "spend"], ["income", "spend"], 3) is None
 
 
 def _edit(text, change):
@@ -78,7 +85,8 @@ def test_refusals_name_what_is_wrong(change, says):
 
 @pytest.mark.parametrize("text, says", [
     (b"\x80\x81", "not UTF-8"), ("[1, 2", "not valid JSON"), ("[1, 2]", "must be a JSON object"),
-    ('{"format": 1, "format": 2}', "appears twice at the top level"), ('{"version": NaN}', "not a number"),
+    ('{"format": 1, "format": 2}', "appears twice at the top level"),
+    ('{"version": NaN}', "not a number"),
 ])
 def test_what_is_not_a_project_at_all(text, says):
     with pytest.raises(ProjectFileError, match=says):

@@ -6,11 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from gmm_core.plots import segments as figs
 from gmm_core.analysis.compare import compare_models
-from gmm_core.outputs.report import html_report
 from gmm_core.analysis.segments import borderline_frame, describe_segments
 from gmm_core.analysis.unusual import unusual_frame, unusual_rows
+from gmm_core.outputs.report import html_report
+from gmm_core.plots import segments as figs
 
 EVIL = "<script>alert(1)</script>"
 

@@ -84,7 +84,8 @@ def test_regions_and_disagreement_layers():
 
 def test_scatter_matrix_colours_by_label():
     frame = pd.DataFrame({"a <b>": [1, 2, 3, 4], "b": [4, 3, 2, 1], "c": [0, 1, 0, 1]})
-    fig = figures.scatter_matrix_figure(frame, labels=np.array([0, 1, 0, 1]), label_names=("x", "y"))
+    fig = figures.scatter_matrix_figure(frame, labels=np.array([0, 1, 0, 1]),
+                                        label_names=("x", "y"))
     assert [t.name for t in fig.data if t.showlegend] == ["x", "y"]
     assert len(fig.data) == 2 * 3  # two labels x three pairs of columns
     # The bottom row names the x columns, the left column the y columns, escaped for plotly;
@@ -196,7 +197,8 @@ def test_hover_shows_row_key_original_values_and_probabilities():
 def test_hover_marks_rows_whose_gaps_were_filled_in():
     """Issue 16, item 5: a filled-in row says so in its hover label, escaped."""
     pts = np.array([[0.0, 0.0], [1.0, 1.0]])
-    hover = theme.RowHover("line", ["2", "3"], ("Age", "x"), pts, notes=["", "gaps filled in: <Age>"])
+    hover = theme.RowHover("line", ["2", "3"], ("Age", "x"), pts,
+                           notes=["", "gaps filled in: <Age>"])
     fig = figures.kmeans_figure(pts, np.array([0, 0]), np.zeros((1, 2)), x_range=(-1, 2),
                                 y_range=(-1, 2), axis_titles=("Age", "x"), hover=hover)
     points = next(t for t in fig.data if t.meta == "points")
@@ -205,7 +207,8 @@ def test_hover_marks_rows_whose_gaps_were_filled_in():
 
 def test_user_text_in_charts_is_escaped_not_rendered():
     """Regression: a column named <b>B</b> rendered bold and <a href> became a link in charts."""
-    frame = pd.DataFrame({"<b>B</b>": [1.0, 2.0, 3.0], '<a href="https://e">l</a>': [3.0, 1.0, 2.0]})
+    frame = pd.DataFrame({"<b>B</b>": [1.0, 2.0, 3.0],
+                          '<a href="https://e">l</a>': [3.0, 1.0, 2.0]})
     fig = figures.scatter_matrix_figure(frame, labels=np.array([0, 1, 0]),
                                         label_names=["<i>i</i>", "ok"])
     assert fig.layout.xaxis.title.text == "&lt;b&gt;B&lt;/b&gt;"

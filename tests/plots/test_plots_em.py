@@ -1,7 +1,6 @@
 """gmm_core.plots.em: the builders produce the traces and frames the pages rely on."""
 
 import numpy as np
-import pandas as pd
 import pytest
 
 import gmm_core

@@ -11,7 +11,7 @@ def test_reference_lines_sit_on_the_quarter_ticks():
     dotted = sorted(s.x0 for s in fig.layout.shapes if s.line.dash == "dot")
     assert dotted == [25.0, 75.0]
     assert set(dotted) <= set(fig.layout.xaxis.tickvals)
-    text = dict(zip(fig.layout.xaxis.tickvals, fig.layout.xaxis.ticktext))
+    text = dict(zip(fig.layout.xaxis.tickvals, fig.layout.xaxis.ticktext, strict=True))
     assert text[25] == "bottom 25 %" and text[75] == "top 25 %"
 
 
