@@ -243,10 +243,15 @@ def figure_png(fig: go.Figure, *, width: int = 1200, height: int | None = None,
     """
     use_browser()
     height = height or fig.layout.height or 700
-    try:
-        return fig.to_image(format="png", width=int(width), height=int(height), scale=scale)
-    except (ImportError, ValueError, RuntimeError, OSError) as exc:
-        raise RuntimeError(
-            "Could not draw the chart as a PNG image: " + str(exc).strip().splitlines()[0]
-            + " -- install kaleido (pip install -r requirements.txt) and Chromium "
-              "(apt-get install chromium).") from exc
+    for attempt in range(3):
+        try:
+            return fig.to_image(format="png", width=int(width), height=int(height), scale=scale)
+        except (ImportError, ValueError, RuntimeError, OSError) as exc:
+            if attempt < 2 and "is not defined" in str(exc):
+                continue  # kaleido asked before its page's scripts had loaded (a busy machine)
+            error = exc
+            break
+    raise RuntimeError(
+        "Could not draw the chart as a PNG image: " + str(error).strip().splitlines()[0]
+        + " -- install kaleido (pip install -r requirements.txt) and Chromium "
+          "(apt-get install chromium).") from error

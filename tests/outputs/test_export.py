@@ -179,3 +179,29 @@ def test_figure_png_renders_with_kaleido_and_chromium(monkeypatch):
     data = figure_png(fig, width=500, height=300, scale=2)
     assert _png_size(data) == (1000, 600)
     assert os.environ["BROWSER_PATH"] == CHROMIUM
+
+
+def test_figure_png_asks_again_when_kaleido_was_not_ready(monkeypatch):
+    """Under load kaleido once asked its page before the page's scripts had loaded
+    ('kaleido_scopes is not defined'); a second request draws the chart."""
+    import plotly.graph_objects as go
+
+    from gmm_core.outputs import export
+    calls = []
+
+    def to_image(self, **options):
+        calls.append(options)
+        if len(calls) == 1:
+            raise RuntimeError("ReferenceError: kaleido_scopes is not defined")
+        return b"\x89PNG"
+
+    monkeypatch.setattr(export, "use_browser", lambda: None)
+    monkeypatch.setattr(go.Figure, "to_image", to_image)
+    assert export.figure_png(go.Figure()) == b"\x89PNG" and len(calls) == 2
+
+    def broken(self, **options):
+        raise RuntimeError("Chromium not found")
+
+    monkeypatch.setattr(go.Figure, "to_image", broken)
+    with pytest.raises(RuntimeError, match="Could not draw the chart as a PNG image: Chromium"):
+        export.figure_png(go.Figure())
