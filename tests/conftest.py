@@ -15,6 +15,16 @@ def blobs(n_per=60, centers=((0.0, 0.0), (6.0, 1.0), (1.0, 7.0)), scale=1.0, see
     return X[perm], y[perm]
 
 
+def with_gaps(X, share=0.15, seed=0):
+    """``X`` with ``share`` of its cells blank (NaN) completely at random; every row keeps a value."""
+    rng = np.random.RandomState(seed)
+    X = np.array(X, dtype=float)
+    gaps = rng.uniform(size=X.shape) < share
+    gaps[gaps.all(axis=1), 0] = False
+    X[gaps] = np.nan
+    return X
+
+
 def elongated(n_per=200, seed=0):
     """Three long thin parallel clusters, where k-means cuts across them: (X, y)."""
     rng = np.random.RandomState(seed)

@@ -16,6 +16,11 @@ gives KMeans' clusters the colour of the GMM component they match best
 (:func:`gmm_core.mixture.align_labels`), maps means and covariances back to the
 data's original units and scores the agreement (adjusted Rand index, ARI:
 1 = the same partition, about 0 = no better than chance).
+
+**Rows with gaps** (missing values, NaN): the GMM fits them on their observed
+columns (``nan_policy="marginalize"``); KMeans cannot, so it clusters the
+GMM's most likely values for the blank cells (``GaussianMixture.impute``),
+which are also where the charts draw such rows (``Comparison.filled``).
 :func:`describe_comparison` turns the result into one plain sentence, and
 :func:`decision_grid` shades which model claims which part of the plane.
 
@@ -41,7 +46,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from gmm_core.analysis.guarded import (FIT_TIME_LIMIT, FitNote, empty_segments, fit_mixture,
-                                       scale_for_fit)
+                                       filled_for_start, has_gaps, scale_for_fit)
 from gmm_core.data.projection import (Projection, axes_projection, display_subsample,
                                       pca_projection)
 from gmm_core.mixture import canonicalize, label_mapping
@@ -52,6 +57,7 @@ __all__ = [
     "compare_models",
     "in_app_words",
     "comparison_view",
+    "drawn_values",
     "view_projection",
     "contingency",
     "decision_grid",
@@ -96,7 +102,19 @@ class Comparison:
     slots: tuple = ()
     #: Component ``j`` shown here is component ``order[j]`` of the fit as it came out.
     order: tuple = ()
+    #: The data in original units with each blank cell at the GMM's most likely value
+    #: (``GaussianMixture.impute``): what KMeans clustered and where a row is drawn;
+    #: ``None`` when no cell was blank.
+    filled: np.ndarray = None
+    #: Per row: True when it had blank cells (fitted on its observed columns); None if none.
+    gaps: np.ndarray = None
 
+    @property
+    def had_gaps(self):
+        """Per row: True when it had blank cells, all False for complete data."""
+        if self.gaps is None:
+            return np.zeros(self.gmm_labels.shape[0], dtype=bool)
+        return self.gaps
     @property
     def certainty(self):
         """Probability of each point's most likely GMM component, in [1/k, 1]."""
@@ -156,16 +174,18 @@ def compare_models(X, n_components, *, scaling="standard", covariance_type="full
     scaler, Xs, caught = scale_for_fit(X, scaling)
     gmm, notes = fit_mixture(Xs, k, covariance_type=covariance_type, init_params=init_params,
                              n_init=n_init, random_state=random_state, max_time=max_time)
-    canonicalize(gmm, Xs)
+    canonicalize(gmm, filled_for_start(Xs))
     caught = [*caught, *in_app_words(notes, max_time)]
+    gaps = has_gaps(Xs)
+    Xk = gmm.impute(Xs) if gaps else Xs  # KMeans takes no blank cell: the GMM's most likely
 
     with warnings.catch_warnings():  # duplicate points: said once, in words, below
         warnings.simplefilter("ignore", KMeansWarning)
-        kmeans = KMeans(n_clusters=k, n_init=int(n_init), random_state=int(random_state)).fit(Xs)
+        kmeans = KMeans(n_clusters=k, n_init=int(n_init), random_state=int(random_state)).fit(Xk)
     proba = gmm.predict_proba(Xs)
     gmm_labels = proba.argmax(axis=1)
-    empty = empty_segments(Xs, gmm_labels, k, "GMM") or empty_segments(
-        Xs, kmeans.labels_, k, "KMeans")
+    empty = empty_segments(Xk, gmm_labels, k, "GMM") or empty_segments(
+        Xk, kmeans.labels_, k, "KMeans")
     if empty:
         caught.append(empty)
     mapping = np.asarray(label_mapping(gmm_labels, kmeans.labels_, n_labels=k), dtype=int)
@@ -191,6 +211,8 @@ def compare_models(X, n_components, *, scaling="standard", covariance_type="full
         seconds=time.perf_counter() - start,
         slots=tuple(range(k)),
         order=tuple(range(k)),
+        filled=np.where(np.isnan(X), scaler.inverse_transform(Xk), X) if gaps else None,
+        gaps=np.isnan(X).any(axis=1) if gaps else None,
     )
 
 
@@ -425,6 +447,8 @@ class ComparisonView:
     is_plane: bool
     #: Rows of ``X`` drawn, in the order of ``points`` (for row keys, values, probabilities).
     index: np.ndarray = None
+    #: Per drawn point: True when the row had blank cells, drawn at their most likely values.
+    gaps: np.ndarray = None
 
 
 def comparison_view(comparison, X, projection, *, max_points=20_000, seed=0):
@@ -441,13 +465,15 @@ def comparison_view(comparison, X, projection, *, max_points=20_000, seed=0):
         (``A S A^T``) and ``axis_labels``.
     max_points : int
         At most this many points are drawn, a deterministic subsample.
+        A row with blank cells is drawn at its most likely values
+        (``comparison.filled``) and marked in ``ComparisonView.gaps``.
 
     Returns
     -------
     ComparisonView
     """
 
-    X = np.asarray(X, dtype=float)
+    X = drawn_values(comparison, X)
     idx = np.asarray(display_subsample(X.shape[0], max_points=max_points, seed=seed))
     points = np.asarray(projection.project_points(X[idx]), dtype=float)
     means = np.asarray(projection.project_means(comparison.means), dtype=float)
@@ -472,7 +498,22 @@ def comparison_view(comparison, X, projection, *, max_points=20_000, seed=0):
         n_total=int(X.shape[0]),
         is_plane=X.shape[1] == 2,
         index=idx,
+        gaps=comparison.had_gaps[idx],
     )
+
+
+def drawn_values(comparison, X):
+    """``X`` (original units) as drawn: a blank cell at the GMM's most likely value.
+
+    >>> cmp = compare_models([[0.0, 1.0], [1.0, 2.0], [2.0, 2.5], [3.0, 5.0]], 1)
+    >>> drawn_values(cmp, [[0.0, 1.0]]).tolist()
+    [[0.0, 1.0]]
+    """
+    X = np.asarray(X, dtype=float)
+    filled = getattr(comparison, "filled", None)
+    if filled is None or filled.shape != X.shape:
+        return X
+    return filled
 
 
 def view_projection(comparison, X, feature_names, *, axes=None):
@@ -493,7 +534,7 @@ def view_projection(comparison, X, feature_names, *, axes=None):
     if axes is not None:
         return axes_projection(names, axes[0], axes[1])
     scaler = comparison.scaler
-    pca = pca_projection(scaler.transform(np.asarray(X, dtype=float)), names)
+    pca = pca_projection(scaler.transform(drawn_values(comparison, X)), names)
     A = pca.A / scaler.scale_[None, :]
     offset = scaler.offset_ + scaler.scale_ * pca.offset
     labels = tuple(label + (" of scaled data" if getattr(scaler, "method", "none") != "none" else "")

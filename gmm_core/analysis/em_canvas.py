@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gmm_core.analysis.compare import plot_ranges
+from gmm_core.analysis.compare import drawn_values, plot_ranges
 from gmm_core.analysis.explain import step_label
 from gmm_core.data.projection import display_subsample
 
@@ -69,9 +69,16 @@ class EMCanvas:
     axis_titles: tuple
     n_total: int
     projection: object
+    #: Per drawn point: True when the row had blank cells, drawn at their most likely values.
+    gaps: np.ndarray = None
+    #: The data as drawn (original units, blanks at the final model's most likely values),
+    #: or None when no cell is blank.
+    filled: np.ndarray = None
 
     def point(self, X, row):
-        """Row ``row`` of ``X`` (original units) in plot units, shape (2,)."""
+        """Row ``row`` of ``X`` (original units) in plot units, shape (2,); a row with
+        blank cells where it is drawn."""
+        X = X if self.filled is None else self.filled
         x = np.asarray(X, dtype=float)[[int(row)]]
         return np.asarray(self.projection.project_points(x), dtype=float)[0]
 
@@ -89,7 +96,8 @@ def em_canvas(run, X, projection, *, max_points=2000, seed=0):
     max_points : int
         Points drawn (a deterministic subsample).
     """
-    X = np.asarray(X, dtype=float)
+    gaps = np.isnan(np.asarray(X, dtype=float)).any(axis=1)
+    X = drawn_values(run, X)  # a row with gaps at its most likely values
     rows = display_subsample(X.shape[0], max_points, seed=seed)
     points = np.asarray(projection.project_points(X[rows]), dtype=float)
     means, covs = [], []
@@ -108,6 +116,7 @@ def em_canvas(run, X, projection, *, max_points=2000, seed=0):
                     log_likelihoods=np.asarray(run.trajectory.log_likelihoods, dtype=float),
                     labels=tuple(step_label(s) for s in run.steps), x_range=x_range,
                     y_range=y_range, axis_titles=tuple(str(a) for a in projection.axis_labels),
+                    gaps=gaps[np.asarray(rows)], filled=run.filled,
                     n_total=int(X.shape[0]), projection=projection)
 
 

@@ -82,7 +82,7 @@ from gmm_core.data._sniff import (MAX_LISTED_LINES, decode, detect_binary, lines
 from gmm_core.data._columns import (MAX_LABEL_LEVELS, _check_magnitude, _is_label,
                                     _numbers_are_id, _text_is_id, _too_few_columns,
                                     _too_few_rows, _warn_bad_cells, summary_rows)
-from gmm_core.data._gaps import MISSING_POLICIES as _MISSING_POLICIES
+from gmm_core.data._gaps import MISSING_POLICIES
 from gmm_core.data._gaps import handle_gaps
 from gmm_core.data.original import USED, OriginalRows, row_keys
 from gmm_core.errors import MAX_MAGNITUDE, MIN_SPREAD, DataError
@@ -96,6 +96,7 @@ __all__ = [
     "MAX_ROWS",
     "MIN_ROWS",
     "MIN_SPREAD",
+    "MISSING_POLICIES",
     "ReadReport",
     "TableResult",
     "check_size",
@@ -365,8 +366,8 @@ def read_table(
     gmm_core.errors.DataError: Clustering needs at least two columns of numbers, but this
     file has none. Left out: name (text), city (text). Check that the file uses a comma, ...
     """
-    if missing not in _MISSING_POLICIES:
-        raise ValueError(f"missing must be one of {_MISSING_POLICIES}, got {missing!r}.")
+    if missing not in MISSING_POLICIES:
+        raise ValueError(f"missing must be one of {MISSING_POLICIES}, got {missing!r}.")
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise TypeError(f"data must be bytes (the raw upload), got {type(data).__name__}.")
     limits = dict(max_bytes=max_bytes, max_rows=max_rows, max_columns=max_columns,
