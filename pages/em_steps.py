@@ -11,6 +11,7 @@ likelihood marker, the heatmap and the formulas alike; Play advances it from
 a timed ``st.fragment``.
 """
 
+import math
 from functools import partial
 
 import pandas as pd
@@ -172,6 +173,10 @@ def step_panel():
     if canvas.points.shape[0] < canvas.n_total:
         notes.append(f"{canvas.points.shape[0]:,} of the {canvas.n_total:,} {noun} are drawn; "
                      "EM uses all of them.")
+    if ds.had_gaps.any():
+        notes.append(f"{int(ds.had_gaps.sum()):,} {noun} have blank cells: EM uses the values "
+                     "they have, and the chart draws them where the final model finds the "
+                     "blank cells most likely.")
     st.caption(plain(" ".join(notes)))
 
     worked, heat, final = st.tabs(["Worked E-step and M-step", "Responsibilities",
@@ -208,7 +213,13 @@ def _worked_numbers(index, row):
                    key=keys.W_EM_ROW)
         ex = explain.explain_step(run, X, index, row)
         st.text(f"{ds.key_name} {row_keys[row]}: " + ", ".join(
-            f"{c} = {v:.4g}" for c, v in zip(features, ex.e.x, strict=True)))
+            f"{c} = {v:.4g}" if math.isfinite(v) else f"{c} blank"
+            for c, v in zip(features, ex.e.x, strict=True)))
+        used = explain.used_columns(ex.e, features)
+        if used:
+            st.caption(plain(used[0].upper() + used[1:] + ": N(x_i | μ_k, Σ_k) is the density "
+                             "of the values it has, under each component's own distribution "
+                             "of those columns."))
         when = ("the E-step that step 1 will do" if run.steps[index].phase == "init"
                 else f"the responsibilities shown at step {index}")
         st.markdown(f"**E-step at step {index}** ({when}): responsibility of component k "
@@ -255,7 +266,10 @@ def _worked_numbers(index, row):
         f"N = {int(ex.m.n_total):,} {noun}. Means and covariances in the data's original "
         "units" + ("" if ds.scaling == "none" else f" (EM runs on {ds.scaling}-scaled data "
                    "and they are mapped back)") + f"; the covariance type "
-        f"'{covariance_type}' then constrains Σ_k, plus a tiny reg_covar on the diagonal."))
+        f"'{covariance_type}' then constrains Σ_k, plus a tiny reg_covar on the diagonal."
+        + (" A blank cell enters the sums as its expected value given the row's other values "
+           "(and its uncertainty enters Σ_k), so no value is made up and kept."
+           if ds.had_gaps.any() else "")))
 
 
 with main:

@@ -94,6 +94,7 @@ __all__ = [
     "start_description",
     "parameter_table",
     "step_label",
+    "used_columns",
 ]
 
 
@@ -208,6 +209,23 @@ def m_step_numbers(X, resp, *, covariance_type="full", reg_covar=1e-6):
     return MStepNumbers(n_k=n_k, n_total=float(X.shape[0]), weights=np.asarray(params.weights),
                         means=np.asarray(params.means),
                         covariances=np.asarray(params.full_covariances))
+
+
+def used_columns(numbers, features):
+    """Which columns the worked E-step of a row used, in words ("" when it has every value).
+
+    >>> used_columns(e_step_numbers([np.nan, 1.0], [1.0], [[0.0, 0.0]], [np.eye(2)]),
+    ...              ["Age", "income"])
+    "used: income; Age was blank, so left out of this row's density"
+    """
+    observed = np.ones(len(features), dtype=bool) if numbers.observed is None else numbers.observed
+    if observed.all():
+        return ""
+    used = [str(f) for f, o in zip(features, observed) if o]
+    blank = [str(f) for f, o in zip(features, observed) if not o]
+    verb = "was" if len(blank) == 1 else "were"
+    return (f"used: {', '.join(used)}; {', '.join(blank)} {verb} blank, so left out of this "
+            "row's density")
 
 
 # --------------------------------------------------------------------------- a recorded run

@@ -149,6 +149,12 @@ def profile_frame(profiles):
     })
 
 
+def _row_gaps(rows, features=None):
+    """Per fitted row, the list of its blank columns (among ``features`` when given)."""
+    return [[c for c in (columns.split(", ") if columns else ())
+             if features is None or c in features] for columns in rows.gap_columns()]
+
+
 def gap_counts(rows, labels, k, features=None):
     """Per segment, ``{column: rows}`` of its members fitted with that feature cell blank.
 
@@ -164,10 +170,9 @@ def gap_counts(rows, labels, k, features=None):
     """
     labels = np.asarray(labels, dtype=int)
     out = [{} for _ in range(int(k))]
-    for j, columns in zip(labels, rows.gap_columns()):
-        for c in (columns.split(", ") if columns else ()):
-            if features is None or c in features:
-                out[j][c] = out[j].get(c, 0) + 1
+    for j, columns in zip(labels, _row_gaps(rows, features)):
+        for c in columns:
+            out[j][c] = out[j].get(c, 0) + 1
     for j in range(int(k)):
         out[j] = dict(sorted(out[j].items(), key=lambda item: -item[1]))
     return out
@@ -185,7 +190,8 @@ def gap_sentence(rows, labels, j, *, noun="rows", features=None):
     """
     labels = np.asarray(labels, dtype=int)
     members = labels == int(j)
-    n_gaps = int(np.sum(rows.had_gaps() & members))
+    had = np.array([bool(g) for g in _row_gaps(rows, features)], dtype=bool)
+    n_gaps = int(np.sum(had & members))
     if not n_gaps:
         return ""
     where = ", ".join(f"{c}: {n:,}" for c, n in gap_counts(

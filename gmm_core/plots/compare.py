@@ -22,9 +22,9 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from gmm_core.analysis.geometry import ellipse_points
-from gmm_core.plots.theme import (FONT, INK, PALETTE, colour, halo, hover_args, legend_room,
-                                  legend_traces, point_style, segment_names, symbol,
-                                  template_text)
+from gmm_core.plots.theme import (FONT, GAPS_ENTRY, INK, PALETTE, colour, gaps_legend_trace,
+                                  halo, legend_room, legend_traces, point_style, segment_names,
+                                  segment_point_traces, symbol)
 from gmm_core.plots.theme import escape as _text
 
 __all__ = [
@@ -97,35 +97,23 @@ def _density_trace(density):
                       hoverinfo="skip", name="GMM density", meta="background")
 
 
-def _points_traces(points, labels, names, slots, sure=None, hover=None):
+def _points_traces(points, labels, names, slots, sure=None, hover=None, gaps=None):
     """One WebGL trace per segment: its colour and marker shape, size and opacity by count.
 
     ``sure`` (in [0, 1], per point) fades the points the model is unsure of:
     their opacity runs from a quarter of the cloud's opacity up to all of it.
+    Rows with ``gaps`` are drawn hollow (:func:`~gmm_core.plots.theme.segment_point_traces`).
     """
-    points = np.asarray(points, dtype=float).reshape(-1, 2)
     labels = np.asarray(labels, dtype=int)
-    size, opacity = point_style(points.shape[0])
-    traces = []
-    for j, name in enumerate(names):
-        mask = labels == j
-        # Per-point certainty goes in marker.opacity, a numeric array: a list of
-        # rgba strings costs plotly a regex check per point (seconds at 20k points).
-        marker_opacity = (opacity if sure is None
-                          else opacity * (0.25 + 0.75 * np.asarray(sure, dtype=float)[mask]))
-        if hover is not None:
-            extra = hover_args(hover, mask, name)
-        else:
-            extra = dict(hovertemplate="x=%{x:.4g}<br>y=%{y:.4g}"
-                                       f"<extra>{template_text(name)}</extra>")
-        traces.append(go.Scattergl(
-            x=points[mask, 0], y=points[mask, 1], mode="markers", name=_text(name),
-            legendgroup=f"seg{j}", meta="points", showlegend=False,
-            hoverlabel=dict(bordercolor=colour(slots[j])),
-            marker=dict(size=size, color=colour(slots[j]), symbol=symbol(slots[j]),
-                        opacity=marker_opacity, line=dict(width=0)),
-            **extra))
-    return [*legend_traces(names, slots), *traces]
+    size, opacity = point_style(labels.shape[0])
+    # Per-point certainty goes in marker.opacity, a numeric array: a list of
+    # rgba strings costs plotly a regex check per point (seconds at 20k points).
+    if sure is not None:
+        opacity = opacity * (0.25 + 0.75 * np.asarray(sure, dtype=float))
+    traces = segment_point_traces(points, labels, names, slots, size=size, opacity=opacity,
+                                  hover=hover, gaps=gaps)
+    legend = [gaps_legend_trace()] if gaps is not None and np.any(gaps) else []
+    return [*legend_traces(names, slots), *legend, *traces]
 
 
 def _disagree_trace(points, disagree):
@@ -247,9 +235,14 @@ _EXTRA_ENTRIES = ("centroids", "models disagree", "1σ ellipse (39% of the segme
                   "2σ ellipse (86%)")
 
 
+def _extra_entries(gaps):
+    """The extra legend entries, with the hollow markers' when rows with gaps are drawn."""
+    return _EXTRA_ENTRIES + ((GAPS_ENTRY,) if gaps is not None and np.any(gaps) else ())
+
+
 def kmeans_figure(points, labels, centroids, *, x_range, y_range, axis_titles,
                   regions=None, disagree=None, names=None, slots=None, hover=None,
-                  title="KMeans"):
+                  title="KMeans", gaps=None):
     """KMeans panel: points coloured and shaped by cluster, centroids, optional Voronoi regions.
 
     Points, rings and centroids are WebGL traces in that order, so the
@@ -276,6 +269,8 @@ def kmeans_figure(points, labels, centroids, *, x_range, y_range, axis_titles,
         Colour and marker slot of each cluster (default ``0..k-1``).
     hover : gmm_core.plots.theme.RowHover, optional
         Row keys, feature values and probabilities of the drawn points.
+    gaps : ndarray (n,) of bool, optional
+        Rows with blank cells (drawn at their most likely values): hollow markers.
     """
     k = np.asarray(centroids).shape[0]
     slots = _slots(slots, k)
@@ -283,18 +278,19 @@ def kmeans_figure(points, labels, centroids, *, x_range, y_range, axis_titles,
     fig = go.Figure()
     if regions is not None:
         fig.add_trace(_regions_trace(regions, slots))
-    for tr in _points_traces(points, labels, names, slots, hover=hover):
+    for tr in _points_traces(points, labels, names, slots, hover=hover, gaps=gaps):
         fig.add_trace(tr)
     if disagree is not None and np.any(disagree):
         fig.add_trace(_disagree_trace(points, disagree))
     fig.add_trace(_centres_trace(centroids, "centroids", slots, names))
     return _layout(fig, title=title, x_range=x_range, y_range=y_range, axis_titles=axis_titles,
-                   legend_entries=_legend_entries(names, _EXTRA_ENTRIES))
+                   legend_entries=_legend_entries(names, _extra_entries(gaps)))
 
 
 def gmm_figure(points, labels, certainty, means, covariances, *, x_range, y_range, axis_titles,
                levels=(0.3935, 0.8647), level_names=None, regions=None, density=None,
-               disagree=None, names=None, slots=None, hover=None, title="Gaussian mixture"):
+               disagree=None, names=None, slots=None, hover=None, title="Gaussian mixture",
+               gaps=None):
     """GMM panel: points faded by uncertainty, covariance ellipses and means on top.
 
     Points, rings, ellipses (a contrasting halo under each coloured line) and means
@@ -318,7 +314,7 @@ def gmm_figure(points, labels, certainty, means, covariances, *, x_range, y_rang
         Legend text per level.
     regions, density : (xs, ys, z), optional
         Shaded most-likely-component grid, or density contours.
-    names, slots, hover
+    names, slots, hover, gaps
         As in :func:`kmeans_figure`.
     """
     means = np.asarray(means, dtype=float)
@@ -335,7 +331,7 @@ def gmm_figure(points, labels, certainty, means, covariances, *, x_range, y_rang
         fig.add_trace(_regions_trace(regions, slots))
     if density is not None:
         fig.add_trace(_density_trace(density))
-    for tr in _points_traces(points, labels, names, slots, sure=sure, hover=hover):
+    for tr in _points_traces(points, labels, names, slots, sure=sure, hover=hover, gaps=gaps):
         fig.add_trace(tr)
     if disagree is not None and np.any(disagree):
         fig.add_trace(_disagree_trace(points, disagree))
@@ -344,4 +340,4 @@ def gmm_figure(points, labels, certainty, means, covariances, *, x_range, y_rang
         fig.add_trace(tr)
     fig.add_trace(_centres_trace(means, "means", slots, names))
     return _layout(fig, title=title, x_range=x_range, y_range=y_range, axis_titles=axis_titles,
-                   legend_entries=_legend_entries(names, _EXTRA_ENTRIES))
+                   legend_entries=_legend_entries(names, _extra_entries(gaps)))

@@ -30,8 +30,9 @@ import plotly.graph_objects as go
 
 from gmm_core.analysis.segments import HIGH_CUT, LOW_CUT, standing
 
-from gmm_core.plots.theme import (AXIS_STYLE, FAMILY, INK, colour, hover_args, legend_room,
-                                  legend_traces, point_style, symbol, template_text)
+from gmm_core.plots.theme import (AXIS_STYLE, FAMILY, GAPS_ENTRY, INK, colour,
+                                  gaps_legend_trace, legend_room, legend_traces, point_style,
+                                  segment_point_traces, symbol)
 from gmm_core.plots.theme import escape as label_text
 
 __all__ = ["overview_figure", "difference_figure", "certainty_figure"]
@@ -57,7 +58,7 @@ def _axes(fig, font, **extra):
 
 def overview_figure(points, labels, names, *, means=None, unusual=None, x_range=None,
                     y_range=None, axis_titles=("", ""), large=False, title=None, height=None,
-                    slots=None, hover=None):
+                    slots=None, hover=None, gaps=None):
     """Every drawn row coloured and shaped by segment, names at typical members, unusual ringed.
 
     Points, rings and typical members are WebGL traces in that order (the
@@ -84,6 +85,8 @@ def overview_figure(points, labels, names, *, means=None, unusual=None, x_range=
         Colour and marker slot of each segment (default ``0..k-1``).
     hover : gmm_core.plots.theme.RowHover, optional
         Row keys, feature values and probabilities of the drawn points.
+    gaps : ndarray (n,) of bool, optional
+        Rows with blank cells, drawn at their most likely values: hollow markers.
     """
     points = np.asarray(points, dtype=float).reshape(-1, 2)
     labels = np.asarray(labels, dtype=int)
@@ -94,17 +97,11 @@ def overview_figure(points, labels, names, *, means=None, unusual=None, x_range=
     size = size * (1.3 if large else 1.0)
     for tr in legend_traces(names, slots, size=12 if large else 10):
         fig.add_trace(tr)
-    for j, name in enumerate(names):
-        mask = labels == j
-        extra = (hover_args(hover, mask, name) if hover is not None else
-                 dict(hovertemplate="x=%{x:.4g}<br>y=%{y:.4g}<extra>" + template_text(name)
-                      + "</extra>"))
-        fig.add_trace(go.Scattergl(
-            x=points[mask, 0], y=points[mask, 1], mode="markers", name=label_text(name),
-            legendgroup=f"seg{j}", meta="points", showlegend=False,
-            hoverlabel=dict(bordercolor=colour(slots[j])),
-            marker=dict(size=size, color=colour(slots[j]), symbol=symbol(slots[j]),
-                        opacity=opacity, line=dict(width=0)), **extra))
+    if gaps is not None and np.any(gaps):
+        fig.add_trace(gaps_legend_trace(size=12 if large else 10))
+    for tr in segment_point_traces(points, labels, names, slots, size=size, opacity=opacity,
+                                   hover=hover, gaps=gaps):
+        fig.add_trace(tr)
     if unusual is not None and len(unusual):
         pts = np.asarray(unusual, dtype=float).reshape(-1, 2)
         # thousands of rings (1% of 200,000 rows) must not bury the clusters: thinner, smaller
@@ -134,7 +131,8 @@ def overview_figure(points, labels, names, *, means=None, unusual=None, x_range=
                 bgcolor="rgba(255,255,255,0.85)", bordercolor=colour(slots[j]), borderwidth=2,
                 borderpad=3)
     font = _font(large)
-    entries = [label_text(n) for n in names] + ["unusual rows"]
+    entries = [label_text(n) for n in names] + ["unusual rows"] + (
+        [GAPS_ENTRY] if gaps is not None and np.any(gaps) else [])
     # the legend sits at the bottom of the figure, below the x axis title, with the room it needs
     bottom = (80 if large else 62) + legend_room(entries, width=_LEGEND_WIDTH,
                                                  font_size=font["size"])
