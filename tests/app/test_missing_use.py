@@ -97,3 +97,17 @@ def test_a_saved_session_keeps_use_and_an_old_one_without_it_still_drops():
     ds = saved.rebuild(old)
     assert ds.report.missing == "drop" and ds.n_rows == 300 - N_INCOME - N_SPEND
     assert dataset.MISSING_POLICIES[0] == dataset.DEFAULT_MISSING == "use"
+
+
+def test_a_file_refused_when_gaps_drop_its_rows_loads_under_the_default():
+    """The reader's corpus refuses it under missing="drop" (2 of 4 rows complete); the app's
+    default uses all four rows, two of them with a gap (tests/hostile_files.LOADED_UNDER_USE)."""
+    from hostile_files import LOADED_UNDER_USE
+    from reader_corpus import CORPUS
+
+    (data,) = [d for name, d, _, _ in CORPUS if name in LOADED_UNDER_USE]
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180).run()
+    at.file_uploader(key=keys.W_UPLOAD).set_value(("few.csv", data, "text/csv")).run()
+    assert not at.exception and not at.error
+    ds = at.session_state[keys.DATASET]
+    assert ds.name == "few.csv" and ds.n_rows == 4 and ds.had_gaps.sum() == 2
