@@ -3,6 +3,7 @@
 import pathlib
 
 import numpy as np
+from conftest import gappy_customers
 from streamlit.testing.v1 import AppTest
 
 from ui import dataset, keys, saved
@@ -10,19 +11,7 @@ from ui import dataset, keys, saved
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
-def gappy_customers(n=300):
-    """Three segments; income blank in every 9th row, spend in every 25th (never both)."""
-    rng = np.random.default_rng(7)
-    lines = ["CustomerID,Gender,income,spend"]
-    for i in range(n):
-        cx, cy = [(20, 20), (60, 70), (90, 20)][i % 3]
-        income = "" if i % 9 == 4 else f"{cx + rng.normal(0, 5):.1f}"
-        spend = "" if i % 25 == 7 and income else f"{cy + rng.normal(0, 5):.1f}"
-        lines.append(f"C{i + 1:04d},{'F' if i % 2 else 'M'},{income},{spend}")
-    return ("\n".join(lines) + "\n").encode()
-
-
-DATA = gappy_customers()
+DATA = gappy_customers(300, seed=7, spend_every=25)  # income blank every 9th, spend 25th
 N_INCOME = sum(1 for i in range(300) if i % 9 == 4)                    # 33
 N_SPEND = sum(1 for i in range(300) if i % 25 == 7 and i % 9 != 4)     # 11
 

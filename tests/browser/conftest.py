@@ -146,6 +146,13 @@ def rename_first_segment(page, name):
         ".some(t => t.textContent === name)", arg=name, timeout=TIMEOUT_MS)
 
 
+def download(page, label):
+    """Click the download button ``label``; the downloaded file's bytes."""
+    with page.expect_download(timeout=TIMEOUT_MS) as info:
+        page.get_by_role("button", name=label, exact=True).click()
+    return info.value.path().read_bytes()
+
+
 def no_exception(page):
     assert page.locator('[data-testid="stException"]').count() == 0
 

@@ -15,7 +15,7 @@ import io
 import numpy as np
 import pytest
 
-from browser.conftest import TIMEOUT_MS, no_exception, open_page, settle, shoot
+from browser.conftest import TIMEOUT_MS, download, no_exception, open_page, settle, shoot
 
 pytestmark = [pytest.mark.browser, pytest.mark.viewport(900, 1400)]
 
@@ -61,12 +61,6 @@ def _scroll_to(page, locator, below_header=72):
     page.evaluate(f"""() => {{ for (const el of document.querySelectorAll('*'))
         if (el.scrollTop > 0) el.scrollTop -= {below_header}; }}""")
     page.wait_for_timeout(300)
-
-
-def _download(page, label):
-    with page.expect_download(timeout=TIMEOUT_MS) as info:
-        page.get_by_role("button", name=label, exact=True).click()
-    return info.value.path().read_bytes()
 
 
 def test_rows_with_gaps_are_drawn_hollow_and_exported_with_their_blanks(page, tmp_path):
@@ -121,7 +115,7 @@ def test_rows_with_gaps_are_drawn_hollow_and_exported_with_their_blanks(page, tm
     # the card is nearly as tall as the window: keep Streamlit's top bar from covering its top
     page.add_style_tag(content='[data-testid="stHeader"] { display: none; }')
     shoot(page, "segments_missing_card.png", docs="segments_missing.png", element=card)
-    data = _download(page, "Rows with segments (CSV)")
+    data = download(page, "Rows with segments (CSV)")
     back = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     header, rows = back[0], back[1:]
     assert header[:4] == given[0] and len(rows) == N
