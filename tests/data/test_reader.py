@@ -287,7 +287,7 @@ CELL = st.one_of(
     st.lists(st.lists(CELL, min_size=1, max_size=6), min_size=0, max_size=12),
     st.sampled_from([",", ";", "\t", "|"]),
     st.sampled_from(["utf-8", "utf-16", "cp1252", "latin-1"]),
-    st.sampled_from(["drop", "mean", "median"]),
+    st.sampled_from(["drop", "mean", "median", "use"]),
 )
 def test_random_csv_like_text_raises_only_data_error(table, delimiter, encoding, missing):
     text = "\n".join(delimiter.join(row) for row in table)
@@ -298,7 +298,12 @@ def test_random_csv_like_text_raises_only_data_error(table, delimiter, encoding,
         assert str(exc)
         return
     X = result.features.to_numpy()
-    assert X.shape[1] >= 2 and X.shape[0] >= 3 and np.isfinite(X).all()
+    assert X.shape[1] >= 2 and X.shape[0] >= 3
+    if missing == "use":  # blanks stay blank, but every row has a value and none is infinite
+        assert not np.isinf(X).any() and not np.isnan(X).all(axis=1).any()
+        assert result.original.had_gaps().tolist() == np.isnan(X).any(axis=1).tolist()
+    else:
+        assert np.isfinite(X).all()
 
 
 # --- round trips ----------------------------------------------------------------------------
