@@ -34,8 +34,8 @@ SCALINGS = ("standard", "minmax", "none")
 def as_2d(X, name="X", *, allow_nan=False):
     """``X`` as a float (n_samples, n_features) array; refuses infinities, and NaN unless allowed.
 
-    >>> as_2d([[1.0, float("nan")]], allow_nan=True).shape
-    (1, 2)
+    >>> as_2d([[1.0, float("nan")], [2.0, 3.0]], allow_nan=True).shape
+    (2, 2)
     """
     X = np.asarray(X, dtype=float)
     if X.ndim != 2 or X.shape[0] < 1 or X.shape[1] < 1:
