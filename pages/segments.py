@@ -297,7 +297,8 @@ st.slider(plain(f"Flag the most unusual {noun} (% of all {noun})"), 0.0, 10.0, v
           format="%.1f%%", key=keys.W_SEG_UNUSUAL)
 if cmp.had_gaps.any():
     st.caption("A row with blank cells is scored on the columns it has (its density over those "
-               "alone); 'had gaps' in the table names its blank columns.")
+               "alone): it counts fewer columns than a complete row's, so compare the two with "
+               "care; 'had gaps' in the table names its blank columns.")
 if filled.any():
     st.toggle(f"Leave out the {int(filled.sum()):,} rows whose gaps were filled in",
               value=skip_filled, key=keys.W_SEG_SKIP_FILLED,
@@ -319,6 +320,9 @@ else:
 # --- exports ------------------------------------------------------------------------------------------
 st.header("Take it away")
 notes = [f"Gaussian mixture with {k} segments fitted on {ds.n_rows:,} {noun} of “{ds.name}”."]
+if cmp.had_gaps.any():
+    notes.append(f"{int(cmp.had_gaps.sum()):,} {noun} had blank cells: each was placed by the "
+                 "values it has, and nothing was filled in.")
 view = {"points": cv.points, "means": cv.means, "x_range": cv.x_range, "y_range": cv.y_range,
         "titles": titles, "slots": cmp.slots}
 model = SegmentModel.from_comparison(cmp, features, segment_names=names)
