@@ -16,13 +16,13 @@ gives KMeans' clusters the colour of the GMM component they match best
 (:func:`gmm_core.mixture.align_labels`), maps means and covariances back to the
 data's original units and scores the agreement (adjusted Rand index, ARI:
 1 = the same partition, about 0 = no better than chance).
+:func:`describe_comparison` turns the result into one plain sentence, and
+:func:`decision_grid` shades which model claims which part of the plane.
 
 **Rows with gaps** (missing values, NaN): the GMM fits them on their observed
 columns (``nan_policy="marginalize"``); KMeans cannot, so it clusters the
 GMM's most likely values for the blank cells (``GaussianMixture.impute``),
 which are also where the charts draw such rows (``Comparison.filled``).
-:func:`describe_comparison` turns the result into one plain sentence, and
-:func:`decision_grid` shades which model claims which part of the plane.
 
 Examples
 --------
@@ -115,6 +115,7 @@ class Comparison:
         if self.gaps is None:
             return np.zeros(self.gmm_labels.shape[0], dtype=bool)
         return self.gaps
+
     @property
     def certainty(self):
         """Probability of each point's most likely GMM component, in [1/k, 1]."""

@@ -286,8 +286,7 @@ class EMRun:
         (where a row with gaps is drawn); ``None`` when no cell is blank."""
         if not has_gaps(self.Xs):
             return None
-        drawn = self.scaler.inverse_transform(impute(self.Xs, self.trajectory.final_params))
-        return np.where(np.isnan(self.Xs), drawn, self.scaler.inverse_transform(self.Xs))
+        return self.scaler.inverse_transform(impute(self.Xs, self.trajectory.final_params))
 
 
 def em_run(X, n_components, *, scaling="standard", covariance_type="full",
