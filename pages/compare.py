@@ -155,8 +155,8 @@ notes.append("In the GMM panel faint points are ones the model is unsure about."
 n_gaps = int(cmp.had_gaps.sum())
 if n_gaps:
     notes.append(f"{n_gaps:,} {noun} had blank cells: the GMM places them by the values they "
-                 "have, but KMeans cannot take a blank, so it was run on the GMM's most likely "
-                 "values for those cells; both charts draw those rows there, as hollow markers.")
+                 "have, but KMeans cannot take a blank, so it was run on the values the GMM "
+                 "expects for those cells; both charts draw those rows there, as hollow markers.")
 if not view.is_plane:
     notes.append("Decision regions are drawn only for data with exactly two features: in a 2-D view "
                  "of more features a region depends on the hidden coordinates.")

@@ -113,7 +113,8 @@ run = fit_or_stop(cache.em_run, ds.fingerprint, X, *run_args,
                   spinner=f"Running EM with {k} components on {ds.n_rows:,} {plain(noun)} "
                           f"(at most {TIME_LIMIT:.0f} s)…")
 canvas = cache.em_canvas(ds.fingerprint, run_args, axes, run, X, tuple(features), MAX_POINTS)
-shown_keys = [f"{ds.key_name} {v}" for v in row_keys[canvas.rows]]  # hover names each point
+shown_keys = [f"{ds.key_name} {v}" + (f" ({note})" if note else "")  # hover names each point
+              for v, note in zip(row_keys[canvas.rows], ds.row_notes[canvas.rows])]
 last = run.n_steps - 1
 status = explain.run_status(run, names)
 show = {"converged": side.success, "stuck": side.warning, "stopped": side.warning}[status.kind]
@@ -162,7 +163,7 @@ def step_panel():
         y_range=canvas.y_range, axis_titles=canvas.axis_titles, names=names,
         point_ids=canvas.rows, point_keys=shown_keys,
         explained=(canvas.point(X, row), f"{ds.key_name} {row_keys[row]}"),
-        seeds=canvas.seeds if index == 0 else None)
+        seeds=canvas.seeds if index == 0 else None, gaps=canvas.gaps)
     st.plotly_chart(fig, key=keys.W_EM_CHART, selection_mode="points",
                     on_select=partial(stepper.explain_clicked, keys.W_EM_CHART, row_keys),
                     config={"displaylogo": False})
@@ -175,8 +176,8 @@ def step_panel():
                      "EM uses all of them.")
     if ds.had_gaps.any():
         notes.append(f"{int(ds.had_gaps.sum()):,} {noun} have blank cells: EM uses the values "
-                     "they have, and the chart draws them where the final model finds the "
-                     "blank cells most likely.")
+                     "they have, and the chart draws them where the final model expects "
+                     "their blank cells.")
     st.caption(plain(" ".join(notes)))
 
     worked, heat, final = st.tabs(["Worked E-step and M-step", "Responsibilities",

@@ -200,7 +200,7 @@ elif session.value(keys.W_SEG_VIEW) == "Two features":   # the view picked befor
 projection = gmm_core.analysis.compare.view_projection(cmp, X, features, axes=axes)
 cv = gmm_core.analysis.compare.comparison_view(cmp, X, projection, max_points=MAX_SHOWN, seed=0)
 titles = tuple(segments.plain_axis_title(t) for t in cv.axis_titles)
-drawn = gmm_core.analysis.compare.drawn_values(cmp, X)  # a blank cell at its most likely value
+drawn = gmm_core.analysis.compare.drawn_values(cmp, X)  # a blank cell at its expected value
 unusual_points = projection.project_points(drawn[flagged.indices]) if flagged.indices.size else None
 hover = RowHover(ds.key_name, ds.row_keys[cv.index], tuple(features), X[cv.index],
                  cmp.proba[cv.index], tuple(names), notes=ds.row_notes[cv.index])
@@ -231,7 +231,7 @@ st.caption(plain(f"Each dot is one of the {noun}, coloured by its most likely se
                  + (f"; the {flagged.indices.size:,} most unusual are ringed in red."
                     if flagged.indices.size else ".")
                  + (f" Hollow markers: the {int(cmp.had_gaps.sum()):,} {noun} with blank cells, "
-                    "drawn where the model finds those cells most likely." if cmp.had_gaps.any()
+                    "drawn where the model expects their blank cells." if cmp.had_gaps.any()
                     else "")))
 
 # --- cards ------------------------------------------------------------------------------------------

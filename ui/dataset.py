@@ -92,7 +92,7 @@ class Dataset:
         """Per fitted row: ``"gaps filled in: Age"`` when cells were filled, else ``""``.
 
         A row used with its gaps gets what a chart draws it at:
-        ``"Age was blank; drawn at its most likely value"``.
+        ``"Age was blank; drawn at the value the model expects"``.
         """
         filled = self.original.filled_columns()
         blank = np.isnan(self.X)
@@ -131,13 +131,13 @@ def _gap_note(columns):
     """What a chart says of a row drawn with blank ``columns`` ("" for none).
 
     >>> _gap_note("income"), _gap_note("")
-    ('income was blank; drawn at its most likely value', '')
+    ('income was blank; drawn at the value the model expects', '')
     """
     if not columns:
         return ""
     if ", " in columns:
-        return f"{columns} were blank; drawn at their most likely values"
-    return f"{columns} was blank; drawn at its most likely value"
+        return f"{columns} were blank; drawn at the values the model expects"
+    return f"{columns} was blank; drawn at the value the model expects"
 
 
 def _from_generated(result, name):

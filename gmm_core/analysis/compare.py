@@ -21,7 +21,7 @@ data's original units and scores the agreement (adjusted Rand index, ARI:
 
 **Rows with gaps** (missing values, NaN): the GMM fits them on their observed
 columns (``nan_policy="marginalize"``); KMeans cannot, so it clusters the
-GMM's most likely values for the blank cells (``GaussianMixture.impute``),
+GMM's expected values for the blank cells (``GaussianMixture.impute``),
 which are also where the charts draw such rows (``Comparison.filled``).
 
 Examples
@@ -102,7 +102,7 @@ class Comparison:
     slots: tuple = ()
     #: Component ``j`` shown here is component ``order[j]`` of the fit as it came out.
     order: tuple = ()
-    #: The data in original units with each blank cell at the GMM's most likely value
+    #: The data in original units with each blank cell at the GMM's expected value
     #: (``GaussianMixture.impute``): what KMeans clustered and where a row is drawn;
     #: ``None`` when no cell was blank.
     filled: np.ndarray = None
@@ -178,7 +178,7 @@ def compare_models(X, n_components, *, scaling="standard", covariance_type="full
     canonicalize(gmm, filled_for_start(Xs))
     caught = [*caught, *in_app_words(notes, max_time)]
     gaps = has_gaps(Xs)
-    Xk = gmm.impute(Xs) if gaps else Xs  # KMeans takes no blank cell: the GMM's most likely
+    Xk = gmm.impute(Xs) if gaps else Xs  # KMeans takes no blank cell: the GMM's expected value
 
     with warnings.catch_warnings():  # duplicate points: said once, in words, below
         warnings.simplefilter("ignore", KMeansWarning)
@@ -448,7 +448,7 @@ class ComparisonView:
     is_plane: bool
     #: Rows of ``X`` drawn, in the order of ``points`` (for row keys, values, probabilities).
     index: np.ndarray = None
-    #: Per drawn point: True when the row had blank cells, drawn at their most likely values.
+    #: Per drawn point: True when the row had blank cells, drawn at the values the model expects.
     gaps: np.ndarray = None
 
 
@@ -466,7 +466,7 @@ def comparison_view(comparison, X, projection, *, max_points=20_000, seed=0):
         (``A S A^T``) and ``axis_labels``.
     max_points : int
         At most this many points are drawn, a deterministic subsample.
-        A row with blank cells is drawn at its most likely values
+        A row with blank cells is drawn at the value the model expectss
         (``comparison.filled``) and marked in ``ComparisonView.gaps``.
 
     Returns
@@ -504,7 +504,7 @@ def comparison_view(comparison, X, projection, *, max_points=20_000, seed=0):
 
 
 def drawn_values(comparison, X):
-    """``X`` (original units) as drawn: a blank cell at the GMM's most likely value.
+    """``X`` (original units) as drawn: a blank cell at the GMM's expected value.
 
     >>> cmp = compare_models([[0.0, 1.0], [1.0, 2.0], [2.0, 2.5], [3.0, 5.0]], 1)
     >>> drawn_values(cmp, [[0.0, 1.0]]).tolist()

@@ -69,9 +69,9 @@ class EMCanvas:
     axis_titles: tuple
     n_total: int
     projection: object
-    #: Per drawn point: True when the row had blank cells, drawn at their most likely values.
+    #: Per drawn point: True when the row had blank cells, drawn at the values the model expects.
     gaps: np.ndarray = None
-    #: The data as drawn (original units, blanks at the final model's most likely values),
+    #: The data as drawn (original units, blanks at the final model's expected values),
     #: or None when no cell is blank.
     filled: np.ndarray = None
 
@@ -97,7 +97,7 @@ def em_canvas(run, X, projection, *, max_points=2000, seed=0):
         Points drawn (a deterministic subsample).
     """
     gaps = np.isnan(np.asarray(X, dtype=float)).any(axis=1)
-    X = drawn_values(run, X)  # a row with gaps at its most likely values
+    X = drawn_values(run, X)  # a row with gaps at its expected values
     rows = display_subsample(X.shape[0], max_points, seed=seed)
     points = np.asarray(projection.project_points(X[rows]), dtype=float)
     means, covs = [], []

@@ -282,7 +282,7 @@ class EMRun:
 
     @cached_property
     def filled(self):
-        """The data in original units, each blank cell at the final model's most likely value
+        """The data in original units, each blank cell at the final model's expected value
         (where a row with gaps is drawn); ``None`` when no cell is blank."""
         if not has_gaps(self.Xs):
             return None

@@ -270,7 +270,7 @@ def kmeans_figure(points, labels, centroids, *, x_range, y_range, axis_titles,
     hover : gmm_core.plots.theme.RowHover, optional
         Row keys, feature values and probabilities of the drawn points.
     gaps : ndarray (n,) of bool, optional
-        Rows with blank cells (drawn at their most likely values): hollow markers.
+        Rows with blank cells (drawn at the values the model expects): hollow markers.
     """
     k = np.asarray(centroids).shape[0]
     slots = _slots(slots, k)

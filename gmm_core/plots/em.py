@@ -115,9 +115,18 @@ def log_likelihood_range(log_likelihoods):
     return lo - pad, hi + pad, off
 
 
+def _hollow(gaps, n):
+    """Marker ``symbol`` and ``line`` of the points: hollow circles for the rows with gaps."""
+    if gaps is None or not np.any(gaps):
+        return dict(line=dict(width=0))
+    gaps = np.asarray(gaps, dtype=bool).reshape(n)
+    return dict(symbol=np.where(gaps, "circle-open", "circle").tolist(),
+                line=dict(width=np.where(gaps, 1.5, 0.0)))
+
+
 def em_step_figure(points, frame, log_likelihoods, *, x_range, y_range, axis_titles,
                    names=None, point_ids=None, point_keys=None, explained=None, seeds=None,
-                   chosen=None, height=420):
+                   chosen=None, height=420, gaps=None):
     """One EM step: the points coloured by responsibility with the components, and the
     log-likelihood curve with this step marked.
 
@@ -142,6 +151,8 @@ def em_step_figure(points, frame, log_likelihoods, *, x_range, y_range, axis_tit
         The row explained in the formulas, in plot units, and its key: ringed.
     seeds, chosen : ndarray (m, 2), optional
         Seed points of the start (×), and points clicked so far for a start.
+    gaps : ndarray (n,) of bool, optional
+        Rows with blank cells (drawn at the values the model expects): hollow circles.
 
     Returns
     -------
@@ -172,7 +183,7 @@ def em_step_figure(points, frame, log_likelihoods, *, x_range, y_range, axis_tit
         hovertemplate=(f"%{{text}}<br>{escape(axis_titles[0])} = %{{x:.4g}}<br>"
                        f"{escape(axis_titles[1])} = %{{y:.4g}}<extra>click to explain</extra>"),
         marker=dict(size=size, color=np.asarray(values, dtype=np.int8),
-                    opacity=np.asarray(alpha, dtype=np.float32), line=dict(width=0),
+                    opacity=np.asarray(alpha, dtype=np.float32), **_hollow(gaps, n),
                     colorscale=_colourscale(k), cmin=-1.5, cmax=k - 0.5, showscale=False)),
         row=1, col=1)
     for j in range(k):

@@ -86,7 +86,7 @@ def overview_figure(points, labels, names, *, means=None, unusual=None, x_range=
     hover : gmm_core.plots.theme.RowHover, optional
         Row keys, feature values and probabilities of the drawn points.
     gaps : ndarray (n,) of bool, optional
-        Rows with blank cells, drawn at their most likely values: hollow markers.
+        Rows with blank cells, drawn at the values the model expects: hollow markers.
     """
     points = np.asarray(points, dtype=float).reshape(-1, 2)
     labels = np.asarray(labels, dtype=int)

@@ -163,8 +163,8 @@ def legend_traces(names, slots, *, size=10):
             for j, name in enumerate(names)]
 
 
-#: Legend text of the hollow markers: rows drawn with blank cells at their most likely values.
-GAPS_ENTRY = "had gaps (hollow: blanks drawn at their most likely values)"
+#: Legend text of the hollow markers: rows drawn with blank cells at their expected values.
+GAPS_ENTRY = "had gaps (hollow: blank cells at the values the model expects)"
 
 
 def gaps_legend_trace(size=10):
@@ -179,7 +179,7 @@ def segment_point_traces(points, labels, names, slots, *, size, opacity, hover=N
     """The drawn rows, per segment one WebGL trace (``meta="points"``) in its colour and shape.
 
     ``opacity`` is one number or one per point.  Rows with ``gaps`` (per point,
-    True when a blank cell was drawn at its most likely value) get a trace of
+    True when a blank cell was drawn at the value the model expects) get a trace of
     their own in the same colour with the hollow (``-open``) version of the
     shape, so they are drawn, never dropped, and never mistaken for rows
     with every value.

@@ -4,7 +4,8 @@ A customer file with blank income and spend cells is uploaded under the
 default ("use them: the model fills nothing").  On Compare, what the charts
 really draw is read from the plotly divs: every row is a point (none dropped),
 the rows with gaps are exactly the hollow markers, in their segment's colour,
-and their hover says which cell was blank.  The Segments export is compared
+and their hover says which cell was blank; EM step by step draws them hollow too.
+The Segments export is compared
 with the upload cell by cell: a blank stays blank and the status says
 "had gaps".  The Data page and a segment card are shot for docs/.
 """
@@ -96,13 +97,21 @@ def test_rows_with_gaps_are_drawn_hollow_and_exported_with_their_blanks(page, tm
             assert t["symbol"] == solid[0]["symbol"] + "-open"
             keys = {line.split("<br>")[0] for line in t["text"]}
             assert keys <= gap_rows
-            assert all("blank; drawn at its most likely value" in line for line in t["text"])
+            assert all("blank; drawn at the value the model expects" in line for line in t["text"])
         solid_keys = {line.split("<br>")[0] for t in traces if not t["symbol"].endswith("-open")
                       for line in t["text"]}
         assert not solid_keys & gap_rows
     shoot(page, "compare_missing.png")
     caption = page.locator('[data-testid="stMain"]').inner_text()
     assert "KMeans cannot take a blank" in caption
+
+    open_page(page, "EM step by step", 1, pause_ms=1500)
+    no_exception(page)
+    symbols = page.evaluate("""() => { const p = document.querySelector('.js-plotly-plot');
+        const i = p.data.findIndex(t => t.name === 'points');
+        return Array.from(p._fullData[i].marker.symbol || []); }""")
+    assert len(symbols) == N and symbols.count("circle-open") == len(gap_rows)
+    shoot(page, "em_steps_missing.png")
 
     open_page(page, "Segments", 3, pause_ms=1500)
     no_exception(page)
