@@ -112,7 +112,9 @@ with right:
                "inertia and the peak of its silhouette"
                + (plain(f" (computed on 5,000 of the {ds.n_rows:,} {noun}).")
                   if ds.n_rows > 5000 else ".")
-               + " They assume round clusters of similar size.")
+               + " They assume round clusters of similar size."
+               + (" KMeans cannot take a blank cell, so here a blank counts at its column's "
+                  "mean." if ds.had_gaps.any() else ""))
 
 n_bad = int((sel.table["degenerate"] != "").sum())
 notes = [f"{len(sel.table):,} fits on all {ds.n_rows:,} {noun}"
@@ -124,6 +126,9 @@ if n_bad:
     notes.append(f"{n_bad} fit(s) are degenerate (a component on a few rows or on one rounded "
                  "value, kept alive only by regularisation): they are never recommended, and a "
                  "model whose every fit is degenerate is crossed out. 'Every fit' says why.")
+if ds.had_gaps.any():
+    notes.append(f"{int(ds.had_gaps.sum()):,} {noun} have blank cells: every mixture uses the "
+                 "values they have and fills nothing in.")
 notes.append(f"Each fit may take at most {FIT_LIMIT:.0f} s and the whole sweep "
              f"{SWEEP_LIMIT / 60:.0f} minutes; fits not started by then are skipped.")
 st.caption(plain(" ".join(notes)))

@@ -139,7 +139,8 @@ with left:
     st.plotly_chart(figures.kmeans_figure(
         view.points, view.kmeans_labels, view.centroids, x_range=view.x_range,
         y_range=view.y_range, axis_titles=view.axis_titles, regions=km_regions,
-        disagree=disagree, names=names, slots=cmp.slots, hover=hover, title=f"KMeans, k = {k}"),
+        disagree=disagree, names=names, slots=cmp.slots, hover=hover, title=f"KMeans, k = {k}",
+        gaps=view.gaps),
         key="cmp_kmeans", config={"displaylogo": False})
 with right:
     st.plotly_chart(figures.gmm_figure(
@@ -147,7 +148,7 @@ with right:
         x_range=view.x_range, y_range=view.y_range, axis_titles=view.axis_titles,
         levels=levels, level_names=level_names, regions=gmm_regions, density=density,
         disagree=disagree, names=names, slots=cmp.slots, hover=hover,
-        title=f"Gaussian mixture, k = {k} ({covariance_type})"),
+        title=f"Gaussian mixture, k = {k} ({covariance_type})", gaps=view.gaps),
         key="cmp_gmm", config={"displaylogo": False})
 
 units = ("the charts show the original units" if axes is not None else
@@ -157,6 +158,11 @@ notes = [f"Both models were fitted on all {view.n_total:,} {noun}"
 if view.n_shown < view.n_total:
     notes.append(f"The charts draw a fixed random sample of {view.n_shown:,} {noun}.")
 notes.append("In the GMM panel faint points are ones the model is unsure about.")
+n_gaps = int(cmp.had_gaps.sum())
+if n_gaps:
+    notes.append(f"{n_gaps:,} {noun} had blank cells: the GMM places them by the values they "
+                 "have, but KMeans cannot take a blank, so it was run on the values the GMM "
+                 "expects for those cells; both charts draw those rows there, as hollow markers.")
 if not view.is_plane:
     notes.append("Decision regions are drawn only for data with exactly two features: "
                  "in a 2-D view of more features a region depends on the hidden coordinates.")

@@ -42,7 +42,7 @@ def _handle_upload():
 
 
 def _load_upload(filename, data):
-    missing = session.value(keys.W_MISSING, "drop")
+    missing = session.value(keys.W_MISSING, dataset.DEFAULT_MISSING)
     try:
         ds = dataset.load_upload(data, filename, missing=missing)
     except gmm_core.DataError as exc:
@@ -106,7 +106,7 @@ def _open_project():
 # --- 1. load --------------------------------------------------------------------------
 loaded = session.get_dataset()
 missing_policy = session.seed_widget(keys.W_MISSING, loaded.report.missing
-                                     if loaded.report is not None else "drop")
+                                     if loaded.report is not None else dataset.DEFAULT_MISSING)
 upload_tab, demo_tab, project_tab = st.tabs(["Upload a CSV", "Generate or load a demo",
                                              "Open a project"])
 with upload_tab:
@@ -120,9 +120,13 @@ with upload_tab:
                "columns become features; text columns can serve as known labels.")
     st.selectbox("Rows with missing values", dataset.MISSING_POLICIES, key=keys.W_MISSING,
                  index=session.option_index(dataset.MISSING_POLICIES, missing_policy),
-                 format_func={"drop": "drop the row", "mean": "fill with the column mean",
+                 format_func={"use": "use them: the model fills nothing",
+                              "drop": "drop the row", "mean": "fill with the column mean",
                               "median": "fill with the column median"}.get,
-                 on_change=_reread_upload)
+                 on_change=_reread_upload,
+                 help="Use them: each row counts by the values it has; a blank cell stays "
+                      "blank and nothing is invented. Fill: the column's mean or median is "
+                      "used as if it were the row's own value.")
 with demo_tab:
     names = dataset.demo_names()
     demo = session.seed_widget(keys.W_DEMO, dataset.DEFAULT_DEMO)
@@ -183,6 +187,9 @@ if report is not None:
         st.text(f"Encoding: {report.encoding}   Delimiter: {report.delimiter!r}   "
                 f"Decimal mark: {report.decimal!r}   Rows read: {report.n_rows_read:,}   "
                 f"Rows dropped: {report.rows_dropped:,}   Rows filled in: {report.rows_imputed:,}")
+        if report.rows_with_gaps:
+            st.text(f"Rows with gaps, used as they are: {report.rows_with_gaps:,} of "
+                    f"{ds.n_rows:,}. Blank cells per column: {report.gaps_text()}.")
         if report.dropped_lines:
             st.text("Lines left out (first few): "
                     + ", ".join(str(n) for n in report.dropped_lines))
@@ -250,6 +257,10 @@ if ds.n_features >= 1:
     if len(idx) < ds.n_rows:
         notes.append(f"The chart draws a fixed random sample of {len(idx):,} of {ds.n_rows:,} "
                      "rows.")
+    if ds.had_gaps.any():
+        notes.append(f"A row with a blank cell appears in the panels of the columns it has "
+                     f"({int(ds.had_gaps.sum()):,} {noun} have blank cells; the preview's "
+                     "'had gaps' names them).")
     if ds.n_features > MAX_MATRIX_COLUMNS:
         notes.append(f"It shows the first {MAX_MATRIX_COLUMNS} of {ds.n_features} chosen columns.")
     st.caption(" ".join(notes))

@@ -11,6 +11,7 @@ likelihood marker, the heatmap and the formulas alike; Play advances it from
 a timed ``st.fragment``.
 """
 
+import math
 from functools import partial
 
 import pandas as pd
@@ -116,7 +117,8 @@ run = fit_or_stop(cache.em_run, ds.fingerprint, X, *run_args,
                   spinner=f"Running EM with {k} components on {ds.n_rows:,} {plain(noun)} "
                           f"(at most {TIME_LIMIT:.0f} s)…")
 canvas = cache.em_canvas(ds.fingerprint, run_args, axes, run, X, tuple(features), MAX_POINTS)
-shown_keys = [f"{ds.key_name} {v}" for v in row_keys[canvas.rows]]  # hover names each point
+shown_keys = [f"{ds.key_name} {v}" + (f" ({note})" if note else "")  # hover names each point
+              for v, note in zip(row_keys[canvas.rows], ds.row_notes[canvas.rows], strict=True)]
 last = run.n_steps - 1
 status = explain.run_status(run, names)
 show = {"converged": side.success, "stuck": side.warning, "stopped": side.warning}[status.kind]
@@ -165,7 +167,7 @@ def step_panel():
         y_range=canvas.y_range, axis_titles=canvas.axis_titles, names=names,
         point_ids=canvas.rows, point_keys=shown_keys,
         explained=(canvas.point(X, row), f"{ds.key_name} {row_keys[row]}"),
-        seeds=canvas.seeds if index == 0 else None)
+        seeds=canvas.seeds if index == 0 else None, gaps=canvas.gaps)
     st.plotly_chart(fig, key=keys.W_EM_CHART, selection_mode="points",
                     on_select=partial(stepper.explain_clicked, keys.W_EM_CHART, row_keys),
                     config={"displaylogo": False})
@@ -176,6 +178,10 @@ def step_panel():
     if canvas.points.shape[0] < canvas.n_total:
         notes.append(f"{canvas.points.shape[0]:,} of the {canvas.n_total:,} {noun} are drawn; "
                      "EM uses all of them.")
+    if ds.had_gaps.any():
+        notes.append(f"{int(ds.had_gaps.sum()):,} {noun} have blank cells: EM uses the values "
+                     "they have, and the chart draws them where the final model expects "
+                     "their blank cells.")
     st.caption(plain(" ".join(notes)))
 
     worked, heat, final = st.tabs(["Worked E-step and M-step", "Responsibilities",
@@ -212,7 +218,13 @@ def _worked_numbers(index, row):
                    key=keys.W_EM_ROW)
         ex = explain.explain_step(run, X, index, row)
         st.text(f"{ds.key_name} {row_keys[row]}: " + ", ".join(
-            f"{c} = {v:.4g}" for c, v in zip(features, ex.e.x, strict=True)))
+            f"{c} = {v:.4g}" if math.isfinite(v) else f"{c} blank"
+            for c, v in zip(features, ex.e.x, strict=True)))
+        used = explain.used_columns(ex.e, features)
+        if used:
+            st.caption(plain(used[0].upper() + used[1:] + ": N(x_i | μ_k, Σ_k) is the density "
+                             "of the values it has, under each component's own distribution "
+                             "of those columns."))
         when = ("the E-step that step 1 will do" if run.steps[index].phase == "init"
                 else f"the responsibilities shown at step {index}")
         st.markdown(f"**E-step at step {index}** ({when}): responsibility of component k "
@@ -259,7 +271,10 @@ def _worked_numbers(index, row):
         f"N = {int(ex.m.n_total):,} {noun}. Means and covariances in the data's original "
         "units" + ("" if ds.scaling == "none" else f" (EM runs on {ds.scaling}-scaled data "
                    "and they are mapped back)") + f"; the covariance type "
-        f"'{covariance_type}' then constrains Σ_k, plus a tiny reg_covar on the diagonal."))
+        f"'{covariance_type}' then constrains Σ_k, plus a tiny reg_covar on the diagonal."
+        + (" A blank cell enters the sums as its expected value given the row's other values "
+           "(and its uncertainty enters Σ_k), so no value is made up and kept."
+           if ds.had_gaps.any() else "")))
 
 
 with main:

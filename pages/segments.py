@@ -202,13 +202,14 @@ elif session.value(keys.W_SEG_VIEW) == "Two features":   # the view picked befor
 projection = gmm_core.analysis.compare.view_projection(cmp, X, features, axes=axes)
 cv = gmm_core.analysis.compare.comparison_view(cmp, X, projection, max_points=MAX_SHOWN, seed=0)
 titles = tuple(segments.plain_axis_title(t) for t in cv.axis_titles)
-unusual_points = projection.project_points(X[flagged.indices]) if flagged.indices.size else None
+drawn = gmm_core.analysis.compare.drawn_values(cmp, X)  # a blank cell at its expected value
+unusual_points = projection.project_points(drawn[flagged.indices]) if flagged.indices.size else None
 hover = RowHover(ds.key_name, ds.row_keys[cv.index], tuple(features), X[cv.index],
                  cmp.proba[cv.index], tuple(names), notes=ds.row_notes[cv.index])
 overview = figs.overview_figure(cv.points, cv.gmm_labels, names, means=cv.means,
                                 unusual=None if slides else unusual_points, x_range=cv.x_range,
                                 y_range=cv.y_range, axis_titles=titles, large=slides,
-                                slots=cmp.slots, hover=hover,
+                                slots=cmp.slots, hover=hover, gaps=cv.gaps,
                                 title=f"Segments of {ds.name}: {ds.n_rows:,} {noun}")
 
 settings = session.compare_settings(ds)
@@ -230,7 +231,10 @@ shown = (f"all {cv.n_total:,}" if cv.n_shown == cv.n_total
 st.caption(plain(f"Each dot is one of the {noun}, coloured by its most likely segment; the chart "
                  f"draws {shown}. Each segment's name sits on its typical member"
                  + (f"; the {flagged.indices.size:,} most unusual are ringed in red."
-                    if flagged.indices.size else ".")))
+                    if flagged.indices.size else ".")
+                 + (f" Hollow markers: the {int(cmp.had_gaps.sum()):,} {noun} with blank cells, "
+                    "drawn where the model expects their blank cells." if cmp.had_gaps.any()
+                    else "")))
 
 # --- cards --------------------------------------------------------------------------------------
 st.header("The segments")
@@ -271,6 +275,11 @@ for start in range(0, k, per_row):
             st.plotly_chart(figs.difference_figure(p.percentile, summary.words, cmp.slots[j],
                                                    noun=noun),
                             key=f"seg_diff_{j}", config={"displaylogo": False, "staticPlot": True})
+            gap_note = profiles.gap_sentence(rows, summary.labels, j, noun=noun,
+                                             features=features)
+            if gap_note:
+                st.caption(plain(gap_note), help="A blank cell is left out: the row counts by "
+                           "the values it has, and no number is made up for it.")
             st.markdown(plain(stable.sentence(j, noun=noun)),
                         help=f"Each resample draws {stable.resample_rows:,} rows at random (some "
                              "twice) and fits the same model again; the segment counts as found "
@@ -289,6 +298,10 @@ st.caption("Rows that fit no segment well: the model finds them least likely. Th
            "negative log-density (higher = rarer).")
 st.slider(plain(f"Flag the most unusual {noun} (% of all {noun})"), 0.0, 10.0, value=unusual_pct,
           step=0.1, format="%.1f%%", key=keys.W_SEG_UNUSUAL)
+if cmp.had_gaps.any():
+    st.caption("A row with blank cells is scored on the columns it has (its density over those "
+               "alone): it counts fewer columns than a complete row's, so compare the two with "
+               "care; 'had gaps' in the table names its blank columns.")
 if filled.any():
     st.toggle(f"Leave out the {int(filled.sum()):,} rows whose gaps were filled in",
               value=skip_filled, key=keys.W_SEG_SKIP_FILLED,
@@ -310,6 +323,9 @@ else:
 # --- exports ------------------------------------------------------------------------------------
 st.header("Take it away")
 notes = [f"Gaussian mixture with {k} segments fitted on {ds.n_rows:,} {noun} of “{ds.name}”."]
+if cmp.had_gaps.any():
+    notes.append(f"{int(cmp.had_gaps.sum()):,} {noun} had blank cells: each was placed by the "
+                 "values it has, and nothing was filled in.")
 view = {"points": cv.points, "means": cv.means, "x_range": cv.x_range, "y_range": cv.y_range,
         "titles": titles, "slots": cmp.slots}
 model = SegmentModel.from_comparison(cmp, features, segment_names=names)

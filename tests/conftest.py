@@ -15,6 +15,31 @@ def blobs(n_per=60, centers=((0.0, 0.0), (6.0, 1.0), (1.0, 7.0)), scale=1.0, see
     return X[perm], y[perm]
 
 
+def with_gaps(X, share=0.15, seed=0):
+    """``X`` with ``share`` of its cells blank (NaN) completely at random; every row keeps
+    a value."""
+    rng = np.random.RandomState(seed)
+    X = np.array(X, dtype=float)
+    gaps = rng.uniform(size=X.shape) < share
+    gaps[gaps.all(axis=1), 0] = False
+    X[gaps] = np.nan
+    return X
+
+
+def gappy_customers(n=300, *, seed=7, spend_every=None, footer=False):
+    """A customer CSV (bytes) of three segments with blank income cells (every 9th row, from
+    the 5th) and, with ``spend_every``, blank spend cells (never both in a row)."""
+    rng = np.random.default_rng(seed)
+    lines = ["CustomerID,Gender,income,spend"]
+    for i in range(n):
+        cx, cy = [(20, 20), (60, 70), (90, 20)][i % 3]
+        income = "" if i % 9 == 4 else f"{cx + rng.normal(0, 5):.1f}"
+        blank = spend_every and i % spend_every == 7 and income
+        spend = "" if blank else f"{cy + rng.normal(0, 5):.1f}"
+        lines.append(f"C{i + 1:04d},{'F' if i % 2 else 'M'},{income},{spend}")
+    return ("\n".join(lines) + ("\nTotal,,,\n" if footer else "\n")).encode()
+
+
 def elongated(n_per=200, seed=0):
     """Three long thin parallel clusters, where k-means cuts across them: (X, y)."""
     rng = np.random.RandomState(seed)

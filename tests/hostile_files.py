@@ -48,9 +48,12 @@ ISSUE_CASES = [
     ("gzip-renamed-csv", "data.csv", b"\x1f\x8b\x08\x00" + bytes(64), "gzip"),
 ]
 
+#: Refused by the reader's default (``missing="drop"``) but loaded by the app's,
+#: ``missing="use"`` (issue 20): its rows with gaps are used, not dropped.
+LOADED_UNDER_USE = {"too-few-complete-rows"}
 CORPUS_CASES = [(f"corpus-{name}", f"{name}.csv", data, expected.gist)
                 for name, data, kwargs, expected in CORPUS
-                if isinstance(expected, Err) and not kwargs]
+                if isinstance(expected, Err) and not kwargs and name not in LOADED_UNDER_USE]
 
 HOSTILE = ISSUE_CASES + CORPUS_CASES
 

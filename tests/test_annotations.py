@@ -81,7 +81,7 @@ def test_every_public_function_and_method_of_gmm_core_is_annotated():
 
 
 def test_the_literal_types_list_the_values_the_code_accepts():
-    from gmm_core.data.reader import _MISSING_POLICIES
+    from gmm_core.data.reader import MISSING_POLICIES
     from gmm_core.mixture import _typing as typing_aliases
 
     assert get_args(typing_aliases.CovarianceType) == COVARIANCE_TYPES
@@ -89,4 +89,4 @@ def test_the_literal_types_list_the_values_the_code_accepts():
     assert get_args(typing_aliases.Scaling) == SCALINGS
     assert get_args(typing_aliases.Criterion) == CRITERIA
     assert get_args(typing_aliases.NanPolicy) == NAN_POLICIES
-    assert get_args(typing_aliases.MissingPolicy) == _MISSING_POLICIES
+    assert get_args(typing_aliases.MissingPolicy) == MISSING_POLICIES

@@ -25,7 +25,9 @@ NO_LABEL = "(none)"
 KNOWN_LABEL = "known groups (from the generator)"
 DEFAULT_DEMO = "Mall customers"
 SCALINGS = ("standard", "minmax", "none")
-MISSING_POLICIES = ("drop", "mean", "median")
+#: The Data page's choices for rows with gaps, the default first: use them as they are.
+MISSING_POLICIES = ("use", "drop", "mean", "median")
+DEFAULT_MISSING = MISSING_POLICIES[0]
 
 #: Every Dataset built in this process gets the next number (see Dataset.token).
 _TOKENS = itertools.count(1)
@@ -87,9 +89,22 @@ class Dataset:
 
     @cached_property
     def row_notes(self):
-        """Per fitted row: ``"gaps filled in: Age"`` when cells were filled, else ``""``."""
+        """Per fitted row: ``"gaps filled in: Age"`` when cells were filled, else ``""``.
+
+        A row used with its gaps gets what a chart draws it at:
+        ``"Age was blank; drawn at the value the model expects"``.
+        """
         filled = self.original.filled_columns()
-        return np.array([f"gaps filled in: {c}" if c else "" for c in filled], dtype=object)
+        blank = np.isnan(self.X)
+        names = list(self.features)
+        return np.array([f"gaps filled in: {c}" if c else
+                         _gap_note(", ".join(n for n, b in zip(names, row, strict=True) if b))
+                         for c, row in zip(filled, blank, strict=True)], dtype=object)
+
+    @cached_property
+    def had_gaps(self):
+        """Per fitted row: True when a chosen feature cell is blank (the fit uses the others)."""
+        return np.isnan(self.X).any(axis=1)
 
     @property
     def report(self):
@@ -110,6 +125,19 @@ class Dataset:
     def summary(self, noun="rows"):
         """``"1,000 customers × 2 features"`` for the sidebar (``noun``: what one row is)."""
         return f"{self.n_rows:,} {noun} × {self.n_features} features"
+
+
+def _gap_note(columns):
+    """What a chart says of a row drawn with blank ``columns`` ("" for none).
+
+    >>> _gap_note("income"), _gap_note("")
+    ('income was blank; drawn at the value the model expects', '')
+    """
+    if not columns:
+        return ""
+    if ", " in columns:
+        return f"{columns} were blank; drawn at the values the model expects"
+    return f"{columns} was blank; drawn at the value the model expects"
 
 
 def _from_generated(result, name):
@@ -153,7 +181,7 @@ def load_blobs(*, n_components, n_samples, elongation, rotation, separation, ran
                                            f"seed={random_state})"), recipe=recipe)
 
 
-def load_upload(data, filename, *, missing="drop"):
+def load_upload(data, filename, *, missing=DEFAULT_MISSING):
     """Read an uploaded file into a Dataset; raises :class:`gmm_core.DataError`."""
     result = read_table_bounded(data, filename, missing=missing)  # in a worker: see its docs
     frame = result.features.reset_index(drop=True)

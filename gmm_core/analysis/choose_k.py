@@ -39,7 +39,13 @@ import pandas as pd
 from numpy.typing import ArrayLike
 
 from gmm_core.analysis.compare import in_app_words
-from gmm_core.analysis.guarded import FIT_TIME_LIMIT, fit_mixture, scale_for_fit
+from gmm_core.analysis.guarded import (
+    FIT_TIME_LIMIT,
+    filled_for_start,
+    fit_mixture,
+    has_gaps,
+    scale_for_fit,
+)
 from gmm_core.analysis.stability import STABILITY_TIME_LIMIT, segment_stability
 from gmm_core.data.projection import display_subsample
 from gmm_core.data.scaling import Scaler
@@ -89,6 +95,10 @@ def model_sweep(X: ArrayLike, n_components: Iterable[int] = range(1, 11),
     curve and more restarts can only find better optima.  Degenerate fits are
     marked in ``table["degenerate"]`` and never recommended.
 
+    Rows with gaps (NaN) are fitted on their observed columns
+    (``nan_policy="marginalize"``); the shared starts, which need complete
+    rows, are computed once from the column means (as the estimator does).
+
     Returns
     -------
     ModelSelection
@@ -107,15 +117,17 @@ def model_sweep(X: ArrayLike, n_components: Iterable[int] = range(1, 11),
                          "and one covariance type.")
 
     starts = {}
+    Xstart = filled_for_start(Xs)
 
-    def fit(Xs, k, *, covariance_type, init_params, random_state, reg_covar, **options):
+    def fit(Xs, k, *, covariance_type, init_params, random_state, reg_covar, nan_policy="raise",
+            **options):  # fit_mixture marginalises the gaps it finds (nan_policy is implied)
         # a start's assignment does not depend on the covariance type: compute it once
         seeded = init_params != "hierarchical"
         key = (k, init_params, random_state if seeded else None)
         if key not in starts:
-            starts[key] = initial_assignment(Xs, k, init_params=init_params,
+            starts[key] = initial_assignment(Xstart, k, init_params=init_params,
                                              random_state=random_state)
-        params = initial_params(Xs, k, covariance_type=covariance_type, reg_covar=reg_covar,
+        params = initial_params(Xstart, k, covariance_type=covariance_type, reg_covar=reg_covar,
                                 assignment=starts[key])
         start = dict(weights_init=params.weights, means_init=params.means,
                      precisions_init=precisions_of(params))
@@ -128,7 +140,8 @@ def model_sweep(X: ArrayLike, n_components: Iterable[int] = range(1, 11),
     return select_model(Xs, ks, covariance_types, n_init=n_init, criterion="bic",
                         random_state=random_state, max_iter=max_iter, tol=tol,
                         reg_covar=reg_covar, init_params=init_params, progress=progress,
-                        fit=fit, max_time=max_time, feature_names=feature_names)
+                        fit=fit, max_time=max_time, feature_names=feature_names,
+                        nan_policy="marginalize" if has_gaps(Xs) else "raise")
 
 
 def _k_ranges(ks):
@@ -327,7 +340,8 @@ def kmeans_sweep(X: ArrayLike, n_clusters: Iterable[int] = range(1, 11), *,
     scaling : {"standard", "minmax", "none"}
     max_silhouette : int
         The silhouette is computed on at most this many rows (a deterministic
-        subsample); inertia uses all rows.
+        subsample); inertia uses all rows.  KMeans takes no blank cell: a
+        missing value (NaN) counts at its column's mean (of the scaled data).
     progress : callable(done, total), optional
         Called after every k.
 
@@ -344,7 +358,7 @@ def kmeans_sweep(X: ArrayLike, n_clusters: Iterable[int] = range(1, 11), *,
     from sklearn.cluster import KMeans
     from sklearn.metrics import silhouette_score
 
-    Xs = Scaler(scaling).fit_transform(np.asarray(X, dtype=float))
+    Xs = filled_for_start(Scaler(scaling).fit_transform(np.asarray(X, dtype=float)))
     rows = display_subsample(Xs.shape[0], max_silhouette, seed=0)
     out = []
     ks = [int(k) for k in n_clusters if int(k) <= Xs.shape[0]]

@@ -19,6 +19,11 @@ data's original units and scores the agreement (adjusted Rand index, ARI:
 :func:`describe_comparison` turns the result into one plain sentence, and
 :func:`decision_grid` shades which model claims which part of the plane.
 
+**Rows with gaps** (missing values, NaN): the GMM fits them on their observed
+columns (``nan_policy="marginalize"``); KMeans cannot, so it clusters the
+GMM's expected values for the blank cells (``GaussianMixture.impute``),
+which are also where the charts draw such rows (``Comparison.filled``).
+
 Examples
 --------
 >>> import numpy as np
@@ -49,7 +54,9 @@ from gmm_core.analysis.guarded import (
     FIT_TIME_LIMIT,
     FitNote,
     empty_segments,
+    filled_for_start,
     fit_mixture,
+    has_gaps,
     scale_for_fit,
 )
 from gmm_core.data.projection import Projection, axes_projection, display_subsample, pca_projection
@@ -62,6 +69,7 @@ __all__ = [
     "compare_models",
     "in_app_words",
     "comparison_view",
+    "drawn_values",
     "view_projection",
     "contingency",
     "decision_grid",
@@ -106,6 +114,19 @@ class Comparison:
     slots: tuple = ()
     #: Component ``j`` shown here is component ``order[j]`` of the fit as it came out.
     order: tuple = ()
+    #: The data in original units with each blank cell at the GMM's expected value
+    #: (``GaussianMixture.impute``): what KMeans clustered and where a row is drawn;
+    #: ``None`` when no cell was blank.
+    filled: np.ndarray = None
+    #: Per row: True when it had blank cells (fitted on its observed columns); None if none.
+    gaps: np.ndarray = None
+
+    @property
+    def had_gaps(self) -> np.ndarray:
+        """Per row: True when it had blank cells, all False for complete data."""
+        if self.gaps is None:
+            return np.zeros(self.gmm_labels.shape[0], dtype=bool)
+        return self.gaps
 
     @property
     def certainty(self) -> np.ndarray:
@@ -169,16 +190,18 @@ def compare_models(X: ArrayLike, n_components: int, *, scaling: Scaling = "stand
     scaler, Xs, caught = scale_for_fit(X, scaling)
     gmm, notes = fit_mixture(Xs, k, covariance_type=covariance_type, init_params=init_params,
                              n_init=n_init, random_state=random_state, max_time=max_time)
-    canonicalize(gmm, Xs)
+    canonicalize(gmm, filled_for_start(Xs))
     caught = [*caught, *in_app_words(notes, max_time)]
+    gaps = has_gaps(Xs)
+    Xk = gmm.impute(Xs) if gaps else Xs  # KMeans takes no blank cell: the GMM's expected value
 
     with warnings.catch_warnings():  # duplicate points: said once, in words, below
         warnings.simplefilter("ignore", KMeansWarning)
-        kmeans = KMeans(n_clusters=k, n_init=int(n_init), random_state=int(random_state)).fit(Xs)
+        kmeans = KMeans(n_clusters=k, n_init=int(n_init), random_state=int(random_state)).fit(Xk)
     proba = gmm.predict_proba(Xs)
     gmm_labels = proba.argmax(axis=1)
-    empty = empty_segments(Xs, gmm_labels, k, "GMM") or empty_segments(
-        Xs, kmeans.labels_, k, "KMeans")
+    empty = empty_segments(Xk, gmm_labels, k, "GMM") or empty_segments(
+        Xk, kmeans.labels_, k, "KMeans")
     if empty:
         caught.append(empty)
     mapping = np.asarray(label_mapping(gmm_labels, kmeans.labels_, n_labels=k), dtype=int)
@@ -204,6 +227,8 @@ def compare_models(X: ArrayLike, n_components: int, *, scaling: Scaling = "stand
         seconds=time.perf_counter() - start,
         slots=tuple(range(k)),
         order=tuple(range(k)),
+        filled=np.where(np.isnan(X), scaler.inverse_transform(Xk), X) if gaps else None,
+        gaps=np.isnan(X).any(axis=1) if gaps else None,
     )
 
 
@@ -442,6 +467,8 @@ class ComparisonView:
     is_plane: bool
     #: Rows of ``X`` drawn, in the order of ``points`` (for row keys, values, probabilities).
     index: np.ndarray = None
+    #: Per drawn point: True when the row had blank cells, drawn at the values the model expects.
+    gaps: np.ndarray = None
 
 
 def comparison_view(comparison: Comparison, X: ArrayLike, projection: Projection, *,
@@ -459,13 +486,15 @@ def comparison_view(comparison: Comparison, X: ArrayLike, projection: Projection
         (``A S A^T``) and ``axis_labels``.
     max_points : int
         At most this many points are drawn, a deterministic subsample.
+        A row with blank cells is drawn at the value the model expectss
+        (``comparison.filled``) and marked in ``ComparisonView.gaps``.
 
     Returns
     -------
     ComparisonView
     """
 
-    X = np.asarray(X, dtype=float)
+    X = drawn_values(comparison, X)
     idx = np.asarray(display_subsample(X.shape[0], max_points=max_points, seed=seed))
     points = np.asarray(projection.project_points(X[idx]), dtype=float)
     means = np.asarray(projection.project_means(comparison.means), dtype=float)
@@ -491,7 +520,22 @@ def comparison_view(comparison: Comparison, X: ArrayLike, projection: Projection
         n_total=int(X.shape[0]),
         is_plane=X.shape[1] == 2,
         index=idx,
+        gaps=comparison.had_gaps[idx],
     )
+
+
+def drawn_values(comparison: Comparison, X: ArrayLike) -> np.ndarray:
+    """``X`` (original units) as drawn: a blank cell at the GMM's expected value.
+
+    >>> cmp = compare_models([[0.0, 1.0], [1.0, 2.0], [2.0, 2.5], [3.0, 5.0]], 1)
+    >>> drawn_values(cmp, [[0.0, 1.0]]).tolist()
+    [[0.0, 1.0]]
+    """
+    X = np.asarray(X, dtype=float)
+    filled = getattr(comparison, "filled", None)
+    if filled is None or filled.shape != X.shape:
+        return X
+    return filled
 
 
 def view_projection(comparison: Comparison, X: ArrayLike, feature_names: Sequence[str], *,
@@ -513,7 +557,7 @@ def view_projection(comparison: Comparison, X: ArrayLike, feature_names: Sequenc
     if axes is not None:
         return axes_projection(names, axes[0], axes[1])
     scaler = comparison.scaler
-    pca = pca_projection(scaler.transform(np.asarray(X, dtype=float)), names)
+    pca = pca_projection(scaler.transform(drawn_values(comparison, X)), names)
     A = pca.A / scaler.scale_[None, :]
     offset = scaler.offset_ + scaler.scale_ * pca.offset
     scaled = getattr(scaler, "method", "none") != "none"

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import ArrayLike
 
-from gmm_core.analysis.compare import plot_ranges
+from gmm_core.analysis.compare import drawn_values, plot_ranges
 from gmm_core.analysis.explain import step_label
 from gmm_core.data.projection import Projection, display_subsample
 
@@ -76,9 +76,16 @@ class EMCanvas:
     axis_titles: tuple
     n_total: int
     projection: object
+    #: Per drawn point: True when the row had blank cells, drawn at the values the model expects.
+    gaps: np.ndarray = None
+    #: The data as drawn (original units, blanks at the final model's expected values),
+    #: or None when no cell is blank.
+    filled: np.ndarray = None
 
     def point(self, X: ArrayLike, row: int) -> np.ndarray:
-        """Row ``row`` of ``X`` (original units) in plot units, shape (2,)."""
+        """Row ``row`` of ``X`` (original units) in plot units, shape (2,); a row with
+        blank cells where it is drawn."""
+        X = X if self.filled is None else self.filled
         x = np.asarray(X, dtype=float)[[int(row)]]
         return np.asarray(self.projection.project_points(x), dtype=float)[0]
 
@@ -97,7 +104,8 @@ def em_canvas(run: EMRun, X: ArrayLike, projection: Projection, *, max_points: i
     max_points : int
         Points drawn (a deterministic subsample).
     """
-    X = np.asarray(X, dtype=float)
+    gaps = np.isnan(np.asarray(X, dtype=float)).any(axis=1)
+    X = drawn_values(run, X)  # a row with gaps at its expected values
     rows = display_subsample(X.shape[0], max_points, seed=seed)
     points = np.asarray(projection.project_points(X[rows]), dtype=float)
     means, covs = [], []
@@ -116,6 +124,7 @@ def em_canvas(run: EMRun, X: ArrayLike, projection: Projection, *, max_points: i
                     log_likelihoods=np.asarray(run.trajectory.log_likelihoods, dtype=float),
                     labels=tuple(step_label(s) for s in run.steps), x_range=x_range,
                     y_range=y_range, axis_titles=tuple(str(a) for a in projection.axis_labels),
+                    gaps=gaps[np.asarray(rows)], filled=run.filled,
                     n_total=int(X.shape[0]), projection=projection)
 
 

@@ -47,13 +47,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
-from gmm_core.analysis.guarded import FIT_TIME_LIMIT, empty_segments, regularised, scale_for_fit
+from gmm_core.analysis.guarded import (
+    FIT_TIME_LIMIT,
+    empty_segments,
+    filled_for_start,
+    has_gaps,
+    regularised,
+    scale_for_fit,
+)
 from gmm_core.data.scaling import Scaler
 from gmm_core.mixture import (
     INIT_METHODS,
@@ -66,6 +74,7 @@ from gmm_core.mixture import (
     hard_start,
     log_densities,
     m_step,
+    params_from_stats,
     responsibilities,
     seed_rows,
 )
@@ -73,6 +82,8 @@ from gmm_core.mixture._typing import CovarianceType, InitMethod, Scaling
 
 if TYPE_CHECKING:
     from gmm_core.mixture import GMMParams, Step
+from gmm_core.mixture._missing import impute
+from gmm_core.mixture._missing import summarize as summarize_gaps
 
 #: The start the user places by clicking ``k`` points.
 START_CHOSEN = "your clicks"
@@ -99,6 +110,7 @@ __all__ = [
     "start_description",
     "parameter_table",
     "step_label",
+    "used_columns",
 ]
 
 
@@ -128,6 +140,10 @@ class EStepNumbers:
         True when ``total`` is below the smallest normal float (every
         ``pi_k N`` is 0 or denormal in floating point: the point is far from
         every component); only the log columns then show how ``resp`` arises.
+    observed : ndarray (D,) of bool
+        The columns of ``x`` with a value: the densities are those of the
+        observed columns alone (a blank cell is left out of the row's density,
+        ``N(x_o | mu_o, Sigma_oo)``), so nothing is filled in.
     """
 
     x: np.ndarray
@@ -140,6 +156,7 @@ class EStepNumbers:
     log_weighted: np.ndarray = None
     log_total: float = 0.0
     underflow: bool = False
+    observed: np.ndarray = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -191,7 +208,7 @@ def e_step_numbers(x: ArrayLike, weights: ArrayLike, means: ArrayLike,
                         weighted=np.exp(log_weighted), total=total,
                         resp=np.exp(log_weighted - log_total), log_densities=log_dens,
                         log_weighted=log_weighted, log_total=float(log_total),
-                        underflow=bool(total < np.finfo(float).tiny))
+                        underflow=bool(total < np.finfo(float).tiny), observed=~np.isnan(x))
 
 
 def m_step_numbers(X: ArrayLike, resp: ArrayLike, *, covariance_type: CovarianceType = "full",
@@ -210,6 +227,23 @@ def m_step_numbers(X: ArrayLike, resp: ArrayLike, *, covariance_type: Covariance
     return MStepNumbers(n_k=n_k, n_total=float(X.shape[0]), weights=np.asarray(params.weights),
                         means=np.asarray(params.means),
                         covariances=np.asarray(params.full_covariances))
+
+
+def used_columns(numbers: EStepNumbers, features: Sequence[str]) -> str:
+    """Which columns the worked E-step of a row used, in words ("" when it has every value).
+
+    >>> used_columns(e_step_numbers([np.nan, 1.0], [1.0], [[0.0, 0.0]], [np.eye(2)]),
+    ...              ["Age", "income"])
+    "used: income; Age was blank, so left out of this row's density"
+    """
+    observed = np.ones(len(features), dtype=bool) if numbers.observed is None else numbers.observed
+    if observed.all():
+        return ""
+    used = [str(f) for f, o in zip(features, observed, strict=True) if o]
+    blank = [str(f) for f, o in zip(features, observed, strict=True) if not o]
+    verb = "was" if len(blank) == 1 else "were"
+    return (f"used: {', '.join(used)}; {', '.join(blank)} {verb} blank, so left out of this "
+            "row's density")
 
 
 # --------------------------------------------------------------------------- a recorded run
@@ -264,6 +298,14 @@ class EMRun:
         X = self.Xs if rows is None else self.Xs[np.asarray(rows)]
         return responsibilities(X, self.steps[index].resp_params)
 
+    @cached_property
+    def filled(self):
+        """The data in original units, each blank cell at the final model's expected value
+        (where a row with gaps is drawn); ``None`` when no cell is blank."""
+        if not has_gaps(self.Xs):
+            return None
+        return self.scaler.inverse_transform(impute(self.Xs, self.trajectory.final_params))
+
 
 def em_run(X: ArrayLike, n_components: int, *, scaling: Scaling = "standard",
            covariance_type: CovarianceType = "full", init_params: InitMethod | str = "kmeans",
@@ -297,6 +339,8 @@ def em_run(X: ArrayLike, n_components: int, *, scaling: Scaling = "standard",
         raise ValueError(f"init_params must be one of {EM_STARTS}; got {init_params!r}.")
     scaler, Xs, notes = scale_for_fit(X, scaling, reg_covar=reg_covar)
     k = int(n_components)
+    gaps = dict(nan_policy="marginalize") if has_gaps(Xs) else {}
+    Xstart = filled_for_start(Xs)  # seeds and their nearest rows need every cell
     seeds = None
     if init_params == START_CHOSEN:
         seeds = np.asarray(start_rows if start_rows is not None else [], dtype=int).ravel()
@@ -304,24 +348,24 @@ def em_run(X: ArrayLike, n_components: int, *, scaling: Scaling = "standard",
             raise ValueError(f"start_rows must hold one row index (0 to {Xs.shape[0] - 1}) "
                              f"per component, {k} in all; got {seeds.tolist()}.")
     elif init_params in SEED_METHODS:
-        seeds = seed_rows(Xs, k, init_params=init_params, random_state=random_state)
+        seeds = seed_rows(Xstart, k, init_params=init_params, random_state=random_state)
 
     def fit(reg):
         start = {}
         if seeds is not None:
-            p = hard_start(Xs, seeds, covariance_type=covariance_type, reg_covar=reg)
+            p = hard_start(Xstart, seeds, covariance_type=covariance_type, reg_covar=reg)
             start = dict(weights_init=p.weights, means_init=p.means, precisions_init=p.precisions)
         return fit_trajectory(Xs, k, covariance_type=covariance_type,
                               init_params="kmeans" if seeds is not None else init_params,
                               random_state=random_state, max_iter=max_iter, tol=tol,
-                              reg_covar=reg, max_time=max_time, **start)
+                              reg_covar=reg, max_time=max_time, **gaps, **start)
 
     traj, reg_covar, regularised_notes = regularised(fit, Xs, reg_covar)
     notes += regularised_notes
     empty = _empty_components(Xs, traj.final_params)
     if empty:
         notes += (empty,)
-    order = canonical_order(traj.final_params.means, Xs)
+    order = canonical_order(traj.final_params.means, Xstart)  # as Compare orders them
     steps = [Step(s.index, s.iteration, s.phase, s.params.permuted(order),
                   s.resp_params.permuted(order), s.log_likelihood) for s in traj.steps]
     ordered = Trajectory(steps=steps, converged=traj.converged, n_iter=traj.n_iter,
@@ -334,7 +378,7 @@ def em_run(X: ArrayLike, n_components: int, *, scaling: Scaling = "standard",
 def _empty_components(Xs, params):
     """A warning when some components are the most likely for no point, else None."""
     labels = responsibilities(Xs, params).argmax(axis=1)
-    return empty_segments(Xs, labels, params.means.shape[0], "EM")
+    return empty_segments(filled_for_start(Xs), labels, params.means.shape[0], "EM")
 
 
 def step_label(step: Step) -> str:
@@ -510,7 +554,9 @@ def explain_step(run: EMRun, X: ArrayLike, index: int, row: int) -> StepExplanat
     e = e_step_numbers(X[row], w, means, covs)
     params = _m_step_params(run, index)
     n_total = float(run.Xs.shape[0])
-    if params is None:
+    if params is None and has_gaps(run.Xs):  # the M-step of expected statistics
+        params = params_from_stats(summarize_gaps(run.Xs, step.resp_params), run.reg_covar)
+    elif params is None:
         params = m_step(run.Xs, step.params.covariance_type, run.reg_covar,
                         resp=run.responsibilities(index))
     weights = np.asarray(params.weights, dtype=float)

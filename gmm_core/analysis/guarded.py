@@ -18,6 +18,9 @@ string with a ``kind`` (``not_converged``, ``time_limit``, ``regularised``,
 * **empty segments** -- with ``k`` above the number of distinct points some
   segments hold no point; a warning says how many distinct points there are
   and which ``k`` to choose;
+* **gaps** -- rows with missing values (NaN) are fitted on their observed
+  columns (``nan_policy="marginalize"``); a start that needs complete rows
+  (k-means, Ward) is computed from the column means (:func:`filled_for_start`);
 * **scale** -- data that cannot be scaled to finite values is a
   :class:`~gmm_core.DataError`; a feature that varies by less than the
   regularisation can resolve is a warning.
@@ -35,10 +38,11 @@ from numpy.typing import ArrayLike
 from gmm_core.data.scaling import Scaler
 from gmm_core.errors import MAX_MAGNITUDE, MIN_SPREAD, CollapseError, ConvergenceWarning, DataError
 from gmm_core.mixture import GaussianMixture
+from gmm_core.mixture._missing import mean_filled
 from gmm_core.mixture._typing import CovarianceType, InitMethod, Scaling
 
 __all__ = ["FIT_TIME_LIMIT", "RETRY_REG_COVAR", "NOTE_KINDS", "FitNote", "empty_segments",
-           "fit_mixture", "regularised", "scale_for_fit"]
+           "filled_for_start", "fit_mixture", "has_gaps", "regularised", "scale_for_fit"]
 
 T = TypeVar("T")  # what the ``fit`` given to :func:`regularised` returns
 
@@ -92,9 +96,15 @@ def scale_for_fit(X: ArrayLike, scaling: Scaling, *,
     on the Data page.
     """
     X = np.asarray(X, dtype=float)
-    if X.ndim == 2 and X.size and np.isfinite(X).all():
+    if X.ndim == 2 and X.size and X.shape[1] and np.isnan(X).all(axis=1).any():
+        empty = np.flatnonzero(np.isnan(X).all(axis=1))
+        raise DataError(
+            f"{empty.size:,} row(s) have no value in any of the chosen feature columns (the "
+            f"first is row {empty[0] + 1}, counting from 1), so the model cannot place them. "
+            "Choose more feature columns, or drop the rows with missing values on the Data page.")
+    if X.ndim == 2 and X.size and not np.isinf(X).any() and not np.isnan(X).all(axis=0).any():
         with np.errstate(over="ignore"):
-            size, spread = np.abs(X).max(axis=0), np.ptp(X, axis=0)
+            size, spread = np.nanmax(np.abs(X), axis=0), _spread(X)
         for j in range(X.shape[1]):
             if size[j] > MAX_MAGNITUDE or 0 < spread[j] < MIN_SPREAD:
                 raise DataError(
@@ -106,7 +116,7 @@ def scale_for_fit(X: ArrayLike, scaling: Scaling, *,
     scaler = Scaler(method=scaling)
     with np.errstate(over="ignore", invalid="ignore"):
         Xs = np.asarray(scaler.fit_transform(X), dtype=float)
-        finite = np.isfinite(Xs).all() and np.isfinite(scaler.scale_).all()
+        finite = not np.isinf(Xs).any() and np.isfinite(scaler.scale_).all()
     if not finite:
         raise DataError(
             "The data cannot be scaled: its values are too large to compute with (their "
@@ -114,7 +124,7 @@ def scale_for_fit(X: ArrayLike, scaling: Scaling, *,
             "power of ten) and load the data again.")
     notes = []
     floor = float(np.sqrt(reg_covar))
-    spread_x, spread_s = np.ptp(X, axis=0), np.ptp(Xs, axis=0)
+    spread_x, spread_s = _spread(X), _spread(Xs)
     for j in np.flatnonzero((spread_x > 0) & (spread_s < floor)):
         remedy = ("choose standardise or min-max scaling on the Data page" if scaling == "none"
                   else "rescale it (change its units or multiply it by a power of ten) and "
@@ -124,6 +134,22 @@ def scale_for_fit(X: ArrayLike, scaling: Scaling, *,
             f"(the regularisation adds a spread of about {floor:.0e}), so its values are treated "
             f"as equal. To use it, {remedy}.")
     return scaler, Xs, tuple(notes)
+
+
+def _spread(X):
+    """Each column's range over its observed (non-NaN) values."""
+    return np.nanmax(X, axis=0) - np.nanmin(X, axis=0)
+
+
+def has_gaps(Xs: ArrayLike) -> bool:
+    """Whether ``Xs`` has missing values (NaN): rows the app fits on their observed columns."""
+    return bool(np.isnan(np.asarray(Xs, dtype=float)).any())
+
+
+def filled_for_start(Xs: np.ndarray) -> np.ndarray:
+    """``Xs`` with each missing cell at its column's mean: where a start (k-means, Ward) is
+    computed from, as the estimator itself does under ``nan_policy="marginalize"``."""
+    return mean_filled(np.asarray(Xs, dtype=float)) if has_gaps(Xs) else Xs
 
 
 def regularised(fit: Callable[[float], T], Xs: np.ndarray,
@@ -141,7 +167,7 @@ def regularised(fit: Callable[[float], T], Xs: np.ndarray,
         When even the strongest regularisation collapses, with remedies a user
         of the app can apply; other errors of ``fit`` pass through.
     """
-    variance = float(np.mean(np.var(Xs, axis=0))) or 1.0
+    variance = float(np.mean(np.nanvar(Xs, axis=0))) or 1.0
     last = None
     for reg in (reg_covar, *(r * variance for r in RETRY_REG_COVAR if r * variance > reg_covar)):
         try:
@@ -177,7 +203,9 @@ def fit_mixture(Xs: np.ndarray, n_components: int, *, covariance_type: Covarianc
     again with a stronger ``reg_covar``.  ``estimator`` is the class to fit
     (default :class:`gmm_core.GaussianMixture`); ``start`` (a dict of
     ``weights_init``, ``means_init``, ``precisions_init``) gives the starting
-    parameters instead of ``init_params``.
+    parameters instead of ``init_params``.  Rows with missing values (NaN in
+    ``Xs``) are fitted on their observed columns (``nan_policy="marginalize"``):
+    nothing is filled in.
 
     >>> X = np.repeat([[0.0, 0.0], [1.0, 1.0], [5.0, 5.0]], [50, 50, 1], axis=0)
     >>> gmm, notes = fit_mixture(X, 3, covariance_type="full", random_state=0)
@@ -186,12 +214,13 @@ def fit_mixture(Xs: np.ndarray, n_components: int, *, covariance_type: Covarianc
     """
     estimator = GaussianMixture if estimator is None else estimator
     caught = []
+    gaps = dict(nan_policy="marginalize") if has_gaps(Xs) else {}
 
     def fit(reg):
         gmm = estimator(int(n_components), covariance_type=covariance_type,
                         init_params=init_params, n_init=int(n_init),
                         random_state=int(random_state), reg_covar=reg, max_iter=max_iter,
-                        tol=tol, max_time=max_time, **(start or {}))
+                        tol=tol, max_time=max_time, **gaps, **(start or {}))
         with warnings.catch_warnings(record=True) as records:
             warnings.simplefilter("always", ConvergenceWarning)
             gmm.fit(Xs)

@@ -12,6 +12,11 @@ everyone:
 * a **numeric** column: the segment's median against everyone's --
   "typically 34 (everyone: 41)", in the column's own number format.
 
+Both describe the values given: a blank cell is left out, never counted as a
+value.  :func:`gap_counts` and :func:`gap_sentence` say how many of a
+segment's rows were placed with blank feature cells (the reader's
+``missing="use"``) and in which columns.
+
 :func:`default_columns` picks at most :data:`MAX_DEFAULT` columns that are
 not features, not the row key or another ID column, and not empty.
 
@@ -40,13 +45,13 @@ from numpy.typing import ArrayLike
 
 from gmm_core.data._columns import _looks_like_id
 from gmm_core.data._sniff import to_numbers
-from gmm_core.data.original import format_like
+from gmm_core.data.original import OriginalRows, format_like
 
 if TYPE_CHECKING:
     from gmm_core.data.original import OriginalRows
 
 __all__ = ["MAX_LEVELS", "MAX_DEFAULT", "ColumnProfile", "default_columns", "column_profiles",
-           "profile_frame"]
+           "gap_counts", "gap_sentence", "profile_frame"]
 
 #: A column with at most this many distinct values is described by its mix.
 MAX_LEVELS = 30
@@ -152,3 +157,57 @@ def profile_frame(profiles: Sequence[ColumnProfile]) -> pd.DataFrame:
         "everyone": [f"{p.everyone} {p.level}".strip() if p.kind == "mix"
                      else p.everyone for p in profiles],
     })
+
+
+def _row_gaps(rows, features=None):
+    """Per fitted row, the list of its blank columns (among ``features`` when given)."""
+    return [[c for c in (columns.split(", ") if columns else ())
+             if features is None or c in features] for columns in rows.gap_columns()]
+
+
+def gap_counts(rows: OriginalRows, labels: ArrayLike, k: int,
+               features: Sequence[str] | None = None) -> list[dict[str, int]]:
+    """Per segment, ``{column: rows}`` of its members fitted with that feature cell blank.
+
+    Only rows used with their gaps count (status ``"had gaps: ..."``), and
+    only ``features`` when given (the columns the model was fitted on).
+
+    >>> from gmm_core.data.original import gap_status
+    >>> frame = pd.DataFrame({"a": [1.0, None, 3.0], "b": [None, None, 2.0]})
+    >>> rows = OriginalRows.from_frame(frame)
+    >>> rows = OriginalRows(rows.cells, None, rows.used, np.array(
+    ...     [gap_status(["b"]), gap_status(["a", "b"]), ""], dtype=object), "row", rows.keys)
+    >>> gap_counts(rows, [0, 0, 1], 2)
+    [{'b': 2, 'a': 1}, {}]
+    """
+    labels = np.asarray(labels, dtype=int)
+    out = [{} for _ in range(int(k))]
+    for j, columns in zip(labels, _row_gaps(rows, features), strict=True):
+        for c in columns:
+            out[j][c] = out[j].get(c, 0) + 1
+    for j in range(int(k)):
+        out[j] = dict(sorted(out[j].items(), key=lambda item: -item[1]))
+    return out
+
+
+def gap_sentence(rows: OriginalRows, labels: ArrayLike, j: int, *, noun: str = "rows",
+                 features: Sequence[str] | None = None) -> str:
+    """How many of segment ``j``'s rows had gaps, and where ("" when none).
+
+    >>> from gmm_core.data.original import gap_status
+    >>> rows = OriginalRows.from_frame(pd.DataFrame({"a": [1.0, 2.0, 3.0]}))
+    >>> rows = OriginalRows(rows.cells, None, rows.used, np.array(
+    ...     [gap_status(["income"]), "", ""], dtype=object), "row", rows.keys)
+    >>> gap_sentence(rows, [0, 0, 1], 0, noun="customers")
+    '1 of its 2 customers had gaps (income: 1): placed by the values they have, nothing filled in.'
+    """
+    labels = np.asarray(labels, dtype=int)
+    members = labels == int(j)
+    had = np.array([bool(g) for g in _row_gaps(rows, features)], dtype=bool)
+    n_gaps = int(np.sum(had & members))
+    if not n_gaps:
+        return ""
+    where = ", ".join(f"{c}: {n:,}" for c, n in gap_counts(
+        rows, labels, int(labels.max()) + 1, features)[int(j)].items())
+    return (f"{n_gaps:,} of its {int(members.sum()):,} {noun} had gaps ({where}): placed by "
+            "the values they have, nothing filled in.")

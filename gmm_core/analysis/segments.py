@@ -354,11 +354,15 @@ class SegmentSummary:
 
 
 def _percentiles(X, means):
-    """Share of rows of each column below ``means[k, d]`` (mid-rank for ties), (K, D)."""
+    """Share of rows of each column below ``means[k, d]`` (mid-rank for ties), (K, D).
+
+    A column's share is among the rows with a value there (blank cells are left out).
+    """
     out = np.empty(means.shape, dtype=float)
-    n = X.shape[0]
     for d in range(X.shape[1]):
         col = np.sort(X[:, d])
+        n = max(int(np.count_nonzero(~np.isnan(col))), 1)
+        col = col[:n]                                   # NaN sort last
         lo = np.searchsorted(col, means[:, d], side="left")
         hi = np.searchsorted(col, means[:, d], side="right")
         out[:, d] = (lo + hi) / (2.0 * n)
@@ -373,7 +377,8 @@ def describe_segments(X: ArrayLike, proba: ArrayLike, means: ArrayLike, features
     Parameters
     ----------
     X : array-like (n_samples, n_features)
-        The rows, in original units.
+        The rows, in original units; a missing value (NaN) is left out of the
+        population's mean, spread and percentiles (only values given count).
     proba : array-like (n_samples, n_components)
         Each row's probability of each segment (rows sum to 1).
     means : array-like (n_components, n_features)
@@ -423,8 +428,8 @@ def describe_segments(X: ArrayLike, proba: ArrayLike, means: ArrayLike, features
     else:
         runner_up, runner_up_proba = labels.copy(), np.zeros(n)
 
-    pop_mean = X.mean(axis=0)
-    pop_std = X.std(axis=0)
+    pop_mean = np.nanmean(X, axis=0)  # over the values given: a blank cell is left out
+    pop_std = np.nanstd(X, axis=0)
     safe_std = np.where(pop_std > 0, pop_std, 1.0)
     pct = _percentiles(X, means)
     counts = np.bincount(labels, minlength=k)

@@ -135,6 +135,13 @@ def jaccard_matrix(a: ArrayLike, b: ArrayLike, k_a: int, k_b: int) -> np.ndarray
     return np.divide(both, union, out=np.zeros_like(both), where=union > 0)
 
 
+def _observed_mean(rows):
+    """Each column's mean over its observed values (NaN for a column with none, or no rows)."""
+    counts = np.sum(~np.isnan(rows), axis=0)
+    totals = np.nansum(rows, axis=0)
+    return np.divide(totals, counts, out=np.full(rows.shape[1], np.nan), where=counts > 0)
+
+
 def segment_stability(X: ArrayLike, n_components: int, *, covariance_type: CovarianceType = "full",
                       scaling: Scaling = "standard", labels: ArrayLike | None = None,
                       n_boot: int = N_BOOT, random_state: int = 0,
@@ -146,7 +153,8 @@ def segment_stability(X: ArrayLike, n_components: int, *, covariance_type: Covar
     Parameters
     ----------
     X : array-like (N, D)
-        The rows in original units (scaled inside, as the model was).
+        The rows in original units (scaled inside, as the model was); rows
+        with gaps (NaN) are fitted on their observed columns.
     n_components, covariance_type, scaling, init_params
         The model whose segments are checked.
     labels : array-like (N,), optional
@@ -187,8 +195,7 @@ def segment_stability(X: ArrayLike, n_components: int, *, covariance_type: Covar
         J = jaccard_matrix(labels[distinct], new, k, k)
         best = J.argmax(axis=1)
         share = np.bincount(gm.predict(Xs[rows]), minlength=k)[best] / m
-        centres = np.stack([X[distinct][new == c].mean(axis=0) if np.any(new == c)
-                            else np.full(d, np.nan) for c in best])
+        centres = np.stack([_observed_mean(X[distinct][new == c]) for c in best])
         return J.max(axis=1), share, centres
 
     with ThreadPoolExecutor(max_workers=max(1, int(n_jobs))) as pool:

@@ -5,8 +5,9 @@ Fitting needs clean numbers, but what a user gets back must be what they gave.
 
 * **cells** -- every data row of the file in file order, every column, each
   cell's text exactly as read (``1`` stays ``1``, a blank stays blank);
-* **status** -- per row, ``""`` when it was fitted, else why it was left out
-  ("missing value in Age", "summary row (Total)");
+* **status** -- per row, ``""`` when it was fitted as given, ``"had gaps: Age"``
+  when it was fitted with blank cells left blank (the reader's ``missing="use"``),
+  else why it was left out ("missing value in Age", "summary row (Total)");
 * **the row key** -- one name per row used everywhere a row is listed: the
   user's ID column when the file has one, else the 1-based file line (a
   demo's row number);
@@ -36,10 +37,13 @@ from numpy.typing import ArrayLike
 
 from gmm_core.data._columns import _looks_like_id
 
-__all__ = ["OriginalRows", "USED", "decimals_of", "format_like", "row_keys"]
+__all__ = ["HAD_GAPS", "OriginalRows", "USED", "decimals_of", "format_like", "gap_status",
+           "row_keys"]
 
 #: ``status`` of a row that was fitted.
 USED = ""
+#: ``status`` of a row fitted with blank cells (``missing="use"``): this, then the columns.
+HAD_GAPS = "had gaps: "
 _PLAIN_NUMBER = re.compile(r"^\s*[+-]?\d[\d.,'\s]*\s*$")
 _MAX_DECIMALS = 6
 
@@ -58,7 +62,8 @@ class OriginalRows:
     used : ndarray of int
         Positions in ``cells`` of the fitted rows, in the order they were fitted.
     status : ndarray of str
-        Per row of ``cells``: :data:`USED`, or why the row was left out.
+        Per row of ``cells``: :data:`USED`, :data:`HAD_GAPS` and its blank
+        feature columns (fitted, nothing filled in), or why the row was left out.
     key_name : str
         The user's ID column, ``"line"`` (file line) or ``"row"`` (demos).
     keys : ndarray of str
@@ -129,6 +134,24 @@ class OriginalRows:
                          for row in mask],
                         dtype=object)
 
+    def gap_columns(self) -> np.ndarray:
+        """Per fitted row: its blank feature columns, ``", "``-joined (``""`` if none).
+
+        Only rows used with their gaps (``missing="use"``) have any; filled-in
+        rows are :meth:`filled_columns`.
+
+        >>> rows = OriginalRows.from_frame(pd.DataFrame({"a": [1.0, 2.0]}))
+        >>> rows.gap_columns().tolist()
+        ['', '']
+        """
+        status = np.asarray(self.status, dtype=object)[self.used]
+        return np.array([s[len(HAD_GAPS):] if str(s).startswith(HAD_GAPS) else "" for s in status],
+                        dtype=object)
+
+    def had_gaps(self) -> np.ndarray:
+        """Per fitted row: True when it was fitted with blank cells (nothing filled in)."""
+        return self.gap_columns() != ""
+
     def decimals(self, column: str) -> int:
         """How many decimals the column's numbers carry in the file (at most 6).
 
@@ -143,7 +166,8 @@ class OriginalRows:
 
         The key comes first, under :attr:`key_name`; then the cells of
         ``columns`` (default: every column), as text; then, when any listed
-        row had gaps filled, ``filled in``: which of its columns were.
+        row had gaps filled, ``filled in``: which of its columns were; when any
+        was used with its gaps, ``had gaps``: its blank columns.
 
         >>> rows = OriginalRows.from_frame(pd.DataFrame({"x": [3.0, 4.5]}))
         >>> rows.listing([1]).values.tolist()
@@ -159,7 +183,19 @@ class OriginalRows:
         filled = self.filled_columns()[positions]
         if any(filled):
             out["filled in"] = filled
+        gaps = self.gap_columns()[positions]
+        if any(gaps):
+            out["had gaps"] = gaps
         return out
+
+
+def gap_status(columns: Iterable[str]) -> str:
+    """The status of a row fitted with the blank ``columns``.
+
+    >>> gap_status(["Age", "income"])
+    'had gaps: Age, income'
+    """
+    return HAD_GAPS + ", ".join(str(c) for c in columns)
 
 
 def row_keys(cells: pd.DataFrame, id_columns: Iterable[str], used: np.ndarray,

@@ -19,7 +19,9 @@ Excel's "Unicode text", ID and name columns, "n/a" markers, ragged rows.
   more, see :data:`~gmm_core.data._sniff.MISSING_MARKERS`) are missing; so are
   stray text cells in a numeric column and infinite values (``inf``,
   ``1e400``), each with a warning.  Rows with a missing value are dropped
-  (``missing="drop"``, default) or filled with the column mean/median.
+  (``missing="drop"``, default), filled with the column mean/median, or used
+  as they are (``missing="use"``: the cell stays NaN for a fit that
+  marginalises it; see :mod:`gmm_core.data._gaps`).
 
 Repairs and refusals, all documented in the report's warnings:
 
@@ -85,8 +87,8 @@ from gmm_core.data._columns import (
     _warn_bad_cells,
     summary_rows,
 )
+from gmm_core.data._gaps import MISSING_POLICIES, handle_gaps
 from gmm_core.data._sniff import (
-    MAX_LISTED_LINES,
     decode,
     detect_binary,
     lines_text,
@@ -100,7 +102,8 @@ from gmm_core.errors import MAX_MAGNITUDE, MIN_SPREAD, DataError
 from gmm_core.mixture._typing import MissingPolicy
 
 __all__ = ["MAX_BYTES", "MAX_CELLS", "MAX_COLUMNS", "MAX_LINE_CHARS", "MAX_MAGNITUDE", "MAX_ROWS",
-           "MIN_ROWS", "MIN_SPREAD", "ReadReport", "TableResult", "check_size", "read_table"]
+           "MIN_ROWS", "MIN_SPREAD", "MISSING_POLICIES", "ReadReport", "TableResult", "check_size",
+           "read_table"]
 
 #: 200 MB: Streamlit's default upload limit (``server.maxUploadSize``); checked on
 #: ``len(data)`` before anything is decoded.
@@ -119,8 +122,6 @@ MAX_LINE_CHARS = 1_000_000
 #: 3 rows: the fewest with which a covariance can be estimated at all.  The
 #: fitting code checks the stricter ``n_samples >= n_components`` itself.
 MIN_ROWS = 3
-
-_MISSING_POLICIES = ("drop", "mean", "median")
 
 
 @dataclass
@@ -148,6 +149,10 @@ class ReadReport:
         1-based file line numbers of the first :data:`MAX_LISTED_LINES` of them.
     rows_imputed, cells_imputed : int
         Rows/cells filled in under ``missing="mean"`` or ``"median"``.
+    rows_with_gaps : int
+        Rows used with blank feature cells under ``missing="use"``.
+    gaps_per_column : dict
+        Under ``missing="use"``: ``{column: blank cells}`` among the rows used.
     missing : str
         The policy used.
     summary_lines : list of int
@@ -170,6 +175,8 @@ class ReadReport:
     dropped_lines: list = field(default_factory=list)
     rows_imputed: int = 0
     cells_imputed: int = 0
+    rows_with_gaps: int = 0
+    gaps_per_column: dict = field(default_factory=dict)
     missing: str = "drop"
     summary_lines: list = field(default_factory=list)
     warnings: list = field(default_factory=list)
@@ -198,10 +205,21 @@ class ReadReport:
             parts.append(f"{n} summary row{'s' if n != 1 else ''} (such as a total) left out.")
         if self.rows_dropped:
             parts.append(f"{self.rows_dropped} rows with missing values left out.")
+        if self.rows_with_gaps:
+            parts.append(f"{self.rows_with_gaps} rows have gaps ({self.gaps_text()}); they are "
+                         "used as they are, nothing filled in.")
         if self.rows_imputed:
             parts.append(f"{self.rows_imputed} rows had gaps filled with the column "
                          f"{self.missing}.")
         return " ".join(parts)
+
+    def gaps_text(self) -> str:
+        """Blank cells per column among the rows used with gaps: ``'Age: 3, income: 1'``.
+
+        >>> ReadReport(gaps_per_column={"Age": 3, "income": 1}).gaps_text()
+        'Age: 3, income: 1'
+        """
+        return ", ".join(f"{c}: {n:,}" for c, n in self.gaps_per_column.items())
 
 
 @dataclass
@@ -312,9 +330,11 @@ def read_table(
         The raw upload (``bytes``, ``bytearray`` or ``memoryview``).
     filename : str, default="upload.csv"
         Only used in messages and the report; the content decides the format.
-    missing : {"drop", "mean", "median"}, default="drop"
+    missing : {"drop", "mean", "median", "use"}, default="drop"
         What to do with rows where a kept column has no usable value: drop the
-        row, or fill the gap with the column's mean or median.
+        row, fill the gap with the column's mean or median, or ``"use"`` the
+        row as it is (the feature cell stays NaN, the row's status says
+        "had gaps: <columns>"; a row with no feature value at all is dropped).
     max_bytes, max_rows, max_columns, max_cells, min_rows : int
         Limits; see the module constants of the same names for the defaults
         and why.  ``min_rows`` is counted after missing values are handled.
@@ -344,8 +364,8 @@ def read_table(
     gmm_core.errors.DataError: Clustering needs at least two columns of numbers, but this
     file has none. Left out: name (text), city (text). Check that the file uses a comma, ...
     """
-    if missing not in _MISSING_POLICIES:
-        raise ValueError(f"missing must be one of {_MISSING_POLICIES}, got {missing!r}.")
+    if missing not in MISSING_POLICIES:
+        raise ValueError(f"missing must be one of {MISSING_POLICIES}, got {missing!r}.")
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise TypeError(f"data must be bytes (the raw upload), got {type(data).__name__}.")
     limits = dict(max_bytes=max_bytes, max_rows=max_rows, max_columns=max_columns,
@@ -527,44 +547,15 @@ def _build(names, columns, line_numbers, report, missing, min_rows):
 
     X = np.column_stack([numeric[name] for name in kept])
     X[~np.isfinite(X)] = np.nan
-    gaps = np.isnan(X)
-    bad_rows = gaps.any(axis=1)
-    keep = np.ones(n_rows, dtype=bool)
     status = np.full(n_read, USED, dtype=object)
     status[n_rows:] = [f"summary row ({label})" for label in footers]
-    filled = None
-    if bad_rows.any() and missing == "drop":
-        keep = ~bad_rows
-        report.rows_dropped = int(bad_rows.sum())
-        report.dropped_lines = body_lines[bad_rows][:MAX_LISTED_LINES].tolist()
-        report.warnings.append(
-            f"{report.rows_dropped} row(s) with a missing value were left out "
-            f"(lines {lines_text(body_lines[bad_rows].tolist())}). To keep them, fill gaps "
-            "with the column mean or median instead."
-        )
-        for i in np.flatnonzero(bad_rows):
-            status[i] = "missing value in " + ", ".join(
-                name for name, gap in zip(kept, gaps[i], strict=True) if gap)
-    elif bad_rows.any():
-        fill = np.nanmean if missing == "mean" else np.nanmedian
-        filled = {}
-        for j in np.flatnonzero(gaps.any(axis=0)):
-            value = fill(X[:, j])
-            X[gaps[:, j], j] = value
-            filled[kept[j]] = np.where(gaps[:, j], value, np.nan)
-        filled = pd.DataFrame(filled)
-        report.rows_imputed = int(bad_rows.sum())
-        report.cells_imputed = int(gaps.sum())
-        report.warnings.append(
-            f"{report.cells_imputed} missing value(s) in {report.rows_imputed} row(s) were "
-            f"filled with the column {missing}. The filled-in numbers are used for fitting only; "
-            "exports keep your blank cells and list the filled values in columns of their own."
-        )
+    keep, filled = handle_gaps(X, kept, body_lines, report, missing, status)
     n_left = int(keep.sum())
     if n_left < min_rows:
         if n_left < n_rows:
+            which = "any feature column" if missing == "use" else "every numeric column"
             raise DataError(
-                f"Only {n_left} of the {n_rows} rows have a value in every numeric column, but "
+                f"Only {n_left} of the {n_rows} rows have a value in {which}, but "
                 f"at least {min_rows} are needed. Fill the gaps, or choose to fill them with the "
                 "column mean or median."
             )

@@ -10,7 +10,9 @@ fitted in scaled units back to the user's units::
     mu    = offset_ + scale_ * mu'
     Sigma = diag(scale_) Sigma' diag(scale_)
 
-Constant columns get ``scale_ = 1``, so nothing is divided by zero.
+Constant columns get ``scale_ = 1``, so nothing is divided by zero.  Missing
+values (NaN) are left out of the statistics and stay NaN, so rows with gaps
+can be fitted with ``GaussianMixture(nan_policy="marginalize")``.
 
 Examples
 --------
@@ -32,14 +34,24 @@ __all__ = ["Scaler", "SCALINGS", "as_2d"]
 SCALINGS = ("standard", "minmax", "none")
 
 
-def as_2d(X: ArrayLike, name: str = "X") -> np.ndarray:
+def as_2d(X: ArrayLike, name: str = "X", *, allow_nan: bool = False) -> np.ndarray:
+    """``X`` as a float (n_samples, n_features) array; refuses infinities, and NaN unless allowed.
+
+    >>> as_2d([[1.0, float("nan")], [2.0, 3.0]], allow_nan=True).shape
+    (2, 2)
+    """
     X = np.asarray(X, dtype=float)
     if X.ndim != 2 or X.shape[0] < 1 or X.shape[1] < 1:
         raise ValueError(
             f"{name} must be a 2-D array (n_samples, n_features), got shape {X.shape}."
         )
-    if not np.isfinite(X).all():
-        raise ValueError(f"{name} contains NaN or infinite values; clean the data first.")
+    bad = np.isinf(X) if allow_nan else ~np.isfinite(X)
+    if bad.any():
+        what = "infinite" if allow_nan else "NaN or infinite"
+        raise ValueError(f"{name} contains {what} values; clean the data first.")
+    if allow_nan and np.isnan(X).all(axis=0).any():
+        j = int(np.flatnonzero(np.isnan(X).all(axis=0))[0])
+        raise ValueError(f"{name} has no value at all in column {j + 1}; leave that column out.")
     return X
 
 
@@ -71,11 +83,16 @@ class Scaler:
         self.method = method
 
     def fit(self, X: ArrayLike) -> Scaler:
-        """Learn ``offset_`` and ``scale_`` from ``X`` (n_samples, n_features)."""
+        """Learn ``offset_`` and ``scale_`` from ``X`` (n_samples, n_features).
+
+        Missing values (NaN) are left out of each column's statistics, and
+        :meth:`transform` keeps them NaN; every column needs one value.
+        """
         self._check_method()
-        X = as_2d(X)
-        stats = (dict(mean=X.mean(axis=0), std=X.std(axis=0)) if self.method == "standard"
-                 else dict(minimum=X.min(axis=0), maximum=X.max(axis=0)))
+        X = as_2d(X, allow_nan=True)
+        stats = (dict(mean=np.nanmean(X, axis=0), std=np.nanstd(X, axis=0))
+                 if self.method == "standard"
+                 else dict(minimum=np.nanmin(X, axis=0), maximum=np.nanmax(X, axis=0)))
         self._set_from_statistics(X.shape[1], **stats)
         return self
 
@@ -135,7 +152,7 @@ class Scaler:
             raise ValueError(f"expected {self.scale_.size} features, got {D}.")
 
     def transform(self, X: ArrayLike) -> np.ndarray:
-        """Scale ``X``: ``(X - offset_) / scale_``."""
+        """Scale ``X``: ``(X - offset_) / scale_`` (NaN stays NaN)."""
         X = np.asarray(X, dtype=float)
         self._check(X.shape[-1])
         return (X - self.offset_) / self.scale_

@@ -29,6 +29,6 @@ Criterion = Literal["bic", "aic", "icl"]
 #: ``GaussianMixture(nan_policy=...)``: :data:`gmm_core.mixture._estimator.NAN_POLICIES`
 NanPolicy = Literal["raise", "marginalize"]
 #: ``read_table(missing=...)``: what to do with rows that have a missing value
-MissingPolicy = Literal["drop", "mean", "median"]
+MissingPolicy = Literal["drop", "mean", "median", "use"]
 #: A seed, a generator, or None (fresh randomness), as scikit-learn's ``random_state``
 RandomState = int | np.random.RandomState | np.random.Generator | None

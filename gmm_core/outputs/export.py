@@ -9,7 +9,9 @@ OriginalRows`: ``1`` stays ``1``, blanks stay blank, IDs are not turned into
 :meth:`gmm_core.outputs.model_file.SegmentModel.predict` returns), one
 ``probability_<segment name>`` per segment (4 decimals) and ``status``:
 ``assigned``, or why the row was not (left out for a missing value, a summary
-row), those rows with empty segment columns.  Under mean/median filling the
+row), those rows with empty segment columns; a row fitted with blank cells
+(the reader's ``missing="use"``) is ``assigned; had gaps: Age`` -- its blank
+cells stay blank and no value is made up for them.  Under mean/median filling the
 number used for each filled cell goes in a column of its own,
 ``<column> (filled in)``; the user's blank cell stays blank.  When the row key
 is not a column of the file (the file line, a demo's row number) it comes first.
@@ -146,8 +148,8 @@ def segment_table(rows: OriginalRows | pd.DataFrame, labels: ArrayLike, proba: A
     for j, name in enumerate(names):
         add(f"probability_{name}", [format_like(v, PROBABILITY_DECIMALS, mark)
                                     for v in np.round(proba[:, j], PROBABILITY_DECIMALS)])
-    status = np.array([ASSIGNED if why == USED else f"left out: {why}" for why in rows.status],
-                      dtype=object)
+    status = np.array([f"left out: {why}" for why in rows.status], dtype=object)
+    status[at] = [ASSIGNED if why == USED else f"{ASSIGNED}; {why}" for why in rows.status[at]]
     if rows.filled is not None:
         filled = rows.was_filled()
         status[at[filled]] = ASSIGNED + " (gaps filled in)"

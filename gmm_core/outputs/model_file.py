@@ -179,7 +179,9 @@ class SegmentModel:
         """Rows in original units -> the scaled matrix the mixture expects.
 
         ``X`` is an array with the model's features in order, or a DataFrame
-        whose columns are picked by name (others are ignored).
+        whose columns are picked by name (others are ignored).  A missing
+        value (NaN) stays missing: the row is assigned by its observed
+        columns, as the app assigns rows with gaps.
         """
         if hasattr(X, "columns"):
             missing = [f for f in self.features if f not in X.columns]
@@ -202,10 +204,11 @@ class SegmentModel:
             if A.ndim != 2 or A.shape[1] != len(self.features):
                 raise DataError(f"Expected rows of {len(self.features)} values "
                                 f"({_quote(self.features)}), got an array of shape {A.shape}.")
-        bad = ~np.isfinite(A).all(axis=1)
+        # a blank cell (NaN) is left out of the row's density, as in the app; a row needs a value
+        bad = np.isinf(A).any(axis=1) | (np.isnan(A).all(axis=1) if A.shape[1] else False)
         if bad.any():
-            raise DataError(f"{int(bad.sum())} row(s) have a missing or infinite value "
-                            f"(the first is row {int(np.flatnonzero(bad)[0]) + 1}). Fill or "
+            raise DataError(f"{int(bad.sum())} row(s) have an infinite value or no value at all "
+                            f"(the first is row {int(np.flatnonzero(bad)[0]) + 1}). Fix or "
                             "drop them before assigning segments.",
                             row=int(np.flatnonzero(bad)[0]) + 1)
         return self.scaler.transform(A)
@@ -408,7 +411,7 @@ def _build(doc):
             original["covariances"], (K, D, D), "'original_units.covariances'",
             np.finfo(float).max)
 
-    gmm = GaussianMixture(K, covariance_type=ct)
+    gmm = GaussianMixture(K, covariance_type=ct, nan_policy="marginalize")  # rows with gaps too
     gmm._set_params(params)
     gmm.n_features_in_ = D
     fit = doc.get("fit", {})

@@ -41,6 +41,7 @@ import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from gmm_core.data.reader import MISSING_POLICIES
 from gmm_core.data.scaling import SCALINGS
 from gmm_core.mixture import COVARIANCE_TYPES, INIT_METHODS
 from gmm_core.outputs._model_checks import ModelFileError, parse_strict_json, where_text
@@ -56,7 +57,7 @@ MAX_TABLE_BYTES = 25 * 1024 * 1024
 #: The whole project file, in bytes: the table in base64 and a model.
 MAX_BYTES = 4 * MAX_TABLE_BYTES // 3 + 60_000_000
 MAX_TEXT = 200
-MISSING = ("drop", "mean", "median")
+MISSING = MISSING_POLICIES
 _HINT = "Use a project saved by GMM Explorer ('Save project')."
 
 

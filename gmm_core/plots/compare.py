@@ -30,18 +30,19 @@ from plotly.subplots import make_subplots
 from gmm_core.analysis.geometry import ellipse_points
 from gmm_core.plots.theme import (
     FONT,
+    GAPS_ENTRY,
     INK,
     PALETTE,
     RowHover,
     colour,
+    gaps_legend_trace,
     halo,
-    hover_args,
     legend_room,
     legend_traces,
     point_style,
     segment_names,
+    segment_point_traces,
     symbol,
-    template_text,
 )
 from gmm_core.plots.theme import escape as _text
 
@@ -115,35 +116,23 @@ def _density_trace(density):
                       hoverinfo="skip", name="GMM density", meta="background")
 
 
-def _points_traces(points, labels, names, slots, sure=None, hover=None):
+def _points_traces(points, labels, names, slots, sure=None, hover=None, gaps=None):
     """One WebGL trace per segment: its colour and marker shape, size and opacity by count.
 
     ``sure`` (in [0, 1], per point) fades the points the model is unsure of:
     their opacity runs from a quarter of the cloud's opacity up to all of it.
+    Rows with ``gaps`` are drawn hollow (:func:`~gmm_core.plots.theme.segment_point_traces`).
     """
-    points = np.asarray(points, dtype=float).reshape(-1, 2)
     labels = np.asarray(labels, dtype=int)
-    size, opacity = point_style(points.shape[0])
-    traces = []
-    for j, name in enumerate(names):
-        mask = labels == j
-        # Per-point certainty goes in marker.opacity, a numeric array: a list of
-        # rgba strings costs plotly a regex check per point (seconds at 20k points).
-        marker_opacity = (opacity if sure is None
-                          else opacity * (0.25 + 0.75 * np.asarray(sure, dtype=float)[mask]))
-        if hover is not None:
-            extra = hover_args(hover, mask, name)
-        else:
-            extra = dict(hovertemplate="x=%{x:.4g}<br>y=%{y:.4g}"
-                                       f"<extra>{template_text(name)}</extra>")
-        traces.append(go.Scattergl(
-            x=points[mask, 0], y=points[mask, 1], mode="markers", name=_text(name),
-            legendgroup=f"seg{j}", meta="points", showlegend=False,
-            hoverlabel=dict(bordercolor=colour(slots[j])),
-            marker=dict(size=size, color=colour(slots[j]), symbol=symbol(slots[j]),
-                        opacity=marker_opacity, line=dict(width=0)),
-            **extra))
-    return [*legend_traces(names, slots), *traces]
+    size, opacity = point_style(labels.shape[0])
+    # Per-point certainty goes in marker.opacity, a numeric array: a list of
+    # rgba strings costs plotly a regex check per point (seconds at 20k points).
+    if sure is not None:
+        opacity = opacity * (0.25 + 0.75 * np.asarray(sure, dtype=float))
+    traces = segment_point_traces(points, labels, names, slots, size=size, opacity=opacity,
+                                  hover=hover, gaps=gaps)
+    legend = [gaps_legend_trace()] if gaps is not None and np.any(gaps) else []
+    return [*legend_traces(names, slots), *legend, *traces]
 
 
 def _disagree_trace(points, disagree):
@@ -268,13 +257,18 @@ _EXTRA_ENTRIES = ("centroids", "models disagree", "1σ ellipse (39% of the segme
                   "2σ ellipse (86%)")
 
 
+def _extra_entries(gaps):
+    """The extra legend entries, with the hollow markers' when rows with gaps are drawn."""
+    return _EXTRA_ENTRIES + ((GAPS_ENTRY,) if gaps is not None and np.any(gaps) else ())
+
+
 def kmeans_figure(points: np.ndarray, labels: np.ndarray, centroids: np.ndarray, *,
                   x_range: tuple[float, float], y_range: tuple[float, float],
                   axis_titles: tuple[str, str],
                   regions: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
                   disagree: np.ndarray | None = None, names: Sequence[str] | None = None,
                   slots: Sequence[int] | None = None, hover: RowHover | None = None,
-                  title: str = "KMeans") -> go.Figure:
+                  title: str = "KMeans", gaps: np.ndarray | None = None) -> go.Figure:
     """KMeans panel: points coloured and shaped by cluster, centroids, optional Voronoi regions.
 
     Points, rings and centroids are WebGL traces in that order, so the
@@ -301,6 +295,8 @@ def kmeans_figure(points: np.ndarray, labels: np.ndarray, centroids: np.ndarray,
         Colour and marker slot of each cluster (default ``0..k-1``).
     hover : gmm_core.plots.theme.RowHover, optional
         Row keys, feature values and probabilities of the drawn points.
+    gaps : ndarray (n,) of bool, optional
+        Rows with blank cells (drawn at the values the model expects): hollow markers.
     """
     k = np.asarray(centroids).shape[0]
     slots = _slots(slots, k)
@@ -308,13 +304,13 @@ def kmeans_figure(points: np.ndarray, labels: np.ndarray, centroids: np.ndarray,
     fig = go.Figure()
     if regions is not None:
         fig.add_trace(_regions_trace(regions, slots))
-    for tr in _points_traces(points, labels, names, slots, hover=hover):
+    for tr in _points_traces(points, labels, names, slots, hover=hover, gaps=gaps):
         fig.add_trace(tr)
     if disagree is not None and np.any(disagree):
         fig.add_trace(_disagree_trace(points, disagree))
     fig.add_trace(_centres_trace(centroids, "centroids", slots, names))
     return _layout(fig, title=title, x_range=x_range, y_range=y_range, axis_titles=axis_titles,
-                   legend_entries=_legend_entries(names, _EXTRA_ENTRIES))
+                   legend_entries=_legend_entries(names, _extra_entries(gaps)))
 
 
 def gmm_figure(points: np.ndarray, labels: np.ndarray, certainty: np.ndarray, means: np.ndarray,
@@ -325,7 +321,7 @@ def gmm_figure(points: np.ndarray, labels: np.ndarray, certainty: np.ndarray, me
                density: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
                disagree: np.ndarray | None = None, names: Sequence[str] | None = None,
                slots: Sequence[int] | None = None, hover: RowHover | None = None,
-               title: str = "Gaussian mixture") -> go.Figure:
+               title: str = "Gaussian mixture", gaps: np.ndarray | None = None) -> go.Figure:
     """GMM panel: points faded by uncertainty, covariance ellipses and means on top.
 
     Points, rings, ellipses (a contrasting halo under each coloured line) and means
@@ -349,7 +345,7 @@ def gmm_figure(points: np.ndarray, labels: np.ndarray, certainty: np.ndarray, me
         Legend text per level.
     regions, density : (xs, ys, z), optional
         Shaded most-likely-component grid, or density contours.
-    names, slots, hover
+    names, slots, hover, gaps
         As in :func:`kmeans_figure`.
     """
     means = np.asarray(means, dtype=float)
@@ -366,7 +362,7 @@ def gmm_figure(points: np.ndarray, labels: np.ndarray, certainty: np.ndarray, me
         fig.add_trace(_regions_trace(regions, slots))
     if density is not None:
         fig.add_trace(_density_trace(density))
-    for tr in _points_traces(points, labels, names, slots, sure=sure, hover=hover):
+    for tr in _points_traces(points, labels, names, slots, sure=sure, hover=hover, gaps=gaps):
         fig.add_trace(tr)
     if disagree is not None and np.any(disagree):
         fig.add_trace(_disagree_trace(points, disagree))
@@ -375,4 +371,4 @@ def gmm_figure(points: np.ndarray, labels: np.ndarray, certainty: np.ndarray, me
         fig.add_trace(tr)
     fig.add_trace(_centres_trace(means, "means", slots, names))
     return _layout(fig, title=title, x_range=x_range, y_range=y_range, axis_titles=axis_titles,
-                   legend_entries=_legend_entries(names, _EXTRA_ENTRIES))
+                   legend_entries=_legend_entries(names, _extra_entries(gaps)))

@@ -121,12 +121,22 @@ def log_likelihood_range(log_likelihoods: ArrayLike) -> tuple[float, float, np.n
     return lo - pad, hi + pad, off
 
 
+def _hollow(gaps, n):
+    """Marker ``symbol`` and ``line`` of the points: hollow circles for the rows with gaps."""
+    if gaps is None or not np.any(gaps):
+        return dict(line=dict(width=0))
+    gaps = np.asarray(gaps, dtype=bool).reshape(n)
+    return dict(symbol=np.where(gaps, "circle-open", "circle").tolist(),
+                line=dict(width=np.where(gaps, 1.5, 0.0)))
+
+
 def em_step_figure(points: np.ndarray, frame: dict, log_likelihoods: np.ndarray, *,
                    x_range: tuple[float, float], y_range: tuple[float, float],
                    axis_titles: tuple[str, str], names: Sequence[str] | None = None,
                    point_ids: Sequence[int] | None = None, point_keys: Sequence[str] | None = None,
                    explained: tuple[np.ndarray, str] | None = None, seeds: np.ndarray | None = None,
-                   chosen: np.ndarray | None = None, height: int = 420) -> go.Figure:
+                   chosen: np.ndarray | None = None, height: int = 420,
+                   gaps: np.ndarray | None = None) -> go.Figure:
     """One EM step: the points coloured by responsibility with the components, and the
     log-likelihood curve with this step marked.
 
@@ -151,6 +161,8 @@ def em_step_figure(points: np.ndarray, frame: dict, log_likelihoods: np.ndarray,
         The row explained in the formulas, in plot units, and its key: ringed.
     seeds, chosen : ndarray (m, 2), optional
         Seed points of the start (×), and points clicked so far for a start.
+    gaps : ndarray (n,) of bool, optional
+        Rows with blank cells (drawn at the values the model expects): hollow circles.
 
     Returns
     -------
@@ -181,7 +193,7 @@ def em_step_figure(points: np.ndarray, frame: dict, log_likelihoods: np.ndarray,
         hovertemplate=(f"%{{text}}<br>{escape(axis_titles[0])} = %{{x:.4g}}<br>"
                        f"{escape(axis_titles[1])} = %{{y:.4g}}<extra>click to explain</extra>"),
         marker=dict(size=size, color=np.asarray(values, dtype=np.int8),
-                    opacity=np.asarray(alpha, dtype=np.float32), line=dict(width=0),
+                    opacity=np.asarray(alpha, dtype=np.float32), **_hollow(gaps, n),
                     colorscale=_colourscale(k), cmin=-1.5, cmax=k - 0.5, showscale=False)),
         row=1, col=1)
     for j in range(k):

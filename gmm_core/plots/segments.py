@@ -36,15 +36,16 @@ from gmm_core.analysis.segments import HIGH_CUT, LOW_CUT, standing
 from gmm_core.plots.theme import (
     AXIS_STYLE,
     FAMILY,
+    GAPS_ENTRY,
     INK,
     RowHover,
     colour,
-    hover_args,
+    gaps_legend_trace,
     legend_room,
     legend_traces,
     point_style,
+    segment_point_traces,
     symbol,
-    template_text,
 )
 from gmm_core.plots.theme import escape as label_text
 
@@ -75,7 +76,8 @@ def overview_figure(points: np.ndarray, labels: np.ndarray, names: Sequence[str]
                     y_range: tuple[float, float] | None = None,
                     axis_titles: tuple[str, str] = ("", ""), large: bool = False,
                     title: str | None = None, height: int | None = None,
-                    slots: Sequence[int] | None = None, hover: RowHover | None = None) -> go.Figure:
+                    slots: Sequence[int] | None = None, hover: RowHover | None = None,
+                    gaps: np.ndarray | None = None) -> go.Figure:
     """Every drawn row coloured and shaped by segment, names at typical members, unusual ringed.
 
     Points, rings and typical members are WebGL traces in that order (the
@@ -102,6 +104,8 @@ def overview_figure(points: np.ndarray, labels: np.ndarray, names: Sequence[str]
         Colour and marker slot of each segment (default ``0..k-1``).
     hover : gmm_core.plots.theme.RowHover, optional
         Row keys, feature values and probabilities of the drawn points.
+    gaps : ndarray (n,) of bool, optional
+        Rows with blank cells, drawn at the values the model expects: hollow markers.
     """
     points = np.asarray(points, dtype=float).reshape(-1, 2)
     labels = np.asarray(labels, dtype=int)
@@ -112,17 +116,11 @@ def overview_figure(points: np.ndarray, labels: np.ndarray, names: Sequence[str]
     size = size * (1.3 if large else 1.0)
     for tr in legend_traces(names, slots, size=12 if large else 10):
         fig.add_trace(tr)
-    for j, name in enumerate(names):
-        mask = labels == j
-        extra = (hover_args(hover, mask, name) if hover is not None else
-                 dict(hovertemplate="x=%{x:.4g}<br>y=%{y:.4g}<extra>" + template_text(name)
-                      + "</extra>"))
-        fig.add_trace(go.Scattergl(
-            x=points[mask, 0], y=points[mask, 1], mode="markers", name=label_text(name),
-            legendgroup=f"seg{j}", meta="points", showlegend=False,
-            hoverlabel=dict(bordercolor=colour(slots[j])),
-            marker=dict(size=size, color=colour(slots[j]), symbol=symbol(slots[j]),
-                        opacity=opacity, line=dict(width=0)), **extra))
+    if gaps is not None and np.any(gaps):
+        fig.add_trace(gaps_legend_trace(size=12 if large else 10))
+    for tr in segment_point_traces(points, labels, names, slots, size=size, opacity=opacity,
+                                   hover=hover, gaps=gaps):
+        fig.add_trace(tr)
     if unusual is not None and len(unusual):
         pts = np.asarray(unusual, dtype=float).reshape(-1, 2)
         # thousands of rings (1% of 200,000 rows) must not bury the clusters: thinner, smaller
@@ -152,7 +150,8 @@ def overview_figure(points: np.ndarray, labels: np.ndarray, names: Sequence[str]
                 bgcolor="rgba(255,255,255,0.85)", bordercolor=colour(slots[j]), borderwidth=2,
                 borderpad=3)
     font = _font(large)
-    entries = [label_text(n) for n in names] + ["unusual rows"]
+    entries = [label_text(n) for n in names] + ["unusual rows"] + (
+        [GAPS_ENTRY] if gaps is not None and np.any(gaps) else [])
     # the legend sits at the bottom of the figure, below the x axis title, with the room it needs
     bottom = (80 if large else 62) + legend_room(entries, width=_LEGEND_WIDTH,
                                                  font_size=font["size"])

@@ -27,12 +27,13 @@ from dataclasses import dataclass
 
 import numpy as np
 import plotly.graph_objects as go
+from numpy.typing import ArrayLike
 
 __all__ = ["PALETTE", "COLOUR_NAMES", "SYMBOLS", "INK", "GRID", "FAMILY", "FONT", "AXIS_STYLE",
            "colour", "rgba", "halo", "symbol", "segment_names", "point_style", "escape",
            "template_text",
            "RowHover", "hover_args", "legend_room", "legend_traces", "LEGEND_WIDTH",
-           "clear_subplot_titles"]
+           "GAPS_ENTRY", "gaps_legend_trace", "segment_point_traces", "clear_subplot_titles"]
 
 #: Paul Tol's "muted" scheme (colour-blind safe), strongly different hues first, then a grey.
 PALETTE = ("#332288", "#DDCC77", "#CC6677", "#44AA99", "#117733",
@@ -165,6 +166,61 @@ def legend_traces(names: Sequence[str], slots: Sequence[int] | None, *,
                          marker=dict(size=size, color=colour(slots[j]), symbol=symbol(slots[j]),
                                      line=dict(width=0.5, color="white")))
             for j, name in enumerate(names)]
+
+
+#: Legend text of the hollow markers: rows drawn with blank cells at their expected values.
+GAPS_ENTRY = "had gaps (hollow: blank cells at the values the model expects)"
+
+
+def gaps_legend_trace(size: float = 10) -> go.Scattergl:
+    """The legend entry of the hollow markers of rows with gaps (one grey hollow circle)."""
+    return go.Scattergl(x=[None], y=[None], mode="markers", name=GAPS_ENTRY, meta="legend",
+                        hoverinfo="skip",
+                        marker=dict(size=size, color=INK, symbol="circle-open",
+                                    line=dict(width=1.5)))
+
+
+def segment_point_traces(points: np.ndarray, labels: ArrayLike, names: Sequence[str],
+                         slots: Sequence[int], *, size: float, opacity: float | ArrayLike,
+                         hover: RowHover | None = None,
+                         gaps: ArrayLike | None = None) -> list[go.Scattergl]:
+    """The drawn rows, per segment one WebGL trace (``meta="points"``) in its colour and shape.
+
+    ``opacity`` is one number or one per point.  Rows with ``gaps`` (per point,
+    True when a blank cell was drawn at the value the model expects) get a trace of
+    their own in the same colour with the hollow (``-open``) version of the
+    shape, so they are drawn, never dropped, and never mistaken for rows
+    with every value.
+    """
+    points = np.asarray(points, dtype=float).reshape(-1, 2)
+    labels = np.asarray(labels, dtype=int)
+    opacity = np.broadcast_to(np.asarray(opacity, dtype=float), labels.shape)
+    gaps = (np.zeros(labels.shape, dtype=bool) if gaps is None
+            else np.asarray(gaps, dtype=bool).reshape(labels.shape))
+    traces = []
+    for j, name in enumerate(names):
+        for hollow in (False, True):
+            mask = (labels == j) & (gaps == hollow)
+            if hollow and not mask.any():
+                continue
+            if hover is not None:
+                extra = hover_args(hover, mask, name)
+            else:
+                extra = dict(hovertemplate="x=%{x:.4g}<br>y=%{y:.4g}"
+                                           f"<extra>{template_text(name)}</extra>")
+            alpha = np.maximum(opacity[mask], 0.8) if hollow else opacity[mask]  # rings: visible
+            alpha = float(alpha[0]) if alpha.size and np.all(alpha == alpha[0]) else alpha
+            traces.append(go.Scattergl(
+                x=points[mask, 0], y=points[mask, 1], mode="markers",
+                name=escape(name) + (" (had gaps)" if hollow else ""),
+                legendgroup=f"seg{j}", meta="points", showlegend=False,
+                hoverlabel=dict(bordercolor=colour(slots[j])),
+                marker=dict(size=size + (1.5 if hollow else 0.0), color=colour(slots[j]),
+                            symbol=symbol(slots[j]) + ("-open" if hollow else ""),
+                            opacity=alpha,
+                            line=dict(width=1.5 if hollow else 0)),
+                **extra))
+    return traces
 
 
 def clear_subplot_titles(fig: go.Figure, gap: float = 9) -> go.Figure:

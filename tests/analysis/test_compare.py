@@ -6,7 +6,7 @@ import pytest
 import gmm_core
 import gmm_core.analysis.compare
 import gmm_core.analysis.guarded
-from conftest import blobs, elongated
+from conftest import blobs, elongated, with_gaps
 from gmm_core.analysis.compare import (
     compare_models,
     contingency,
@@ -178,3 +178,50 @@ def test_convergence_warning_is_captured_not_raised(monkeypatch):
         warnings.simplefilter("error", gmm_core.ConvergenceWarning)
         cmp = compare_models(X, 3, random_state=0)
     assert cmp.warnings and all(isinstance(w, str) and w for w in cmp.warnings)
+
+
+def test_rows_with_gaps_fit_marginalised_and_kmeans_clusters_the_gmms_most_likely_values():
+    """Issue 20: the GMM fits blank cells by their observed columns; KMeans, which cannot,
+    clusters the GMM's imputed values -- the same values the charts draw such rows at."""
+    from sklearn.cluster import KMeans
+    from sklearn.metrics import adjusted_rand_score
+
+    X0, y = blobs(n_per=80, seed=3)
+    X = with_gaps(X0, 0.2, seed=1)
+    gaps = np.isnan(X).any(axis=1)
+    assert 40 < gaps.sum() < X.shape[0]
+    cmp = compare_models(X, 3, random_state=0, y_true=y)
+    assert cmp.gmm.nan_policy == "marginalize"
+    assert cmp.had_gaps.tolist() == gaps.tolist()
+    assert not np.isnan(cmp.filled).any()
+    np.testing.assert_array_equal(cmp.filled[~np.isnan(X)], X[~np.isnan(X)])  # given values kept
+    Xs = cmp.scaler.transform(X)
+    imputed = cmp.scaler.inverse_transform(cmp.gmm.impute(Xs))
+    np.testing.assert_allclose(cmp.filled[np.isnan(X)], imputed[np.isnan(X)])
+    km = KMeans(n_clusters=3, n_init=1, random_state=0).fit(cmp.gmm.impute(Xs))
+    assert adjusted_rand_score(km.labels_, cmp.kmeans.labels_) == 1.0
+    complete = ~gaps  # a row with one of two values may be ambiguous; the complete ones are not
+    assert adjusted_rand_score(y[complete], cmp.gmm_labels[complete]) > 0.95
+    assert adjusted_rand_score(y[complete], cmp.kmeans_labels[complete]) > 0.95
+    centres = np.array([(0.0, 0.0), (6.0, 1.0), (1.0, 7.0)])
+    nearest = np.linalg.norm(cmp.means[:, None] - centres[None], axis=2).min(axis=1)
+    assert nearest.max() < 0.5
+
+    projection = gmm_core.analysis.compare.view_projection(cmp, X, ["a", "b"])  # PCA view
+    view = gmm_core.analysis.compare.comparison_view(cmp, X, projection, max_points=10_000)
+    assert view.n_shown == X.shape[0] and np.isfinite(view.points).all()  # none dropped
+    assert view.gaps.tolist() == gaps[view.index].tolist()
+
+
+def test_complete_data_has_no_filled_values():
+    X, _ = blobs(n_per=30)
+    cmp = compare_models(X, 3, random_state=0)
+    assert cmp.filled is None and cmp.gaps is None and not cmp.had_gaps.any()
+    assert cmp.gmm.nan_policy == "raise"
+
+
+def test_a_row_with_no_chosen_value_is_refused_in_words():
+    X, _ = blobs(n_per=10)
+    X[4] = np.nan
+    with pytest.raises(gmm_core.DataError, match="no value in any of the chosen feature columns"):
+        compare_models(X, 2)

@@ -198,3 +198,30 @@ def test_parameter_table_is_in_original_units(data):
     np.testing.assert_allclose(table[["mean a", "mean b"]].to_numpy(), cmp.means, rtol=1e-4)
     np.testing.assert_allclose(table["var a"], cmp.covariances[:, 0, 0], rtol=1e-3)
     np.testing.assert_allclose(table["weight"].sum(), 1.0)
+
+
+@pytest.mark.parametrize("init_params", ["kmeans", "k-means++", "hierarchical"])
+def test_em_run_with_gaps_marginalises_and_the_worked_e_step_uses_the_observed_columns(
+        init_params):
+    """Issue 20: the recorded run fits rows with blank cells on their observed columns (the
+    log-likelihood still never falls), and the worked E-step of such a row is the density
+    of its observed block alone (scipy's oracle, in original units)."""
+    from tests.conftest import with_gaps
+
+    X0, _ = blobs(n_per=50)
+    X = with_gaps(X0, 0.2, seed=2)
+    run = gmm_core.analysis.explain.em_run(X, 3, init_params=init_params, random_state=0)
+    assert np.all(np.diff(run.trajectory.log_likelihoods) > -1e-9)
+    row = int(np.flatnonzero(np.isnan(X[:, 1]))[0])
+    index = run.n_steps - 1
+    ex = gmm_core.analysis.explain.explain_step(run, X, index, row)
+    assert ex.e.observed.tolist() == [True, False]
+    w, means, covs = run.original(run.steps[index].resp_params)
+    o = ex.e.observed
+    dens = [multivariate_normal(m[o], c[np.ix_(o, o)]).pdf(X[row, o])
+            for m, c in zip(means, covs, strict=True)]
+    np.testing.assert_allclose(ex.e.densities, dens, rtol=1e-9)
+    np.testing.assert_allclose(ex.e.resp, run.responsibilities(index, [row])[0], rtol=1e-9)
+    assert np.isfinite(ex.m.means).all()
+    assert run.filled is not None and not np.isnan(run.filled).any()
+    np.testing.assert_allclose(run.filled[~np.isnan(X)], X[~np.isnan(X)])

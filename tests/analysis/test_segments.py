@@ -182,3 +182,48 @@ def test_plain_words_have_no_jargon():
     text = " ".join(t + " " + d for t, d in GLOSSARY).lower()
     assert "covariance" not in text and "responsibilit" not in text
     assert plain_axis_title("PC2 (20% of variance)") == "Main direction 2 (20% of the spread)"
+
+
+def test_segment_profiles_describe_the_values_given_and_count_rows_with_gaps():
+    """Issue 20: with blank cells the population numbers are those of the observed values, a
+    card can say how many of its rows had gaps and where, and complete rows say nothing."""
+    from gmm_core.analysis.profiles import gap_counts, gap_sentence
+    from gmm_core.data.reader import read_table
+
+    rng = np.random.RandomState(0)
+    lines = ["id,income,spend,Age"]
+    for i in range(200):
+        hi = i >= 100
+        cells = [f"{rng.normal(70 if hi else 30, 4):.1f}", f"{rng.normal(60 if hi else 20, 4):.1f}",
+                 f"{rng.normal(40, 8):.0f}"]
+        if i % 9 == 0:
+            cells[0] = ""
+        if i % 13 == 0 and i % 9:
+            cells[2] = ""
+        lines.append(",".join([str(i + 1), *cells]))
+    result = read_table("\n".join(lines).encode(), "c.csv", missing="use")
+    X = result.features.to_numpy()
+    features = list(result.features.columns)
+    cmp = compare_models(X, 2, random_state=0)
+    summary = describe_segments(X, cmp.proba, cmp.means, features)
+    np.testing.assert_allclose(summary.population_mean, np.nanmean(X, axis=0))
+    np.testing.assert_allclose(summary.population_std, np.nanstd(X, axis=0))
+    income = X[:, 0][~np.isnan(X[:, 0])]
+    for p in summary.segments:
+        below = np.mean(income < p.mean[0]) + 0.5 * np.mean(income == p.mean[0])
+        assert p.percentile[0] == pytest.approx(below)
+    assert np.isfinite(np.array([p.percentile for p in summary.segments])).all()
+
+    rows = result.original
+    counts = gap_counts(rows, summary.labels, 2)
+    gaps = np.isnan(X)
+    for j in range(2):
+        members = summary.labels == j
+        want = {f: int(gaps[members, d].sum()) for d, f in enumerate(features)
+                if gaps[members, d].any()}
+        assert counts[j] == want
+        n_gaps = int(gaps[members].any(axis=1).sum())
+        assert gap_sentence(rows, summary.labels, j, noun="customers").startswith(
+            f"{n_gaps} of its {int(members.sum())} customers had gaps (")
+    complete = read_table(b"a,b\n1,2\n3,4\n5,7\n", "x.csv", missing="use").original
+    assert gap_sentence(complete, [0, 0, 1], 0) == ""

@@ -90,3 +90,23 @@ def test_the_other_columns_are_described_against_everyone():
     table = profile_frame(young)
     assert table.columns.tolist() == ["column", "this segment", "everyone"]
     assert table["this segment"][1] == "30"
+
+
+def test_choose_k_and_stability_work_with_rows_with_gaps():
+    """Issue 20: the sweep's shared starts come from the column means, every fit marginalises
+    the blank cells, KMeans' curves count a blank at its column mean, and the bootstrap
+    finds two well-separated segments again."""
+    from gmm_core.analysis.choose_k import kmeans_sweep, model_sweep, recommend
+    from tests.conftest import blobs, with_gaps
+
+    X0, _ = blobs(n_per=60, centers=((0.0, 0.0, 0.0), (8.0, 8.0, 8.0)))
+    X = with_gaps(X0, 0.2, seed=4)
+    sel = model_sweep(X, range(1, 4), ["full", "diag"], n_init=1)
+    assert (sel.table["error"] == "").all()
+    assert sel.best_model.nan_policy == "marginalize"
+    assert recommend(sel).k == 2
+    km = kmeans_sweep(X, [1, 2, 3])
+    assert np.isfinite(km["inertia"]).all() and km["silhouette"].idxmax() == 1
+    s = segment_stability(X, 2, n_boot=4, n_jobs=1)
+    assert s.n_boot == 4 and s.mean_rate == 1.0
+    assert np.isfinite(s.centres).all()

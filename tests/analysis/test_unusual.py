@@ -48,3 +48,37 @@ def test_unusual_rows_are_far_from_every_segment(customers):
     assert list(frame.columns[:3]) == ["CustomerID", "unusualness", "segment"]
     assert list(frame.columns).count("CustomerID") == 1 and len(frame) == 10
     assert frame["CustomerID"].tolist() == ds.frame["CustomerID"].iloc[u.indices].tolist()
+
+
+GAPPY = (b"id,income,spend\n" + b"".join(
+    f"{i},{'' if i % 7 == 3 else 20 + (i % 5) * 2 + (40 if i > 60 else 0)},"
+    f"{'' if i % 11 == 5 else 10 + (i % 3) + (30 if i > 60 else 0)}\n".encode()
+    for i in range(1, 121)) + b"121,200,\n")
+
+
+def test_rows_with_gaps_are_scored_by_their_marginal_density_and_marked():
+    """Issue 20: a row with a blank cell is scored on the columns it has (the oracle is
+    scipy's density of the observed block), and the unusual listing names its blank column."""
+    from scipy.stats import multivariate_normal
+
+    from gmm_core.data.reader import read_table
+
+    result = read_table(GAPPY, "g.csv", missing="use")
+    X = result.features.to_numpy()
+    assert np.isnan(X).any()
+    cmp = compare_models(X, 2, random_state=0)
+    Xs = cmp.scaler.transform(X)
+    scores = gmm_core.mixture.anomaly_score(cmp.gmm, Xs)
+    assert np.isfinite(scores).all()
+    g = cmp.gmm
+    for i in np.flatnonzero(np.isnan(X).any(axis=1))[:5]:
+        o = ~np.isnan(Xs[i])
+        density = sum(w * multivariate_normal(m[o], c[np.ix_(o, o)]).pdf(Xs[i, o])
+                      for w, m, c in zip(g.weights_, g.means_, g.full_covariances_, strict=True))
+        assert scores[i] == pytest.approx(-np.log(density), rel=1e-9)
+    flagged = unusual_rows(scores, count=1)
+    assert flagged.indices.tolist() == [X.shape[0] - 1]     # income 200, spend blank
+    names = ["A", "B"]
+    table = unusual_frame(flagged, result.original, names, cmp.gmm_labels)
+    assert table["id"].tolist() == ["121"]
+    assert table["spend"].tolist() == [""] and table["had gaps"].tolist() == ["spend"]

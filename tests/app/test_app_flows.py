@@ -178,7 +178,11 @@ def test_missing_value_policy_rereads_the_upload_and_is_remembered():
     data = b"a,b,c\n1,2,3\n4,,6\n7,8,9\n1,5,2\n3,3,,\n2,9,4\n"
     at = _app()
     at.file_uploader(key=keys.W_UPLOAD).set_value(("gaps.csv", data, "text/csv")).run()
+    used = _dataset(at)   # the default (issue 20): rows with gaps are used as they are
+    assert used.report.missing == "use" and used.n_rows == 6 and used.had_gaps.sum() == 2
+    at.selectbox(key=keys.W_MISSING).set_value("drop").run()
     dropped = _dataset(at).n_rows
+    assert dropped == 4
     at.selectbox(key=keys.W_MISSING).set_value("mean").run()
     assert not at.exception
     assert _dataset(at).n_rows > dropped

@@ -11,6 +11,7 @@ import pytest
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
+from conftest import gappy_customers
 from gmm_core.outputs.model_file import load_model
 from ui import keys
 
@@ -243,13 +244,7 @@ def test_export_says_how_to_run_the_model_on_the_full_data():
 
 
 def _gappy_customers(n=400):
-    rng = np.random.default_rng(5)
-    lines = ["CustomerID,Gender,income,spend"]
-    for i in range(n):
-        cx, cy = [(20, 20), (60, 70), (90, 20)][i % 3]
-        income = "" if i % 9 == 4 else f"{cx + rng.normal(0, 5):.1f}"
-        lines.append(f"C{i + 1:04d},{'F' if i % 2 else 'M'},{income},{cy + rng.normal(0, 5):.1f}")
-    return ("\n".join(lines) + "\nTotal,,,\n").encode()
+    return gappy_customers(n, seed=5, footer=True)
 
 
 def test_filled_rows_are_marked_and_can_be_left_out_of_the_unusual_list():

@@ -106,10 +106,11 @@ def browser():
 
 @pytest.fixture
 def page(browser, server, request):
-    """A fresh page of the app; ``@pytest.mark.viewport(height)`` makes it taller."""
+    """A fresh page of the app; ``@pytest.mark.viewport(height[, width])`` sets its size."""
     marker = request.node.get_closest_marker("viewport")
     height = marker.args[0] if marker else 1500
-    context = browser.new_context(viewport={"width": 1440, "height": height})
+    width = marker.args[1] if marker and len(marker.args) > 1 else 1440
+    context = browser.new_context(viewport={"width": width, "height": height})
     pg = context.new_page()
     pg.set_default_timeout(TIMEOUT_MS)
     pg.goto(server)
@@ -145,19 +146,31 @@ def rename_first_segment(page, name):
         ".some(t => t.textContent === name)", arg=name, timeout=TIMEOUT_MS)
 
 
+def download(page, label):
+    """Click the download button ``label``; the downloaded file's bytes."""
+    with page.expect_download(timeout=TIMEOUT_MS) as info:
+        page.get_by_role("button", name=label, exact=True).click()
+    return info.value.path().read_bytes()
+
+
 def no_exception(page):
     assert page.locator('[data-testid="stException"]').count() == 0
 
 
-def shoot(page, name, docs=None):
+def shoot(page, name, docs=None, *, element=None):
     """Full-page screenshot into test-artifacts/; also test-artifacts/docs/``docs`` when given.
 
+    ``element`` (a locator) shoots that element alone, e.g. one segment card.
     Tests never write into the tree: ``python -m tests.browser.refresh_docs`` runs
     the browser tests and copies test-artifacts/docs/*.png over docs/.
     """
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / name
-    page.screenshot(path=str(path), full_page=True)
+    if element is not None:
+        element.scroll_into_view_if_needed()
+        element.screenshot(path=str(path))
+    else:
+        page.screenshot(path=str(path), full_page=True)
     if docs:
         DOC_SHOTS.mkdir(exist_ok=True)
         shutil.copyfile(path, DOC_SHOTS / docs)

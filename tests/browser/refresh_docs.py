@@ -4,6 +4,10 @@ Test runs never touch ``docs/``: the browser tests save the screenshots the READ
 ``test-artifacts/docs/``. This command clears that folder, runs the browser tests (extra
 arguments go to pytest, e.g. ``-k segments``), and only when they pass copies each screenshot
 over its ``docs/*.png``. Review the change with ``git diff --stat docs/`` before committing.
+
+The shots of rows with gaps (issue 20: ``docs/data_missing.png``, the Data page's counts, and
+``docs/segments_missing.png``, one segment card) alone: ``python -m tests.browser.refresh_docs
+-k missing`` (tests/browser/test_browser_missing.py shoots them at 1400 x 900).
 """
 
 import pathlib

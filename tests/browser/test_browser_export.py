@@ -14,7 +14,7 @@ import io
 import numpy as np
 import pytest
 
-from browser.conftest import TIMEOUT_MS, no_exception, settle
+from browser.conftest import TIMEOUT_MS, download, no_exception, settle
 
 pytestmark = [pytest.mark.browser, pytest.mark.viewport(1400)]
 
@@ -34,12 +34,6 @@ def customers_csv(n=N, seed=3):
         lines.append(f"{i + 1},{sex},{age},{income},{spend}")
     lines.append("Total,,,123456.7,98765")
     return "\n".join(lines) + "\n"
-
-
-def _download(page, label):
-    with page.expect_download(timeout=TIMEOUT_MS) as info:
-        page.get_by_role("button", name=label, exact=True).click()
-    return info.value.path().read_bytes()
 
 
 def test_the_csv_export_is_the_upload_plus_what_was_computed(page, tmp_path):
@@ -66,7 +60,7 @@ def test_the_csv_export_is_the_upload_plus_what_was_computed(page, tmp_path):
                            timeout=TIMEOUT_MS)
     settle(page, pause_ms=1000)
     no_exception(page)
-    data = _download(page, "Rows with segments (CSV)")
+    data = download(page, "Rows with segments (CSV)")
 
     given = list(csv.reader(io.StringIO(text)))
     back = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))

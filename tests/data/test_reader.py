@@ -285,7 +285,7 @@ CELL = st.one_of(
     st.lists(st.lists(CELL, min_size=1, max_size=6), min_size=0, max_size=12),
     st.sampled_from([",", ";", "\t", "|"]),
     st.sampled_from(["utf-8", "utf-16", "cp1252", "latin-1"]),
-    st.sampled_from(["drop", "mean", "median"]),
+    st.sampled_from(["drop", "mean", "median", "use"]),
 )
 def test_random_csv_like_text_raises_only_data_error(table, delimiter, encoding, missing):
     text = "\n".join(delimiter.join(row) for row in table)
@@ -296,7 +296,12 @@ def test_random_csv_like_text_raises_only_data_error(table, delimiter, encoding,
         assert str(exc)
         return
     X = result.features.to_numpy()
-    assert X.shape[1] >= 2 and X.shape[0] >= 3 and np.isfinite(X).all()
+    assert X.shape[1] >= 2 and X.shape[0] >= 3
+    if missing == "use":  # blanks stay blank, but every row has a value and none is infinite
+        assert not np.isinf(X).any() and not np.isnan(X).all(axis=1).any()
+        assert result.original.had_gaps().tolist() == np.isnan(X).any(axis=1).tolist()
+    else:
+        assert np.isfinite(X).all()
 
 
 # --- round trips ----------------------------------------------------------------------------
@@ -340,3 +345,43 @@ def test_round_trip(table, dialect, encoding):
     assert result.report.columns_dropped == [("Gruppe", "text")]
     assert result.label_candidates == ["Gruppe"]
     assert result.label_values("Gruppe").tolist() == table["Gruppe"].tolist()
+
+
+GAPPY = b"id,Age,income,spend\n1,30,,5\n2,,,\n3,40,20,7\n4,50,30,9\n5,,40,3\n6,35,n/a,4\n"
+
+
+def test_use_keeps_rows_with_gaps_and_their_blank_cells_missing():
+    """missing="use": nothing filled in, every row with a value is fitted, its status says which."""
+    result = read_table(GAPPY, "g.csv", missing="use")
+    X = result.features.to_numpy()
+    assert X.shape == (5, 3)                       # the all-blank line 3 alone is left out
+    np.testing.assert_array_equal(np.isnan(X), [[0, 1, 0], [0, 0, 0], [0, 0, 0], [1, 0, 0],
+                                                [0, 1, 0]])
+    assert result.line_numbers.tolist() == [2, 4, 5, 6, 7]
+    rows = result.original
+    assert rows.status.tolist() == ["had gaps: income", "no value in any feature column", "",
+                                    "", "had gaps: Age", "had gaps: income"]
+    assert rows.had_gaps().tolist() == [True, False, False, True, True]
+    assert rows.gap_columns().tolist() == ["income", "", "", "Age", "income"]
+    assert rows.filled is None and not rows.was_filled().any()
+    report = result.report
+    assert (report.rows_with_gaps, report.rows_dropped, report.rows_imputed) == (3, 1, 0)
+    assert report.gaps_per_column == {"Age": 1, "income": 2}
+    assert "3 rows have gaps (Age: 1, income: 2)" in report.summary()
+    assert any("used as they are" in w for w in report.warnings)
+    assert any("no value in any feature column" in w and "lines 3" in w for w in report.warnings)
+    listing = rows.listing([0, 3])
+    assert listing["income"].tolist() == ["", "40"] and listing["had gaps"].tolist() == [
+        "income", "Age"]
+
+
+def test_use_without_gaps_is_the_same_as_drop():
+    data = b"a,b\n1,2\n3,5\n6,4\n"
+    used, dropped = read_table(data, missing="use"), read_table(data, missing="drop")
+    np.testing.assert_array_equal(used.features.to_numpy(), dropped.features.to_numpy())
+    assert used.report.rows_with_gaps == 0 and not used.original.had_gaps().any()
+
+
+def test_use_still_needs_rows_with_a_value():
+    with pytest.raises(DataError, match="have a value in any feature column"):
+        read_table(b"a,b,c\n1,2,x\n3,5,y\n,,z\n,,w\n", missing="use", min_rows=3)

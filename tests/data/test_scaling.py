@@ -77,12 +77,30 @@ def test_scaler_errors():
         Scaler("robust").fit([[1.0, 2.0]])
     with pytest.raises(ValueError, match="not fitted"):
         Scaler().transform([[1.0]])
-    with pytest.raises(ValueError, match="NaN"):
-        Scaler().fit([[1.0, np.nan]])
+    with pytest.raises(ValueError, match="infinite"):
+        Scaler().fit([[1.0, np.inf], [2.0, 3.0]])
+    with pytest.raises(ValueError, match="no value at all in column 2"):
+        Scaler().fit([[1.0, np.nan], [2.0, np.nan]])
     with pytest.raises(ValueError, match="expected 2 features"):
         Scaler().fit([[1.0, 2.0], [3.0, 4.0]]).transform([[1.0, 2.0, 3.0]])
     with pytest.raises(ValueError, match="covariances"):
         Scaler().fit([[1.0, 2.0], [3.0, 4.0]]).inverse_covariances(np.ones((2, 3)))
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_scaler_leaves_missing_values_out_and_keeps_them_missing(method):
+    """Rows with gaps (the reader's missing="use"): statistics of the observed cells only."""
+    X = np.array([[1.0, 10.0], [np.nan, 30.0], [3.0, np.nan], [5.0, 20.0]])
+    sc = Scaler(method).fit(X)
+    observed = [np.array([1.0, 3.0, 5.0]), np.array([10.0, 30.0, 20.0])]
+    want = {"standard": ([o.mean() for o in observed], [o.std() for o in observed]),
+            "minmax": ([o.min() for o in observed], [np.ptp(o) for o in observed]),
+            "none": ([0.0, 0.0], [1.0, 1.0])}[method]
+    np.testing.assert_allclose(sc.offset_, want[0])
+    np.testing.assert_allclose(sc.scale_, want[1])
+    Z = sc.transform(X)
+    np.testing.assert_array_equal(np.isnan(Z), np.isnan(X))
+    np.testing.assert_allclose(sc.inverse_transform(Z), X)   # NaN where X is NaN
 
 
 @settings(max_examples=40, deadline=None)

@@ -63,7 +63,7 @@ def _given_rows(data):
     return [line.split(";") for line in lines]
 
 
-@pytest.mark.parametrize("missing", ["drop", "mean"])
+@pytest.mark.parametrize("missing", ["use", "drop", "mean"])
 def test_upload_export_hands_back_every_cell_as_given(missing):
     """Every row of the file in file order, each cell's text as uploaded, then the computed
     columns."""
@@ -104,7 +104,13 @@ def test_upload_export_hands_back_every_cell_as_given(missing):
             frame[col] = frame[col].fillna(frame[f"{col} (filled in)"])
     np.testing.assert_array_equal(load_model(model.to_json()).predict(frame), cmp.gmm_labels)
     assert frame["segment"].tolist() == [names[j] for j in cmp.gmm_labels]
-    if missing == "drop":
+    if missing == "use":  # issue 20: fitted with the gap, nothing made up, the status says so
+        assert status[7] == "assigned; had gaps: Alter"
+        assert status[11] == "assigned; had gaps: Ausgaben"
+        assert body[7][2] == "" and body[11][4] == ""
+        assert body[7][header.index("segment")] in names
+        assert not any("(filled in)" in h or "likely" in h for h in header)
+    elif missing == "drop":
         assert status[7] == "left out: missing value in Alter"
         assert status[11] == "left out: missing value in Ausgaben"
         assert not any(h.endswith("(filled in)") for h in header)

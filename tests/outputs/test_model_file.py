@@ -63,16 +63,17 @@ def test_a_frame_is_matched_by_column_name():
     np.testing.assert_array_equal(model.predict(frame), model.predict(X))
 
 
-def test_missing_column_nan_row_and_text_column_are_data_errors():
+def test_missing_column_empty_or_infinite_row_and_text_column_are_data_errors():
     model, X = _model()
     with pytest.raises(DataError, match="no column 'spend'") as err:
         model.predict(pd.DataFrame({"income": X[:, 0]}))
     assert err.value.column == "spend"
-    bad = X.copy()
-    bad[7, 1] = np.nan
-    with pytest.raises(DataError, match="row 8") as err:
-        model.predict(bad)
-    assert err.value.row == 8
+    for cells in ([np.nan, np.nan], [np.inf, 1.0]):
+        bad = X.copy()
+        bad[7] = cells
+        with pytest.raises(DataError, match="row 8") as err:
+            model.predict(bad)
+        assert err.value.row == 8
     with pytest.raises(DataError, match="not numbers"):
         model.predict(pd.DataFrame({"income": ["a"] * 3, "spend": [1.0, 2.0, 3.0]}))
     with pytest.raises(DataError, match="Expected rows of 2 values"):
@@ -377,3 +378,21 @@ def test_models_of_data_near_the_readers_limits_still_load(scaling, covariance_t
         model = SegmentModel(gmm, scaler, ("a", "b"), ("x", "y", "z"))
         again = load_model(model.to_json())
         np.testing.assert_array_equal(again.predict_proba(Y), model.predict_proba(Y))
+
+
+def test_a_loaded_model_assigns_a_row_with_a_gap_by_its_observed_column():
+    """Issue 20: the app assigns rows with blank cells by their observed columns; the saved
+    model does the same, so the export and the model file agree on such rows."""
+    model, X = _model()
+    gappy = X.copy()
+    gappy[7, 1] = np.nan
+    loaded = load_model(model.to_json())
+    Xs = model.scaler.transform(gappy)
+    o = np.array([True, False])
+    g = model.gmm
+    from scipy.stats import multivariate_normal
+    joint = np.array([w * multivariate_normal(m[o], c[np.ix_(o, o)]).pdf(Xs[7, o])
+                      for w, m, c in zip(g.weights_, g.means_, g.full_covariances_, strict=True)])
+    np.testing.assert_allclose(loaded.predict_proba(gappy)[7], joint / joint.sum(), rtol=1e-9)
+    np.testing.assert_array_equal(loaded.predict(gappy)[np.arange(len(X)) != 7],
+                                  loaded.predict(X)[np.arange(len(X)) != 7])

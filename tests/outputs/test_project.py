@@ -51,6 +51,20 @@ def test_round_trip_keeps_every_part():
     assert mismatch(p, ["income", "spend"], ["income", "spend"], 3) is None
 
 
+def test_use_round_trips_and_a_file_from_before_it_still_drops():
+    """Issue 20: missing="use" (the app's default) is kept; an older project without a
+    "missing" key meant the then default, drop."""
+    p = load_project(_project(data={"kind": "upload", "filename": "shop.csv",
+                                    "missing": "use"}).encode("utf-8"))
+    assert p.data["missing"] == "use"
+    doc = json.loads(_project())
+    doc["data"].pop("missing")
+    assert load_project(json.dumps(doc).encode("utf-8")).data["missing"] == "drop"
+    doc["data"]["missing"] = "zero"
+    with pytest.raises(ProjectFileError, match="'data.missing'"):
+        load_project(json.dumps(doc).encode("utf-8"))
+
+
 def _edit(text, change):
     doc = json.loads(text)
     change(doc)

@@ -233,3 +233,34 @@ def test_segments_overview_draws_members_last_and_thins_many_rings():
     few_rings = next(t for t in few.data if t.meta == "rings")
     assert rings.marker.line.width < few_rings.marker.line.width
     assert rings.marker.size < few_rings.marker.size
+
+
+@pytest.mark.parametrize("panel", ["kmeans", "gmm"])
+def test_rows_with_gaps_are_drawn_hollow_in_their_segments_colour_and_none_dropped(panel):
+    """Issue 20: a row with blank cells is drawn (at its expected values) with the hollow
+    version of its segment's marker, and says so in its hover; every row is drawn once."""
+    pts, labels = _points(60)
+    gaps = np.arange(60) % 4 == 1
+    hover = theme.RowHover("id", [str(i) for i in range(60)], ("a", "b"), pts,
+                           notes=np.where(gaps, "a was blank; drawn at the value the model "
+                                          "expects", ""))
+    common = dict(x_range=(-5, 5), y_range=(-5, 5), axis_titles=("a", "b"), hover=hover,
+                  gaps=gaps)
+    means = np.array([[0.0, 0.0], [1.0, 1.0], [2.0, 2.0]])
+    fig = (figures.kmeans_figure(pts, labels, means, **common) if panel == "kmeans" else
+           figures.gmm_figure(pts, labels, np.full(60, 0.9), means, np.stack([np.eye(2)] * 3),
+                              **common))
+    points = [t for t in fig.data if t.meta == "points"]
+    assert sum(len(t.x) for t in points) == 60
+    hollow = [t for t in points if str(t.marker.symbol).endswith("-open")]
+    assert sum(len(t.x) for t in hollow) == gaps.sum()
+    for t in hollow:
+        solid = next(s for s in points if s.legendgroup == t.legendgroup and s is not t)
+        assert t.marker.color == solid.marker.color
+        assert t.marker.symbol == solid.marker.symbol + "-open"
+        assert all("drawn at the value the model expects" in text for text in t.text)
+    assert theme.GAPS_ENTRY in [t.name for t in fig.data if t.meta == "legend"]
+    plain = figures.kmeans_figure(pts, labels, means, x_range=(-5, 5), y_range=(-5, 5),
+                                  axis_titles=("a", "b"))
+    assert not any(str(t.marker.symbol).endswith("-open") for t in plain.data
+                   if t.meta == "points")

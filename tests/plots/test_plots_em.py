@@ -137,3 +137,28 @@ def test_restarts_figure_one_panel_per_optimum_components_on_top():
     assert {t.type for t in fig.data} == {"scattergl"}
     first = [t for t in fig.data if t.xaxis == "x"]
     assert first[0].name == "points" and first[-1].name == "means"
+
+
+def test_rows_with_gaps_are_drawn_hollow_at_their_most_likely_values():
+    """Issue 20: EM step by step draws every row; one with a blank cell at the final model's
+    expected value for it, as a hollow circle."""
+    from tests.conftest import blobs, with_gaps
+
+    X0, _ = blobs(n_per=40)
+    X = with_gaps(X0, 0.2, seed=3)
+    run = gmm_core.analysis.explain.em_run(X, 3, random_state=0)
+    proj = gmm_core.data.axes_projection(["a", "b"], 0, 1)
+    canvas = em_canvas.em_canvas(run, X, proj, max_points=1000)
+    gaps = np.isnan(X).any(axis=1)[canvas.rows]
+    assert canvas.points.shape[0] == X.shape[0] and np.isfinite(canvas.points).all()
+    assert canvas.gaps.tolist() == gaps.tolist()
+    frame = em_canvas.em_frame(run, canvas, 1)
+    fig = figures_em.em_step_figure(canvas.points, frame, canvas.log_likelihoods,
+                                    x_range=canvas.x_range, y_range=canvas.y_range,
+                                    axis_titles=canvas.axis_titles, gaps=canvas.gaps)
+    marker = fig.data[0].marker
+    assert list(marker.symbol) == ["circle-open" if g else "circle" for g in gaps]
+    assert np.asarray(marker.line.width)[gaps].min() > 0
+    complete = gmm_core.analysis.explain.em_run(X0, 3, random_state=0)
+    plain = _figure((X0, complete, em_canvas.em_canvas(complete, X0, proj)), 1)
+    assert plain.data[0].marker.symbol is None
