@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gmm_core import DataError, read_table
-from gmm_core.data.reader import MAX_LISTED_LINES
+from gmm_core.data._sniff import MAX_LISTED_LINES
 from reader_corpus import CORPUS, Err
 
 
