@@ -52,7 +52,7 @@ except ImportError:  # pragma: no cover
     threadpool_limits = None
 
 __all__ = ["summarize", "log_prob_blocks", "predict_blocks", "log_densities", "responsibilities",
-           "m_step", "default_block_size", "default_n_threads", "warm_up"]
+           "m_step", "default_block_size", "default_n_threads", "is_compiled", "warm_up"]
 
 _FULL_FLOATS = 1 << 18  # floats in one (B, K, D) temporary of a full-covariance block
 _FLAT_FLOATS = 1 << 18  # floats in a block's (B, K + D) temporaries for the other types
@@ -264,20 +264,29 @@ def _blas_limit():
     return _BLAS["controller"].limit(limits=1, user_api="blas")
 
 
-def _run(work, n_samples, block_size, n_threads):
+def _run(work, n_samples, block_size, n_threads, *, blas=True):
     """Apply ``work(start, stop)`` to each thread's run of rows; results in order.
 
     Small inputs (under ``MIN_ROWS_PER_THREAD`` rows a thread) stay on the
     calling thread, where starting workers would cost more than it saves.
+    ``blas=False`` (the compiled kernels, which call no BLAS) neither limits
+    BLAS's threads nor waits for another pass to finish.
     """
     n_threads = min(n_threads, max(1, n_samples // MIN_ROWS_PER_THREAD))
     ranges = _ranges(n_samples, block_size, n_threads)
-    if len(ranges) == 1 and n_samples <= block_size:  # one small block: BLAS as it is
+    if len(ranges) == 1 and (n_samples <= block_size or not blas):  # BLAS as it is
         return [work(*ranges[0])]
+    if not blas:
+        return list(_pool(len(ranges)).map(lambda r: work(*r), ranges))
     with _PARALLEL_LOCK, _blas_limit():  # small per-block products: one BLAS thread each
         if len(ranges) == 1:
             return [work(*ranges[0])]
         return list(_pool(len(ranges)).map(lambda r: work(*r), ranges))
+
+
+def is_compiled(params, engine=None):
+    """Whether a pass under ``params`` runs the compiled kernels (else numpy's code here)."""
+    return _kernels.plan(_Prepared(params), engine) is not None
 
 
 def summarize(X, params, sample_weight=None, *, block_size=None, n_threads=None,
@@ -324,7 +333,8 @@ def summarize(X, params, sample_weight=None, *, block_size=None, n_threads=None,
         def work(start, stop):
             return compiled.stats(X, sample_weight, start, stop)
 
-        return _sum_parts(_run(work, n_samples, block_size, n_threads), params, prep)
+        return _sum_parts(_run(work, n_samples, block_size, n_threads, blas=False), params,
+                          prep)
 
     def work(start, stop):
         acc = None
@@ -367,7 +377,7 @@ def log_prob_blocks(X, params, *, block_size=None, n_threads=None, what="log_res
     if compiled is not None:
         X = np.ascontiguousarray(X)
         _run(lambda start, stop: compiled.outputs(X, start, stop, what, out), n_samples,
-             block_size, n_threads)
+             block_size, n_threads, blas=False)
         return out
 
     def work(start, stop):
