@@ -41,7 +41,7 @@ This package imports nothing of gmm_core but :mod:`gmm_core.errors`, Dask
 only when it is given dask data, and numba at the first pass (or warm-up).
 """
 
-from gmm_core.mixture._blocked import m_step, summarize
+from gmm_core.mixture._blocked import m_step, summarize, warm_up
 from gmm_core.mixture._dask import INIT_SAMPLE_ROWS, as_dask_matrix, local_cluster
 from gmm_core.mixture._dask import fit as fit_dask
 from gmm_core.mixture._degenerate import degenerate_components, describe_degenerate
@@ -72,6 +72,6 @@ __all__ = [
     "SKIPPED", "CRITERIA", "best_row", "degenerate_components", "describe_degenerate",
     "align_labels", "anomaly_score", "canonical_order", "canonicalize",
     "label_mapping", "uncertainty",
-    # input and scale-out
-    "check_random_state", "is_dask_collection", "as_dask_matrix", "local_cluster", "fit_dask",
+    # input, scale-out, and the compiled kernels loaded ahead of the first fit
+    "warm_up", "check_random_state", "is_dask_collection", "as_dask_matrix", "local_cluster", "fit_dask",
 ]

@@ -468,11 +468,12 @@ def warm_up(*, background=True):
     """Load (or, the first time ever, compile) the compiled kernels; once per process.
 
     With ``background`` the work runs in a daemon thread, returned at once (the
-    app calls this at start so that no user's fit waits for it); ``None`` when it
-    has already been done or started, or ran in the foreground.  Under numpy's
+    app calls this at start); until it ends, passes run numpy's path, so no
+    user's fit waits for it.  ``None`` when it has already been done or started,
+    or ran in the foreground.  Under numpy's
     path (:func:`gmm_core.mixture._kernels.engine`) there is nothing to warm.
     """
-    if not _kernels.claim_warm_up():
+    if not _kernels.claim_warm_up(background):
         return None
     if not background:
         _warm()
@@ -484,8 +485,14 @@ def warm_up(*, background=True):
 
 def _warm():
     """One small pass of every kind and output through the compiled kernels."""
-    if _kernels.engine() != "numba":
-        return
+    try:
+        if _kernels.engine() == "numba":
+            _warm_passes()
+    finally:  # from here on (even if compiling failed) passes choose their engine again
+        _kernels.warm_up_done()
+
+
+def _warm_passes():
     X = np.random.RandomState(0).normal(size=(64, 2))
     means = np.array([[0.0, 0.0], [1.0, 1.0]])
     covs = {"full": np.stack([np.eye(2)] * 2), "tied": np.eye(2), "diag": np.ones((2, 2)),
@@ -493,6 +500,6 @@ def _warm():
     for ct, cov in covs.items():
         p = GMMParams(np.array([0.5, 0.5]), means, cov, precision_cholesky(cov, ct), ct)
         for w in (None, np.ones(len(X))):
-            summarize(X, p, w, n_threads=1)
+            summarize(X, p, w, n_threads=1, engine="numba")
         for what in ("log_resp", "log_prob_norm", "log_density", "labels"):
-            log_prob_blocks(X, p, what=what, n_threads=1)
+            log_prob_blocks(X, p, what=what, n_threads=1, engine="numba")

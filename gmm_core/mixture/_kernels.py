@@ -17,7 +17,9 @@ repeated here.
   the package directory is read-only the cache goes to
   ``$XDG_CACHE_HOME/gmm-explorer/numba`` (``NUMBA_CACHE_DIR``, unless already
   set).  :func:`gmm_core.mixture._blocked.warm_up` loads or compiles them in a
-  background thread, so the app's first fit does not wait for it.
+  background thread at app start; until it is done, passes run numpy's path, so
+  no fit ever waits for a compilation (without a warm-up, the first pass of a
+  process loads or compiles them itself).
 
 >>> import numpy as np
 >>> from gmm_core.mixture import _blocked
@@ -163,7 +165,13 @@ class Plan:
 
 
 def plan(prep, engine_name=None):
-    """The compiled plan for ``prep``, or ``None`` when numpy's path runs this pass."""
+    """The compiled plan for ``prep``, or ``None`` when numpy's path runs this pass.
+
+    While a background warm-up is loading or compiling the kernels, passes that
+    did not ask for an engine run numpy's path rather than wait for it.
+    """
+    if engine_name is None and _STATE.get("warming"):
+        return None
     if (engine_name or engine()) != "numba":
         return None
     module = compiled()
@@ -174,9 +182,18 @@ def plan(prep, engine_name=None):
     return Plan(prep, module)
 
 
-def claim_warm_up():
-    """True the first time it is called in a process (the one warm-up), False after."""
+def claim_warm_up(background):
+    """True the first time it is called in a process (the one warm-up), False after.
+
+    A ``background`` warm-up is marked as running until :func:`warm_up_done`.
+    """
     with _LOCK:
         first = not _STATE.get("warm")
         _STATE["warm"] = True
+        if first and background:
+            _STATE["warming"] = True
     return first
+
+
+def warm_up_done():
+    _STATE["warming"] = False

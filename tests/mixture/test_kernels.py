@@ -178,11 +178,17 @@ def test_without_numba_the_numpy_path_fits():
 
 @numba_only
 def test_warm_up_compiles_every_kernel_once_per_process():
+    """While the background warm-up runs, passes take numpy's path instead of waiting."""
     code = (
-        "from gmm_core.mixture import _blocked, _compiled\n"
+        "import numpy as np\n"
+        "from gmm_core.mixture import _blocked, _compiled, _kernels\n"
+        "from gmm_core.mixture._params import GMMParams\n"
+        "p = GMMParams(np.ones(1), np.zeros((1, 2)), np.ones(1), np.ones(1), 'spherical')\n"
         "thread = _blocked.warm_up()\n"
         "assert thread is not None and _blocked.warm_up() is None\n"
+        "assert thread.is_alive() and not _blocked.is_compiled(p)\n"
         "thread.join()\n"
+        "assert _blocked.is_compiled(p)\n"
         "for f in (_compiled.stats, _compiled.outputs, _compiled.mirror):\n"
         "    assert len(f.signatures) == 1, (f, f.signatures)\n"
         "print('warm')\n")
