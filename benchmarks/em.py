@@ -2,7 +2,7 @@
 
     python -m benchmarks.em                 # issue 21's grid: N = 10^6, K = 10, full and diag
                                             # at D = 2, 10, 50, and N = 10^3..10^5 (~20 min)
-    python -m benchmarks.em --ten-million   # and N = 10^7 at D = 10 (full and diag)
+    python -m benchmarks.em --ten-million   # and N = 10^7 at D = 10 (full and diag; ours only)
     python -m benchmarks.em --quick         # a small grid, under 2 minutes
     python -m benchmarks.em --engine numpy  # gmm_core's numpy path (GMM_EXPLORER_KERNEL=numpy)
     python -m benchmarks.em --out results.json
@@ -194,11 +194,13 @@ def iters_for(n, d, k):
     return 2 if work >= 1e9 else 3 if work >= 1e8 else 5
 
 
-def bench_config(n, d, k, cov, repeats, machine):
+def bench_config(n, d, k, cov, repeats, machine, sides=("sklearn", "gmm_core")):
     X = make_data(n, d, k)
     n_iter = iters_for(n, d, k)
     row = dict(n=n, d=d, k=k, cov=cov, n_iter=n_iter)
-    for side in ("sklearn", "gmm_core"):
+    for name in ("s_per_iter", "mb_extra", "rss_mb"):
+        row[f"sklearn_{name}"] = float("nan")  # unless measured below
+    for side in sides:
         run_fit(side, X[:2000], k, cov, 1)  # warm-up: imports, BLAS threads, compiled kernels
         times = [run_fit(side, X, k, cov, n_iter) / n_iter for _ in range(repeats)]
         row[f"{side}_s_per_iter"] = statistics.median(times)
@@ -266,7 +268,9 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="small grid, under 2 minutes")
     parser.add_argument("--out", default="benchmark-em.json", help="JSON results file")
     parser.add_argument("--ten-million", action="store_true",
-                        help="add N = 10^7 at D = 10 (full and diag; several minutes more)")
+                        help="add N = 10^7 at D = 10, full and diag (gmm_core only, unless "
+                             "--sklearn-ten-million: scikit-learn takes minutes per iteration)")
+    parser.add_argument("--sklearn-ten-million", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--no-default-fit", action="store_true",
                         help="skip the end-to-end default fit() table")
     parser.add_argument("--engine", choices=("numba", "numpy"), default=None,
@@ -289,7 +293,9 @@ def main(argv=None):
     rows = []
     for n, d, k, cov in grid:
         repeats = args.repeats or (2 if args.quick else 1 if n >= 1_000_000 else 3)
-        rows.append(bench_config(n, d, k, cov, repeats, machine))
+        sides = (("gmm_core",) if n >= 10_000_000 and not args.sklearn_ten_million
+                 else ("sklearn", "gmm_core"))
+        rows.append(bench_config(n, d, k, cov, repeats, machine, sides))
         print(f"  done N={n} D={d} K={k} {cov}: {rows[-1]['speedup']:.2f}x, "
               f"{rows[-1]['x_limit']:.1f}x limit", file=sys.stderr, flush=True)
     default_n = 20_000 if args.quick else 1_000_000
