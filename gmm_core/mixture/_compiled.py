@@ -154,8 +154,13 @@ def _weighted_log_prob(kind, xt, n, means, mats, lo, hi, prec, centre, lin, cons
 
 
 @njit(nogil=True, cache=True, fastmath=_STRICT)
-def _normalise(wlp, n, top, total, bits):
-    """Log-sum-exp over components in place: ``wlp`` becomes exp(wlp - top), summed in total."""
+def _normalise(wlp, n, top, total, bits, scratch, in_place):
+    """Log-sum-exp over components: ``wlp -= top`` and ``total = sum_k exp(wlp)`` per row.
+
+    ``in_place``: ``wlp`` itself becomes ``exp(wlp - top)`` (the E-step's
+    unnormalised responsibilities); else it stays in log space and each
+    exponential goes through ``scratch[0]``.
+    """
     n_comp = wlp.shape[0]
     for b in range(n):
         top[b] = wlp[0, b]
@@ -167,11 +172,19 @@ def _normalise(wlp, n, top, total, bits):
     for k in range(n_comp):
         for b in range(n):
             wlp[k, b] -= top[b]
-        _exp_block(wlp, k, n, bits)
-        for b in range(n):
-            total[b] += wlp[k, b]
+        if in_place:
+            _exp_block(wlp, k, n, bits)
+            for b in range(n):
+                total[b] += wlp[k, b]
+        else:
+            for b in range(n):
+                scratch[0, b] = wlp[k, b]
+            _exp_block(scratch, 0, n, bits)
+            for b in range(n):
+                total[b] += scratch[0, b]
 
 
+@njit(nogil=True, cache=True)
 def _buffers(d, k):
     xt = np.zeros((d, ROWS))
     diff = np.zeros((d, ROWS))
@@ -180,9 +193,6 @@ def _buffers(d, k):
     vec = np.zeros((4, ROWS))  # maha, top, total, weights
     bits = np.zeros(ROWS, dtype=np.int64)
     return xt, diff, y, wlp, vec, bits
-
-
-_buffers = njit(nogil=True, cache=True)(_buffers)
 
 
 @njit(nogil=True, cache=True, fastmath=_STRICT)
@@ -204,7 +214,7 @@ def stats(X, w, has_w, start, stop, kind, means, mats, lo, hi, prec, centre, lin
         _load(X, row, n, xt)
         _weighted_log_prob(kind, xt, n, means, mats, lo, hi, prec, centre, lin, const,
                            wlp, diff, y, maha)
-        _normalise(wlp, n, top, total, bits)
+        _normalise(wlp, n, top, total, bits, diff, True)
         for b in range(n):
             wb = w[row + b] if has_w else 1.0
             wv[0, b] = wb
@@ -281,7 +291,9 @@ def outputs(X, start, stop, what, kind, means, mats, lo, hi, prec, centre, lin, 
                         best = k
                 labels[row + b] = best
             continue
-        _log_norm(wlp, n, top, total, bits, diff)
+        _normalise(wlp, n, top, total, bits, diff, False)
+        for b in range(n):
+            total[b] = math.log(total[b])
         if what == LOG_PROB_NORM:
             for b in range(n):
                 out1[row + b] = top[b] + total[b]
@@ -290,24 +302,3 @@ def outputs(X, start, stop, what, kind, means, mats, lo, hi, prec, centre, lin, 
             for k in range(n_comp):
                 out2[row + b, k] = wlp[k, b] - total[b]
 
-
-@njit(nogil=True, cache=True, fastmath=_STRICT)
-def _log_norm(wlp, n, top, total, bits, scratch):
-    """``wlp -= top`` and ``total = log(sum_k exp(wlp))`` per row, ``wlp`` kept in log space."""
-    n_comp = wlp.shape[0]
-    for b in range(n):
-        top[b] = wlp[0, b]
-    for k in range(1, n_comp):
-        for b in range(n):
-            top[b] = max(top[b], wlp[k, b])
-    for b in range(n):
-        total[b] = 0.0
-    for k in range(n_comp):
-        for b in range(n):
-            wlp[k, b] -= top[b]
-            scratch[0, b] = wlp[k, b]
-        _exp_block(scratch, 0, n, bits)
-        for b in range(n):
-            total[b] += scratch[0, b]
-    for b in range(n):
-        total[b] = math.log(total[b])

@@ -156,6 +156,16 @@ def test_forcing_numpy_never_calls_the_compiled_kernels(monkeypatch):
     assert _blocked.predict_blocks(X, params).shape == (400,)
 
 
+def _fresh_process(code):
+    """What ``code`` prints, run in a fresh interpreter with the default engine."""
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    env.pop(_kernels.ENV, None)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                         timeout=600)
+    assert out.returncode == 0, out.stderr
+    return out.stdout.strip()
+
+
 def test_without_numba_the_numpy_path_fits():
     """numba made unimportable in a fresh process: the engine says numpy, and a fit runs."""
     code = (
@@ -168,12 +178,7 @@ def test_without_numba_the_numpy_path_fits():
         "X = np.random.RandomState(0).normal(size=(500, 2)); X[:250] += 8\n"
         "gm = GaussianMixture(2, random_state=0).fit(X)\n"
         "print(sorted(np.round(gm.means_[:, 0]).astype(int).tolist()))\n")
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
-    env.pop(_kernels.ENV, None)
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
-                         timeout=300)
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == "[0, 8]"
+    assert _fresh_process(code) == "[0, 8]"
 
 
 @numba_only
@@ -192,12 +197,7 @@ def test_warm_up_compiles_every_kernel_once_per_process():
         "for f in (_compiled.stats, _compiled.outputs, _compiled.mirror):\n"
         "    assert len(f.signatures) == 1, (f, f.signatures)\n"
         "print('warm')\n")
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
-    env.pop(_kernels.ENV, None)
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
-                         timeout=600)
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == "warm"
+    assert _fresh_process(code) == "warm"
 
 
 def test_a_read_only_package_caches_kernels_in_the_user_cache(monkeypatch, tmp_path):
