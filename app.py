@@ -9,12 +9,16 @@ import pathlib
 
 import streamlit as st
 
+from gmm_core.mixture import warm_up
 from ui import saved, session, widgets
 
 #: The page icon, shipped with the app: a ``:material/...:`` icon here made the browser fetch
 #: a font from the internet on every load.
 ICON = str(pathlib.Path(__file__).with_name("assets") / "icon.png")
 
+# The compiled EM kernels load (or, once ever, compile) in a background thread, once per
+# process, so that no user's first fit waits for them.
+warm_up()
 # Work kept under the URL's id comes back after a reload (ui.saved), before anything reads it.
 expired = saved.attach()
 # Slide mode (the Segments page's deck) collapses the sidebar and hides the navigation.

@@ -1,7 +1,10 @@
-"""EM speed and memory: gmm_core against scikit-learn, in the same run.
+"""EM speed and memory: gmm_core against scikit-learn and against the machine, in the same run.
 
-    python -m benchmarks.em            # the full grid (about 20 minutes on 2 cores)
-    python -m benchmarks.em --quick    # a small grid, under 2 minutes
+    python -m benchmarks.em                 # issue 21's grid: N = 10^6, K = 10, full and diag
+                                            # at D = 2, 10, 50, and N = 10^3..10^5 (~20 min)
+    python -m benchmarks.em --ten-million   # and N = 10^7 at D = 10 (full and diag; ours only)
+    python -m benchmarks.em --quick         # a small grid, under 2 minutes
+    python -m benchmarks.em --engine numpy  # gmm_core's numpy path (GMM_EXPLORER_KERNEL=numpy)
     python -m benchmarks.em --out results.json
 
 For every configuration (N rows, D features, K components, covariance type)
@@ -15,7 +18,16 @@ run the **same number of iterations** (``tol=0``):
 * ``MB extra`` -- peak memory allocated beyond the data during one such fit,
   measured for each side in its own fresh subprocess with ``tracemalloc``
   (numpy reports its buffers to it);
-* ratios -- scikit-learn / gmm_core, so above 1 means gmm_core is better.
+* ``RSS MB`` -- the same fit's peak resident memory beyond what the process held
+  before it (``/proc/self/clear_refs`` then ``VmHWM``): it also sees what
+  tracemalloc cannot, such as numba's per-thread block buffers;
+* ratios -- scikit-learn / gmm_core, so above 1 means gmm_core is better;
+* ``x limit`` -- gmm_core's seconds per iteration as a multiple of the machine's
+  lower bound for one iteration (:func:`hardware_limit`): the largest of the
+  iteration's flops at the peak GEMM rate, its ``K * N`` exponentials at the
+  exp rate and its bytes (X read once) at the copy bandwidth, each rate measured
+  on every core in the same run (:func:`measure_machine`).  The letter says which
+  of the three bounds (F flops, E exp, B bytes).
 
 A last table times the default ``fit()`` end to end (each side's own default
 initialisation, ``tol=1e-3``) and reports the final mean log-likelihood of both
@@ -24,6 +36,7 @@ so speed is not bought with quality.
 
 import argparse
 import json
+import os
 import platform
 import statistics
 import subprocess
@@ -34,9 +47,14 @@ import warnings
 
 import numpy as np
 
-FULL_GRID = dict(n=(10_000, 100_000, 1_000_000), d=(2, 10, 50), k=(3, 10),
-                 cov=("full", "diag"))
-QUICK_GRID = dict(n=(10_000, 100_000), d=(2, 10), k=(10,), cov=("full", "diag"))
+#: (N, D, K, covariance type): issue 21's targets at a million rows, then smaller N
+#: (gmm_core must never be slower than scikit-learn at any N >= 10^3).
+FULL_GRID = ([(1_000_000, d, 10, cov) for cov in ("full", "diag") for d in (2, 10, 50)]
+             + [(n, d, 10, cov) for n in (1_000, 10_000, 100_000) for d in (2, 10)
+                for cov in ("full", "diag")])
+TEN_MILLION = [(10_000_000, 10, 10, "full"), (10_000_000, 10, 10, "diag")]
+QUICK_GRID = [(n, d, 10, cov) for n in (10_000, 100_000) for d in (2, 10)
+              for cov in ("full", "diag")]
 
 
 def make_data(n, d, k, seed=0):
@@ -79,11 +97,21 @@ def run_fit(side, X, k, cov, n_iter):
         return time.perf_counter() - start
 
 
+def _status_kb(field):
+    with open("/proc/self/status") as fh:
+        return next(int(line.split()[1]) for line in fh if line.startswith(field + ":"))
+
+
 def child_memory(side, n, d, k, cov, n_iter):
-    """In a fresh process: peak bytes allocated beyond X during one fit."""
+    """In a fresh process: peak bytes allocated beyond X during one fit, and peak RSS beyond."""
     X = make_data(n, d, k)
     est = estimator(side, k, cov, max_iter=n_iter, tol=0, **init_params(X, k, cov))
-    # est is built (so its module is imported) before tracing starts
+    with warnings.catch_warnings():  # imports, compiled kernels and BLAS threads loaded first
+        warnings.simplefilter("ignore")
+        estimator(side, k, cov, max_iter=1, tol=0, **init_params(X, k, cov)).fit(X[:2000])
+    with open("/proc/self/clear_refs", "w") as fh:  # VmHWM := VmRSS
+        fh.write("5")
+    rss_before = _status_kb("VmRSS")
     tracemalloc.start()
     base = tracemalloc.get_traced_memory()[0]
     with warnings.catch_warnings():
@@ -91,14 +119,74 @@ def child_memory(side, n, d, k, cov, n_iter):
         est.fit(X)
     peak = tracemalloc.get_traced_memory()[1] - base
     tracemalloc.stop()
-    return peak
+    return peak, (_status_kb("VmHWM") - rss_before) * 1024
 
 
 def measure_memory(side, n, d, k, cov, n_iter):
     out = subprocess.run([sys.executable, "-m", "benchmarks.em", "--child", side, str(n),
                           str(d), str(k), cov, str(n_iter)], capture_output=True, text=True,
                          check=True)
-    return int(out.stdout.strip().splitlines()[-1])
+    traced, rss = out.stdout.strip().splitlines()[-1].split()
+    return int(traced), int(rss)
+
+
+# ------------------------------------------------------------------ the machine's limit
+def _on_every_core(fn, arrays):
+    """Seconds for ``fn(a)`` over every array at once, one thread per core (numpy frees the GIL)."""
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(len(arrays)) as pool:
+        list(pool.map(fn, arrays))  # warm
+        best = np.inf
+        for _ in range(5):
+            start = time.perf_counter()
+            list(pool.map(fn, arrays))
+            best = min(best, time.perf_counter() - start)
+    return best
+
+
+def measure_machine(size=2048, n_exp=1 << 23, n_copy=1 << 25):
+    """Peak GEMM flop/s (numpy matmul, BLAS's threads), exp/s and copy bytes/s on every core."""
+    cores = _cores()
+    a = np.random.RandomState(0).standard_normal((size, size))
+    b = a.T.copy()
+    a @ b
+    gemm = min(_time(lambda: a @ b) for _ in range(5))
+    xs = [-np.random.RandomState(i).random_sample(n_exp // cores) * 50 for i in range(cores)]
+    outs = [np.empty_like(x) for x in xs]
+    exp_s = _on_every_core(lambda i: np.exp(xs[i], out=outs[i]), list(range(cores)))
+    big = [np.ones(n_copy // cores) for _ in range(cores)]
+    dst = [np.empty_like(x) for x in big]
+    copy_s = _on_every_core(lambda i: np.copyto(dst[i], big[i]), list(range(cores)))
+    return dict(gemm_flops=2 * size ** 3 / gemm, exp_per_s=n_exp / exp_s,
+                copy_bytes_per_s=2 * 8 * n_copy / copy_s, cores=cores)
+
+
+def _time(fn):
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def iteration_work(n, d, k, cov):
+    """The least work one EM iteration needs: (flops, exponentials, bytes).
+
+    ``full``: the triangular product ``(x - mu_k) L_k`` for the E-step and the
+    symmetric rank update ``sum r (x - mu_k)(x - mu_k)^T`` for the M-step, each
+    ``K N D (D + 1) / 2`` multiply-adds; ``diag``: ``[x^2, x]`` times a (2D, K)
+    matrix for the E-step and its transpose for the moments, ``2 K N D``
+    multiply-adds each; both: ``K N`` exponentials and X read once.
+    """
+    madds = k * n * d * (d + 1) if cov == "full" else 4 * k * n * d
+    return 2.0 * madds, float(k * n), 8.0 * n * d
+
+
+def hardware_limit(n, d, k, cov, machine):
+    """Seconds per iteration the machine cannot beat, and which bound sets it."""
+    flops, exps, nbytes = iteration_work(n, d, k, cov)
+    bounds = {"F": flops / machine["gemm_flops"], "E": exps / machine["exp_per_s"],
+              "B": nbytes / machine["copy_bytes_per_s"]}
+    which = max(bounds, key=bounds.get)
+    return bounds[which], which
 
 
 def iters_for(n, d, k):
@@ -106,17 +194,22 @@ def iters_for(n, d, k):
     return 2 if work >= 1e9 else 3 if work >= 1e8 else 5
 
 
-def bench_config(n, d, k, cov, repeats):
+def bench_config(n, d, k, cov, repeats, machine, sides=("sklearn", "gmm_core")):
     X = make_data(n, d, k)
     n_iter = iters_for(n, d, k)
     row = dict(n=n, d=d, k=k, cov=cov, n_iter=n_iter)
-    for side in ("sklearn", "gmm_core"):
-        run_fit(side, X[:2000], k, cov, 1)  # warm-up: imports, BLAS threads
+    for name in ("s_per_iter", "mb_extra", "rss_mb"):
+        row[f"sklearn_{name}"] = float("nan")  # unless measured below
+    for side in sides:
+        run_fit(side, X[:2000], k, cov, 1)  # warm-up: imports, BLAS threads, compiled kernels
         times = [run_fit(side, X, k, cov, n_iter) / n_iter for _ in range(repeats)]
         row[f"{side}_s_per_iter"] = statistics.median(times)
-        row[f"{side}_mb_extra"] = measure_memory(side, n, d, k, cov, n_iter) / 2**20
+        traced, rss = measure_memory(side, n, d, k, cov, 1)  # one iteration's peak: the same
+        row[f"{side}_mb_extra"], row[f"{side}_rss_mb"] = traced / 2**20, rss / 2**20
     row["speedup"] = row["sklearn_s_per_iter"] / row["gmm_core_s_per_iter"]
     row["memory_ratio"] = row["sklearn_mb_extra"] / max(row["gmm_core_mb_extra"], 1e-9)
+    row["limit_s_per_iter"], row["limit_bound"] = hardware_limit(n, d, k, cov, machine)
+    row["x_limit"] = row["gmm_core_s_per_iter"] / row["limit_s_per_iter"]
     return row
 
 
@@ -140,16 +233,27 @@ def bench_default_fit(n, d, k, repeats):
     return row
 
 
+def print_machine(machine, engine):
+    print(f"machine ({machine['cores']} cores, measured in this run): GEMM "
+          f"{machine['gemm_flops'] / 1e9:.1f} GFLOP/s, exp {machine['exp_per_s'] / 1e9:.2f} G/s, "
+          f"copy {machine['copy_bytes_per_s'] / 1e9:.1f} GB/s; gmm_core engine: {engine}")
+
+
 def print_table(rows, default_rows):
     head = (f"{'N':>9} {'D':>3} {'K':>3} {'cov':>5} | {'sk s/it':>9} {'ours s/it':>9} "
-            f"{'speedup':>7} | {'sk MB':>8} {'ours MB':>8} {'mem ratio':>9}")
+            f"{'speedup':>7} | {'limit s':>8} {'x limit':>8} | {'sk MB':>8} {'ours MB':>8} "
+            f"{'mem ratio':>9} | {'sk RSS':>7} {'our RSS':>7}")
     print(head)
     print("-" * len(head))
     for r in rows:
         print(f"{r['n']:>9} {r['d']:>3} {r['k']:>3} {r['cov']:>5} | "
               f"{r['sklearn_s_per_iter']:>9.4f} {r['gmm_core_s_per_iter']:>9.4f} "
-              f"{r['speedup']:>6.2f}x | {r['sklearn_mb_extra']:>8.1f} "
-              f"{r['gmm_core_mb_extra']:>8.1f} {r['memory_ratio']:>8.1f}x")
+              f"{r['speedup']:>6.2f}x | {r['limit_s_per_iter']:>8.4f} "
+              f"{r['x_limit']:>6.1f}x{r['limit_bound']} | {r['sklearn_mb_extra']:>8.1f} "
+              f"{r['gmm_core_mb_extra']:>8.1f} {r['memory_ratio']:>8.1f}x | "
+              f"{r['sklearn_rss_mb']:>7.1f} {r['gmm_core_rss_mb']:>7.1f}")
+    if not default_rows:
+        return
     print()
     print("default fit() end to end (own initialisation, tol=1e-3):")
     for r in default_rows:
@@ -163,30 +267,45 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="small grid, under 2 minutes")
     parser.add_argument("--out", default="benchmark-em.json", help="JSON results file")
-    parser.add_argument("--repeats", type=int, default=None)
+    parser.add_argument("--ten-million", action="store_true",
+                        help="add N = 10^7 at D = 10, full and diag (gmm_core only, unless "
+                             "--sklearn-ten-million: scikit-learn takes minutes per iteration)")
+    parser.add_argument("--sklearn-ten-million", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--no-default-fit", action="store_true",
+                        help="skip the end-to-end default fit() table")
+    parser.add_argument("--engine", choices=("numba", "numpy"), default=None,
+                        help="gmm_core's engine (default: numba when installed)")
+    parser.add_argument("--repeats", type=int, default=None,
+                        help="timed fits per configuration (default 3, and 1 at N >= 10^6)")
     parser.add_argument("--child", nargs=6, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.engine:  # children inherit it
+        os.environ["GMM_EXPLORER_KERNEL"] = args.engine
     if args.child:
         side, n, d, k, cov, n_iter = args.child
-        print(child_memory(side, int(n), int(d), int(k), cov, int(n_iter)))
+        print(*child_memory(side, int(n), int(d), int(k), cov, int(n_iter)))
         return 0
-    grid = QUICK_GRID if args.quick else FULL_GRID
-    repeats = args.repeats or (2 if args.quick else 3)
+    from gmm_core.mixture._kernels import engine
+    grid = QUICK_GRID if args.quick else FULL_GRID + (TEN_MILLION if args.ten_million else [])
     started = time.perf_counter()
+    machine = measure_machine()
+    print_machine(machine, engine())
     rows = []
-    for n in grid["n"]:
-        for d in grid["d"]:
-            for k in grid["k"]:
-                for cov in grid["cov"]:
-                    rows.append(bench_config(n, d, k, cov, repeats))
-                    print(f"  done N={n} D={d} K={k} {cov}: {rows[-1]['speedup']:.2f}x",
-                          file=sys.stderr, flush=True)
+    for n, d, k, cov in grid:
+        repeats = args.repeats or (2 if args.quick else 1 if n >= 1_000_000 else 3)
+        sides = (("gmm_core",) if n >= 10_000_000 and not args.sklearn_ten_million
+                 else ("sklearn", "gmm_core"))
+        rows.append(bench_config(n, d, k, cov, repeats, machine, sides))
+        print(f"  done N={n} D={d} K={k} {cov}: {rows[-1]['speedup']:.2f}x, "
+              f"{rows[-1]['x_limit']:.1f}x limit", file=sys.stderr, flush=True)
     default_n = 20_000 if args.quick else 1_000_000
-    default_rows = [bench_default_fit(default_n, 10, 10, 1 if args.quick else 2)]
+    default_rows = ([] if args.no_default_fit else
+                    [bench_default_fit(default_n, 10, 10, 1 if args.quick else 2)])
+    print_machine(machine, engine())
     print_table(rows, default_rows)
-    result = dict(machine=dict(python=platform.python_version(), cores=_cores(),
-                               numpy=np.__version__, platform=platform.platform()),
-                  quick=args.quick, seconds=time.perf_counter() - started,
+    result = dict(machine=dict(python=platform.python_version(),
+                               numpy=np.__version__, platform=platform.platform(), **machine),
+                  engine=engine(), quick=args.quick, seconds=time.perf_counter() - started,
                   configs=rows, default_fit=default_rows)
     with open(args.out, "w") as fh:
         json.dump(result, fh, indent=2)
@@ -195,7 +314,6 @@ def main(argv=None):
 
 
 def _cores():
-    import os
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
 
 

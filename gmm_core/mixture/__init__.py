@@ -1,4 +1,4 @@
-"""The engine: Gaussian mixtures fitted by Expectation-Maximization, numpy and scipy only.
+"""The engine: Gaussian mixtures fitted by Expectation-Maximization (numpy, scipy; numba if there).
 
 A Gaussian mixture says each row was drawn from one of ``n_components``
 Gaussian distributions, component ``k`` chosen with probability
@@ -19,7 +19,10 @@ How the package is laid out (every piece written once):
                             one shift rule, the M-step from statistics
 ``_reference``              the plain maths, kept as the tests' oracle
 ``_blocked``                the hot path: E-step + statistics in cache-sized
-                            blocks on every core; the one log-density
+                            blocks on every core; the one log-density (numpy:
+                            the documented reference and the fallback)
+``_kernels``, ``_compiled``  the same pass fused per block and compiled by
+                            numba (nogil), when numba is there
 ``_sources``, ``_dask``     where the rows live: memory or a Dask cluster,
                             behind one interface and one dispatch point
 ``_missing``                rows with gaps (``nan_policy="marginalize"``):
@@ -34,11 +37,11 @@ How the package is laid out (every piece written once):
 ``_labels``                 label switching, uncertainty, anomaly scores
 ==========================  ===============================================
 
-This package imports nothing of gmm_core but :mod:`gmm_core.errors`, and Dask
-only when it is given dask data.
+This package imports nothing of gmm_core but :mod:`gmm_core.errors`, Dask
+only when it is given dask data, and numba at the first pass (or warm-up).
 """
 
-from gmm_core.mixture._blocked import m_step, summarize
+from gmm_core.mixture._blocked import m_step, summarize, warm_up
 from gmm_core.mixture._dask import INIT_SAMPLE_ROWS, as_dask_matrix, local_cluster
 from gmm_core.mixture._dask import fit as fit_dask
 from gmm_core.mixture._degenerate import degenerate_components, describe_degenerate
@@ -88,6 +91,7 @@ __all__ = [
     "SKIPPED", "CRITERIA", "best_row", "degenerate_components", "describe_degenerate",
     "align_labels", "anomaly_score", "canonical_order", "canonicalize",
     "label_mapping", "uncertainty",
-    # input and scale-out
-    "check_random_state", "is_dask_collection", "as_dask_matrix", "local_cluster", "fit_dask",
+    # input, scale-out, and the compiled kernels loaded ahead of the first fit
+    "warm_up", "check_random_state", "is_dask_collection", "as_dask_matrix", "local_cluster",
+    "fit_dask",
 ]

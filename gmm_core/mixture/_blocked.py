@@ -17,6 +17,13 @@ same E-step and sufficient statistics are computed
   them, and their statistics are summed in a fixed order, so a fit is
   reproducible for a given thread count.
 
+This numpy code is the documented reference of the fast path and its fallback:
+when numba is importable, :func:`summarize` and :func:`log_prob_blocks` hand each
+thread's run of rows to the compiled kernels of :mod:`gmm_core.mixture._compiled`
+(chosen by :mod:`gmm_core.mixture._kernels`, from this module's ``_Prepared``
+constants), which compute the same numbers fused over each block;
+``engine="numpy"`` or ``GMM_EXPLORER_KERNEL=numpy`` runs the code here.
+
 Functions here trust their inputs (float64, C-contiguous, validated).
 """
 
@@ -29,6 +36,7 @@ from contextlib import nullcontext
 
 import numpy as np
 
+from gmm_core.mixture import _kernels
 from gmm_core.mixture._params import (
     GMMParams,
     SufficientStats,
@@ -36,6 +44,7 @@ from gmm_core.mixture._params import (
     _stats_from_resp,
     moment_shift,
     params_from_stats,
+    precision_cholesky,
 )
 from gmm_core.mixture._typing import CovarianceType
 
@@ -46,7 +55,7 @@ except ImportError:  # pragma: no cover
     threadpool_limits = None
 
 __all__ = ["summarize", "log_prob_blocks", "predict_blocks", "log_densities", "responsibilities",
-           "m_step", "default_block_size", "default_n_threads"]
+           "m_step", "default_block_size", "default_n_threads", "is_compiled", "warm_up"]
 
 _FULL_FLOATS = 1 << 18  # floats in one (B, K, D) temporary of a full-covariance block
 _FLAT_FLOATS = 1 << 18  # floats in a block's (B, K + D) temporaries for the other types
@@ -105,6 +114,7 @@ class _Prepared:
             with np.errstate(divide="ignore"):  # a weight of 0 (given as weights_init)
                 log_det = np.log(params.weights) + log_det
         const = np.broadcast_to(log_det - 0.5 * d * np.log(2 * np.pi), (params.n_components,))
+        self.base_const = const  # log(weight) + log-density at the mean, per component
         self.shift = moment_shift(ct, self.means, params.weights, pc)
         # Means too far apart to expand about their centre: evaluate each component about
         # its own mean with the full kernel, on the equivalent full precision factors.
@@ -257,24 +267,34 @@ def _blas_limit():
     return _BLAS["controller"].limit(limits=1, user_api="blas")
 
 
-def _run(work, n_samples, block_size, n_threads):
+def _run(work, n_samples, block_size, n_threads, *, blas=True):
     """Apply ``work(start, stop)`` to each thread's run of rows; results in order.
 
     Small inputs (under ``MIN_ROWS_PER_THREAD`` rows a thread) stay on the
     calling thread, where starting workers would cost more than it saves.
+    ``blas=False`` (the compiled kernels, which call no BLAS) neither limits
+    BLAS's threads nor waits for another pass to finish.
     """
     n_threads = min(n_threads, max(1, n_samples // MIN_ROWS_PER_THREAD))
     ranges = _ranges(n_samples, block_size, n_threads)
-    if len(ranges) == 1 and n_samples <= block_size:  # one small block: BLAS as it is
+    if len(ranges) == 1 and (n_samples <= block_size or not blas):  # BLAS as it is
         return [work(*ranges[0])]
+    if not blas:
+        return list(_pool(len(ranges)).map(lambda r: work(*r), ranges))
     with _PARALLEL_LOCK, _blas_limit():  # small per-block products: one BLAS thread each
         if len(ranges) == 1:
             return [work(*ranges[0])]
         return list(_pool(len(ranges)).map(lambda r: work(*r), ranges))
 
 
+def is_compiled(params: GMMParams, engine: str | None = None) -> bool:
+    """Whether a pass under ``params`` runs the compiled kernels (else numpy's code here)."""
+    return _kernels.plan(_Prepared(params), engine) is not None
+
+
 def summarize(X: np.ndarray, params: GMMParams, sample_weight: np.ndarray | None = None, *,
-              block_size: int | None = None, n_threads: int | None = None) -> SufficientStats:
+              block_size: int | None = None, n_threads: int | None = None,
+              engine: str | None = None) -> SufficientStats:
     """One pass of EM over ``X``: sufficient statistics about the current means.
 
     Equal, up to rounding, to :func:`gmm_core.mixture._reference.summarize`.
@@ -288,6 +308,9 @@ def summarize(X: np.ndarray, params: GMMParams, sample_weight: np.ndarray | None
         Rows per block (default :func:`default_block_size`).
     n_threads : int, optional
         Worker threads (default :func:`default_n_threads`).
+    engine : {"numba", "numpy"}, optional
+        ``"numpy"`` runs the numpy code of this module; by default the compiled
+        kernels run the pass when they can (:func:`gmm_core.mixture._kernels.plan`).
 
     Examples
     --------
@@ -307,6 +330,16 @@ def summarize(X: np.ndarray, params: GMMParams, sample_weight: np.ndarray | None
                                                   params.covariance_type)
     n_threads = n_threads or default_n_threads()
 
+    compiled = _kernels.plan(prep, engine)
+    if compiled is not None:  # the same statistics, fused and compiled
+        X = np.ascontiguousarray(X)
+
+        def work(start, stop):
+            return compiled.stats(X, sample_weight, start, stop)
+
+        return _sum_parts(_run(work, n_samples, block_size, n_threads, blas=False), params,
+                          prep)
+
     def work(start, stop):
         acc = None
         for b in range(start, stop, block_size):
@@ -316,21 +349,26 @@ def summarize(X: np.ndarray, params: GMMParams, sample_weight: np.ndarray | None
             acc = list(part) if acc is None else [a + p for a, p in zip(acc, part, strict=True)]
         return acc
 
-    parts = _run(work, n_samples, block_size, n_threads)
+    return _sum_parts(_run(work, n_samples, block_size, n_threads), params, prep)
+
+
+def _sum_parts(parts, params, prep):
+    """The threads' ``(nk, s1, s2, total, ll)`` summed in order, as statistics."""
     nk, s1, s2, total, ll = parts[0]
     for p in parts[1:]:
         nk, s1, s2, total, ll = nk + p[0], s1 + p[1], s2 + p[2], total + p[3], ll + p[4]
     return SufficientStats(params.covariance_type, prep.shift, nk, s1, s2, total, ll)
 
 
-def log_prob_blocks(X, params, *, block_size=None, n_threads=None, what="log_resp"):
+def log_prob_blocks(X, params, *, block_size=None, n_threads=None, what="log_resp",
+                    engine=None):
     """Blockwise E-step outputs for every row.
 
     ``what`` is ``"log_resp"`` (N, K) log responsibilities, ``"log_prob_norm"``
     (N,) log densities of the mixture, ``"log_density"`` (N, K) each component's
     log density ``log N(x_i | mu_k, Sigma_k)`` (weights left out), or ``"labels"``
     (N,) most probable components -- ``"log_prob_norm"`` and ``"labels"`` never
-    hold an (N, K) array.
+    hold an (N, K) array.  ``engine`` as for :func:`summarize`.
     """
     prep = _Prepared(params, with_weights=what != "log_density")
     n_samples, k = X.shape[0], params.n_components
@@ -339,6 +377,12 @@ def log_prob_blocks(X, params, *, block_size=None, n_threads=None, what="log_res
     n_threads = n_threads or default_n_threads()
     shape = (n_samples, k) if what in ("log_resp", "log_density") else (n_samples,)
     out = np.empty(shape, dtype=np.int64 if what == "labels" else np.float64)
+    compiled = _kernels.plan(prep, engine)
+    if compiled is not None:
+        X = np.ascontiguousarray(X)
+        _run(lambda start, stop: compiled.outputs(X, start, stop, what, out), n_samples,
+             block_size, n_threads, blas=False)
+        return out
 
     def work(start, stop):
         for b in range(start, stop, block_size):
@@ -424,3 +468,44 @@ def m_step(X: np.ndarray, covariance_type: CovarianceType, reg_covar: float = 1e
     shift = moment_shift(covariance_type, means, nk / nk.sum())
     stats = sum(_stats_from_resp(xb, rb, covariance_type, shift, wb) for xb, rb, wb in blocks())
     return params_from_stats(stats, reg_covar)
+
+
+def warm_up(*, background: bool = True) -> threading.Thread | None:
+    """Load (or, the first time ever, compile) the compiled kernels; once per process.
+
+    With ``background`` the work runs in a daemon thread, returned at once (the
+    app calls this at start); until it ends, passes run numpy's path, so no
+    user's fit waits for it.  ``None`` when it has already been done or started,
+    or ran in the foreground.  Under numpy's
+    path (:func:`gmm_core.mixture._kernels.engine`) there is nothing to warm.
+    """
+    if not _kernels.claim_warm_up(background):
+        return None
+    if not background:
+        _warm()
+        return None
+    thread = threading.Thread(target=_warm, name="gmm-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
+def _warm():
+    """One small pass of every kind and output through the compiled kernels."""
+    try:
+        if _kernels.engine() == "numba":
+            _warm_passes()
+    finally:  # from here on (even if compiling failed) passes choose their engine again
+        _kernels.warm_up_done()
+
+
+def _warm_passes():
+    X = np.random.RandomState(0).normal(size=(64, 2))
+    means = np.array([[0.0, 0.0], [1.0, 1.0]])
+    covs = {"full": np.stack([np.eye(2)] * 2), "tied": np.eye(2), "diag": np.ones((2, 2)),
+            "spherical": np.ones(2)}
+    for ct, cov in covs.items():
+        p = GMMParams(np.array([0.5, 0.5]), means, cov, precision_cholesky(cov, ct), ct)
+        for w in (None, np.ones(len(X))):
+            summarize(X, p, w, n_threads=1, engine="numba")
+        for what in ("log_resp", "log_prob_norm", "log_density", "labels"):
+            log_prob_blocks(X, p, what=what, n_threads=1, engine="numba")

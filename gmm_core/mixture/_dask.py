@@ -8,7 +8,8 @@ their sums.  So a fit over a ``dask.array.Array`` (or a dask DataFrame of
 numeric columns) is:
 
 * **E-step where the data are**: ``map_blocks`` summarises each chunk
-  (the blocked kernels of :mod:`gmm_core.mixture._blocked`) on the worker that reads, holds or
+  (the blocked kernels of :mod:`gmm_core.mixture._blocked`, compiled when numba is
+  there, one call per chunk) on the worker that reads, holds or
   generates it, into one flat vector of its statistics;
 * **a tree reduction**: those vectors are summed ``split_every`` at a time,
   so only the ``K * D**2``-sized totals reach the client, whatever the number
@@ -219,11 +220,15 @@ def _as_dask_weights(sample_weight, X):
 
 # ---------------------------------------------------------------- per chunk (workers)
 def _row_blocks(n_rows, params):
-    """Runs of rows no longer than one of the blocked kernels' cache-sized blocks.
+    """The runs of rows a chunk is summarised in, each on the task's own thread.
 
-    Each call of ``fast`` then stays on the task's own thread: a dask worker
-    already runs one task per core.
+    The compiled kernels take the whole chunk in one call (they block it
+    themselves and hold no lock); numpy's path takes runs no longer than one of
+    its cache-sized blocks, so that it neither starts threads nor limits BLAS's
+    (a dask worker already runs one task per core).
     """
+    if _blocked.is_compiled(params):
+        return [(0, n_rows)]
     size = _blocked.default_block_size(params.n_components, params.n_features,
                                    params.covariance_type)
     return [(b, min(b + size, n_rows)) for b in range(0, n_rows, size)]
