@@ -147,9 +147,12 @@ def step_panel():
     b1, b2, b3, b4 = st.columns([1.1, 1.1, 1.3, 4], vertical_alignment="bottom")
     b1.button("◀ Back", key=keys.W_EM_BACK, on_click=stepper.move, args=(-1, last),
               disabled=index <= 0, width="stretch")
-    b2.button("❚❚ Pause" if stepper.playing() else "▶ Play", key=keys.W_EM_PLAY,
-              on_click=stepper.toggle_play, args=(last,), width="stretch",
-              type="primary" if stepper.playing() else "secondary")
+    if stepper.playing():
+        b2.button("❚❚ Pause", key=keys.W_EM_PAUSE, on_click=stepper.pause, width="stretch",
+                  type="primary")
+    else:
+        b2.button("▶ Play", key=keys.W_EM_PLAY, on_click=stepper.play, args=(last,),
+                  width="stretch")
     b3.button("Forward ▶", key=keys.W_EM_FORWARD, on_click=stepper.move, args=(1, last),
               disabled=index >= last, width="stretch")
     slider = stepper.slider_key()

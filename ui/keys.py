@@ -86,6 +86,7 @@ W_EM_BACK = "w_em_back"
 W_EM_FORWARD = "w_em_forward"
 W_EM_ROW = "w_em_row"                # the row to explain, by row key
 W_EM_PLAY = "w_em_play"
+W_EM_PAUSE = "w_em_pause"
 W_EM_CHART = "w_em_chart"            # the step chart (a selection widget: click a point)
 W_EM_CLEAR = "w_em_clear"            # forget the clicked start
 W_EM_RESTARTS = "w_em_restarts"      # how many starts to run side by side

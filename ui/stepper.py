@@ -32,7 +32,7 @@ import numpy as np
 
 from ui import keys, session
 
-__all__ = ["PLAY_SECONDS", "current", "slider_key", "slid", "move", "pause", "toggle_play",
+__all__ = ["PLAY_SECONDS", "current", "slider_key", "slid", "move", "pause", "play",
            "playing", "tick", "restart",
            "clicked_rows", "explain_clicked", "add_clicked_seed", "clear_seeds",
            "chosen_seeds", "row_position", "step_through", "show_restarts", "restarts_shown"]
@@ -96,10 +96,15 @@ def move(delta, last):
     _set_step(min(max(now + delta, 0), last))
 
 
-def toggle_play(last):
-    """Play/Pause callback; Play at the last step starts again from step 0."""
+def play(last):
+    """Play callback; Play at the last step starts again from step 0.
+
+    Play and Pause are two buttons with keys of their own (:data:`ui.keys.W_EM_PLAY`,
+    :data:`ui.keys.W_EM_PAUSE`), each doing one thing, rather than one toggle: a
+    click whose run a timer rerun interrupted can reach its callback a second time,
+    and a toggle would then undo it (Pause, then playing on).
+    """
     if playing():
-        pause()
         return
     if int(session.value(keys.EM_STEP, 0)) >= last:
         _set_step(0)
