@@ -29,7 +29,7 @@ from dataclasses import replace
 import streamlit as st
 
 from gmm_core.outputs import project
-from ui import dataset, keys, session
+from ui import cache, dataset, keys, session
 
 #: The URL parameter that carries the id of the saved work.
 QUERY = "p"
@@ -37,8 +37,8 @@ QUERY = "p"
 TTL = 24 * 3600
 #: At most this many sessions' work is kept; the least recently used goes first.
 MAX_ENTRIES = 64
-#: At most this many bytes of uploads are kept in all.
-MAX_BYTES = 512 * 1024 * 1024
+#: At most this many bytes of uploads are kept in all: saved work's share of the cache budget.
+MAX_BYTES = cache.budget("saved_work")
 #: The data keys (:mod:`ui.keys`) that hold the user's work, kept as they are.
 DATA_KEYS = (keys.COMPARE_SETTINGS, keys.EM_SETTINGS, keys.CHOOSE_K_SETTINGS,
              keys.CHOOSE_K_APPLIED, keys.SEGMENT_UNUSUAL, keys.SEGMENT_NAMES, keys.SHOWN_FITS,
@@ -111,7 +111,7 @@ class BoundedStore:
         return len(self._items)
 
 
-@st.cache_resource(show_spinner=False)
+@st.cache_resource(show_spinner=False, max_entries=1)
 def store():
     """The server's saved work, one :class:`BoundedStore` shared by every session.
 
