@@ -4,8 +4,9 @@ Pages never touch ``st.session_state``; they call this module, which reads and
 writes it under the names in :mod:`ui.keys`.  Three patterns cover the pages:
 
 * **the dataset** -- :func:`get_dataset` / :func:`set_dataset`, and the
-  dataset's own widgets under per-dataset keys (:func:`dataset_key`,
-  :func:`is_current` for their callbacks);
+  dataset's own widgets under per-dataset keys (:func:`dataset_key`) with
+  their callbacks here (:func:`on_features`, ...: a callback defined in a page
+  would keep that page run's namespace, and so its dataset, alive);
 * **remembered settings** -- a page seeds its widgets from
   :func:`remembered` (``{widget key: value}`` as last used) with
   :func:`seed_widget`, draws them, and stores what they show with
@@ -17,9 +18,11 @@ The app starts with the income-vs-spend demo loaded (:func:`init`) so every
 page works on first open.
 """
 
+import contextlib
 from dataclasses import replace
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from gmm_core.analysis import identity, segments
 from ui import keys
@@ -70,10 +73,14 @@ def get_dataset():
 
 
 def set_dataset(ds):
-    """Make ``ds`` the loaded dataset; its widgets start afresh under their own keys."""
+    """Make ``ds`` the loaded dataset; its widgets start afresh under their own keys.
+
+    The session then holds ``ds`` alone: the old dataset's widget keys go with
+    it, and :func:`release_stale_widgets` drops what Streamlit still knew of them.
+    """
     old = st.session_state.get(keys.DATASET)
     st.session_state[keys.DATASET] = ds
-    if old is not None:
+    if old is not None and old.token != ds.token:
         for base in keys.DATASET_WIDGETS:
             st.session_state.pop(dataset_key(base, old), None)
 
@@ -86,6 +93,62 @@ def dataset_key(base, ds=None):
 def is_current(token):
     """Whether ``token`` is the loaded dataset's: callbacks of older datasets' widgets do nothing."""
     return token == get_dataset().token
+
+
+# The dataset widgets' callbacks (the Data page passes ``args=(ds.token,)``, a number): module
+# functions, so that what Streamlit keeps of a widget holds no page run's namespace or dataset.
+
+def on_noun(token):
+    """The "What is one row?" box changed."""
+    if is_current(token):
+        set_noun(value(dataset_key(keys.W_NOUN)))
+
+
+def on_features(token):
+    """The feature columns changed: keep them in the table's order."""
+    if is_current(token):
+        chosen = value(dataset_key(keys.W_FEATURES)) or ()
+        set_choice(features=tuple(c for c in get_dataset().frame.columns if c in chosen))
+
+
+def on_label(token):
+    """The known-labels column changed."""
+    if is_current(token):
+        set_label(value(dataset_key(keys.W_LABEL)))
+
+
+def on_scaling(token):
+    """The scaling changed."""
+    if is_current(token):
+        set_choice(scaling=value(dataset_key(keys.W_SCALING)))
+
+
+def release_stale_widgets():
+    """Forget what Streamlit keeps of widgets that are gone (call at the start of each run).
+
+    Streamlit 1.67 drops a widget's *value* when the widget is not drawn, but
+    keeps its metadata -- with its ``on_change`` callback, the callback's
+    arguments and closures -- for the whole session.  A page's widgets are new
+    ones for each dataset (their keys and options change), so without this a
+    long session kept every dataset it ever loaded.  At the start of a run the
+    widgets the browser still shows and those whose value Streamlit remembers
+    are exactly those with a state; the metadata of any other is dropped (a
+    widget drawn again registers anew).  Does nothing where the session is not
+    Streamlit's own (bare mode) or its internals differ.
+    """
+    ctx = get_script_run_ctx()
+    state = getattr(getattr(ctx, "session_state", None), "_state", None)
+    widgets = getattr(state, "_new_widget_state", None)
+    lock = getattr(ctx.session_state, "_lock", None) if ctx else None
+    if widgets is None or lock is None:
+        return 0
+    with lock, contextlib.suppress(AttributeError, TypeError):
+        alive = set(widgets.states) | set(state._old_state)
+        stale = [wid for wid in widgets.widget_metadata if wid not in alive]
+        for wid in stale:
+            del widgets.widget_metadata[wid]
+        return len(stale)
+    return 0
 
 
 def set_choice(**changes):
@@ -139,6 +202,18 @@ def upload_error():
 
 def set_upload_error(message):
     st.session_state[keys.UPLOAD_ERROR] = message
+
+
+def release_upload(file_id):
+    """Drop the uploaded file ``file_id`` from Streamlit's store once it has been read.
+
+    Streamlit keeps every file a session uploads until the session ends; the
+    bytes the app needs are kept once, as the last upload (:func:`set_last_upload`).
+    """
+    ctx = get_script_run_ctx()
+    manager = getattr(ctx, "uploaded_file_mgr", None)
+    if manager is not None:
+        manager.remove_file(ctx.session_id, file_id)
 
 
 def first_sight_of_upload(file_id):
