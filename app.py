@@ -9,12 +9,16 @@ import pathlib
 
 import streamlit as st
 
-from ui import saved, session, widgets
+from ui import memory, saved, session, widgets
 
 #: The page icon, shipped with the app: a ``:material/...:`` icon here made the browser fetch
 #: a font from the internet on every load.
 ICON = str(pathlib.Path(__file__).with_name("assets") / "icon.png")
 
+# Memory: the allocator gives freed pages back (once per process); widgets that are gone
+# take their callbacks, and what those held, with them (ui.session.release_stale_widgets).
+memory.start_trimmer()
+session.release_stale_widgets()
 # Work kept under the URL's id comes back after a reload (ui.saved), before anything reads it.
 expired = saved.attach()
 # Slide mode (the Segments page's deck) collapses the sidebar and hides the navigation.
