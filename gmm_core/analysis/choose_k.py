@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from gmm_core.analysis.compare import in_app_words
-from gmm_core.analysis.guarded import FIT_TIME_LIMIT, fit_mixture, scale_for_fit
+from gmm_core.analysis.guarded import FIT_TIME_LIMIT, fit_kmeans, fit_mixture, scale_for_fit
 from gmm_core.analysis.stability import STABILITY_TIME_LIMIT, segment_stability
 from gmm_core.data.projection import display_subsample
 from gmm_core.data.scaling import Scaler
@@ -297,7 +297,7 @@ def stability_sweep(X, n_components=range(2, 11), *, covariance_type="full",
 
 
 def kmeans_sweep(X, n_clusters=range(1, 11), *, scaling="standard", random_state=0,
-                 n_init=1, max_silhouette=5000, progress=None):
+                 n_init=1, max_silhouette=5000, progress=None, max_time=FIT_TIME_LIMIT):
     """KMeans inertia and silhouette for each k, on the scaled data.
 
     Parameters
@@ -310,6 +310,8 @@ def kmeans_sweep(X, n_clusters=range(1, 11), *, scaling="standard", random_state
         subsample); inertia uses all rows.
     progress : callable(done, total), optional
         Called after every k.
+    max_time : float or None, default=FIT_TIME_LIMIT
+        Seconds each KMeans fit may take (:func:`~gmm_core.analysis.guarded.fit_kmeans`).
 
     Returns
     -------
@@ -321,7 +323,6 @@ def kmeans_sweep(X, n_clusters=range(1, 11), *, scaling="standard", random_state
     >>> kmeans_sweep(X, [1, 2, 3]).silhouette.idxmax()
     1
     """
-    from sklearn.cluster import KMeans
     from sklearn.metrics import silhouette_score
 
     Xs = Scaler(scaling).fit_transform(np.asarray(X, dtype=float))
@@ -329,7 +330,7 @@ def kmeans_sweep(X, n_clusters=range(1, 11), *, scaling="standard", random_state
     out = []
     ks = [int(k) for k in n_clusters if int(k) <= Xs.shape[0]]
     for done, k in enumerate(ks, 1):
-        km = KMeans(n_clusters=k, n_init=int(n_init), random_state=random_state).fit(Xs)
+        km, _ = fit_kmeans(Xs, k, n_init=n_init, random_state=random_state, max_time=max_time)
         labels = km.labels_[rows]
         sil = (float(silhouette_score(Xs[rows], labels))
                if 2 <= len(np.unique(labels)) < len(rows) else np.nan)

@@ -35,13 +35,12 @@ bounded in time, regularised when a component collapses (see :mod:`gmm_core.anal
 """
 
 import time
-import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from gmm_core.analysis.guarded import (FIT_TIME_LIMIT, FitNote, empty_segments, fit_mixture,
-                                       scale_for_fit)
+from gmm_core.analysis.guarded import (FIT_TIME_LIMIT, FitNote, empty_segments, fit_kmeans,
+                                       fit_mixture, scale_for_fit)
 from gmm_core.data.projection import (Projection, axes_projection, display_subsample,
                                       pca_projection)
 from gmm_core.mixture import canonicalize, label_mapping
@@ -127,7 +126,9 @@ def compare_models(X, n_components, *, scaling="standard", covariance_type="full
     y_true : array-like (n_samples,), optional
         Known labels; adds ARI and NMI against them to ``metrics``.
     max_time : float or None, default=FIT_TIME_LIMIT
-        Wall-clock budget of the GMM fit in seconds (``None``: no limit).
+        Wall-clock budget of both fits in seconds (``None``: no limit): the GMM's
+        EM stops at it, and KMeans has what is left
+        (:func:`gmm_core.analysis.guarded.fit_kmeans`).
 
     Returns
     -------
@@ -142,9 +143,6 @@ def compare_models(X, n_components, *, scaling="standard", covariance_type="full
         regularised refit and empty segments are reported in
         ``Comparison.warnings`` rather than raised.
     """
-    from sklearn.cluster import KMeans
-    from sklearn.exceptions import ConvergenceWarning as KMeansWarning
-
     start = time.perf_counter()
     X = np.asarray(X, dtype=float)
     if X.ndim != 2 or X.shape[0] == 0:
@@ -159,9 +157,11 @@ def compare_models(X, n_components, *, scaling="standard", covariance_type="full
     canonicalize(gmm, Xs)
     caught = [*caught, *in_app_words(notes, max_time)]
 
-    with warnings.catch_warnings():  # duplicate points: said once, in words, below
-        warnings.simplefilter("ignore", KMeansWarning)
-        kmeans = KMeans(n_clusters=k, n_init=int(n_init), random_state=int(random_state)).fit(Xs)
+    # one budget for both models: KMeans gets what the mixture left (at least one burst)
+    left = None if max_time is None else max(max_time - (time.perf_counter() - start), 1e-3)
+    kmeans, km_notes = fit_kmeans(Xs, k, n_init=n_init, random_state=random_state,
+                                  max_time=left)
+    caught.extend(km_notes)
     proba = gmm.predict_proba(Xs)
     gmm_labels = proba.argmax(axis=1)
     empty = empty_segments(Xs, gmm_labels, k, "GMM") or empty_segments(

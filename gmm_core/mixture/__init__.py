@@ -54,6 +54,7 @@ from gmm_core.mixture._params import (COVARIANCE_TYPES, GMMParams, SufficientSta
                                       n_parameters, params_from_stats, precision_cholesky)
 from gmm_core.mixture._selection import (CRITERIA, SKIPPED, ModelSelection, best_row, plain_fit,
                                          select_model)
+from gmm_core.mixture._stop import checkpoint, stop_when
 from gmm_core.mixture._trajectory import Step, Trajectory, fit_trajectory
 from gmm_core.mixture._validation import check_random_state, is_dask_collection
 
@@ -69,6 +70,8 @@ __all__ = [
     "SKIPPED", "CRITERIA", "best_row", "degenerate_components", "describe_degenerate",
     "align_labels", "anomaly_score", "canonical_order", "canonicalize",
     "label_mapping", "uncertainty",
+    # stopping a fit from outside
+    "checkpoint", "stop_when",
     # input and scale-out
     "check_random_state", "is_dask_collection", "as_dask_matrix", "local_cluster", "fit_dask",
 ]

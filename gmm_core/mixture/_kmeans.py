@@ -18,6 +18,8 @@ slow formulation kept as a test oracle.
 
 import numpy as np
 
+from gmm_core.mixture._stop import checkpoint
+
 __all__ = ["kmeans_plusplus", "kmeans", "kmeans_reference"]
 
 
@@ -108,6 +110,7 @@ def kmeans(X, n_clusters, *, random_state, sample_weight=None, max_iter=100, tol
     scale = float(np.mean(np.var(sample, axis=0))) if n_samples > 1 else 0.0
     labels = np.zeros(n_samples, dtype=int)
     for _ in range(max_iter):
+        checkpoint()
         sums = np.zeros_like(centers)
         counts = np.zeros(n_clusters)
         for start in range(0, n_samples, block_size):
