@@ -14,7 +14,9 @@ and a ``max_entries``; the least recently used entry goes first.  The saved
 work behind reload links (:func:`ui.saved.store`) has its share too.
 
 Fits raise ``ValueError`` (incl. :class:`gmm_core.DataError`) when they cannot
-go on; pages call them through :func:`ui.widgets.fit_or_stop`.
+go on; pages call them through :func:`ui.widgets.fit_or_stop`.  Each fit runs
+in a server slot and stops when nobody waits for it (:func:`ui.running.heavy`);
+a cache hit needs no slot.
 """
 
 import os
@@ -24,7 +26,7 @@ import streamlit as st
 import gmm_core.mixture
 from gmm_core.analysis import choose_k, compare, explain, guarded, restarts, segments, stability
 from gmm_core.analysis import em_canvas as em_canvas_module
-from ui import keys
+from ui import keys, running
 from ui.session import compare_settings, shown_comparison
 
 GRID = 160  # cells per side of the Compare page's decision-region grids
@@ -51,9 +53,10 @@ def budget(name):
 @st.cache_data(show_spinner=False, max_entries=24, max_size=budget("compare"))
 def _compare(fingerprint, _X, _y, scaling, k, covariance_type, init_params, n_init, seed):
     """Cached fit of both models; ``fingerprint`` stands for ``_X`` and ``_y``."""
-    return compare.compare_models(
-        _X, k, scaling=scaling, covariance_type=covariance_type, init_params=init_params,
-        n_init=n_init, random_state=seed, y_true=_y)
+    with running.heavy():
+        return compare.compare_models(
+            _X, k, scaling=scaling, covariance_type=covariance_type, init_params=init_params,
+            n_init=n_init, random_state=seed, y_true=_y)
 
 
 def chosen_comparison(ds):
@@ -88,10 +91,11 @@ def _decision_grid(fingerprint, settings, order, _comparison, x_range, y_range, 
 @st.cache_data(show_spinner=False, max_entries=16, max_size=budget("em_run"))
 def em_run(fingerprint, _X, scaling, k, covariance_type, init_params, seed, start_rows=None):
     """Cached recorded fit; ``fingerprint`` stands for ``_X``; ``start_rows`` a tuple or None."""
-    return explain.em_run(
-        _X, k, scaling=scaling, covariance_type=covariance_type, init_params=init_params,
-        random_state=seed, max_time=guarded.FIT_TIME_LIMIT,
-        start_rows=None if start_rows is None else list(start_rows))
+    with running.heavy():
+        return explain.em_run(
+            _X, k, scaling=scaling, covariance_type=covariance_type, init_params=init_params,
+            random_state=seed, max_time=guarded.FIT_TIME_LIMIT,
+            start_rows=None if start_rows is None else list(start_rows))
 
 
 @st.cache_data(show_spinner=False, max_entries=16, max_size=budget("em_canvas"))
@@ -108,10 +112,11 @@ def em_canvas(fingerprint, run_key, axes, _run, _X, features, max_points):
 @st.cache_data(show_spinner=False, max_entries=8, max_size=budget("em_restarts"))
 def em_restarts(fingerprint, _X, scaling, k, covariance_type, init_params, n_starts, first_seed):
     """Cached restarts side by side; ``fingerprint`` stands for ``_X``."""
-    return restarts.run_restarts(
-        _X, k, n_starts=n_starts, first_seed=first_seed, scaling=scaling,
-        covariance_type=covariance_type, init_params=init_params,
-        max_time=guarded.FIT_TIME_LIMIT)
+    with running.heavy():
+        return restarts.run_restarts(
+            _X, k, n_starts=n_starts, first_seed=first_seed, scaling=scaling,
+            covariance_type=covariance_type, init_params=init_params,
+            max_time=guarded.FIT_TIME_LIMIT)
 
 
 # --- Choose k -----------------------------------------------------------------------------------
@@ -129,16 +134,17 @@ def model_sweep(fingerprint, _X, scaling, k_max, types, n_init, seed, features=N
     limit = f"(at most {sweep_limit / 60:.0f} minutes in all)"
     bar = st.progress(0.0, text=f"Fitting {total} mixtures and {k_max} KMeans… {limit}")
     try:
-        sel = choose_k.model_sweep(
-            _X, range(1, k_max + 1), types, scaling=scaling, n_init=n_init, random_state=seed,
-            max_time=sweep_limit, fit_max_time=fit_limit, feature_names=features,
-            progress=lambda done, of: bar.progress(
-                done / (of + k_max), text=f"Fitted {done} of {of} mixtures… {limit}"))
-        km = choose_k.kmeans_sweep(
-            _X, range(1, k_max + 1), scaling=scaling, random_state=seed,
-            progress=lambda done, of: bar.progress(
-                (total + done) / (total + of),
-                text=f"Fitted {total} mixtures; KMeans for comparison, {done} of {of}…"))
+        with running.heavy():
+            sel = choose_k.model_sweep(
+                _X, range(1, k_max + 1), types, scaling=scaling, n_init=n_init,
+                random_state=seed, max_time=sweep_limit, fit_max_time=fit_limit,
+                feature_names=features, progress=lambda done, of: bar.progress(
+                    done / (of + k_max), text=f"Fitted {done} of {of} mixtures… {limit}"))
+            km = choose_k.kmeans_sweep(
+                _X, range(1, k_max + 1), scaling=scaling, random_state=seed,
+                max_time=fit_limit, progress=lambda done, of: bar.progress(
+                    (total + done) / (total + of),
+                    text=f"Fitted {total} mixtures; KMeans for comparison, {done} of {of}…"))
         return sel, km
     finally:
         bar.empty()
@@ -161,16 +167,19 @@ def _segment_summary(key, order, _X, _cmp, features):
 @st.cache_data(show_spinner=False, max_entries=12, max_size=budget("segment_stability"))
 def segment_stability(key, _X, _cmp, scaling, init_params):
     """Cluster-wise bootstrap of the chosen model's segments; ``key`` stands for model and data."""
-    return stability.segment_stability(
-        _X, _cmp.n_components, covariance_type=_cmp.gmm.covariance_type, scaling=scaling,
-        labels=_cmp.gmm_labels, init_params=init_params, random_state=0)
+    with running.heavy():
+        return stability.segment_stability(
+            _X, _cmp.n_components, covariance_type=_cmp.gmm.covariance_type, scaling=scaling,
+            labels=_cmp.gmm_labels, init_params=init_params, random_state=0)
 
 
 @st.cache_data(show_spinner=False, max_entries=8, max_size=budget("stability_by_k"))
 def stability_by_k(fingerprint, _X, scaling, k_max, covariance_type, seed):
     """Mean segment stability of each k (20 resamples each, one time budget for all)."""
-    return choose_k.stability_sweep(_X, range(2, k_max + 1), covariance_type=covariance_type,
-                                    scaling=scaling, random_state=seed)
+    with running.heavy():
+        return choose_k.stability_sweep(_X, range(2, k_max + 1),
+                                        covariance_type=covariance_type, scaling=scaling,
+                                        random_state=seed)
 
 
 @st.cache_data(show_spinner=False, max_entries=12, max_size=budget("anomaly_scores"))
