@@ -53,7 +53,9 @@ if not slides:
         st.caption(widgets.plain(dataset.summary(session.noun(dataset))))
         if dataset.label_column:
             st.caption("True labels known")
-if expired:
+if expired == saved.RESTORED:
+    st.info(expired, icon=":material/restart_alt:")
+elif expired:
     st.warning(expired)
 
 page.run()
