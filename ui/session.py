@@ -22,6 +22,7 @@ import contextlib
 from dataclasses import replace
 
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from gmm_core.analysis import identity, segments
@@ -60,8 +61,21 @@ def remember(page_key, values=None, /, **more):
 # --- the dataset --------------------------------------------------------------------------
 
 def init():
-    """Load the default demo on the first run of a session."""
+    """Load the default demo on the first run of a session (run through app.py, see below).
+
+    A page can run without app.py: a freshly started server treats ``pages/``
+    as Streamlit's older page folder until app.py's ``st.navigation`` has run
+    once, and runs the page asked for on its own.  That is what a tab open at
+    ``/compare`` asks of a restarted server; the session would start from the
+    demo, its saved work (:mod:`ui.saved`, restored by app.py) unseen.  So a
+    session whose first run did not pass app.py (it sets the saved-work id
+    first) reruns, once, through app.py.
+    """
     if keys.DATASET not in st.session_state:
+        if keys.SAVED_ID not in st.session_state and not st.session_state.get(keys.ENTRY_RETRIED):
+            st.session_state[keys.ENTRY_RETRIED] = True
+            PagesManager.uses_pages_directory = False   # app.py's st.navigation owns the pages
+            st.rerun()
         st.session_state[keys.DATASET] = load_demo(DEFAULT_DEMO)
         st.session_state[keys.UPLOAD_ERROR] = None
 

@@ -5,7 +5,7 @@ import json
 import pathlib
 import sys
 
-from benchmarks.load import soak
+from benchmarks.load import faults, soak
 
 
 def main(argv=None):
@@ -20,7 +20,10 @@ def main(argv=None):
                    help="seconds to wait after the tabs close (Streamlit keeps a closed tab's "
                         "session 120 s)")
     p.add_argument("--root", help="the app checkout to serve (default: this one)")
-    for q in (p,):
+    f = sub.add_parser("faults", help="a tab closed during a fit; a server restart under a tab")
+    f.add_argument("--megabytes", type=float, default=20.0, help="the long fit's table")
+    f.add_argument("--root", help="the app checkout to serve (default: this one)")
+    for q in (p, f):
         q.add_argument("--out", help="also write the figures to this JSON file")
         q.add_argument("--log", help="the server's log file")
     args = parser.parse_args(argv)
@@ -28,6 +31,8 @@ def main(argv=None):
         figures = soak.run(sessions=args.sessions, uploads=args.uploads,
                            megabytes=args.megabytes, linger=args.linger, root=args.root,
                            log=args.log)
+    elif args.what == "faults":
+        figures = faults.run(megabytes=args.megabytes, root=args.root, log=args.log)
     if args.out:
         pathlib.Path(args.out).write_text(json.dumps(figures, indent=2))
     return 0

@@ -32,14 +32,14 @@ def free_port():
 class Server:
     """``streamlit run app.py`` from ``root`` on a free loopback port (a context manager)."""
 
-    def __init__(self, root=ROOT, *, env=None, log=None, options=()):
+    def __init__(self, root=ROOT, *, env=None, log=None, options=(), port=None):
         self.root, self.env, self.options = pathlib.Path(root), dict(env or {}), list(options)
         self.log_path = pathlib.Path(log) if log else None
-        self.proc, self.url = None, None
+        self.proc, self.url, self.port = None, None, port
 
     def start(self, timeout=90):
-        port = free_port()
-        log = open(self.log_path, "w") if self.log_path else subprocess.DEVNULL
+        port = self.port = self.port or free_port()
+        log = open(self.log_path, "a") if self.log_path else subprocess.DEVNULL
         env = {**os.environ, **self.env}
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
@@ -93,13 +93,19 @@ def rss_mb(pid):
     raise RuntimeError(f"no VmRSS for process {pid}")
 
 
-def customers_csv(seed, megabytes=5.0):
-    """A distinct customers export of about ``megabytes`` MB (ID, three numbers, a region)."""
+def customers_csv(seed, megabytes=5.0, *, clustered=True):
+    """A distinct customers export of about ``megabytes`` MB (ID, three numbers, a region).
+
+    ``clustered=False`` spreads the numbers uniformly: EM then takes all its
+    iterations (a long fit, for the fault checks).
+    """
     rng = np.random.default_rng(seed)
     n = int(megabytes * 1e6 / 35.5)
-    centres = rng.uniform(10, 90, size=(3, 3))
-    which = rng.integers(0, 3, n)
-    values = centres[which] + rng.normal(0, 6, size=(n, 3))
+    if clustered:
+        centres = rng.uniform(10, 90, size=(3, 3))
+        values = centres[rng.integers(0, 3, n)] + rng.normal(0, 6, size=(n, 3))
+    else:
+        values = rng.uniform(0, 99, size=(n, 3))
     regions = np.array(["north", "south", "east", "west"])[rng.integers(0, 4, n)]
     lines = [f"C{seed:03d}{i:07d},{a:.2f},{b:.2f},{c:.2f},{r}"
              for i, ((a, b, c), r) in enumerate(zip(values, regions))]

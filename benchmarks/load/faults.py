@@ -1,0 +1,118 @@
+"""The fault checks: a tab closed in the middle of a fit, and a server restarted under a tab.
+
+* **tab closed** -- a tab uploads a table on which EM runs long (uniform
+  numbers, ``megabytes`` MB), opens Compare and, once the fit is under way
+  (its spinner shows), closes.  The server's CPU time is read every 0.25 s:
+  the fit counts as stopped once the server uses less than a tenth of a core
+  over a second.  Figures: seconds from the close to the stop, and CPU seconds
+  the server spent after the close.
+* **restart** -- a tab uploads a small table and opens Compare; the server is
+  stopped and started again on the same port (same saved-work folder).  The
+  tab reconnects by itself; the check reads whether a notice shows without a
+  click, then changes the seed on Compare (a user's next step) and reads what
+  is loaded and what the page says.
+"""
+
+import contextlib
+import tempfile
+import time
+
+from benchmarks.load.server import Server, customers_csv, launch_browser
+from benchmarks.load.soak import TIMEOUT_MS, open_page, settle, upload
+
+RESTART_WORDS = "server was restarted"
+
+
+def _cpu_stop(server, since, window=1.0, idle_share=0.1, limit=120.0):
+    """Seconds after ``since`` until the server idles; its CPU seconds used until then."""
+    samples = [(time.monotonic(), server.cpu_seconds())]
+    while time.monotonic() - since < limit:
+        time.sleep(0.25)
+        samples.append((time.monotonic(), server.cpu_seconds()))
+        t, cpu = samples[-1]
+        old = [(t0, c0) for t0, c0 in samples if t - t0 >= window]
+        if old and (cpu - old[-1][1]) / (t - old[-1][0]) < idle_share:
+            return old[-1][0] - since, old[-1][1] - samples[0][1]
+    return float("inf"), samples[-1][1] - samples[0][1]
+
+
+def tab_closed(*, megabytes=20.0, root=None, log=None, say=print):
+    from playwright.sync_api import sync_playwright
+
+    data = customers_csv(7, megabytes, clustered=False)
+    with Server(**({"root": root} if root else {}), log=log) as server, \
+            sync_playwright() as pw:
+        browser = launch_browser(pw)
+        ctx = browser.new_context(viewport={"width": 1280, "height": 1000})
+        page = ctx.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        page.goto(server.url)
+        page.wait_for_selector("h1:has-text('Data')")
+        settle(page)
+        upload(page, "long-fit.csv", data)
+        page.locator('[data-testid="stSidebarNav"] a', has_text="Compare").click()
+        page.wait_for_selector('[data-testid="stSpinner"]', timeout=TIMEOUT_MS)
+        time.sleep(2.0)                                  # the fit is under way
+        busy = page.locator('[data-testid="stSpinner"]').count() > 0
+        closed = time.monotonic()
+        ctx.close()
+        seconds, cpu = _cpu_stop(server, closed)
+        browser.close()
+    say(f"tab closed during a Compare fit ({len(data) / 1e6:.0f} MB, still fitting at the "
+        f"close: {busy}): the server's CPU fell idle {seconds:.1f} s after the close, "
+        f"{cpu:.1f} CPU s spent after it")
+    return dict(megabytes=len(data) / 1e6, fitting_at_close=busy, stop_seconds=seconds,
+                cpu_seconds_after_close=cpu)
+
+
+def restart(*, root=None, log=None, say=print):
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+    from playwright.sync_api import sync_playwright
+
+    saved_dir = tempfile.mkdtemp(prefix="gmm-restart-")
+    env = {"GMM_SAVED_DIR": saved_dir}
+    kw = dict(**({"root": root} if root else {}), env=env, log=log)
+    first = Server(**kw).start()
+    with sync_playwright() as pw:
+        browser = launch_browser(pw)
+        page = browser.new_context(viewport={"width": 1280, "height": 1000}).new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        try:
+            page.goto(first.url)
+            page.wait_for_selector("h1:has-text('Data')")
+            settle(page)
+            upload(page, "before-restart.csv", customers_csv(3, 0.2))
+            open_page(page, "Compare", 2)
+        finally:
+            first.stop()
+        second = Server(**kw, port=first.port).start()
+        try:
+            page.wait_for_timeout(15000)                # the tab reconnects by itself
+            unprompted = RESTART_WORDS in page.locator('[data-testid="stMain"]').inner_text()
+            seed = page.locator('[data-testid="stNumberInputField"]').nth(1)
+            seed.fill("1")                              # the user's next change: the seed
+            seed.press("Enter")
+            with contextlib.suppress(PlaywrightTimeout):   # the notice, or the demo
+                page.wait_for_function(
+                    "words => document.querySelector('[data-testid=\"stMain\"]').innerText"
+                    ".includes(words) || document.querySelector('[data-testid=\"stSidebar\"]')"
+                    ".innerText.includes('Mall customers')", arg=RESTART_WORDS, timeout=90_000)
+            settle(page)
+            page.wait_for_timeout(1000)
+            main = page.locator('[data-testid="stMain"]').inner_text()
+            loaded = page.locator('[data-testid="stSidebar"]').inner_text()
+        finally:
+            browser.close()
+            second.stop()
+    figures = dict(notice_before_a_click=unprompted, notice_after_a_click=RESTART_WORDS in main,
+                   work_restored="before-restart.csv" in loaded,
+                   demo_instead="Mall customers" in loaded)
+    say(f"server restarted under an open tab: notice without a click {unprompted}; after the "
+        f"first change: notice {figures['notice_after_a_click']}, the upload restored "
+        f"{figures['work_restored']}, the demo instead {figures['demo_instead']}")
+    return figures
+
+
+def run(*, megabytes=20.0, root=None, log=None, say=print):
+    return dict(tab_closed=tab_closed(megabytes=megabytes, root=root, log=log, say=say),
+                restart=restart(root=root, log=log, say=say))
