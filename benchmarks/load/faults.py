@@ -18,7 +18,7 @@ import tempfile
 import time
 
 from benchmarks.load.server import Server, customers_csv, launch_browser
-from benchmarks.load.soak import TIMEOUT_MS, open_page, settle, upload
+from benchmarks.load.soak import TIMEOUT_MS, open_page, open_tab, settle, upload
 
 RESTART_WORDS = "server was restarted"
 
@@ -43,12 +43,7 @@ def tab_closed(*, megabytes=20.0, root=None, log=None, say=print):
     with Server(**({"root": root} if root else {}), log=log) as server, \
             sync_playwright() as pw:
         browser = launch_browser(pw)
-        ctx = browser.new_context(viewport={"width": 1280, "height": 1000})
-        page = ctx.new_page()
-        page.set_default_timeout(TIMEOUT_MS)
-        page.goto(server.url)
-        page.wait_for_selector("h1:has-text('Data')")
-        settle(page)
+        ctx, page = open_tab(browser, server.url)
         upload(page, "long-fit.csv", data)
         page.locator('[data-testid="stSidebarNav"] a', has_text="Compare").click()
         page.wait_for_selector('[data-testid="stSpinner"]', timeout=TIMEOUT_MS)
@@ -75,12 +70,8 @@ def restart(*, root=None, log=None, say=print):
     first = Server(**kw).start()
     with sync_playwright() as pw:
         browser = launch_browser(pw)
-        page = browser.new_context(viewport={"width": 1280, "height": 1000}).new_page()
-        page.set_default_timeout(TIMEOUT_MS)
         try:
-            page.goto(first.url)
-            page.wait_for_selector("h1:has-text('Data')")
-            settle(page)
+            _, page = open_tab(browser, first.url)
             upload(page, "before-restart.csv", customers_csv(3, 0.2))
             open_page(page, "Compare", 2)
         finally:

@@ -38,6 +38,17 @@ def open_page(page, title, n_charts):
     settle(page)
 
 
+def open_tab(browser, url):
+    """A new browser tab (its own context: its own Streamlit session) with the Data page drawn."""
+    ctx = browser.new_context(viewport={"width": 1280, "height": 1000})
+    page = ctx.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    page.goto(url)
+    page.wait_for_selector("h1:has-text('Data')")
+    settle(page)
+    return ctx, page
+
+
 def upload(page, name, data):
     """Upload ``data`` as ``name`` on the Data page; wait until the sidebar names it."""
     if page.locator("h1:has-text('Data')").count() == 0:
@@ -71,12 +82,7 @@ def run(*, sessions=6, uploads=60, megabytes=5.0, linger=140.0, env=None, root=N
         start_rss = server.rss_mb()
         contexts, pages = [], []
         for s in range(sessions):
-            ctx = browser.new_context(viewport={"width": 1280, "height": 1000})
-            pg = ctx.new_page()
-            pg.set_default_timeout(TIMEOUT_MS)
-            pg.goto(server.url)
-            pg.wait_for_selector("h1:has-text('Data')")
-            settle(pg)
+            ctx, pg = open_tab(browser, server.url)
             if s == 0:
                 open_page(pg, "Compare", 2)
                 fresh = server.rss_mb()
