@@ -36,7 +36,7 @@ def _cpu_stop(server, since, window=1.0, idle_share=0.1, limit=120.0):
     return float("inf"), samples[-1][1] - samples[0][1]
 
 
-def tab_closed(*, megabytes=20.0, root=None, log=None, say=print):
+def tab_closed(*, megabytes=50.0, root=None, log=None, say=print):
     from playwright.sync_api import sync_playwright
 
     data = customers_csv(7, megabytes, clustered=False)
@@ -104,6 +104,6 @@ def restart(*, root=None, log=None, say=print):
     return figures
 
 
-def run(*, megabytes=20.0, root=None, log=None, say=print):
+def run(*, megabytes=50.0, root=None, log=None, say=print):
     return dict(tab_closed=tab_closed(megabytes=megabytes, root=root, log=log, say=say),
                 restart=restart(root=root, log=log, say=say))

@@ -96,8 +96,8 @@ def rss_mb(pid):
 def customers_csv(seed, megabytes=5.0, *, clustered=True):
     """A distinct customers export of about ``megabytes`` MB (ID, three numbers, a region).
 
-    ``clustered=False`` spreads the numbers uniformly: EM then takes all its
-    iterations (a long fit, for the fault checks).
+    ``clustered=False`` draws six broad, overlapping groups instead of three
+    clear ones: EM needs more iterations (a long fit, for the fault checks).
     """
     rng = np.random.default_rng(seed)
     n = int(megabytes * 1e6 / 35.5)
@@ -105,7 +105,9 @@ def customers_csv(seed, megabytes=5.0, *, clustered=True):
         centres = rng.uniform(10, 90, size=(3, 3))
         values = centres[rng.integers(0, 3, n)] + rng.normal(0, 6, size=(n, 3))
     else:
-        values = rng.uniform(0, 99, size=(n, 3))
+        which = rng.integers(0, 6, n)
+        values = (rng.uniform(30, 70, size=(6, 3))[which]
+                  + rng.normal(0, 1, (n, 3)) * rng.uniform(4, 14, size=(6, 3))[which])
     regions = np.array(["north", "south", "east", "west"])[rng.integers(0, 4, n)]
     lines = [f"C{seed:03d}{i:07d},{a:.2f},{b:.2f},{c:.2f},{r}"
              for i, ((a, b, c), r) in enumerate(zip(values, regions))]
