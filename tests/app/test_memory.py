@@ -120,6 +120,7 @@ def test_every_cache_has_entries_and_a_share_of_one_budget():
         assert f._info.max_entries and 0 < f._info.max_size_bytes < cache.BUDGET_BYTES
     assert sum(cache.SHARES.values()) == pytest.approx(1.0)
     assert sum(f._info.max_size_bytes for f in cached) + saved.MAX_BYTES <= cache.BUDGET_BYTES
+    assert saved.store._info.max_entries == 1 and saved.disk._info.max_entries == 1
 
 
 def test_the_budget_is_read_from_the_environment():
