@@ -15,9 +15,10 @@ from ui import memory, saved, session, widgets
 #: a font from the internet on every load.
 ICON = str(pathlib.Path(__file__).with_name("assets") / "icon.png")
 
-# Memory: the allocator gives freed pages back (once per process); widgets that are gone
-# take their callbacks, and what those held, with them (ui.session.release_stale_widgets).
-memory.start_trimmer()
+# Memory: the allocator gives freed pages back and closed tabs' sessions go (a thread, once per
+# process); widgets that are gone take their callbacks, and what those held, with them
+# (ui.session.release_stale_widgets).
+memory.start_trimmer(before=session.reap_closed_sessions)
 session.release_stale_widgets()
 # Work kept under the URL's id comes back after a reload (ui.saved), before anything reads it.
 expired = saved.attach()

@@ -64,18 +64,27 @@ def trim():
     return bool(libc is not None and libc.malloc_trim(0))
 
 
-def _trim_forever(stop, seconds):
+def _trim_forever(stop, seconds, before):
     while not stop.wait(seconds):
+        if before is not None:
+            try:
+                before()
+            except Exception:  # noqa: BLE001 -- the trimming must go on whatever the hook does
+                pass
         trim()
 
 
-def start_trimmer(seconds=TRIM_SECONDS):
-    """Tune the allocator and start the trimming thread, once per process; returns its stop event."""
+def start_trimmer(seconds=TRIM_SECONDS, *, before=None):
+    """Tune the allocator and start the trimming thread, once per process; returns its stop event.
+
+    ``before``, if given, is called before each trim (app.py: let Streamlit drop
+    the sessions of closed tabs, :func:`ui.session.reap_closed_sessions`).
+    """
     with _lock:
         if not _started:
             stop = threading.Event()
             if tune_allocator():
-                threading.Thread(target=_trim_forever, args=(stop, float(seconds)),
+                threading.Thread(target=_trim_forever, args=(stop, float(seconds), before),
                                  name="gmm-malloc-trim", daemon=True).start()
             _started.append(stop)
         return _started[0]

@@ -22,6 +22,7 @@ import contextlib
 from dataclasses import replace
 
 import streamlit as st
+from streamlit.runtime import Runtime
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
@@ -216,6 +217,23 @@ def upload_error():
 
 def set_upload_error(message):
     st.session_state[keys.UPLOAD_ERROR] = message
+
+
+def reap_closed_sessions():
+    """Let Streamlit forget the sessions whose tabs closed more than its TTL ago; how many.
+
+    Streamlit keeps a closed tab's session 120 s for a reconnect, in a TTL
+    cache that drops expired sessions only when it is next asked -- when
+    another tab connects.  On a server that falls quiet, the last users'
+    sessions (their datasets, their uploads) would stay until then; reading the
+    cache's size drops them.  Called from :mod:`ui.memory`'s trimming thread.
+    """
+    if not Runtime.exists():
+        return 0
+    storage = getattr(getattr(Runtime.instance(), "_session_mgr", None), "_session_storage", None)
+    cache = getattr(storage, "_cache", None)
+    expire = getattr(cache, "expire", None)
+    return len(expire()) if callable(expire) else 0
 
 
 def release_upload(file_id):

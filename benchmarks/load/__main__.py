@@ -21,7 +21,7 @@ def main(argv=None):
                         "session 120 s)")
     p.add_argument("--root", help="the app checkout to serve (default: this one)")
     f = sub.add_parser("faults", help="a tab closed during a fit; a server restart under a tab")
-    f.add_argument("--megabytes", type=float, default=50.0, help="the long fit's table")
+    f.add_argument("--megabytes", type=float, default=20.0, help="the long fit's table")
     f.add_argument("--root", help="the app checkout to serve (default: this one)")
     for q in (p, f):
         q.add_argument("--out", help="also write the figures to this JSON file")

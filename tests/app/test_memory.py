@@ -139,3 +139,22 @@ def test_the_allocator_is_tuned_and_trims_unless_turned_off(monkeypatch):
     assert isinstance(memory.trim(), bool)
     monkeypatch.setenv("GMM_MALLOC", "off")
     assert memory.tune_allocator() is False and memory.trim() is False
+
+
+def test_closed_tabs_sessions_are_reaped_past_streamlits_ttl(monkeypatch):
+    """Regression: Streamlit drops a closed tab's session only when another tab connects."""
+    from streamlit.runtime.memory_session_storage import MemorySessionStorage
+
+    storage = MemorySessionStorage(ttl_seconds=60)
+    clock = [0.0]
+    storage._cache._timer = lambda: clock[0]
+    for sid in ("a", "b"):
+        info = type("Info", (), {"session": type("S", (), {"id": sid})()})()
+        storage.save(info)
+    runtime = type("R", (), {"_session_mgr": type("M", (), {"_session_storage": storage})()})()
+    monkeypatch.setattr(session, "Runtime", type("Rt", (), {
+        "exists": staticmethod(lambda: True), "instance": staticmethod(lambda: runtime)}))
+    assert session.reap_closed_sessions() == 0          # within the TTL: kept for a reconnect
+    clock[0] = 61.0
+    assert session.reap_closed_sessions() == 2
+    assert storage._cache._data == {}
