@@ -10,7 +10,7 @@ import pathlib
 import streamlit as st
 
 from gmm_core.mixture import warm_up
-from ui import saved, session, widgets
+from ui import memory, saved, session, widgets
 
 #: The page icon, shipped with the app: a ``:material/...:`` icon here made the browser fetch
 #: a font from the internet on every load.
@@ -19,6 +19,11 @@ ICON = str(pathlib.Path(__file__).with_name("assets") / "icon.png")
 # The compiled EM kernels load (or, once ever, compile) in a background thread, once per
 # process, so that no user's first fit waits for them.
 warm_up()
+# Memory: the allocator gives freed pages back and closed tabs' sessions go (a thread, once per
+# process); widgets that are gone take their callbacks, and what those held, with them
+# (ui.session.release_stale_widgets).
+memory.start_trimmer(before=session.reap_closed_sessions)
+session.release_stale_widgets()
 # Work kept under the URL's id comes back after a reload (ui.saved), before anything reads it.
 expired = saved.attach()
 # Slide mode (the Segments page's deck) collapses the sidebar and hides the navigation.
@@ -53,7 +58,9 @@ if not slides:
         st.caption(widgets.plain(dataset.summary(session.noun(dataset))))
         if dataset.label_column:
             st.caption("True labels known")
-if expired:
+if expired == saved.RESTORED:
+    st.info(expired, icon=":material/restart_alt:")
+elif expired:
     st.warning(expired)
 
 page.run()

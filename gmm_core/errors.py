@@ -29,7 +29,7 @@ from sklearn.exceptions import ConvergenceWarning as _SklearnConvergenceWarning
 from sklearn.exceptions import NotFittedError as _SklearnNotFittedError
 
 __all__ = ["MAX_MAGNITUDE", "MIN_SPREAD", "CollapseError", "ConvergenceWarning", "DataError",
-           "NotFittedError"]
+           "FitInterrupted", "NotFittedError"]
 
 #: 1e150: the largest size of value kept.  Fitting squares the values (variances,
 #: Mahalanobis distances), and squares of larger values overflow double precision.
@@ -53,6 +53,14 @@ class NotFittedError(_SklearnNotFittedError):
 
     A subclass of scikit-learn's ``NotFittedError`` (a ``ValueError`` and an
     ``AttributeError``), so ``except sklearn.exceptions.NotFittedError`` catches it.
+    """
+
+
+class FitInterrupted(Exception):
+    """A fit was stopped from outside before it finished (:func:`gmm_core.mixture.stop_when`).
+
+    Not a ``ValueError``: nothing went wrong with the data or the arguments, the
+    caller no longer wants the result (its user left, or asked for another).
     """
 
 

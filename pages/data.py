@@ -35,10 +35,13 @@ def _handle_upload():
         return
     try:  # the size first, before the bytes are copied out of the upload
         check_size(up.size, up.name)
+        data = up.getvalue()
     except gmm_core.DataError as exc:
         session.set_upload_error(str(exc))
         return
-    _load_upload(up.name, up.getvalue())
+    finally:  # read once: the bytes are kept (once) as the last upload, not in Streamlit's store
+        session.release_upload(up.file_id)
+    _load_upload(up.name, data)
 
 
 def _load_upload(filename, data):
@@ -158,16 +161,12 @@ if session.upload_error():
 ds = session.get_dataset()
 
 # --- 2. what was read --------------------------------------------------------------------
-def _set_noun(token):
-    if session.is_current(token):
-        session.set_noun(session.value(session.dataset_key(keys.W_NOUN)))
-
-
 st.subheader("Loaded")
 noun_key = session.dataset_key(keys.W_NOUN, ds)
 noun = session.seed_widget(noun_key, session.noun(ds))
 st.text_input("What is one row?", value=noun, key=noun_key, max_chars=40,
-              on_change=_set_noun, args=(ds.token,), placeholder="customers, stores, patients…",
+              on_change=session.on_noun, args=(ds.token,),
+              placeholder="customers, stores, patients…",
               help="The word, in the plural, that every sentence, card, slide, report and "
                    "export uses when it counts rows. Empty the box to go back to “rows”.")
 noun = session.noun(ds)
@@ -197,24 +196,7 @@ if report is not None:
             st.text("⚠ " + str(note))
 
 
-# --- 3. choices -------------------------------------------------------------------------------
-def _set_features(token):
-    if session.is_current(token):
-        chosen = session.value(session.dataset_key(keys.W_FEATURES))
-        session.set_choice(features=tuple(c for c in session.get_dataset().frame.columns
-                                          if c in chosen))
-
-
-def _set_label(token):
-    if session.is_current(token):
-        session.set_label(session.value(session.dataset_key(keys.W_LABEL)))
-
-
-def _set_scaling(token):
-    if session.is_current(token):
-        session.set_choice(scaling=session.value(session.dataset_key(keys.W_SCALING)))
-
-
+# --- 3. choices (their callbacks live in ui.session: see release_stale_widgets) -----------------
 st.subheader("Columns")
 features_key, label_key, scaling_key = (session.dataset_key(k, ds)
                                          for k in (keys.W_FEATURES, keys.W_LABEL, keys.W_SCALING))
@@ -224,16 +206,16 @@ scaling = session.seed_widget(scaling_key, ds.scaling)
 c1, c2 = st.columns([3, 2])
 label_options = (dataset.NO_LABEL, *ds.label_options)
 c1.multiselect("Feature columns to cluster", list(ds.frame.columns), default=features,
-               key=features_key, on_change=_set_features, args=(ds.token,),
+               key=features_key, on_change=session.on_features, args=(ds.token,),
                help="Clustering uses every row of these columns.")
 c2.selectbox("Known labels (optional)", label_options, key=label_key,
              index=session.option_index(label_options, label),
-             on_change=_set_label, args=(ds.token,),
+             on_change=session.on_label, args=(ds.token,),
              help="If the data already says which group each row is in, the Compare page "
                   "scores both models against it.")
 c2.radio("Scaling before fitting", dataset.SCALINGS, key=scaling_key, horizontal=True,
          index=session.option_index(dataset.SCALINGS, scaling),
-         on_change=_set_scaling, args=(ds.token,),
+         on_change=session.on_scaling, args=(ds.token,),
          format_func={"standard": "standardise", "minmax": "min-max", "none": "none"}.get,
          help="Standardise puts every feature on the same footing (mean 0, SD 1). "
               "Charts always show the original units.")

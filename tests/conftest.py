@@ -1,7 +1,14 @@
 """Shared test data factories."""
 
+import os
+import tempfile
+
 import numpy as np
 import pytest
+
+# Saved work (ui.disk) goes to a folder of this test run, never the user's cache; the
+# servers the browser tests start inherit it.
+os.environ.setdefault("GMM_SAVED_DIR", tempfile.mkdtemp(prefix="gmm-saved-"))
 
 COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
 

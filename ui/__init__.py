@@ -14,10 +14,14 @@ only -- read the session, guard, call :mod:`gmm_core`, render:
   picker, the row picker, Markdown escaping;
 * :mod:`ui.stepper` -- the EM page's one step control (Back, Play/Pause,
   Forward, slider) and its chart clicks.
+* :mod:`ui.running` -- fits in server slots, stopped when nobody waits for them;
+* :mod:`ui.memory` -- freed memory handed back to the system;
+* :mod:`ui.saved`, :mod:`ui.disk` -- work kept for a reload and across a restart.
 
 Dependencies point one way: ``keys``, ``dataset`` <- ``session`` <- ``cache``,
 ``widgets``, ``stepper``.  ``ui`` may import streamlit and :mod:`gmm_core`;
 :mod:`gmm_core` never imports ``ui``.
 """
 
-__all__ = ["cache", "dataset", "keys", "session", "stepper", "widgets"]
+__all__ = ["cache", "dataset", "disk", "keys", "memory", "running", "saved", "session",
+           "stepper", "widgets"]

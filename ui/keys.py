@@ -33,6 +33,7 @@ SEGMENT_NAMES = "segment_names"      # {model key: {"edits": {j: name}, "names":
 SHOWN_FITS = "shown_fits"            # slots of the fits shown on the loaded data (ui.session)
 SEGMENT_MODEL = "segment_model"      # model key the name widgets were last seeded for
 SAVED_ID = "saved_id"                # this session's id in the URL and the store (ui.saved)
+ENTRY_RETRIED = "entry_retried"      # a page ran without app.py once: rerun through it (ui.session)
 NOUNS = "nouns"                      # {dataset: what one row is, plural} ("customers")
 SEGMENT_SLIDES = "segment_slides"    # slide mode on or off (app.py hides the navigation)
 SEGMENT_SLIDE = "segment_slide"      # the slide shown, 0 = the title slide

@@ -9,17 +9,20 @@ settings, the chosen model and the segment names -- in :func:`store`, under a
 random id that :func:`mark_url` puts in the URL (``?p=...``, :data:`QUERY`).  A new
 session whose URL carries a known id gets that state back (:func:`restore`; an
 upload is read again through :func:`ui.dataset.load_upload`); an unknown or
-expired id gets a plain message and a fresh start.
+expired id gets a plain message and a fresh start.  The same snapshots are
+written to disk (:func:`disk`, :class:`ui.disk.DiskStore`), so that a session
+whose server was restarted gets its work back on its next run, with a plain
+message that says so (:data:`RESTORED`).
 
 :class:`BoundedStore` keeps at most :data:`MAX_ENTRIES` snapshots and
 :data:`MAX_BYTES` of uploads, each for :data:`TTL` seconds after its last use,
-dropping the least recently used first.  It lives in this server process: a
-restarted server has forgotten every link (the project file,
-:mod:`ui.project`, is for keeping work longer).  The id is 128 random bits, so
-one user cannot guess another's.
+dropping the least recently used first; the disk copy has the same limits
+(the project file, :mod:`gmm_core.outputs.project`, is for keeping work
+longer).  The id is 128 random bits, so one user cannot guess another's.
 """
 
 import copy
+import os
 import secrets
 import threading
 import time
@@ -29,7 +32,8 @@ from dataclasses import replace
 import streamlit as st
 
 from gmm_core.outputs import project
-from ui import dataset, keys, session
+from ui import cache, dataset, keys, session
+from ui import disk as disk_store
 
 #: The URL parameter that carries the id of the saved work.
 QUERY = "p"
@@ -37,8 +41,8 @@ QUERY = "p"
 TTL = 24 * 3600
 #: At most this many sessions' work is kept; the least recently used goes first.
 MAX_ENTRIES = 64
-#: At most this many bytes of uploads are kept in all.
-MAX_BYTES = 512 * 1024 * 1024
+#: At most this many bytes of uploads are kept in all: saved work's share of the cache budget.
+MAX_BYTES = cache.budget("saved_work")
 #: The data keys (:mod:`ui.keys`) that hold the user's work, kept as they are.
 DATA_KEYS = (keys.COMPARE_SETTINGS, keys.EM_SETTINGS, keys.CHOOSE_K_SETTINGS,
              keys.CHOOSE_K_APPLIED, keys.SEGMENT_UNUSUAL, keys.SEGMENT_NAMES, keys.SHOWN_FITS,
@@ -54,8 +58,11 @@ PAGE_WIDGETS = (keys.W_K, keys.W_COVARIANCE, keys.W_INIT, keys.W_N_INIT, keys.W_
                 keys.W_CK_KMAX, keys.W_CK_TYPES, keys.W_CK_N_INIT, keys.W_CK_SEED,
                 keys.W_SEG_UNUSUAL)
 EXPIRED = ("The work saved under this link has expired or was never kept on this server "
-           "(work is kept for a day after it was last used, and not across a restart). The demo "
-           "is loaded instead; open a saved project file to get your work back.")
+           "(work is kept for a day after it was last used). The demo is loaded instead; open a "
+           "saved project file to get your work back.")
+RESTORED = ("The app's server was restarted since this page last reached it. Your work has been "
+            "restored as it was last saved: the data, its settings and the segment names. A "
+            "change made in the moments before the restart may need making again.")
 
 
 class BoundedStore:
@@ -111,7 +118,7 @@ class BoundedStore:
         return len(self._items)
 
 
-@st.cache_resource(show_spinner=False)
+@st.cache_resource(show_spinner=False, max_entries=1)
 def store():
     """The server's saved work, one :class:`BoundedStore` shared by every session.
 
@@ -120,6 +127,13 @@ def store():
     outlive that.
     """
     return BoundedStore()
+
+
+@st.cache_resource(show_spinner=False, max_entries=1)
+def disk():
+    """The saved work on disk (``GMM_SAVED_DIR``), for a session that outlives its server."""
+    return disk_store.DiskStore(os.environ.get("GMM_SAVED_DIR") or disk_store.DEFAULT_DIR,
+                                max_entries=MAX_ENTRIES, max_bytes=MAX_BYTES, ttl=TTL)
 
 
 # --- the state ------------------------------------------------------------------------------------
@@ -197,13 +211,17 @@ def attach():
     """At the start of each run: in a new session, restore the work of the URL's id.
 
     Returns a message for the user when the URL's id is unknown (an expired
-    link), else ``None``.  :func:`mark_url` then puts the session's id in the URL.
+    link: :data:`EXPIRED`) or was found only on disk (the server restarted:
+    :data:`RESTORED`), else ``None``.  :func:`mark_url` then puts the session's id in the URL.
     """
     if st.session_state.get(keys.SAVED_ID) is not None:
         return None
     asked = st.query_params.get(QUERY)                    # a new session: a reload or a new tab
     state = store().get(asked) if asked else None
     sid, message = None, None
+    if state is None and asked:                           # not in this server's memory: restarted?
+        state = disk().get(asked)
+        message = RESTORED if state is not None else None
     if state is not None:
         try:
             restore(state)
@@ -236,6 +254,7 @@ def keep():
         return
     state = snapshot()
     store().put(sid, state, size=len(state.get("upload_bytes", b"")) + 4096)
+    disk().put(sid, state)   # writes only what changed
 
 
 # --- the project file (gmm_core.outputs.project) --------------------------------------------------

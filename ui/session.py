@@ -4,8 +4,9 @@ Pages never touch ``st.session_state``; they call this module, which reads and
 writes it under the names in :mod:`ui.keys`.  Three patterns cover the pages:
 
 * **the dataset** -- :func:`get_dataset` / :func:`set_dataset`, and the
-  dataset's own widgets under per-dataset keys (:func:`dataset_key`,
-  :func:`is_current` for their callbacks);
+  dataset's own widgets under per-dataset keys (:func:`dataset_key`) with
+  their callbacks here (:func:`on_features`, ...: a callback defined in a page
+  would keep that page run's namespace, and so its dataset, alive);
 * **remembered settings** -- a page seeds its widgets from
   :func:`remembered` (``{widget key: value}`` as last used) with
   :func:`seed_widget`, draws them, and stores what they show with
@@ -17,9 +18,13 @@ The app starts with the income-vs-spend demo loaded (:func:`init`) so every
 page works on first open.
 """
 
+import contextlib
 from dataclasses import replace
 
 import streamlit as st
+from streamlit.runtime import Runtime
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from gmm_core.analysis import identity, segments
 from ui import keys
@@ -57,8 +62,21 @@ def remember(page_key, values=None, /, **more):
 # --- the dataset --------------------------------------------------------------------------
 
 def init():
-    """Load the default demo on the first run of a session."""
+    """Load the default demo on the first run of a session (run through app.py, see below).
+
+    A page can run without app.py: a freshly started server treats ``pages/``
+    as Streamlit's older page folder until app.py's ``st.navigation`` has run
+    once, and runs the page asked for on its own.  That is what a tab open at
+    ``/compare`` asks of a restarted server; the session would start from the
+    demo, its saved work (:mod:`ui.saved`, restored by app.py) unseen.  So a
+    session whose first run did not pass app.py (it sets the saved-work id
+    first) reruns, once, through app.py.
+    """
     if keys.DATASET not in st.session_state:
+        if keys.SAVED_ID not in st.session_state and not st.session_state.get(keys.ENTRY_RETRIED):
+            st.session_state[keys.ENTRY_RETRIED] = True
+            PagesManager.uses_pages_directory = False   # app.py's st.navigation owns the pages
+            st.rerun()
         st.session_state[keys.DATASET] = load_demo(DEFAULT_DEMO)
         st.session_state[keys.UPLOAD_ERROR] = None
 
@@ -70,10 +88,14 @@ def get_dataset():
 
 
 def set_dataset(ds):
-    """Make ``ds`` the loaded dataset; its widgets start afresh under their own keys."""
+    """Make ``ds`` the loaded dataset; its widgets start afresh under their own keys.
+
+    The session then holds ``ds`` alone: the old dataset's widget keys go with
+    it, and :func:`release_stale_widgets` drops what Streamlit still knew of them.
+    """
     old = st.session_state.get(keys.DATASET)
     st.session_state[keys.DATASET] = ds
-    if old is not None:
+    if old is not None and old.token != ds.token:
         for base in keys.DATASET_WIDGETS:
             st.session_state.pop(dataset_key(base, old), None)
 
@@ -87,6 +109,62 @@ def is_current(token):
     """Whether ``token`` is the loaded dataset's: callbacks of older datasets' widgets do
     nothing."""
     return token == get_dataset().token
+
+
+# The dataset widgets' callbacks (the Data page passes ``args=(ds.token,)``, a number): module
+# functions, so that what Streamlit keeps of a widget holds no page run's namespace or dataset.
+
+def on_noun(token):
+    """The "What is one row?" box changed."""
+    if is_current(token):
+        set_noun(value(dataset_key(keys.W_NOUN)))
+
+
+def on_features(token):
+    """The feature columns changed: keep them in the table's order."""
+    if is_current(token):
+        chosen = value(dataset_key(keys.W_FEATURES)) or ()
+        set_choice(features=tuple(c for c in get_dataset().frame.columns if c in chosen))
+
+
+def on_label(token):
+    """The known-labels column changed."""
+    if is_current(token):
+        set_label(value(dataset_key(keys.W_LABEL)))
+
+
+def on_scaling(token):
+    """The scaling changed."""
+    if is_current(token):
+        set_choice(scaling=value(dataset_key(keys.W_SCALING)))
+
+
+def release_stale_widgets():
+    """Forget what Streamlit keeps of widgets that are gone (call at the start of each run).
+
+    Streamlit 1.67 drops a widget's *value* when the widget is not drawn, but
+    keeps its metadata -- with its ``on_change`` callback, the callback's
+    arguments and closures -- for the whole session.  A page's widgets are new
+    ones for each dataset (their keys and options change), so without this a
+    long session kept every dataset it ever loaded.  At the start of a run the
+    widgets the browser still shows and those whose value Streamlit remembers
+    are exactly those with a state; the metadata of any other is dropped (a
+    widget drawn again registers anew).  Does nothing where the session is not
+    Streamlit's own (bare mode) or its internals differ.
+    """
+    ctx = get_script_run_ctx()
+    state = getattr(getattr(ctx, "session_state", None), "_state", None)
+    widgets = getattr(state, "_new_widget_state", None)
+    lock = getattr(ctx.session_state, "_lock", None) if ctx else None
+    if widgets is None or lock is None:
+        return 0
+    with lock, contextlib.suppress(AttributeError, TypeError):
+        alive = set(widgets.states) | set(state._old_state)
+        stale = [wid for wid in widgets.widget_metadata if wid not in alive]
+        for wid in stale:
+            del widgets.widget_metadata[wid]
+        return len(stale)
+    return 0
 
 
 def set_choice(**changes):
@@ -141,6 +219,35 @@ def upload_error():
 
 def set_upload_error(message):
     st.session_state[keys.UPLOAD_ERROR] = message
+
+
+def reap_closed_sessions():
+    """Let Streamlit forget the sessions whose tabs closed more than its TTL ago; how many.
+
+    Streamlit keeps a closed tab's session 120 s for a reconnect, in a TTL
+    cache that drops expired sessions only when it is next asked -- when
+    another tab connects.  On a server that falls quiet, the last users'
+    sessions (their datasets, their uploads) would stay until then; reading the
+    cache's size drops them.  Called from :mod:`ui.memory`'s trimming thread.
+    """
+    if not Runtime.exists():
+        return 0
+    storage = getattr(getattr(Runtime.instance(), "_session_mgr", None), "_session_storage", None)
+    cache = getattr(storage, "_cache", None)
+    expire = getattr(cache, "expire", None)
+    return len(expire()) if callable(expire) else 0
+
+
+def release_upload(file_id):
+    """Drop the uploaded file ``file_id`` from Streamlit's store once it has been read.
+
+    Streamlit keeps every file a session uploads until the session ends; the
+    bytes the app needs are kept once, as the last upload (:func:`set_last_upload`).
+    """
+    ctx = get_script_run_ctx()
+    manager = getattr(ctx, "uploaded_file_mgr", None)
+    if manager is not None:
+        manager.remove_file(ctx.session_id, file_id)
 
 
 def first_sight_of_upload(file_id):

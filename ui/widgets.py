@@ -13,6 +13,7 @@ import re
 
 import streamlit as st
 
+from gmm_core.errors import FitInterrupted
 from ui import saved, session
 
 #: Up to this many rows the row picker is a searchable list; beyond, a text box.
@@ -75,7 +76,9 @@ def fit_or_stop(fit, *args, spinner=None, show_time=True, **kwargs):
 
     A fit that cannot go on raises ``ValueError`` (incl. :class:`gmm_core.DataError`)
     with a message for the user: it is shown escaped in an error box and the
-    page stops there.
+    page stops there.  A fit stopped because nobody waits for it any more
+    (:class:`gmm_core.errors.FitInterrupted`, :mod:`ui.running`) stops the page
+    quietly: the session is gone, or its newer run starts next.
     """
     try:
         if spinner is None:
@@ -84,6 +87,8 @@ def fit_or_stop(fit, *args, spinner=None, show_time=True, **kwargs):
             return fit(*args, **kwargs)
     except ValueError as exc:  # includes gmm_core.DataError
         st.error(plain(str(exc)), icon=":material/error:")
+        stop()
+    except FitInterrupted:     # its tab closed or a newer run of the session waits: end here
         stop()
 
 

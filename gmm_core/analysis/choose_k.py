@@ -42,6 +42,7 @@ from gmm_core.analysis.compare import in_app_words
 from gmm_core.analysis.guarded import (
     FIT_TIME_LIMIT,
     filled_for_start,
+    fit_kmeans,
     fit_mixture,
     has_gaps,
     scale_for_fit,
@@ -330,7 +331,8 @@ def stability_sweep(X: ArrayLike, n_components: Iterable[int] = range(2, 11), *,
 def kmeans_sweep(X: ArrayLike, n_clusters: Iterable[int] = range(1, 11), *,
                  scaling: Scaling = "standard", random_state: int = 0, n_init: int = 1,
                  max_silhouette: int = 5000,
-                 progress: Callable[[int, int], object] | None = None) -> pd.DataFrame:
+                 progress: Callable[[int, int], object] | None = None,
+                 max_time: float | None = FIT_TIME_LIMIT) -> pd.DataFrame:
     """KMeans inertia and silhouette for each k, on the scaled data.
 
     Parameters
@@ -344,6 +346,8 @@ def kmeans_sweep(X: ArrayLike, n_clusters: Iterable[int] = range(1, 11), *,
         missing value (NaN) counts at its column's mean (of the scaled data).
     progress : callable(done, total), optional
         Called after every k.
+    max_time : float or None, default=FIT_TIME_LIMIT
+        Seconds each KMeans fit may take (:func:`~gmm_core.analysis.guarded.fit_kmeans`).
 
     Returns
     -------
@@ -355,7 +359,6 @@ def kmeans_sweep(X: ArrayLike, n_clusters: Iterable[int] = range(1, 11), *,
     >>> kmeans_sweep(X, [1, 2, 3]).silhouette.idxmax()
     1
     """
-    from sklearn.cluster import KMeans
     from sklearn.metrics import silhouette_score
 
     Xs = filled_for_start(Scaler(scaling).fit_transform(np.asarray(X, dtype=float)))
@@ -363,7 +366,7 @@ def kmeans_sweep(X: ArrayLike, n_clusters: Iterable[int] = range(1, 11), *,
     out = []
     ks = [int(k) for k in n_clusters if int(k) <= Xs.shape[0]]
     for done, k in enumerate(ks, 1):
-        km = KMeans(n_clusters=k, n_init=int(n_init), random_state=random_state).fit(Xs)
+        km, _ = fit_kmeans(Xs, k, n_init=n_init, random_state=random_state, max_time=max_time)
         labels = km.labels_[rows]
         sil = (float(silhouette_score(Xs[rows], labels))
                if 2 <= len(np.unique(labels)) < len(rows) else np.nan)

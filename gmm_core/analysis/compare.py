@@ -42,7 +42,6 @@ bounded in time, regularised when a component collapses (see :mod:`gmm_core.anal
 from __future__ import annotations
 
 import time
-import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -55,6 +54,7 @@ from gmm_core.analysis.guarded import (
     FitNote,
     empty_segments,
     filled_for_start,
+    fit_kmeans,
     fit_mixture,
     has_gaps,
     scale_for_fit,
@@ -159,7 +159,9 @@ def compare_models(X: ArrayLike, n_components: int, *, scaling: Scaling = "stand
     y_true : array-like (n_samples,), optional
         Known labels; adds ARI and NMI against them to ``metrics``.
     max_time : float or None, default=FIT_TIME_LIMIT
-        Wall-clock budget of the GMM fit in seconds (``None``: no limit).
+        Wall-clock budget of both fits in seconds (``None``: no limit): the GMM's
+        EM stops at it, and KMeans has what is left
+        (:func:`gmm_core.analysis.guarded.fit_kmeans`).
 
     Returns
     -------
@@ -174,9 +176,6 @@ def compare_models(X: ArrayLike, n_components: int, *, scaling: Scaling = "stand
         regularised refit and empty segments are reported in
         ``Comparison.warnings`` rather than raised.
     """
-    from sklearn.cluster import KMeans
-    from sklearn.exceptions import ConvergenceWarning as KMeansWarning
-
     start = time.perf_counter()
     X = np.asarray(X, dtype=float)
     if X.ndim != 2 or X.shape[0] == 0:
@@ -195,9 +194,11 @@ def compare_models(X: ArrayLike, n_components: int, *, scaling: Scaling = "stand
     gaps = has_gaps(Xs)
     Xk = gmm.impute(Xs) if gaps else Xs  # KMeans takes no blank cell: the GMM's expected value
 
-    with warnings.catch_warnings():  # duplicate points: said once, in words, below
-        warnings.simplefilter("ignore", KMeansWarning)
-        kmeans = KMeans(n_clusters=k, n_init=int(n_init), random_state=int(random_state)).fit(Xk)
+    # one budget for both models: KMeans gets what the mixture left (at least one burst)
+    left = None if max_time is None else max(max_time - (time.perf_counter() - start), 1e-3)
+    kmeans, km_notes = fit_kmeans(Xk, k, n_init=n_init, random_state=random_state,
+                                  max_time=left)
+    caught.extend(km_notes)
     proba = gmm.predict_proba(Xs)
     gmm_labels = proba.argmax(axis=1)
     empty = empty_segments(Xk, gmm_labels, k, "GMM") or empty_segments(

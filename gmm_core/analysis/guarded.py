@@ -9,7 +9,12 @@ string with a ``kind`` (``not_converged``, ``time_limit``, ``regularised``,
 
 * **time** -- each Gaussian-mixture fit has a wall-clock budget
   (``max_time``, default :data:`FIT_TIME_LIMIT`) on top of ``max_iter``; a fit
-  that hits it keeps its best result and says so in ``Comparison.warnings``;
+  that hits it keeps its best result and says so in ``Comparison.warnings``.
+  KMeans beside it is bounded the same way (:func:`fit_kmeans`): scikit-learn's
+  Lloyd passes run in bursts of :data:`KMEANS_BURST` with the clock read between;
+* **stopping** -- every loop here calls :func:`gmm_core.mixture.checkpoint`
+  between passes, so a caller's :func:`gmm_core.mixture.stop_when` ends a fit
+  nobody waits for (a :class:`~gmm_core.errors.FitInterrupted`);
 * **collapse** -- a component whose points lie on a line or coincide has a
   singular covariance (a :class:`~gmm_core.errors.CollapseError`, caught by
   type); the fit is repeated with the stronger ``reg_covar`` of
@@ -28,27 +33,34 @@ string with a ``kind`` (``not_converged``, ``time_limit``, ``regularised``,
 
 from __future__ import annotations
 
+import time
 import warnings
 from collections.abc import Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 from numpy.typing import ArrayLike
 
 from gmm_core.data.scaling import Scaler
 from gmm_core.errors import MAX_MAGNITUDE, MIN_SPREAD, CollapseError, ConvergenceWarning, DataError
-from gmm_core.mixture import GaussianMixture
+from gmm_core.mixture import GaussianMixture, checkpoint
 from gmm_core.mixture._missing import mean_filled
 from gmm_core.mixture._typing import CovarianceType, InitMethod, Scaling
 
-__all__ = ["FIT_TIME_LIMIT", "RETRY_REG_COVAR", "NOTE_KINDS", "FitNote", "empty_segments",
-           "filled_for_start", "fit_mixture", "has_gaps", "regularised", "scale_for_fit"]
+if TYPE_CHECKING:
+    from sklearn.cluster import KMeans
+
+__all__ = ["FIT_TIME_LIMIT", "KMEANS_BURST", "RETRY_REG_COVAR", "NOTE_KINDS", "FitNote",
+           "empty_segments", "filled_for_start", "fit_kmeans", "fit_mixture", "has_gaps",
+           "regularised", "scale_for_fit"]
 
 T = TypeVar("T")  # what the ``fit`` given to :func:`regularised` returns
 
 #: Seconds: the wall-clock budget of one Gaussian-mixture fit (all its restarts)
 #: made for the app.  EM stops after the iteration that crosses it.
 FIT_TIME_LIMIT = 60.0
+#: Lloyd passes of KMeans between two looks at the clock (and at :func:`checkpoint`).
+KMEANS_BURST = 10
 #: The stronger ``reg_covar`` values tried, in turn, when a component collapses, as
 #: shares of the features' mean variance (so 1e-4 and 1e-2 on standardised data).
 RETRY_REG_COVAR = (1e-4, 1e-2)
@@ -251,3 +263,61 @@ def empty_segments(Xs: np.ndarray, labels: ArrayLike, k: int, model: str = "GMM"
             f"{'holds' if used == 1 else 'hold'} any "
             f"points{why}. The empty segments are kept with a tiny weight; choose k = {best}"
             f"{'' if best == 1 else ' or fewer'} for a clean split.", kind="empty")
+
+
+def fit_kmeans(Xs: np.ndarray, n_clusters: int, *, n_init: int = 1, random_state: int = 0,
+               max_iter: int = 300, tol: float = 1e-4,
+               max_time: float | None = FIT_TIME_LIMIT) -> tuple[KMeans, tuple[FitNote, ...]]:
+    """scikit-learn's KMeans, bounded in time: ``(kmeans, notes)``.
+
+    Each of the ``n_init`` starts is seeded by k-means++ (one random state for
+    all, as ``KMeans(n_init=..., random_state=...)`` draws them) and refined by
+    Lloyd's passes in bursts of :data:`KMEANS_BURST`, each burst starting from
+    where the last ended, so the passes are those of one uninterrupted run.
+    Between bursts the clock is read: past ``max_time`` seconds (``None``: no
+    limit) the current start ends and no further start begins; the best start
+    so far is kept and a :class:`FitNote` of kind ``time_limit`` says so.
+    :func:`gmm_core.mixture.checkpoint` is called between bursts too.
+
+    >>> X = np.repeat([[0.0, 0.0], [5.0, 5.0]], 20, axis=0)
+    >>> km, notes = fit_kmeans(X, 2, random_state=0)
+    >>> sorted(np.bincount(km.labels_).tolist()), notes
+    ([20, 20], ())
+    """
+    from sklearn.cluster import KMeans, kmeans_plusplus
+    from sklearn.exceptions import ConvergenceWarning as KMeansWarning
+
+    Xs = np.asarray(Xs, dtype=float)
+    k = int(n_clusters)
+    deadline = None if max_time is None else time.monotonic() + float(max_time)
+    rng = np.random.RandomState(int(random_state))
+    best, timed_out = None, False
+    with warnings.catch_warnings():  # duplicate points: said in words by empty_segments
+        warnings.simplefilter("ignore", KMeansWarning)
+        n_starts = max(int(n_init), 1)
+        for start in range(n_starts):
+            checkpoint()
+            centers, _ = kmeans_plusplus(Xs, k, random_state=rng)
+            done = 0
+            while True:
+                km = KMeans(n_clusters=k, init=centers, n_init=1, tol=tol,
+                            max_iter=min(KMEANS_BURST, max_iter - done)).fit(Xs)
+                done += km.n_iter_
+                if km.n_iter_ < KMEANS_BURST or done >= max_iter:
+                    break
+                if deadline is not None and time.monotonic() > deadline:
+                    timed_out = True
+                    break
+                checkpoint()
+                centers = km.cluster_centers_
+            km.n_iter_ = done   # the start's passes, over all its bursts
+            if best is None or km.inertia_ < best.inertia_:
+                best = km
+            if timed_out or (deadline is not None and time.monotonic() > deadline
+                             and start < n_starts - 1):
+                timed_out = True   # this start cut short, or the rest not begun
+                break
+    notes = (FitNote(f"KMeans stopped at the time limit of {max_time:g} s before it converged; "
+                     "the best result so far is kept. Use fewer rows, features or segments.",
+                     kind="time_limit"),) if timed_out else ()
+    return best, notes

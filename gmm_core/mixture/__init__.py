@@ -76,6 +76,7 @@ from gmm_core.mixture._selection import (
     plain_fit,
     select_model,
 )
+from gmm_core.mixture._stop import checkpoint, stop_when
 from gmm_core.mixture._trajectory import Step, Trajectory, fit_trajectory
 from gmm_core.mixture._validation import check_random_state, is_dask_collection
 
@@ -91,6 +92,8 @@ __all__ = [
     "SKIPPED", "CRITERIA", "best_row", "degenerate_components", "describe_degenerate",
     "align_labels", "anomaly_score", "canonical_order", "canonicalize",
     "label_mapping", "uncertainty",
+    # stopping a fit from outside
+    "checkpoint", "stop_when",
     # input, scale-out, and the compiled kernels loaded ahead of the first fit
     "warm_up", "check_random_state", "is_dask_collection", "as_dask_matrix", "local_cluster",
     "fit_dask",

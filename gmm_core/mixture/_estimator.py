@@ -52,6 +52,7 @@ from gmm_core.mixture._params import (
     params_from_stats,
 )
 from gmm_core.mixture._sources import row_source
+from gmm_core.mixture._stop import checkpoint
 from gmm_core.mixture._typing import CovarianceType, InitMethod, NanPolicy, RandomState
 from gmm_core.mixture._validation import check_init_arrays, check_random_state
 
@@ -354,6 +355,7 @@ class GaussianMixture(DensityMixin, BaseEstimator):
             lower_bound = -np.inf if do_init else self.lower_bound_
             bounds, converged = [], False
             for n_iter in range(1, self.max_iter + 1):
+                checkpoint()   # a fit its caller no longer wants ends here (mixture._stop)
                 prev = lower_bound
                 stats = summarize(params)
                 new_params = params_from_stats(stats, self.reg_covar)

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from gmm_core.mixture._stop import checkpoint
+
 __all__ = ["kmeans_plusplus", "kmeans", "kmeans_reference"]
 
 
@@ -115,6 +117,7 @@ def kmeans(X: np.ndarray, n_clusters: int, *,
     scale = float(np.mean(np.var(sample, axis=0))) if n_samples > 1 else 0.0
     labels = np.zeros(n_samples, dtype=int)
     for _ in range(max_iter):
+        checkpoint()
         sums = np.zeros_like(centers)
         counts = np.zeros(n_clusters)
         for start in range(0, n_samples, block_size):

@@ -1,0 +1,8 @@
+"""The reliability suite: soak (memory), faults, served by a real Streamlit server on loopback.
+
+    python -m benchmarks.load soak                       # 60 uploads of 5 MB across 6 tabs
+    python -m benchmarks.load soak --uploads 12 --sessions 3 --megabytes 2 --linger 0
+
+Every figure is printed; ``--out FILE`` also writes them as JSON.  Traffic goes
+only to ``127.0.0.1`` (a server this suite starts), and every step has a time bound.
+"""
