@@ -5,7 +5,8 @@
   ten times as long) and, once that fit is under way (its spinner shows), closes.
   The server's CPU time is read every 0.5 s: the fit counts as stopped at the
   last half second the server was busy (above 5 % of a core) before 5 quiet
-  seconds.  Figures: seconds from the close to the stop, and CPU seconds the server spent after the close.
+  seconds.  Figures: seconds from the close to the stop, and CPU seconds the
+  server spent after the close.
 * **restart** -- a tab uploads a small table and opens Compare; the server is
   stopped and started again on the same port (same saved-work folder).  The
   tab reconnects by itself; the check reads whether a notice shows without a
