@@ -26,12 +26,13 @@ Shown before as slots 7, 3, 5 (means in another order): each mean takes its part
 >>> shown.slots, bool(np.allclose(shown.means, first.means))
 ((3, 5, 7), True)
 
-With k = 2 the two left clusters merge; the right one keeps slot 2:
+With k = 2 the two left clusters merge; the right one keeps slot 2 (the merged
+mean is as far from either left one, so which of their slots it takes is a tie):
 
 >>> two = compare_models(X, 2, random_state=0)
 >>> shown = reordered(two, *match_slots(two, first.means, first.slots))
->>> shown.slots, shown.means.round(0).tolist()
-((1, 2), [[2.0, 3.0], [10.0, 0.0]])
+>>> shown.slots[1], shown.means.round(0).tolist()
+(2, [[2.0, 3.0], [10.0, 0.0]])
 """
 
 from __future__ import annotations
@@ -47,6 +48,8 @@ if TYPE_CHECKING:
     from gmm_core.analysis.compare import Comparison
 
 __all__ = ["match_slots", "reordered"]
+
+
 def match_slots(comparison: Comparison, previous_means: ArrayLike | None,
                 previous_slots: Sequence[int] | None) -> tuple[tuple[int, ...], tuple[int, ...]]:
     """Give each component the slot of the previous fit's component it matches, on the same data.
