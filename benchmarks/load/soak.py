@@ -71,14 +71,21 @@ def slope(values):
 
 
 def run(*, sessions=6, uploads=60, megabytes=5.0, linger=140.0, env=None, root=None,
-        log=None, say=print):
-    """Run the soak; returns a dict of its figures (see the module docs)."""
+        log=None, say=print, browser=None):
+    """Run the soak; returns a dict of its figures (see the module docs).
+
+    ``browser``: a Playwright browser to open the tabs in (a test's, whose Playwright
+    already runs in this thread); by default the soak launches its own.
+    """
+    from contextlib import nullcontext
+
     from playwright.sync_api import sync_playwright
 
     files = [(f"soak-{i:03d}.csv", customers_csv(i, megabytes)) for i in range(uploads)]
     server = Server(**({"root": root} if root else {}), env=env, log=log)
-    with server, sync_playwright() as pw:
-        browser = launch_browser(pw)
+    own = browser is None
+    with server, (sync_playwright() if own else nullcontext()) as pw:
+        browser = launch_browser(pw) if own else browser
         start_rss = server.rss_mb()
         contexts, pages = [], []
         for s in range(sessions):
@@ -103,7 +110,8 @@ def run(*, sessions=6, uploads=60, megabytes=5.0, linger=140.0, env=None, root=N
                     f"(upload + Compare {seconds[-1]:.1f} s)")
         for ctx in contexts:
             ctx.close()
-        browser.close()
+        if own:
+            browser.close()
         closed = [server.rss_mb()]
         deadline = time.monotonic() + linger
         while time.monotonic() < deadline:

@@ -25,12 +25,13 @@ MAX_SLOPE_MB = 4.0
 CACHE_MB = 40
 
 
-def test_many_uploads_across_tabs_keep_the_servers_memory_flat():
+def test_many_uploads_across_tabs_keep_the_servers_memory_flat(browser):
     require_browser()
     from benchmarks.load import soak
 
     figures = soak.run(sessions=3, uploads=12, megabytes=1.0, linger=0.0,
                        env={"GMM_CACHE_MB": str(CACHE_MB)},
-                       root=os.environ.get("GMM_LOAD_ROOT"), say=lambda *_: None)
+                       root=os.environ.get("GMM_LOAD_ROOT"), say=lambda *_: None,
+                       browser=browser)
     curve = ", ".join(f"{v:.0f}" for v in figures["curve_mb"])
     assert figures["slope_mb_per_upload"] <= MAX_SLOPE_MB, f"RSS per upload (MB): {curve}"
