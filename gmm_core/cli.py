@@ -21,10 +21,15 @@ Both start a local Dask cluster (one single-threaded worker per core, listening 
 only) unless ``--scheduler ADDRESS`` names a running one.  Progress, and the warnings of the
 fit and of Dask, go to standard error (``--quiet``: errors only); bad input -- a path that
 matches nothing, a column that is missing or not numeric, a model file that is not one --
-ends with a one-line message and exit status 2.  Needs ``pip install -r requirements-scale.txt``.
+ends with a one-line message and exit status 2.  A worker that dies mid-run costs only time:
+Dask runs its lost tasks again on the others and the local cluster starts a new one, and the
+fit ends with the same model; when Dask gives up (the same task's workers died four times, or
+no worker ran for a minute) the run ends with a one-line message and exit status 3.  Needs
+``pip install -r requirements-scale.txt``.
 
 Neither command destroys what it did not write: :mod:`gmm_core._cli_files` holds the rules
-(``--out`` never meets an input; ``--overwrite`` removes only what a manifest lists).
+(``--out`` never meets an input; ``--overwrite`` removes only what a manifest lists; the model
+file appears whole or not at all).
 """
 
 from __future__ import annotations
@@ -50,15 +55,18 @@ from gmm_core._cli_files import (
     _local_path,
     _plan_out_folder,
     _write_manifest,
+    _write_new_file,
 )
 from gmm_core.errors import DataError
 from gmm_core.mixture import INIT_METHODS
+from gmm_core.mixture._dask import lost_work
 from gmm_core.mixture._typing import CovarianceType, Scaling
 from gmm_core.outputs.model_file import MAX_COMPONENTS, MAX_FEATURES, ModelFileError, SegmentModel
 
 __all__ = ["main", "fit_command", "assign_command", "read_table"]
 
 EXIT_BAD_INPUT = 2
+EXIT_WORK_LOST = 3  # Dask gave up recomputing what dead workers held
 PARQUET = (".parquet", ".pq", ".parq")
 CSV = (".csv", ".csv.gz", ".csv.bz2", ".csv.zip", ".tsv", ".txt")
 
@@ -260,7 +268,8 @@ def _client(args):
 
     n_workers = args.workers or len(os.sched_getaffinity(0))
     with local_cluster(n_workers) as cluster, Client(cluster) as client:
-        _log(args, f"local Dask cluster: {n_workers} worker(s)")
+        _log(args, f"local Dask cluster: {n_workers} worker(s), scheduler "
+                   f"{cluster.scheduler_address}, dashboard {cluster.dashboard_link}")
         yield client
 
 
@@ -375,9 +384,8 @@ def _cmd_fit(args):
     except ModelFileError as exc:
         raise CliError(f"The fitted model would not load back ({exc}); "
                        f"{args.out!r} was not written.") from None
-    try:  # "x": a file that appeared during the fit is not replaced either
-        with open(args.out, "w" if args.overwrite else "x", encoding="utf-8") as fh:
-            fh.write(text)
+    try:  # a file that appeared during the fit is not replaced either
+        _write_new_file(args.out, text, replace=args.overwrite)
     except FileExistsError:
         raise CliError(f"The model file {args.out!r} appeared during the fit: choose another "
                        "--out, or add --overwrite to replace it.") from None
@@ -579,7 +587,7 @@ def _positive_int(text):
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status (2 for bad input)."""
+    """Run the command line; returns the exit status (2 for bad input, 3 for lost work)."""
     args = _parser().parse_args(argv)
     try:
         with _quiet(args.quiet):
@@ -597,4 +605,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # workers died more often than Dask recomputes their work
+        message = lost_work(exc)
+        if message is None:
+            raise
+        print(f"error: {message}", file=sys.stderr)
+        return EXIT_WORK_LOST
     return EXIT_BAD_INPUT
