@@ -2,7 +2,10 @@
 
     python -m benchmarks.load soak                       # 60 uploads of 5 MB across 6 tabs
     python -m benchmarks.load soak --uploads 12 --sessions 3 --megabytes 2 --linger 0
+    python -m benchmarks.load faults                     # tab closed, restart, Dask worker killed
+    python -m benchmarks.load faults --only dask_worker_killed --rows 400000
 
 Every figure is printed; ``--out FILE`` also writes them as JSON.  Traffic goes
-only to ``127.0.0.1`` (a server this suite starts), and every step has a time bound.
+only to ``127.0.0.1`` (a server or Dask cluster this suite starts), and every step has a
+time bound.
 """

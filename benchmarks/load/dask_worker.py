@@ -28,6 +28,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 import numpy as np
@@ -99,19 +100,25 @@ class _Killer:
 
 
 def _run(args, *, env=None, on_line=None, timeout=600.0):
-    """Run ``args``; call ``on_line(line, seconds)`` per line of standard error."""
+    """Run ``args``; call ``on_line(line, seconds)`` per line of standard error.
+
+    A run still going after ``timeout`` seconds (a hang) is killed: exit status -9.
+    """
     started = time.monotonic()
     proc = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})})
+    watchdog = threading.Timer(timeout, proc.kill)
+    watchdog.start()
     lines = []
     try:
         for line in proc.stderr:
             lines.append(line)
             if on_line is not None:
                 on_line(line, time.monotonic() - started)
-        proc.wait(timeout=max(1.0, timeout - (time.monotonic() - started)))
         stdout = proc.stdout.read()
+        proc.wait()
     finally:
+        watchdog.cancel()
         if proc.poll() is None:
             proc.kill()
             proc.wait()
