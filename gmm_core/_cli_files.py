@@ -29,6 +29,11 @@ class CliError(Exception):
     """Bad input from the command line: printed as one line, exit status 2."""
 
 
+def _first_line(exc):
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0]
+
+
 def _listed(names, most=3):
     shown = ", ".join(names[:most])
     return shown if len(names) <= most else f"{shown} and {len(names) - most} more"

@@ -18,14 +18,14 @@ columns plus ``label`` (component index), ``segment`` (its name) and one
 and NaN probabilities.
 
 Both start a local Dask cluster (one single-threaded worker per core, listening on 127.0.0.1
-only) unless ``--scheduler ADDRESS`` names a running one.  Progress, and the warnings of the
-fit and of Dask, go to standard error (``--quiet``: errors only); bad input -- a path that
-matches nothing, a column that is missing or not numeric, a model file that is not one --
-ends with a one-line message and exit status 2.  A worker that dies mid-run costs only time:
-Dask runs its lost tasks again on the others and the local cluster starts a new one, and the
-fit ends with the same model; when Dask gives up (the same task's workers died four times, or
-no worker ran for a minute) the run ends with a one-line message and exit status 3.  Needs
-``pip install -r requirements-scale.txt``.
+only) unless ``--scheduler ADDRESS`` names a running one (:mod:`gmm_core._cli_cluster`).
+Progress, and the warnings of the fit and of Dask, go to standard error (``--quiet``: errors
+only); bad input -- a path that matches nothing, a column that is missing or not numeric, a
+model file that is not one -- ends with a one-line message and exit status 2. A worker that dies
+mid-run costs only time: Dask runs its lost tasks again on the others and the local cluster
+starts a new one, and the fit ends with the same model; when Dask gives up (the same task's
+workers died four times, or no worker ran for a minute) the run ends with a one-line message and
+exit status 3. Needs ``pip install -r requirements-scale.txt``.
 
 Neither command destroys what it did not write: :mod:`gmm_core._cli_files` holds the rules
 (``--out`` never meets an input; ``--overwrite`` removes only what a manifest lists; the model
@@ -42,16 +42,17 @@ import sys
 import time
 import warnings
 from collections.abc import Iterable, Sequence
-from contextlib import contextmanager, redirect_stdout
 from typing import Any
 
 import numpy as np
 
+from gmm_core._cli_cluster import _client, _log, _progress, _quiet
 from gmm_core._cli_files import (
     MANIFEST,
     CliError,
     _check_loadable_names,
     _check_out_apart,
+    _first_line,
     _local_path,
     _plan_out_folder,
     _write_manifest,
@@ -198,112 +199,6 @@ def _chosen_columns(args):
     """The columns of ``--columns a,b`` then each ``--column NAME`` (taken as is), or None."""
     chosen = (_split(args.columns) or []) + list(args.column or [])
     return chosen or None
-
-
-def _first_line(exc):
-    text = str(exc).strip() or type(exc).__name__
-    return text.splitlines()[0]
-
-
-# ---------------------------------------------------------------- cluster and output
-#: The loggers Dask and distributed write their warnings to (on standard error).
-DASK_LOGGERS = ("distributed", "dask", "bokeh", "tornado")
-#: What a worker process started under ``--quiet`` inherits: no warnings, Dask logs at ERROR.
-QUIET_ENV = {"PYTHONWARNINGS": "ignore", "DASK_LOGGING__DISTRIBUTED": "error"}
-
-
-@contextmanager
-def _quiet(quiet):
-    """Under ``--quiet``, for this run: warnings ignored, Dask's loggers (which print e.g.
-    "Detected different `run_spec`") at ERROR, put back after; new workers get :data:`QUIET_ENV`.
-    """
-    if not quiet:
-        yield
-        return
-    import logging
-
-    names = {n for n in logging.root.manager.loggerDict if n.split(".")[0] in DASK_LOGGERS}
-    loggers = [logging.getLogger(n) for n in sorted(names | set(DASK_LOGGERS))]
-    saved = [lg.level for lg in loggers], {v: os.environ.get(v) for v in QUIET_ENV}
-    for lg in loggers:
-        lg.setLevel(logging.ERROR)
-    os.environ.update(QUIET_ENV)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            yield
-    finally:
-        for lg, level in zip(loggers, saved[0], strict=True):
-            lg.setLevel(level)
-        for var, value in saved[1].items():
-            if value is None:
-                os.environ.pop(var, None)
-            else:
-                os.environ[var] = value
-
-
-def _log(args, message):
-    if not args.quiet:
-        print(message, file=sys.stderr, flush=True)
-
-
-@contextmanager
-def _client(args):
-    """A Client of ``--scheduler``'s cluster, or of a local one started for this run."""
-    from distributed import Client
-
-    if args.scheduler:
-        try:
-            client = Client(args.scheduler, timeout="10s")
-        except (OSError, TimeoutError) as exc:
-            raise CliError(f"Cannot reach the Dask scheduler at {args.scheduler!r}: "
-                           f"{_first_line(exc)}") from None
-        with client:
-            n_workers = len(client.scheduler_info(n_workers=-1)["workers"])
-            _log(args, f"Dask cluster {args.scheduler}: {n_workers} worker(s)")
-            _share_package(client, args)
-            yield client
-        return
-    from gmm_core.mixture import local_cluster
-
-    n_workers = args.workers or len(os.sched_getaffinity(0))
-    with local_cluster(n_workers) as cluster, Client(cluster) as client:
-        _log(args, f"local Dask cluster: {n_workers} worker(s), scheduler "
-                   f"{cluster.scheduler_address}, dashboard {cluster.dashboard_link}")
-        yield client
-
-
-def _share_package(client, args):
-    """Upload this gmm_core (as a zip on their path) to workers that cannot import it."""
-    import tempfile
-    import zipfile
-
-    # a lambda travels by value: a function of this module could not be unpickled there
-    found = client.run(lambda: __import__("importlib.util").util.find_spec("gmm_core"))
-    lacking = [w for w, spec in found.items() if spec is None]
-    if not lacking:
-        return
-    package = os.path.dirname(os.path.abspath(__file__))
-    with tempfile.TemporaryDirectory() as tmp:
-        path = os.path.join(tmp, "gmm_core.zip")
-        with zipfile.ZipFile(path, "w") as zf:
-            for name in sorted(os.listdir(package)):
-                if name.endswith(".py"):
-                    zf.write(os.path.join(package, name), f"gmm_core/{name}")
-        client.upload_file(path)
-    _log(args, f"uploaded gmm_core to {len(lacking)} worker(s) that lacked it")
-
-
-def _progress(args, future):
-    """Wait for ``future``, drawing distributed's text progress bar on standard error."""
-    if args.quiet:
-        future.result()
-        return
-    from distributed import progress
-    with redirect_stdout(sys.stderr):
-        progress(future)
-    print(file=sys.stderr)
-    future.result()
 
 
 # ---------------------------------------------------------------- fit

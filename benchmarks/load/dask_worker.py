@@ -66,36 +66,50 @@ def fit_args(data, out, *, max_iter=40, seed=0):
 class _Killer:
     """Reads the fit's standard error; once :data:`KILL_AT` shows, kills a busy worker.
 
-    After ``times`` kills it only reads.  A worker counts as busy when the
-    scheduler lists a task in its processing set; the pid is the scheduler's.
+    It connects to the fit's scheduler as soon as the first line names it (so
+    that the first kill waits only for a busy worker) and disconnects after each
+    kill; it kills at most one worker per progress line, ``times`` in all.  A
+    worker counts as busy when the scheduler lists a task in its processing set;
+    it tells its own pid.
     """
 
     def __init__(self, times=1, timeout=30.0):
         self.times, self.timeout = times, timeout
-        self.scheduler, self.killed, self.at = None, [], []
+        self.scheduler, self.client, self.killed, self.at = None, None, [], []
 
     def __call__(self, line, seconds):
         if self.scheduler is None and "local Dask cluster:" in line and " scheduler " in line:
             self.scheduler = line.split(" scheduler ")[1].split(",")[0].strip()
+            self._connect()
         if len(self.killed) < self.times and "iteration" in line and \
                 int(line.split("iteration")[1].split(":")[0]) >= int(KILL_AT.split()[1][:-1]):
             pid = self._kill_busy_worker()
             if pid is not None:
                 self.killed.append(pid)
                 self.at.append(seconds)
+            self.close()  # connected only while the fit runs: its end would be logged here
 
-    def _kill_busy_worker(self):
+    def _connect(self):
         from distributed import Client
 
-        with Client(self.scheduler, timeout="10s") as client:
-            deadline = time.monotonic() + self.timeout
-            while time.monotonic() < deadline:
-                busy = [w for w, keys in client.processing().items() if keys]
-                if busy:  # the worker answers from its event loop, beside the task
-                    pid = client.run(os.getpid, workers=busy[:1])[busy[0]]
-                    os.kill(pid, signal.SIGKILL)
-                    return pid
-                time.sleep(0.005)
+        if self.client is None:
+            self.client = Client(self.scheduler, timeout="10s")
+
+    def close(self):
+        if self.client is not None:
+            self.client.close()
+            self.client = None
+
+    def _kill_busy_worker(self):
+        self._connect()
+        deadline = time.monotonic() + self.timeout
+        while time.monotonic() < deadline:
+            busy = [w for w, keys in self.client.processing().items() if keys]
+            if busy:  # the worker answers from its event loop, beside the task
+                pid = self.client.run(os.getpid, workers=busy[:1])[busy[0]]
+                os.kill(pid, signal.SIGKILL)
+                return pid
+            time.sleep(0.005)
         return None
 
 
@@ -130,8 +144,12 @@ def _run(args, *, env=None, on_line=None, timeout=600.0):
 def fit(data, out, *, max_iter=40, env=None, kill=0, timeout=600.0):
     """One run of the fit; ``kill`` workers killed (one per iteration from :data:`KILL_AT`)."""
     killer = _Killer(times=kill) if kill else None
-    code, err, stdout, seconds = _run(fit_args(data, out, max_iter=max_iter), env=env,
-                                      on_line=killer, timeout=timeout)
+    try:
+        code, err, stdout, seconds = _run(fit_args(data, out, max_iter=max_iter), env=env,
+                                          on_line=killer, timeout=timeout)
+    finally:
+        if killer is not None:
+            killer.close()
     return dict(exit_code=code, seconds=seconds, stderr=err, stdout=stdout,
                 killed=killer.killed if killer else [], kill_seconds=killer.at if killer else [])
 

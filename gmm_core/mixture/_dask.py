@@ -92,7 +92,8 @@ if TYPE_CHECKING:
     from gmm_core.mixture._estimator import GaussianMixture, Iteration
 
 __all__ = ["INIT_SAMPLE_ROWS", "NO_WORKERS_TIMEOUT", "WORKER_MALLOC_ENV", "DaskRows",
-           "as_dask_matrix", "local_cluster", "lost_work", "summarize", "fit"]
+           "as_dask_matrix", "local_cluster", "lost_work", "one_line_peer_losses", "summarize",
+           "fit"]
 
 INIT_SAMPLE_ROWS = 100_000  # rows drawn once per fit for init_params
 LOOPBACK = "127.0.0.1"  # where local_cluster listens: this machine only
@@ -135,6 +136,34 @@ def local_cluster(n_workers: int | None = None, **kwargs: Any) -> distributed.Lo
                           "distributed.scheduler.no-workers-timeout":
                               timeout or NO_WORKERS_TIMEOUT}):
         return LocalCluster(**options)
+
+
+def one_line_peer_losses(client: distributed.Client) -> None:
+    """Have ``client``'s workers, and those that join later, note a dead peer in one line.
+
+    A worker that was fetching a result from one that died logs "Worker stream
+    died during communication" with the traceback of the closed socket, though
+    nothing is wrong: the scheduler has the result computed again.  After this,
+    that note keeps its first line and the error's text, and loses the traceback.
+    The plugin travels by value, so workers need not import ``gmm_core``.
+    """
+    import logging
+
+    from distributed import WorkerPlugin
+
+    def shorten(record):
+        if record.exc_info and str(record.msg).startswith("Worker stream died"):
+            record.msg, record.args = f"{record.getMessage()} ({record.exc_info[1]})", ()
+            record.exc_info = record.exc_text = None
+        return True
+
+    class OneLinePeerLosses(WorkerPlugin):
+        name = "gmm-core-one-line-peer-losses"
+
+        def setup(self, worker):
+            logging.getLogger("distributed.worker").addFilter(shorten)
+
+    client.register_plugin(OneLinePeerLosses())
 
 
 def lost_work(exc: BaseException) -> str | None:
