@@ -2,9 +2,9 @@
 
 * :func:`_client` starts a local cluster for the run (:func:`gmm_core.mixture.local_cluster`:
   loopback only, one single-threaded worker per core, a new worker when one dies) or
-  connects to ``--scheduler``'s, uploading ``gmm_core`` to workers that lack it; either
-  way its workers note a dead peer in one line
-  (:func:`gmm_core.mixture._dask.one_line_peer_losses`);
+  connects to ``--scheduler``'s, uploading ``gmm_core`` to workers that lack it; the local
+  cluster's workers note a dead peer in one line
+  (:func:`gmm_core.mixture._dask.one_line_peer_losses`; a cluster of yours keeps its logging);
 * :func:`_quiet` is ``--quiet``: no warnings and Dask's loggers at ERROR, here and in the
   workers it starts; :func:`_log` prints progress to standard error unless quiet.
 """
@@ -75,7 +75,6 @@ def _client(args):
             n_workers = len(client.scheduler_info(n_workers=-1)["workers"])
             _log(args, f"Dask cluster {args.scheduler}: {n_workers} worker(s)")
             _share_package(client, args)
-            one_line_peer_losses(client)
             yield client
         return
     from gmm_core.mixture import local_cluster
