@@ -4,7 +4,7 @@
 over seeded Parquet files (:func:`write_blobs`), twice with the same seed:
 once undisturbed, once with one worker killed (SIGKILL) during an EM pass.
 The kill waits for real events, never for a clock: the fit's progress line for
-iteration :data:`KILL_AT` on standard error, then a worker that the fit's own
+iteration :data:`KILL_AFTER` on standard error, then a worker that the fit's own
 scheduler (its address is on the first progress line) shows running a task;
 that worker tells its pid (``Client.run``), and is killed by it.
 
@@ -24,6 +24,7 @@ exit status 3 and no model file.
 import json
 import os
 import pathlib
+import re
 import signal
 import subprocess
 import sys
@@ -35,8 +36,10 @@ import numpy as np
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 WORKERS = 3
-#: The progress line after which a worker is killed: iteration 2 is done, 3 is running.
-KILL_AT = "iteration   2:"
+#: The iteration whose progress line starts the kill: it is done, the next one is running.
+KILL_AFTER = 2
+#: A progress line of the fit: "  iteration  12: log-likelihood ..." (or "  start 2/3 iteration").
+PROGRESS = re.compile(r"^\s+(?:start \d+/\d+ )?iteration\s+(\d+): log-likelihood")
 #: Dask gives up on a task the first time a worker dies running it (default: 3 deaths allowed).
 NO_SECOND_CHANCE = {"DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": "0"}
 CENTERS = np.array([[0, 0, 0, 0], [4, 1, 0, 2], [1, 5, 3, 0], [5, 5, 5, 5], [2, 2, -3, 1]])
@@ -64,7 +67,7 @@ def fit_args(data, out, *, max_iter=40, seed=0):
 
 
 class _Killer:
-    """Reads the fit's standard error; once :data:`KILL_AT` shows, kills a busy worker.
+    """Reads the fit's standard error; once :data:`KILL_AFTER` is done, kills a busy worker.
 
     It connects to the fit's scheduler as soon as the first line names it (so
     that the first kill waits only for a busy worker) and disconnects after each
@@ -75,18 +78,20 @@ class _Killer:
 
     def __init__(self, times=1, timeout=30.0):
         self.times, self.timeout = times, timeout
-        self.scheduler, self.client, self.killed, self.at = None, None, [], []
+        self.scheduler, self.client, self.killed, self.at, self.during = None, None, [], [], []
 
     def __call__(self, line, seconds):
         if self.scheduler is None and "local Dask cluster:" in line and " scheduler " in line:
             self.scheduler = line.split(" scheduler ")[1].split(",")[0].strip()
             self._connect()
-        if len(self.killed) < self.times and "iteration" in line and \
-                int(line.split("iteration")[1].split(":")[0]) >= int(KILL_AT.split()[1][:-1]):
+        progress = PROGRESS.match(line)
+        done = int(progress.group(1)) if progress else 0
+        if len(self.killed) < self.times and done >= KILL_AFTER:
             pid = self._kill_busy_worker()
             if pid is not None:
                 self.killed.append(pid)
                 self.at.append(seconds)
+                self.during.append(done + 1)
             self.close()  # connected only while the fit runs: its end would be logged here
 
     def _connect(self):
@@ -142,7 +147,7 @@ def _run(args, *, env=None, on_line=None, timeout=600.0):
 
 
 def fit(data, out, *, max_iter=40, env=None, kill=0, timeout=600.0):
-    """One run of the fit; ``kill`` workers killed (one per iteration from :data:`KILL_AT`)."""
+    """One run of the fit; ``kill`` workers killed (one per iteration after :data:`KILL_AFTER`)."""
     killer = _Killer(times=kill) if kill else None
     try:
         code, err, stdout, seconds = _run(fit_args(data, out, max_iter=max_iter), env=env,
@@ -151,7 +156,8 @@ def fit(data, out, *, max_iter=40, env=None, kill=0, timeout=600.0):
         if killer is not None:
             killer.close()
     return dict(exit_code=code, seconds=seconds, stderr=err, stdout=stdout,
-                killed=killer.killed if killer else [], kill_seconds=killer.at if killer else [])
+                killed=killer.killed if killer else [], kill_seconds=killer.at if killer else [],
+                kill_iterations=killer.during if killer else [])
 
 
 def model_difference(a, b):
@@ -183,7 +189,8 @@ def compare(reference, run, out, data):
     lines = run["stderr"].strip().splitlines()
     return dict(
         disturbed_seconds=run["seconds"], workers_killed=len(run["killed"]),
-        kill_seconds=run["kill_seconds"], exit_code=run["exit_code"], model_written=wrote,
+        kill_seconds=run["kill_seconds"], kill_iterations=run["kill_iterations"],
+        exit_code=run["exit_code"], model_written=wrote,
         max_param_difference=model_difference(reference, out) if wrote else None,
         labels_equal=same_labels(reference, out, data) if wrote else None,
         ended_cleanly=bool(lines) and (lines[-1].startswith("error: ")
@@ -198,7 +205,7 @@ def dask_worker_killed(*, rows=2_000_000, max_iter=40, say=print):
     """The fault as ``python -m benchmarks.load faults`` runs it: once recovered, once not.
 
     The second run allows no second chance (:data:`NO_SECOND_CHANCE`) and
-    kills a busy worker after each iteration from :data:`KILL_AT` on, up to 3.
+    kills a busy worker after each iteration from :data:`KILL_AFTER` on, up to 3.
     """
     with tempfile.TemporaryDirectory(prefix="gmm-dask-fault-") as tmp:
         tmp = pathlib.Path(tmp)
@@ -216,9 +223,10 @@ def dask_worker_killed(*, rows=2_000_000, max_iter=40, say=print):
             out = tmp / name / "model.json"
             f = figures[name] = compare(reference, fit(data, out, max_iter=max_iter, env=env,
                                                        kill=kills), out, data)
-            at = ", ".join(f"{s:.1f}" for s in f["kill_seconds"])
+            at = ", ".join(f"{s:.1f} s (iteration {i})"
+                           for s, i in zip(f["kill_seconds"], f["kill_iterations"], strict=True))
             say(f"  {name}: disturbed fit {f['disturbed_seconds']:.1f} s ({f['workers_killed']} "
-                f"killed, at {at} s), exit code {f['exit_code']}, max |param difference| "
+                f"killed, at {at}), exit code {f['exit_code']}, max |param difference| "
                 f"{f['max_param_difference']}, labels equal {f['labels_equal']}, ended "
                 f"cleanly {f['ended_cleanly']} (Dask logged {f['dask_tracebacks_logged']} "
                 f"traceback(s)), other files: {f['other_files'] or 'none'}")
