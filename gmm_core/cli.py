@@ -21,11 +21,11 @@ Both start a local Dask cluster (one single-threaded worker per core, listening 
 only) unless ``--scheduler ADDRESS`` names a running one (:mod:`gmm_core._cli_cluster`).
 Progress, and the warnings of the fit and of Dask, go to standard error (``--quiet``: errors
 only); bad input -- a path that matches nothing, a column that is missing or not numeric, a
-model file that is not one -- ends with a one-line message and exit status 2. A worker that dies
-mid-run costs only time: Dask runs its lost tasks again on the others and the local cluster
-starts a new one, and the fit ends with the same model; when Dask gives up (the same task's
-workers died four times, or no worker ran for a minute) the run ends with a one-line message and
-exit status 3. Needs ``pip install -r requirements-scale.txt``.
+model file that is not one -- ends with a one-line message and exit status 2.  A worker that
+dies mid-run costs only time: Dask runs its lost tasks again on the others and the local
+cluster starts a new one, and the fit ends with the same model; when Dask gives up (the same
+task's workers died four times, or no worker of the local cluster ran for a minute) the run
+ends with a one-line message and exit status 3.  Needs ``pip install -r requirements-scale.txt``.
 
 Neither command destroys what it did not write: :mod:`gmm_core._cli_files` holds the rules
 (``--out`` never meets an input; ``--overwrite`` removes only what a manifest lists; the model
