@@ -17,7 +17,7 @@ from contextlib import contextmanager, redirect_stdout
 from gmm_core._cli_files import CliError, _first_line
 from gmm_core.mixture._dask import one_line_peer_losses
 
-__all__ = ["DASK_LOGGERS", "QUIET_ENV"]
+__all__ = ["DASK_LOGGERS", "QUIET_ENV", "package_zip"]
 
 #: The loggers Dask and distributed write their warnings to (on standard error).
 DASK_LOGGERS = ("distributed", "dask", "bokeh", "tornado")
@@ -87,23 +87,35 @@ def _client(args):
         yield client
 
 
+def package_zip(path: str) -> str:
+    """Write this gmm_core, every subpackage with it (``mixture/``, ``data/``, ...), as a zip.
+
+    Its sources only (no ``__pycache__``); importable with the zip on ``sys.path``.
+    Returns ``path``.
+    """
+    import zipfile
+
+    package = os.path.dirname(os.path.abspath(__file__))
+    with zipfile.ZipFile(path, "w") as zf:
+        for folder, subfolders, names in os.walk(package):
+            subfolders[:] = sorted(d for d in subfolders if d != "__pycache__")
+            for name in sorted(n for n in names if n.endswith(".py")):
+                full = os.path.join(folder, name)
+                zf.write(full, os.path.join("gmm_core", os.path.relpath(full, package)))
+    return path
+
+
 def _share_package(client, args):
     """Upload this gmm_core (as a zip on their path) to workers that cannot import it."""
     import tempfile
-    import zipfile
 
     # a lambda travels by value: a function of this module could not be unpickled there
     found = client.run(lambda: __import__("importlib.util").util.find_spec("gmm_core"))
     lacking = [w for w, spec in found.items() if spec is None]
     if not lacking:
         return
-    package = os.path.dirname(os.path.abspath(__file__))
     with tempfile.TemporaryDirectory() as tmp:
-        path = os.path.join(tmp, "gmm_core.zip")
-        with zipfile.ZipFile(path, "w") as zf:
-            for name in sorted(os.listdir(package)):
-                if name.endswith(".py"):
-                    zf.write(os.path.join(package, name), f"gmm_core/{name}")
+        path = package_zip(os.path.join(tmp, "gmm_core.zip"))
         client.upload_file(path)
     _log(args, f"uploaded gmm_core to {len(lacking)} worker(s) that lacked it")
 
