@@ -3,7 +3,9 @@
 :mod:`gmm_core.mixture._blocked` is the documented numpy implementation of one EM
 pass; :mod:`gmm_core.mixture._compiled` computes the same statistics and outputs
 fused over each block of rows, compiled by numba, without the GIL.  This module
-chooses between them and translates the numpy path's per-iteration constants
+chooses between them (and, for rows with gaps, between numpy's pattern-by-pattern
+pass of :mod:`gmm_core.mixture._missing` and :mod:`gmm_core.mixture._compiled_gaps`)
+and translates the numpy path's per-iteration constants
 (``_blocked._Prepared``) into the compiled kernels' arrays -- the maths is not
 repeated here.
 

@@ -36,6 +36,13 @@ the grouped rows (a pattern may be cut between two), each gathers a chunk of
 rows at a time and keeps one running sum, so memory per iteration does not
 grow with N; the grouping keeps one int32 row index per row.
 
+That numpy pass is the reference and the fallback.  When the compiled
+kernels run (:func:`gmm_core.mixture._kernels.gap_plan`, the same choice as
+for complete rows), each worker instead makes one call of
+:mod:`gmm_core.mixture._compiled_gaps`, which does all three steps for every
+pattern of its run -- the marginal's factorisation, the rows gathered block
+by block, the lift -- without returning to Python.
+
 Rows with every cell missing carry no information and are refused.  The
 functions here trust their inputs (float64 rows, NaN only where missing).
 """
@@ -151,13 +158,20 @@ def _block_patterns(X):
     """
     width = -(-X.shape[1] // 8)
     for first in range(0, X.shape[0], _GROUP_ROWS):
-        packed = np.packbits(np.isnan(X[first:first + _GROUP_ROWS]), axis=1)
-        keys = np.ascontiguousarray(packed).view(f"V{width}")[:, 0]
+        packed = np.ascontiguousarray(np.packbits(np.isnan(X[first:first + _GROUP_ROWS]),
+                                                  axis=1))
+        if width <= 8:  # the bytes read as one unsigned integer sort the same, and faster
+            dtype = {1: np.uint8, 2: np.uint16}.get(width, np.uint32 if width <= 4 else np.uint64)
+            keys = np.zeros(len(packed), dtype=dtype)
+            for i in range(width):
+                keys |= packed[:, i].astype(dtype) << dtype(8 * (width - 1 - i))
+        else:
+            keys = packed.view(f"V{width}")[:, 0]
         order = np.argsort(keys, kind="stable")
         sorted_keys = keys[order]
         starts = np.flatnonzero(np.concatenate([[True], sorted_keys[1:] != sorted_keys[:-1]]))
         stops = np.append(starts[1:], len(keys))
-        yield first, order, [(sorted_keys[a].tobytes(), int(a), int(b))
+        yield first, order, [(packed[order[a]].tobytes(), int(a), int(b))
                              for a, b in zip(starts, stops, strict=True)]
 
 
