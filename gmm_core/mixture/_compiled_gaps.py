@@ -234,7 +234,7 @@ def _lift(kind, o, m, means, shift, gain, cond, nk_p, s1o, s2o, nk, s1, s2):
         for i in range(do):
             for j in range(i):
                 s2o[g, i, j] = s2o[g, j, i]
-    tied = s2o.shape[0] == 1
+    tied = kind == TIED
     total = 0.0
     for c in range(k):
         total += nk_p[c]
