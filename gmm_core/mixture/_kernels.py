@@ -257,15 +257,16 @@ class GapPlan:
 def gap_plan(params, engine_name=None, *, with_weights=True):
     """The compiled plan of a pass over rows with gaps, or ``None`` for numpy's path.
 
-    The same choice as :func:`plan` makes for the complete rows under ``params``
-    (numpy's path while a background warm-up runs, or for ``full`` covariances
-    with ``BLAS_MIN_FEATURES`` features or more).
+    As :func:`plan` chooses for complete rows (numpy's path while a background
+    warm-up runs), but whatever the number of features: numpy's pass over rows
+    with gaps pays Python's cost per pattern, and patterns multiply with D
+    (200,000 rows, K = 10, ``full``, 10 % missing, two threads: D = 16, 5,227
+    patterns, 1.80 s a pass against 0.25 s compiled; D = 24, 27,547 patterns,
+    11.6 s against 1.7 s).
     """
     if engine_name is None and _STATE.get("warming"):
         return None
     if (engine_name or engine()) != "numba" or compiled() is None:
-        return None
-    if params.covariance_type == "full" and params.n_features >= BLAS_MIN_FEATURES:
         return None
     return GapPlan(params, _STATE["gaps"], with_weights=with_weights)
 

@@ -37,8 +37,7 @@ rows at a time and keeps one running sum, so memory per iteration does not
 grow with N; the grouping keeps one int32 row index per row.
 
 That numpy pass is the reference and the fallback.  When the compiled
-kernels run (:func:`gmm_core.mixture._kernels.gap_plan`, the same choice as
-for complete rows), each worker instead makes one call of
+kernels run (:func:`gmm_core.mixture._kernels.gap_plan`), each worker instead makes one call of
 :mod:`gmm_core.mixture._compiled_gaps`, which does all three steps for every
 pattern of its run -- the marginal's factorisation, the rows gathered block
 by block, the lift -- without returning to Python.

@@ -479,6 +479,24 @@ def test_the_compiled_outputs_equal_numpys_pattern_by_pattern(covariance_type, c
 
 
 @numba_only
+def test_many_features_take_the_compiled_pass_too():
+    """``full`` at D >= BLAS_MIN_FEATURES: complete rows run BLAS, rows with gaps compile."""
+    from gmm_core.mixture import _blocked
+    from gmm_core.mixture._missing import log_prob, summarize
+
+    d = _kernels.BLAS_MIN_FEATURES + 1
+    X, params, rng = mixture_with_gaps(3000, "full", d=d, seed=3)
+    sw = rng.uniform(0.1, 3.0, len(X))
+    assert not _blocked.is_compiled(params) and _kernels.gap_plan(params) is not None
+    groups = group_rows(X)
+    assert_stats_close(summarize(X, params, sw, groups, engine="numba"),
+                       summarize(X, params, sw, groups, engine="numpy"))
+    np.testing.assert_allclose(log_prob(X, params, groups, engine="numba"),
+                               log_prob(X, params, groups, engine="numpy"), rtol=1e-10,
+                               atol=1e-10)
+
+
+@numba_only
 @pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
 def test_a_fit_of_rows_with_gaps_is_the_same_on_either_engine(covariance_type, monkeypatch):
     """Eight weighted iterations from the same start, then every output, under both engines."""
