@@ -38,8 +38,8 @@ import threading
 
 import numpy as np
 
-__all__ = ["ENV", "BLAS_MIN_FEATURES", "Plan", "compiled", "engine", "plan", "claim_warm_up",
-           "warm_up_done"]
+__all__ = ["ENV", "BLAS_MIN_FEATURES", "Plan", "compiled", "kmeans_kernels", "engine", "plan",
+           "claim_warm_up", "warm_up_done"]
 
 ENV = "GMM_EXPLORER_KERNEL"
 #: ``full`` covariances with this many features or more run numpy's batched dgemm path.
@@ -59,20 +59,39 @@ def _cache_dir():
     return os.path.join(base, "gmm-explorer", "numba")
 
 
-def compiled():
-    """The compiled kernels' module, or ``None`` when numba cannot be imported."""
-    if "module" not in _STATE:
+def _load(key, name):
+    """Import the compiled module ``name`` once (``None`` when numba cannot be imported)."""
+    if key not in _STATE:
         with _LOCK:
-            if "module" not in _STATE:
+            if key not in _STATE:
                 where = _cache_dir()
                 if where is not None and "numba" not in sys.modules:
                     os.environ["NUMBA_CACHE_DIR"] = where
                 try:
-                    from gmm_core.mixture import _compiled
+                    if name == "_compiled":
+                        from gmm_core.mixture import _compiled as module
+                    else:
+                        from gmm_core.mixture import _compiled_kmeans as module
                 except ImportError:  # numba missing or broken: numpy's path
-                    _compiled = None
-                _STATE["module"] = _compiled
-    return _STATE["module"]
+                    module = None
+                _STATE[key] = module
+    return _STATE[key]
+
+
+def compiled():
+    """The compiled kernels' module, or ``None`` when numba cannot be imported."""
+    return _load("module", "_compiled")
+
+
+def kmeans_kernels(engine_name=None):
+    """The compiled k-means kernels (:mod:`~gmm_core.mixture._compiled_kmeans`), or ``None``
+    when the next k-means pass runs numpy's code: numba missing, ``GMM_EXPLORER_KERNEL=numpy``,
+    or (``engine_name`` not given) the background warm-up still loading them."""
+    if engine_name is None and _STATE.get("warming"):
+        return None
+    if (engine_name or engine()) != "numba":
+        return None
+    return _load("kmeans_module", "_compiled_kmeans")
 
 
 def engine():
@@ -164,6 +183,12 @@ class Plan:
         out1 = out if out.ndim == 1 and what != "labels" else np.zeros(1)
         labels = out if what == "labels" else np.zeros(1, dtype=np.int64)
         m.outputs(_ro(X), start, stop, code, *self.args, out2, out1, labels)
+
+    def summary(self, X, start, stop, labels):
+        """Labels of rows ``start .. stop`` into ``labels``; returns their ``(ll_sum, entropy)``."""
+        sums = np.zeros(2)
+        self.module.summary(_ro(X), start, stop, *self.args, labels, sums)
+        return float(sums[0]), float(sums[1])
 
 
 def plan(prep, engine_name=None):
