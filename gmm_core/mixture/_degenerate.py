@@ -120,7 +120,8 @@ def degenerate_components(model: GaussianMixture, X: ArrayLike,
         f"feature {j + 1}" for j in range(d)]
     reg = float(getattr(model, "reg_covar", 1e-6))
     covs, smallest = _smallest_eigenvalues(model)
-    spread = np.sqrt(np.maximum(np.nanvar(X, axis=0), np.finfo(float).tiny))
+    variance = np.nanvar(X, axis=0) if np.isnan(X).any() else np.var(X, axis=0)  # var: faster
+    spread = np.sqrt(np.maximum(variance, np.finfo(float).tiny))
     labels = np.asarray(model.predict(X) if labels is None else labels)
     need = rows_needed(model.covariance_type, d)
     shape = (f"a shape in {d} dimensions" if model.covariance_type == "full"

@@ -153,3 +153,20 @@ def test_warm_up_compiles_the_kmeans_kernels_once():
                          timeout=600)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "warm"
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_m_step_from_labels_is_the_one_hot_m_step(covariance_type, weighted):
+    """Hard labels (each component's own rows) give the M-step of their one-hot
+    responsibilities, an empty component included."""
+    rng = np.random.RandomState(3)
+    X = rng.normal(size=(5000, 3)) * [3.0, 40.0, 1.0] + 100.0
+    labels = rng.randint(0, 4, len(X))
+    labels[labels == 2] = 3  # component 2 empty
+    w = rng.uniform(0.5, 2.0, len(X)) if weighted else None
+    one_hot = np.eye(4)[labels]
+    got = _blocked.m_step(X, covariance_type, 1e-6, w, labels=labels, n_components=4)
+    ref = _blocked.m_step(X, covariance_type, 1e-6, w, resp=one_hot)
+    for name in ("weights", "means", "covariances", "precisions_cholesky"):
+        np.testing.assert_allclose(getattr(got, name), getattr(ref, name), rtol=1e-10,
+                                   atol=1e-12, err_msg=name)
