@@ -210,7 +210,7 @@ def silhouette_score(X: np.ndarray, labels: np.ndarray, *, engine: str | None = 
 
     >>> X = np.array([[0.0], [1.0], [9.0], [10.0]])
     >>> round(silhouette_score(X, np.array([0, 0, 1, 1])), 6)
-    0.888889
+    0.888545
     """
     kernels = _kernels.kmeans_kernels(engine)
     if kernels is None:
