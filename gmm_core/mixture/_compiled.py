@@ -22,6 +22,9 @@ vectorises: no kernel may rewrite ``(x - mu) * p`` as ``x * p - mu * p``, which
 would lose the digits that centring on the means keeps.  ``exp`` is
 :func:`_exp_block`, a vectorisable exp of non-positive arguments (about 1 ulp).
 
+:func:`summary` is the pass after a fit: labels, log-likelihood and the
+responsibilities' entropy (ICL's) at once, for a model-selection table's row.
+
 Every kernel is ``nogil``: the caller's threads run them on every core.  They
 trust their inputs (float64, C-contiguous, shapes as documented in ``_kernels``).
 """

@@ -21,6 +21,9 @@ repeated here.
   background thread at app start; until it is done, passes run numpy's path, so
   no fit ever waits for a compilation (without a warm-up, the first pass of a
   process loads or compiles them itself).
+* **k-means too**: :func:`kmeans_kernels` gives :mod:`gmm_core.mixture._compiled_kmeans`
+  (Lloyd's pass of the k-means starts, the silhouette's distance sums) under the
+  same rules, to :mod:`gmm_core.mixture._kmeans`.
 
 >>> import numpy as np
 >>> from gmm_core.mixture import _blocked
