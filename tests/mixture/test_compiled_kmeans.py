@@ -9,7 +9,8 @@ import pytest
 from sklearn.metrics import silhouette_score as sklearn_silhouette
 
 from conftest import blobs
-from gmm_core import GaussianMixture
+from gmm_core import GaussianMixture, make_customers
+from gmm_core.analysis import choose_k
 from gmm_core.mixture import _blocked, _hierarchical, _kernels, _kmeans, _selection
 
 numba_only = pytest.mark.skipif(_kernels.compiled() is None, reason="numba is not installed")
@@ -170,3 +171,28 @@ def test_m_step_from_labels_is_the_one_hot_m_step(covariance_type, weighted):
     for name in ("weights", "means", "covariances", "precisions_cholesky"):
         np.testing.assert_allclose(getattr(got, name), getattr(ref, name), rtol=1e-10,
                                    atol=1e-12, err_msg=name)
+
+
+@numba_only
+def test_the_choose_k_sweep_is_the_same_on_either_engine(monkeypatch):
+    """Choose k's sweep and KMeans curves on 20,000 customers (worker threads in every pass):
+    the same fits -- iterations, convergence, degeneracy -- and criteria to 1e-9 whether the
+    compiled kernels or numpy's reference run, and the same table twice over."""
+    X = make_customers(20_000, random_state=2).frame[
+        ["Annual income (k$)", "Spending score (1-100)"]].to_numpy(float)
+
+    def sweep():
+        sel = choose_k.model_sweep(X, range(1, 5), ["full", "diag"], n_init=2)
+        return sel.table, choose_k.kmeans_sweep(X, range(1, 5))
+
+    (table, km), (again, km_again) = sweep(), sweep()
+    monkeypatch.setenv(_kernels.ENV, "numpy")
+    ref, km_ref = sweep()
+    same = ["n_components", "covariance_type", "init", "seed", "n_iter", "converged",
+            "degenerate", "error"]
+    assert table[same].equals(ref[same]) and table[same].equals(again[same])
+    for column in ("bic", "aic", "icl", "log_likelihood"):
+        np.testing.assert_array_equal(table[column], again[column])
+        np.testing.assert_allclose(table[column], ref[column], rtol=1e-9)
+    assert km.equals(km_again)
+    np.testing.assert_allclose(km["silhouette"], km_ref["silhouette"], rtol=1e-10)
