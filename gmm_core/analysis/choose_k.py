@@ -17,8 +17,9 @@ The sweep is bounded for the app: each fit has the Compare page's budget
 For comparison, :func:`kmeans_sweep` gives KMeans' two classic curves:
 *inertia* (within-cluster sum of squares; look for the "elbow") and the
 *silhouette* (how much closer a point is to its own cluster than to the next
-one, in [-1, 1]; higher is better), the latter on a deterministic subsample
-because it costs ``O(n^2)``.
+one, in [-1, 1]; higher is better; scikit-learn's ``silhouette_score``, by
+:func:`gmm_core.mixture._kmeans.silhouette_score`), the latter on a
+deterministic subsample because it costs ``O(n^2)``.
 
 Examples
 --------
@@ -59,6 +60,7 @@ from gmm_core.mixture import (
     select_model,
 )
 from gmm_core.mixture._init import initial_assignment, initial_params, precisions_of
+from gmm_core.mixture._kmeans import silhouette_score
 from gmm_core.mixture._typing import CovarianceType, Criterion, InitMethod, Scaling
 
 __all__ = ["SWEEP_TIME_LIMIT", "SWEEP_STARTS", "SKIPPED", "CRITERIA", "CRITERION_WORDS",
@@ -112,6 +114,7 @@ def model_sweep(X: ArrayLike, n_components: Iterable[int] = range(1, 11),
         Bad arguments, or every fit failed (the first reason is given).
     """
     _, Xs, _ = scale_for_fit(X, scaling, reg_covar=reg_covar)
+    Xs = np.ascontiguousarray(Xs)  # every pass reads by rows: an F-ordered frame copied once
     ks = [int(k) for k in n_components if int(k) <= Xs.shape[0]]
     if not ks or not list(covariance_types):
         raise ValueError("Give at least one value of n_components (at most the number of rows) "
@@ -359,9 +362,8 @@ def kmeans_sweep(X: ArrayLike, n_clusters: Iterable[int] = range(1, 11), *,
     >>> kmeans_sweep(X, [1, 2, 3]).silhouette.idxmax()
     1
     """
-    from sklearn.metrics import silhouette_score
-
-    Xs = filled_for_start(Scaler(scaling).fit_transform(np.asarray(X, dtype=float)))
+    Xs = np.ascontiguousarray(filled_for_start(Scaler(scaling).fit_transform(
+        np.asarray(X, dtype=float))))
     rows = display_subsample(Xs.shape[0], max_silhouette, seed=0)
     out = []
     ks = [int(k) for k in n_clusters if int(k) <= Xs.shape[0]]

@@ -33,6 +33,7 @@ string with a ``kind`` (``not_converged``, ``time_limit``, ``regularised``,
 
 from __future__ import annotations
 
+import itertools
 import time
 import warnings
 from collections.abc import Callable
@@ -179,9 +180,12 @@ def regularised(fit: Callable[[float], T], Xs: np.ndarray,
         When even the strongest regularisation collapses, with remedies a user
         of the app can apply; other errors of ``fit`` pass through.
     """
-    variance = float(np.mean(np.nanvar(Xs, axis=0))) or 1.0
+    def retries():  # the columns' variance only when a retry is needed
+        variance = float(np.mean(np.nanvar(Xs, axis=0))) or 1.0
+        yield from (r * variance for r in RETRY_REG_COVAR if r * variance > reg_covar)
+
     last = None
-    for reg in (reg_covar, *(r * variance for r in RETRY_REG_COVAR if r * variance > reg_covar)):
+    for reg in itertools.chain((reg_covar,), retries()):
         try:
             result = fit(reg)
         except CollapseError as exc:

@@ -41,6 +41,7 @@ from gmm_core.mixture._params import (
     GMMParams,
     SufficientStats,
     _log_det_cholesky,
+    _stats_from_labels,
     _stats_from_resp,
     moment_shift,
     params_from_stats,
@@ -54,8 +55,9 @@ try:  # ships with scikit-learn; without it BLAS keeps its own thread count
 except ImportError:  # pragma: no cover
     threadpool_limits = None
 
-__all__ = ["summarize", "log_prob_blocks", "predict_blocks", "log_densities", "responsibilities",
-           "m_step", "default_block_size", "default_n_threads", "is_compiled", "warm_up"]
+__all__ = ["summarize", "log_prob_blocks", "posterior_summary", "predict_blocks", "log_densities",
+           "responsibilities", "m_step", "default_block_size", "default_n_threads", "is_compiled",
+           "warm_up"]
 
 _FULL_FLOATS = 1 << 18  # floats in one (B, K, D) temporary of a full-covariance block
 _FLAT_FLOATS = 1 << 18  # floats in a block's (B, K + D) temporaries for the other types
@@ -407,6 +409,60 @@ def log_prob_blocks(X, params, *, block_size=None, n_threads=None, what="log_res
     return out
 
 
+def posterior_summary(X: np.ndarray, params: GMMParams, *, block_size: int | None = None,
+                      n_threads: int | None = None,
+                      engine: str | None = None) -> tuple[float, float, np.ndarray]:
+    """``(log_likelihood_sum, entropy, labels)`` of ``X`` under ``params``, in one pass.
+
+    ``log_likelihood_sum`` is ``sum_i log p(x_i)`` (``N`` times the mean that
+    ``score`` gives), ``entropy`` is ``-sum_i sum_k r_ik log r_ik`` of the
+    responsibilities (ICL's), ``labels`` the rows' most probable components
+    (:func:`predict_blocks`'): what a fitted model's row of a model-selection
+    table needs, without an (N, K) array.  ``engine`` as for :func:`summarize`.
+
+    >>> X = np.random.RandomState(0).normal(size=(200, 2))
+    >>> p = m_step(X, "diag", labels=np.arange(200) % 2, n_components=2)
+    >>> ll, entropy, labels = posterior_summary(X, p)
+    >>> resp = responsibilities(X, p)
+    >>> bool(np.isclose(entropy, -np.sum(resp * np.log(resp))))
+    True
+    """
+    prep = _Prepared(params)
+    n_samples = X.shape[0]
+    block_size = block_size or default_block_size(params.n_components, params.n_features,
+                                                  params.covariance_type)
+    n_threads = n_threads or default_n_threads()
+    labels = np.empty(n_samples, dtype=np.int64)
+    compiled = _kernels.plan(prep, engine)
+    if compiled is not None:
+        X = np.ascontiguousarray(X)
+        parts = _run(lambda start, stop: compiled.summary(X, start, stop, labels), n_samples,
+                     block_size, n_threads, blas=False)
+    else:
+        tiny = np.finfo(float).tiny
+
+        def work(start, stop):
+            ll = entropy = 0.0
+            for b in range(start, stop, block_size):
+                e = min(b + block_size, stop)
+                wlp, _ = _block_wlp(X[b:e], prep)
+                labels[b:e] = wlp.argmax(axis=0)
+                top = wlp.max(axis=0)
+                wlp -= top
+                log_total = np.log(np.exp(wlp).sum(axis=0))
+                ll += float(np.sum(top + log_total))
+                with np.errstate(under="ignore"):
+                    resp = np.exp(wlp - log_total)
+                entropy -= float(np.sum(resp * np.log(np.maximum(resp, tiny))))
+            return ll, entropy
+
+        parts = _run(work, n_samples, block_size, n_threads)
+    ll, entropy = parts[0]
+    for part in parts[1:]:
+        ll, entropy = ll + part[0], entropy + part[1]
+    return ll, entropy, labels
+
+
 def predict_blocks(X, params, **kw):
     """Most probable component of every row, without an (N, K) array."""
     return log_prob_blocks(X, params, what="labels", **kw)
@@ -458,6 +514,9 @@ def m_step(X: np.ndarray, covariance_type: CovarianceType, reg_covar: float = 1e
                 rb[np.arange(e - b), labels[b:e]] = 1.0
             yield X[b:e], rb, None if sample_weight is None else sample_weight[b:e]
 
+    if resp is None:  # hard labels: each component's own rows, no (N, K) one-hot
+        return params_from_stats(_stats_from_labels(X, np.asarray(labels), k, covariance_type,
+                                                    sample_weight), reg_covar)
     nk, sx = np.zeros(k), np.zeros((k, n_features))
     for xb, rb, wb in blocks():
         rw = rb if wb is None else rb * wb[:, None]
@@ -490,7 +549,7 @@ def warm_up(*, background: bool = True) -> threading.Thread | None:
 
 
 def _warm():
-    """One small pass of every kind and output through the compiled kernels."""
+    """One small pass of every kind and output through the compiled kernels (k-means' too)."""
     try:
         if _kernels.engine() == "numba":
             _warm_passes()
@@ -509,7 +568,11 @@ def _warm_passes():
             summarize(X, p, w, n_threads=1, engine="numba")
         for what in ("log_resp", "log_prob_norm", "log_density", "labels"):
             log_prob_blocks(X, p, what=what, n_threads=1, engine="numba")
+        posterior_summary(X, p, n_threads=1, engine="numba")
         _warm_gaps(X, p)
+    kmeans = _kernels.kmeans_kernels("numba")  # k-means starts and the silhouette
+    if kmeans is not None:
+        kmeans.warm(_kernels._ro)
 
 
 def _warm_gaps(X, params):
@@ -517,6 +580,8 @@ def _warm_gaps(X, params):
     grouping = (np.arange(len(X), dtype=np.int32), np.array([0, len(X) // 2, len(X)]),
                 np.array([[True, True], [True, False]]))
     gaps = _kernels.gap_plan(params, "numba")
+    if gaps is None:
+        return
     for w in (None, np.ones(len(X))):
         gaps.stats(X, w, *grouping, 0, len(X))
     for what in ("log_resp", "log_prob_norm", "log_density", "labels"):

@@ -22,6 +22,9 @@ vectorises: no kernel may rewrite ``(x - mu) * p`` as ``x * p - mu * p``, which
 would lose the digits that centring on the means keeps.  ``exp`` is
 :func:`_exp_block`, a vectorisable exp of non-positive arguments (about 1 ulp).
 
+:func:`summary` is the pass after a fit: labels, log-likelihood and the
+responsibilities' entropy (ICL's) at once, for a model-selection table's row.
+
 Every kernel is ``nogil``: the caller's threads run them on every core.  They
 trust their inputs (float64, C-contiguous, shapes as documented in ``_kernels``).
 """
@@ -31,7 +34,7 @@ import math
 import numpy as np
 from numba import njit
 
-__all__ = ["ROWS", "FULL", "TIED", "DIAG", "stats", "outputs"]
+__all__ = ["ROWS", "FULL", "TIED", "DIAG", "stats", "outputs", "summary"]
 
 ROWS = 256  # rows per block: a block's (D, B) and (K, B) buffers stay in L1/L2
 FULL, TIED, DIAG = 0, 1, 2
@@ -250,6 +253,39 @@ def stats(X, w, has_w, start, stop, kind, means, mats, lo, hi, prec, centre, lin
             else:
                 for j in range(d):
                     s2[k, 0, j] += _dot(y, j, diff, j, n)
+
+
+@njit(nogil=True, cache=True, fastmath=_STRICT)
+def summary(X, start, stop, kind, means, mats, lo, hi, prec, centre, lin, const, labels, sums):
+    """Rows ``start .. stop``: each row's label (as ``outputs``' ``LABELS``) into ``labels``,
+    and ``sums += [sum of log p(x), sum of -r log r over rows and components]``, ``r`` the
+    responsibilities (what a model-selection table needs of a fit, in one pass)."""
+    d = X.shape[1]
+    n_comp = means.shape[0]
+    xt, diff, y, wlp, vec, bits = _buffers(d, n_comp)
+    maha, top, total = vec[0], vec[1], vec[2]
+    for row in range(start, stop, ROWS):
+        n = min(ROWS, stop - row)
+        _load(X, row, n, xt)
+        _weighted_log_prob(kind, xt, n, means, mats, lo, hi, prec, centre, lin, const,
+                           wlp, diff, y, maha)
+        for b in range(n):
+            best = 0
+            for k in range(1, n_comp):
+                if wlp[k, b] > wlp[best, b]:
+                    best = k
+            labels[row + b] = best
+        _normalise(wlp, n, top, total, bits, diff, False)
+        for b in range(n):
+            total[b] = math.log(total[b])
+            sums[0] += top[b] + total[b]
+        for k in range(n_comp):  # log r into y[0], r into diff[0]
+            for b in range(n):
+                y[0, b] = wlp[k, b] - total[b]
+                diff[0, b] = y[0, b]
+            _exp_block(diff, 0, n, bits)
+            for b in range(n):
+                sums[1] -= diff[0, b] * y[0, b]
 
 
 @njit(nogil=True, cache=True)

@@ -282,7 +282,8 @@ class GaussianMixture(DensityMixin, BaseEstimator):
     def fit(self, X: ArrayLike, y: object = None,
             sample_weight: ArrayLike | None = None) -> GaussianMixture:
         """Fit the mixture by EM (``n_init`` runs, best kept). Returns ``self``."""
-        self.fit_predict(X, y, sample_weight=sample_weight)
+        self._check_parameters()
+        self._fit(row_source(X, sample_weight, nan_policy=self.nan_policy))
         return self
 
     def fit_predict(self, X: ArrayLike, y: object = None,

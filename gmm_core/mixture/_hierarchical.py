@@ -15,7 +15,9 @@ memory.  mclust's default merges under the unconstrained model (VVV) after an
 SVD of the data; Ward is its spherical special case, cheaper and as stable.
 
 The same data always give the same start: the sample is drawn with a fixed
-seed, not ``random_state``.
+seed, not ``random_state``.  The tree does not depend on ``k``: the last one
+built is kept (keyed on the sample's bytes), so a sweep over ``k`` agglomerates
+once.
 
 Examples
 --------
@@ -27,6 +29,9 @@ Examples
 (100, [50, 50])
 """
 
+import hashlib
+import threading
+
 import numpy as np
 from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.spatial.distance import pdist
@@ -35,6 +40,26 @@ __all__ = ["MAX_ROWS", "hierarchical_labels"]
 
 #: Rows agglomerated at most (a fixed random sample of larger data).
 MAX_ROWS = 2000
+
+_LAST = {}  # the last sample's digest -> its Ward tree
+_LOCK = threading.Lock()
+
+
+def _ward_tree(sample):
+    """Ward's linkage of ``sample``'s rows; the same sample's tree is built only once in a row."""
+    key = hashlib.blake2b(sample.tobytes(), digest_size=16,
+                          person=str(sample.shape).encode()[:16]).digest()
+    with _LOCK:
+        tree = _LAST.get(key)
+    if tree is None:
+        # condensed Euclidean distances: Ward's linkage of the rows themselves, and unambiguous
+        # (a square sample, e.g. 2 rows of 2 features, would look like a distance matrix)
+        tree = linkage(pdist(sample), method="ward")
+        tree.flags.writeable = False
+        with _LOCK:
+            _LAST.clear()
+            _LAST[key] = tree
+    return tree
 
 
 def hierarchical_labels(X, n_components, *, max_rows=MAX_ROWS):
@@ -53,9 +78,7 @@ def hierarchical_labels(X, n_components, *, max_rows=MAX_ROWS):
     k = int(min(n_components, rows.size))
     if k <= 1:
         return rows, np.zeros(rows.size, dtype=int)
-    # condensed Euclidean distances: Ward's linkage of the rows themselves, and unambiguous
-    # (a square sample, e.g. 2 rows of 2 features, would look like a distance matrix)
-    tree = linkage(pdist(sample), method="ward")
+    tree = _ward_tree(sample)
     groups = fcluster(tree, t=k, criterion="maxclust")
     _, first = np.unique(groups, return_index=True)
     order = {g: i for i, g in enumerate(groups[np.sort(first)])}

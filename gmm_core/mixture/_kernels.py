@@ -23,6 +23,9 @@ repeated here.
   background thread at app start; until it is done, passes run numpy's path, so
   no fit ever waits for a compilation (without a warm-up, the first pass of a
   process loads or compiles them itself).
+* **k-means too**: :func:`kmeans_kernels` gives :mod:`gmm_core.mixture._compiled_kmeans`
+  (Lloyd's pass of the k-means starts, the silhouette's distance sums) under the
+  same rules, to :mod:`gmm_core.mixture._kmeans`.
 
 >>> import numpy as np
 >>> from gmm_core.mixture import _blocked
@@ -33,6 +36,7 @@ repeated here.
 True
 """
 
+import importlib
 import os
 import pathlib
 import sys
@@ -42,8 +46,8 @@ import numpy as np
 
 from gmm_core.mixture._params import moment_shift
 
-__all__ = ["ENV", "BLAS_MIN_FEATURES", "Plan", "GapPlan", "compiled", "engine", "plan",
-           "gap_plan", "claim_warm_up", "warm_up_done"]
+__all__ = ["ENV", "BLAS_MIN_FEATURES", "Plan", "GapPlan", "compiled", "kmeans_kernels",
+           "engine", "plan", "gap_plan", "claim_warm_up", "warm_up_done"]
 
 ENV = "GMM_EXPLORER_KERNEL"
 #: ``full`` covariances with this many features or more run numpy's batched dgemm path.
@@ -63,21 +67,41 @@ def _cache_dir():
     return os.path.join(base, "gmm-explorer", "numba")
 
 
-def compiled():
-    """The compiled kernels' module, or ``None`` when numba cannot be imported."""
-    if "module" not in _STATE:
+def _load(key, name):
+    """Import the compiled module ``name`` once (``None`` when numba cannot be imported)."""
+    if key not in _STATE:
         with _LOCK:
-            if "module" not in _STATE:
+            if key not in _STATE:
                 where = _cache_dir()
                 if where is not None and "numba" not in sys.modules:
                     os.environ["NUMBA_CACHE_DIR"] = where
                 try:
-                    from gmm_core.mixture import _compiled, _compiled_gaps
+                    module = importlib.import_module(f"gmm_core.mixture.{name}")
                 except ImportError:  # numba missing or broken: numpy's path
-                    _compiled = _compiled_gaps = None
-                _STATE["gaps"] = _compiled_gaps
-                _STATE["module"] = _compiled
-    return _STATE["module"]
+                    module = None
+                _STATE[key] = module
+    return _STATE[key]
+
+
+def compiled():
+    """The compiled kernels' module, or ``None`` when numba cannot be imported."""
+    return _load("module", "_compiled")
+
+
+def _gap_kernels():
+    """The compiled kernels of rows with gaps (:mod:`~gmm_core.mixture._compiled_gaps`)."""
+    return _load("gaps", "_compiled_gaps") if compiled() is not None else None
+
+
+def kmeans_kernels(engine_name=None):
+    """The compiled k-means kernels (:mod:`~gmm_core.mixture._compiled_kmeans`), or ``None``
+    when the next k-means pass runs numpy's code: numba missing, ``GMM_EXPLORER_KERNEL=numpy``,
+    or (``engine_name`` not given) the background warm-up still loading them."""
+    if engine_name is None and _STATE.get("warming"):
+        return None
+    if (engine_name or engine()) != "numba":
+        return None
+    return _load("kmeans_module", "_compiled_kmeans")
 
 
 def engine():
@@ -169,6 +193,12 @@ class Plan:
         out1 = out if out.ndim == 1 and what != "labels" else np.zeros(1)
         labels = out if what == "labels" else np.zeros(1, dtype=np.int64)
         m.outputs(_ro(X), start, stop, code, *self.args, out2, out1, labels)
+
+    def summary(self, X, start, stop, labels):
+        """Labels of rows ``start .. stop`` into ``labels``; returns their ``(ll_sum, entropy)``."""
+        sums = np.zeros(2)
+        self.module.summary(_ro(X), start, stop, *self.args, labels, sums)
+        return float(sums[0]), float(sums[1])
 
 
 def plan(prep, engine_name=None):
@@ -266,9 +296,9 @@ def gap_plan(params, engine_name=None, *, with_weights=True):
     """
     if engine_name is None and _STATE.get("warming"):
         return None
-    if (engine_name or engine()) != "numba" or compiled() is None:
+    if (engine_name or engine()) != "numba" or (gaps := _gap_kernels()) is None:
         return None
-    return GapPlan(params, _STATE["gaps"], with_weights=with_weights)
+    return GapPlan(params, gaps, with_weights=with_weights)
 
 
 def claim_warm_up(background):

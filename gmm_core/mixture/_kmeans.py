@@ -13,23 +13,41 @@ engine does not depend on scikit-learn:
   centres stop moving.
 
 Both accept ``sample_weight``.  :func:`kmeans_reference` is the plain,
-slow formulation kept as a test oracle.
+slow formulation kept as a test oracle.  When numba is importable, Lloyd's
+passes run compiled (:mod:`gmm_core.mixture._compiled_kmeans`, chosen by
+:func:`gmm_core.mixture._kernels.kmeans_kernels`): each worker thread assigns
+its run of rows and sums them, fused, without the (rows, K) distances and
+one-hot arrays of the numpy code here, which stays the reference and the
+fallback (``GMM_EXPLORER_KERNEL=numpy``).
+
+:func:`silhouette_score` is scikit-learn's ``silhouette_score`` (Euclidean),
+computed by the compiled distance sums when they run, without the (n, n)
+distance matrix.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from gmm_core.mixture import _blocked, _kernels
 from gmm_core.mixture._stop import checkpoint
 
-__all__ = ["kmeans_plusplus", "kmeans", "kmeans_reference"]
+__all__ = ["kmeans_plusplus", "kmeans", "kmeans_reference", "silhouette_score"]
 
 
 def _sq_distances(X, centers):
-    """Squared Euclidean distances (N, K), clipped at zero."""
-    d = (np.einsum("ij,ij->i", X, X)[:, None] - 2.0 * X @ centers.T
-         + np.einsum("ij,ij->i", centers, centers)[None, :])
-    return np.maximum(d, 0.0)
+    """Squared Euclidean distances (N, K): ``sum_j (x_j - c_j)^2``, features added in order.
+
+    The rows are differenced, not expanded as ``|x|^2 - 2 x.c + |c|^2`` (which
+    loses digits near a centre), in the compiled kernel's order of operations,
+    so both engines find the same nearest centre even on a tie.
+    """
+    d = np.zeros((X.shape[0], centers.shape[0]))
+    for j in range(X.shape[1]):
+        t = X[:, j, None] - centers[None, :, j]
+        t *= t
+        d += t
+    return d
 
 
 def kmeans_plusplus(X: np.ndarray, n_clusters: int, *,
@@ -81,12 +99,15 @@ def kmeans_plusplus(X: np.ndarray, n_clusters: int, *,
 def kmeans(X: np.ndarray, n_clusters: int, *,
            random_state: np.random.RandomState | np.random.Generator,
            sample_weight: np.ndarray | None = None, max_iter: int = 100, tol: float = 1e-4,
-           block_size: int = 65536, max_seed_rows: int = 50_000) -> tuple[np.ndarray, np.ndarray]:
+           block_size: int = 65536, max_seed_rows: int = 50_000,
+           engine: str | None = None) -> tuple[np.ndarray, np.ndarray]:
     """k-means++ seeds refined by Lloyd's algorithm.
 
     Seeds are drawn from a random sample of ``max_seed_rows`` rows when there
     are more; Lloyd's passes then use every row, a block at a time, so memory
-    stays flat in N.
+    stays flat in N.  ``engine`` (``"numba"`` or ``"numpy"``) picks how the
+    passes run, as for :func:`gmm_core.mixture._blocked.summarize`; both give
+    the same labels and, to rounding, the same centres.
 
     Returns
     -------
@@ -116,18 +137,15 @@ def kmeans(X: np.ndarray, n_clusters: int, *,
     sample = X[:max_seed_rows]  # the tolerance's scale: the variance of a sample
     scale = float(np.mean(np.var(sample, axis=0))) if n_samples > 1 else 0.0
     labels = np.zeros(n_samples, dtype=int)
+    kernels = _kernels.kmeans_kernels(engine)
+    if kernels is not None:
+        pass_ = _compiled_pass(X, None if sample_weight is None else w, labels, kernels)
+    else:
+        def pass_(centers, accumulate=True):
+            return _numpy_pass(X, w, centers, labels, block_size, accumulate)
     for _ in range(max_iter):
         checkpoint()
-        sums = np.zeros_like(centers)
-        counts = np.zeros(n_clusters)
-        for start in range(0, n_samples, block_size):
-            xb, wb = X[start:start + block_size], w[start:start + block_size]
-            lb = np.argmin(_sq_distances(xb, centers), axis=1)
-            labels[start:start + block_size] = lb
-            onehot = np.zeros((lb.size, n_clusters))
-            onehot[np.arange(lb.size), lb] = wb
-            counts += onehot.sum(axis=0)
-            sums += onehot.T @ xb
+        sums, counts = pass_(centers)
         new = centers.copy()
         filled = counts > 0
         new[filled] = sums[filled] / counts[filled, None]
@@ -135,10 +153,92 @@ def kmeans(X: np.ndarray, n_clusters: int, *,
         centers = new
         if shift <= tol * scale:
             break
-    for start in range(0, n_samples, block_size):  # labels of the final centres
-        labels[start:start + block_size] = np.argmin(
-            _sq_distances(X[start:start + block_size], centers), axis=1)
+    pass_(centers, accumulate=False)  # labels of the final centres
     return centers, labels
+
+
+def _numpy_pass(X, w, centers, labels, block_size, accumulate):
+    """One Lloyd pass in numpy: ``labels`` written, ``(sums, counts)`` returned."""
+    n_samples, n_clusters = X.shape[0], centers.shape[0]
+    sums = np.zeros_like(centers)
+    counts = np.zeros(n_clusters)
+    for start in range(0, n_samples, block_size):
+        xb, wb = X[start:start + block_size], w[start:start + block_size]
+        lb = np.argmin(_sq_distances(xb, centers), axis=1)
+        labels[start:start + block_size] = lb
+        if accumulate:
+            onehot = np.zeros((lb.size, n_clusters))
+            onehot[np.arange(lb.size), lb] = wb
+            counts += onehot.sum(axis=0)
+            sums += onehot.T @ xb
+    return sums, counts
+
+
+def _compiled_pass(X, sample_weight, labels, kernels):
+    """Lloyd's pass on the compiled kernel, each thread on its run of rows, summed in order."""
+    X = _kernels._ro(X)
+    has_w = sample_weight is not None
+    w = _kernels._ro(sample_weight if has_w else np.zeros(0))
+    n_threads = _blocked.default_n_threads()
+
+    def pass_(centers, accumulate=True):
+        c = _kernels._ro(centers)
+
+        def work(start, stop):
+            sums, counts = np.zeros(centers.shape), np.zeros(centers.shape[0])
+            kernels.lloyd(X, w, has_w, start, stop, c, accumulate, labels, sums, counts)
+            return sums, counts
+
+        parts = _blocked._run(work, X.shape[0], kernels.ROWS, n_threads, blas=False)
+        sums, counts = parts[0]
+        for s, n in parts[1:]:
+            sums, counts = sums + s, counts + n
+        return sums, counts
+
+    return pass_
+
+
+def silhouette_score(X: np.ndarray, labels: np.ndarray, *, engine: str | None = None) -> float:
+    """The mean silhouette coefficient of ``labels`` on the rows ``X`` (Euclidean distances).
+
+    Row ``i``'s silhouette is ``(b - a) / max(a, b)``, ``a`` its mean distance
+    to the other rows of its cluster, ``b`` its mean distance to the rows of the
+    nearest other cluster (0 for a row alone in its cluster): scikit-learn's
+    ``sklearn.metrics.silhouette_score``, which computes it when the compiled
+    kernels do not run (``engine`` as for :func:`kmeans`).  ``O(n^2)`` time,
+    ``O(n K)`` memory.
+
+    >>> X = np.array([[0.0], [1.0], [9.0], [10.0]])
+    >>> round(silhouette_score(X, np.array([0, 0, 1, 1])), 6)
+    0.888545
+    """
+    kernels = _kernels.kmeans_kernels(engine)
+    if kernels is None:
+        from sklearn.metrics import silhouette_score as reference
+        return float(reference(X, labels))
+    X = np.asarray(X, dtype=float)
+    names, lab = np.unique(np.asarray(labels), return_inverse=True)
+    n, n_labels = X.shape[0], names.size
+    if not 2 <= n_labels <= n - 1:
+        raise ValueError(f"Number of labels is {n_labels}. Valid values are 2 to n_samples - 1 "
+                         "(inclusive)")
+    order = np.argsort(lab, kind="stable")  # each cluster's rows side by side
+    lab = lab[order]
+    freq = np.bincount(lab, minlength=n_labels)
+    bounds = _kernels._ro(np.concatenate([[0], np.cumsum(freq)]), np.int64)
+    xt = _kernels._ro(X[order].T)
+    sums = np.zeros((n, n_labels))
+    ranges = _blocked._ranges(n, 64, _blocked.default_n_threads())
+    list(_blocked._pool(len(ranges)).map(
+        lambda r: kernels.distance_sums(xt, bounds, r[0], r[1], sums), ranges))
+    rows = np.arange(n)  # scikit-learn's silhouette_samples from here on
+    intra = sums[rows, lab]
+    sums[rows, lab] = np.inf
+    inter = (sums / freq).min(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        intra = intra / (freq - 1)[lab]
+        sil = (inter - intra) / np.maximum(intra, inter)
+    return float(np.mean(np.nan_to_num(sil)))
 
 
 def kmeans_reference(X, centers, n_iter):

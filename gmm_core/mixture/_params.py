@@ -342,6 +342,34 @@ def _stats_from_resp(X, resp, covariance_type, shift, sample_weight=None, ll_sum
     return SufficientStats(covariance_type, shift, nk, s1, s2, total_weight, ll_sum)
 
 
+def _stats_from_labels(X, labels, k, covariance_type, sample_weight):
+    """The two-pass M-step's statistics from hard ``labels``: each component's rows alone.
+
+    The same sums as :func:`_stats_from_resp` with one-hot responsibilities (whose
+    other rows add zeros), about each component's mean.
+    """
+    n_features = X.shape[1]
+    tiny = 10 * np.finfo(float).eps
+    nk, means = np.zeros(k), np.zeros((k, n_features))
+    s1 = np.zeros((k, n_features))
+    full = covariance_type in ("full", "tied")
+    s2 = np.zeros((k, n_features, n_features) if full else (k, n_features))
+    for j in range(k):
+        rows = np.flatnonzero(labels == j)
+        xj = X[rows]
+        wj = None if sample_weight is None else sample_weight[rows]
+        nk[j] = xj.shape[0] if wj is None else wj.sum()
+        means[j] = (xj.sum(axis=0) if wj is None else wj @ xj) / (nk[j] + tiny)
+        diff = xj - means[j]
+        wdiff = diff if wj is None else wj[:, None] * diff
+        s1[j] = wdiff.sum(axis=0)
+        s2[j] = wdiff.T @ diff if full else np.einsum("ij,ij->j", wdiff, diff)
+    if covariance_type == "tied":  # pooled over components, each about its own mean
+        s2 = s2.sum(axis=0)
+    total = float(X.shape[0] if sample_weight is None else np.sum(sample_weight))
+    return SufficientStats(covariance_type, means, nk, s1, s2, total, 0.0)
+
+
 #: How far (in the components' own spreads) the means may lie from their weighted
 #: centre for a pass to expand the quadratic form about that centre.  The expansion
 #: loses about ``eps * FAR_SPREADS**2`` of relative accuracy (2e-10 at this limit);

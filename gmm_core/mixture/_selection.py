@@ -38,6 +38,7 @@ import pandas as pd
 from numpy.typing import ArrayLike
 
 from gmm_core.errors import ConvergenceWarning
+from gmm_core.mixture._blocked import posterior_summary
 from gmm_core.mixture._degenerate import degenerate_components, describe_degenerate
 from gmm_core.mixture._estimator import NAN_POLICIES, GaussianMixture
 from gmm_core.mixture._missing import group_rows
@@ -171,7 +172,8 @@ def select_model(X: ArrayLike, n_components: Iterable[int] = range(1, 11),
         raise ValueError(f"criterion must be one of {CRITERIA}; got {criterion!r}.")
     if nan_policy not in NAN_POLICIES:
         raise ValueError(f"nan_policy must be one of {NAN_POLICIES}; got {nan_policy!r}.")
-    X = as_float_matrix(X, allow_nan=nan_policy == "marginalize")
+    # C order once: every pass of every fit reads it by rows (an F-ordered frame is copied once)
+    X = np.ascontiguousarray(as_float_matrix(X, allow_nan=nan_policy == "marginalize"))
     if nan_policy == "marginalize":
         group_rows(X)  # a row with no value: one DataError now, not one per fit
     ks = [int(k) for k in n_components]
@@ -226,14 +228,27 @@ def _fit_row(row, X, fit, options, feature_names):
     except ValueError as exc:
         row["error"] = str(exc)
         return None
-    ll = model.score(X)
+    ll, entropy, labels = _scores(model, X, "nan_policy" in options)
     bic, aic = information_criteria(ll, X.shape[0], row["n_parameters"])
-    resp = model.predict_proba(X)
-    entropy = -float(np.sum(resp * np.log(np.maximum(resp, np.finfo(float).tiny))))
-    found = degenerate_components(model, X, feature_names)
+    found = degenerate_components(model, X, feature_names, labels=labels)
     row.update(bic=bic, aic=aic, icl=bic + 2.0 * entropy, log_likelihood=ll,
                degenerate=describe_degenerate(found, row["n_components"]),
                converged=bool(model.converged_),
                n_iter=int(model.n_iter_), note=" ".join(notes),
                note_kinds=" ".join(getattr(n, "kind", "") for n in notes).strip())
     return model
+
+
+def _scores(model, X, gaps):
+    """``(mean log-likelihood, entropy of the responsibilities, labels)`` of ``X`` under a fit.
+
+    One fused pass (:func:`gmm_core.mixture._blocked.posterior_summary`) for a
+    :class:`GaussianMixture` of complete rows; else the model's own ``score``
+    and ``predict_proba`` (``labels`` None: :func:`degenerate_components` predicts).
+    """
+    if not gaps and isinstance(model, GaussianMixture):
+        ll_sum, entropy, labels = posterior_summary(X, model.params_)
+        return ll_sum / X.shape[0], entropy, labels
+    resp = model.predict_proba(X)
+    entropy = -float(np.sum(resp * np.log(np.maximum(resp, np.finfo(float).tiny))))
+    return model.score(X), entropy, None
