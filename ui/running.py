@@ -1,7 +1,7 @@
 """Heavy work on a shared server: stopped when nobody waits for it, and a fair share of the cores.
 
 Every fit the pages start runs in the session's script thread, inside a
-cached function of :mod:`ui.cache`.  Two rules keep many users on one server
+cached function of :mod:`ui.cache`.  Three rules keep many users on one server
 working:
 
 * **nobody waits, nothing runs** -- the fit runs under
@@ -11,32 +11,132 @@ working:
   user changed a control).  EM and KMeans look between two passes, so the fit
   ends within a pass and frees its core; the newer run starts at once.  A
   session therefore runs one fit at a time: its newest.
-* **a slot for every fit** -- at most :data:`MAX_FITS` fits run at once on the
-  server (``GMM_MAX_FITS``, default the number of cores); a fit that finds
-  every slot taken shows :data:`WAITING` until one is free, and cached results
-  (another user's identical fit, a page seen before) need no slot at all.
+* **a slot for every fit, first come first served** -- at most
+  :data:`MAX_FITS` fits run at once on the server (``GMM_MAX_FITS``, default
+  the number of cores); a fit that finds every slot taken shows
+  :data:`WAITING` and queues, and slots are handed out in the order the fits
+  asked for them.  Cached results (another user's identical fit, a page seen
+  before) need no slot at all.  The fits that hold a slot share the cores:
+  each pass of EM runs on ``cores // fits running`` threads
+  (:func:`gmm_core.mixture.thread_share`), so the server never starts more
+  threads than it has cores.
+* **short work never waits behind long work** -- a long run of many fits (the
+  Choose k sweep, the stability of each k) is ``heavy(long=True)`` and calls
+  :func:`give_way` between two of its fits: when a short fit (Compare, Segments,
+  EM) waits for a slot, the long run lends it its slot for that fit and then
+  goes on, ahead of any long run that came after it.  So a user's Compare
+  waits for one fit of another user's sweep, not for the whole sweep, and
+  the sweeps themselves still finish in the order they started.
 """
 
 import contextlib
+import itertools
 import os
 import threading
+from collections.abc import Iterator
 
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from gmm_core.mixture import checkpoint, stop_when
+from gmm_core.mixture import checkpoint, stop_when, thread_share
 
-__all__ = ["MAX_FITS", "WAITING", "heavy", "superseded"]
+__all__ = ["MAX_FITS", "WAITING", "give_way", "heavy", "superseded"]
 
+#: Cores the fits share.
+CORES = max(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+            else os.cpu_count() or 1, 1)
 #: At most this many heavy fits run at once on the server.
-MAX_FITS = max(int(os.environ.get("GMM_MAX_FITS", os.cpu_count() or 2)), 1)
+MAX_FITS = max(int(os.environ.get("GMM_MAX_FITS", CORES)), 1)
 #: What a user whose fit waits for a slot sees.
 WAITING = (f"The server is busy: all {MAX_FITS} fitting slots are in use by other users. "
            "Waiting for a free slot… (your fit starts by itself)")
-_slots = threading.BoundedSemaphore(MAX_FITS)
+#: Seconds between two looks at a run's stop request while it waits for a slot.
+POLL_S = 0.25
 
 
-def superseded():
+class _Slots:
+    """``n`` slots handed out in order of priority: short work first, then by arrival.
+
+    A waiter's place is ``(long, ticket)``: every short fit goes before every
+    long run, and among each kind the earlier ticket goes first.  A long run
+    that lends its slot keeps its ticket, so it comes back before later ones.
+    """
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self._lock = threading.Condition()
+        self._held = 0
+        self._waiting: list[tuple[bool, int]] = []
+        self._tickets = itertools.count()
+
+    @property
+    def held(self) -> int:
+        """Slots in use now."""
+        return self._held
+
+    def ticket(self) -> int:
+        return next(self._tickets)
+
+    def take(self, place: tuple[bool, int], *, on_wait=None) -> None:
+        """Take a slot for ``place``, waiting for its turn; ``on_wait()`` if it has to wait.
+
+        While waiting, :func:`gmm_core.mixture.checkpoint` is called every
+        :data:`POLL_S` seconds: a run that is no longer wanted leaves the queue.
+        """
+        if self.try_take():
+            return
+        with self._lock:
+            self._waiting.append(place)
+            self._waiting.sort()
+        if on_wait is not None:
+            on_wait()
+        try:
+            while True:
+                with self._lock:
+                    if self._held < self.n and self._waiting[0] == place:
+                        self._waiting.pop(0)
+                        self._held += 1
+                        self._lock.notify_all()
+                        return
+                    self._lock.wait(POLL_S)
+                checkpoint()
+        except BaseException:
+            with self._lock:
+                if place in self._waiting:
+                    self._waiting.remove(place)
+                self._lock.notify_all()
+            raise
+
+    def try_take(self) -> bool:
+        """Take a slot if one is free and nobody waits; whether it was taken."""
+        with self._lock:
+            if self._held < self.n and not self._waiting:
+                self._held += 1
+                return True
+            return False
+
+    def give(self) -> None:
+        """Free a slot."""
+        with self._lock:
+            self._held -= 1
+            self._lock.notify_all()
+
+    def short_waiting(self) -> bool:
+        """Whether a short fit waits for a slot."""
+        with self._lock:
+            return bool(self._waiting) and not self._waiting[0][0]
+
+
+_slots = _Slots(MAX_FITS)
+_local = threading.local()
+
+
+def _share() -> int:
+    """Threads for each pass of a running fit: the cores split among the fits running."""
+    return max(1, CORES // max(1, _slots.held))
+
+
+def superseded() -> bool:
     """Whether this run's result is no longer wanted: its session stops or has a newer run.
 
     A rerun that only refreshes a fragment (the EM page's timer) does not count:
@@ -55,22 +155,49 @@ def superseded():
 
 
 @contextlib.contextmanager
-def heavy():
-    """Run the block as one heavy fit: in a server slot, stopped when :func:`superseded`.
+def heavy(*, long: bool = False) -> Iterator[None]:
+    """Run the block as heavy work: in a server slot, stopped when :func:`superseded`.
 
+    ``long=True``: a run of many fits that calls :func:`give_way` between them.
     Raises :class:`gmm_core.errors.FitInterrupted` (from the block, or while
     waiting for a slot) when the run is superseded.
     """
+    place = (long, _slots.ticket())
     with stop_when(superseded):
-        if not _slots.acquire(blocking=False):
+        note = None
+
+        def show_waiting():
+            nonlocal note
             note = st.empty()
             note.info(WAITING, icon=":material/hourglass_top:")
-            try:
-                while not _slots.acquire(timeout=0.25):
-                    checkpoint()
-            finally:
-                note.empty()
+
         try:
-            yield
+            _slots.take(place, on_wait=show_waiting)
         finally:
-            _slots.release()
+            if note is not None:
+                note.empty()
+        before = getattr(_local, "run", None)
+        run = _local.run = {"place": place, "holding": True}
+        try:
+            with thread_share(_share):
+                yield
+        finally:
+            _local.run = before
+            if run["holding"]:
+                _slots.give()
+
+
+def give_way() -> None:
+    """Between two fits of a long run: lend this run's slot to a short fit that waits, if any.
+
+    Returns once this run holds a slot again (at once when no short fit waits).
+    Raises :class:`gmm_core.errors.FitInterrupted` when the run is superseded
+    meanwhile.  Outside :func:`heavy` it does nothing.
+    """
+    run = getattr(_local, "run", None)
+    if run is None or not run["place"][0] or not _slots.short_waiting():
+        return
+    run["holding"] = False
+    _slots.give()
+    _slots.take(run["place"])
+    run["holding"] = True
