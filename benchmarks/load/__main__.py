@@ -36,6 +36,8 @@ def main(argv=None):
     c.add_argument("--no-alone", dest="alone", action="store_false",
                    help="skip the one-user runs (no table: only the own-data check)")
     c.add_argument("--limit", type=float, default=900.0, help="seconds a flow may take")
+    c.add_argument("--nice", type=int, default=0,
+                   help="the browser's priority (19: it runs on what the server leaves idle)")
     n = sub.add_parser("neighbour", help="one user's Compare, alone and beside another user's "
                                          "long Choose k")
     n.add_argument("--small", type=int, default=10_000, help="the Compare user's rows")
@@ -58,7 +60,7 @@ def main(argv=None):
     elif args.what == "crowd":
         figures = crowd.run(sessions=args.sessions, low=args.low, high=args.high,
                             alone=args.alone, root=args.root, env=_env(args.env), log=args.log,
-                            limit=args.limit)
+                            limit=args.limit, nice=args.nice)
     elif args.what == "neighbour":
         figures = crowd.neighbour(small_rows=args.small, large_rows=args.large,
                                   repeats=args.repeats, root=args.root, env=_env(args.env),
