@@ -198,12 +198,21 @@ def _cpu(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def harness_cpu(server_pid):
-    """CPU seconds used so far by this process and its children but the server: the browser.
+def tree_cpu(pid):
+    """CPU seconds used so far by process ``pid`` and its live descendants (its readers)."""
+    children = _children()
+    total, todo = 0.0, [pid]
+    while todo:
+        pid = todo.pop()
+        try:
+            total += _cpu(pid)
+        except (OSError, IndexError, ValueError):
+            continue
+        todo += children.get(pid, [])
+    return total
 
-    Counts the live processes (Playwright's driver, Chromium and its renderers) and
-    this one; read it before the tabs close (a closed tab's renderer takes its count).
-    """
+
+def _children():
     children = {}
     for entry in pathlib.Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -212,6 +221,16 @@ def harness_cpu(server_pid):
             except (OSError, IndexError, ValueError):
                 continue
             children.setdefault(ppid, []).append(int(entry.name))
+    return children
+
+
+def harness_cpu(server_pid):
+    """CPU seconds used so far by this process and its children but the server: the browser.
+
+    Counts the live processes (Playwright's driver, Chromium and its renderers) and
+    this one; read it before the tabs close (a closed tab's renderer takes its count).
+    """
+    children = _children()
     total, todo = time.process_time(), list(children.get(os.getpid(), []))
     while todo:
         pid = todo.pop()
@@ -265,6 +284,13 @@ def renice(server_pid, nice):
                 os.setpriority(os.PRIO_PROCESS, pid, nice)
 
 
+def _run_log(log):
+    """Where the server logs its script runs: beside ``log`` (kept), else a temporary file."""
+    if log:
+        return f"{log}.runs.jsonl"
+    return tempfile.NamedTemporaryFile(prefix="gmm-runs-", suffix=".jsonl", delete=False).name
+
+
 def _median(values):
     return float(statistics.median(values)) if values else float("nan")
 
@@ -289,12 +315,13 @@ def run(*, sessions=8, low=10_000, high=50_000, alone=True, root=None, env=None,
     module's own (Playwright's async API, on a thread of its own).
     """
     sizes = spread(sessions, low, high)
-    run_log = tempfile.NamedTemporaryFile(prefix="gmm-runs-", suffix=".jsonl", delete=False).name
+    run_log = _run_log(log)
     server = Server(**({"root": root} if root else {}), env=env, log=log, run_log=run_log)
     with server:
         figures = _in_thread(lambda: _crowd(server, run_log, sizes, alone=alone, limit=limit,
                                             say=say, nice=nice))
-    pathlib.Path(run_log).unlink(missing_ok=True)
+    if not log:
+        pathlib.Path(run_log).unlink(missing_ok=True)
     felt, served, wall, cpu = (figures[k] for k in ("felt", "server", "wall_s", "cpu"))
     problems = figures["problems"]
     figures.update(sessions=sessions, rows=sizes, root=str(root or "."), nice=nice,
@@ -305,9 +332,9 @@ def run(*, sessions=8, low=10_000, high=50_000, alone=True, root=None, env=None,
                   "as the user feels it (action to drawn page):"))
         say(table(figures["alone_server"], served, sessions,
                   "the server's share (its script runs of the page, slot waits included):"))
-    say(f"CPU while all {sessions} ran at once: the server {cpu[1]:.0f} s, the browser and "
-        f"this harness {cpu[0]:.0f} s (of {os.cpu_count() * wall:.0f} core-seconds: "
-        f"{os.cpu_count()} cores)")
+    say(f"CPU while all {sessions} ran at once: the server (and its readers) {cpu[1]:.0f} s, "
+        f"the browser and this harness {cpu[0]:.0f} s (of {os.cpu_count() * wall:.0f} "
+        f"core-seconds: {os.cpu_count()} cores)")
     say(f"all {sessions} flows at once took {wall:.1f} s; every user saw only their own data: "
         f"{not problems}" + "".join(f"\n  ! {p}" for p in problems))
     return figures
@@ -347,10 +374,11 @@ async def _crowd(server, run_log, sizes, *, alone, limit, say, nice):
                 for u in users:
                     await u.open(browser, server.url)
                 since = time.monotonic()
-                cpu0 = harness_cpu(server.proc.pid), server.cpu_seconds()
+                cpu0 = harness_cpu(server.proc.pid), tree_cpu(server.proc.pid)
                 await _run_flow(users, limit=limit)
                 wall = time.monotonic() - since
-                cpu = (harness_cpu(server.proc.pid) - cpu0[0], server.cpu_seconds() - cpu0[1])
+                cpu = (harness_cpu(server.proc.pid) - cpu0[0],
+                       tree_cpu(server.proc.pid) - cpu0[1])
             finally:
                 for u in users:
                     await u.close()
