@@ -40,7 +40,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from gmm_core.mixture import checkpoint, stop_when, thread_share
 
-__all__ = ["MAX_FITS", "WAITING", "give_way", "heavy", "superseded"]
+__all__ = ["MAX_FITS", "WAITING", "give_way", "heavy", "one_blas_thread", "superseded"]
 
 #: Cores the fits share.
 CORES = max(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
@@ -136,6 +136,44 @@ def _share() -> int:
     return max(1, CORES // max(1, _slots.held))
 
 
+def _libraries():
+    """threadpoolctl's view of the thread pools loaded (BLAS, OpenMP), made once; or None."""
+    if "controller" not in _LIBRARIES:
+        try:
+            import sklearn.cluster  # noqa: F401 -- loads its OpenMP runtime, for the view to see
+            from threadpoolctl import ThreadpoolController
+            _LIBRARIES["controller"] = ThreadpoolController()
+        except ImportError:  # pragma: no cover - threadpoolctl ships with scikit-learn
+            _LIBRARIES["controller"] = None
+    return _LIBRARIES["controller"]
+
+
+_LIBRARIES = {}
+
+
+def one_blas_thread() -> None:
+    """BLAS runs one thread a call, for the whole server (called once, at app start).
+
+    The fits' parallelism is their own threads (a share of the cores each); a
+    BLAS call that starts threads of its own beside them takes cores another
+    user's fit holds, and OpenBLAS's threads spin while they wait for work.
+    """
+    libraries = _libraries()
+    if libraries is not None and "blas" not in _LIBRARIES:
+        _LIBRARIES["blas"] = libraries.limit(limits=1, user_api="blas")   # kept: never restored
+
+
+def _openmp_share():
+    """OpenMP (scikit-learn's KMeans) on this fit's share of the cores, for this thread only.
+
+    OpenMP's thread count is per calling thread, so one fit's limit is no other's.
+    """
+    libraries = _libraries()
+    if libraries is None:
+        return contextlib.nullcontext()
+    return libraries.limit(limits=_share(), user_api="openmp")
+
+
 def superseded() -> bool:
     """Whether this run's result is no longer wanted: its session stops or has a newer run.
 
@@ -179,7 +217,7 @@ def heavy(*, long: bool = False) -> Iterator[None]:
         before = getattr(_local, "run", None)
         run = _local.run = {"place": place, "holding": True}
         try:
-            with thread_share(_share):
+            with thread_share(_share), _openmp_share():
                 yield
         finally:
             _local.run = before

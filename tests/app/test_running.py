@@ -175,3 +175,32 @@ def test_the_fits_running_share_the_cores(monkeypatch):
         running._slots.give()
         assert _share.threads(8) == 8
     assert _share.threads(8) == 8
+
+
+def test_a_fits_openmp_threads_follow_its_share_on_its_own_thread(monkeypatch):
+    """scikit-learn's KMeans (OpenMP) in a fit runs on the fit's share, and only in its thread."""
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    libraries = running._libraries()
+    if libraries is None or not libraries.select(user_api="openmp").lib_controllers:
+        pytest.skip("no OpenMP runtime loaded")
+    monkeypatch.setattr(running, "_slots", running._Slots(2))
+    monkeypatch.setattr(running, "CORES", 2)
+    monkeypatch.setattr(running, "get_script_run_ctx", lambda: None)
+
+    def openmp():
+        return {i["num_threads"] for i in threadpoolctl.threadpool_info()
+                if i["user_api"] == "openmp"}
+
+    seen, default = {}, openmp()
+    assert running._slots.try_take()            # another user's fit holds a slot
+    try:
+        with running.heavy():
+            seen["fit"] = openmp()
+            other = threading.Thread(target=lambda: seen.update(other=openmp()))
+            other.start()
+            other.join()
+    finally:
+        running._slots.give()
+    assert seen["fit"] == {1}                   # two fits on two cores: one thread each
+    assert seen["other"] == default             # another thread keeps its own count
+    assert openmp() == default                  # and so does this one, after the fit
