@@ -21,18 +21,21 @@ working:
   (:func:`gmm_core.mixture.thread_share`), so the server never starts more
   threads than it has cores.
 * **short work never waits behind long work** -- a long run of many fits (the
-  Choose k sweep, the stability of each k) is ``heavy(long=True)`` and calls
-  :func:`give_way` between two of its fits: when a short fit (Compare, Segments,
-  EM) waits for a slot, the long run lends it its slot for that fit and then
-  goes on, ahead of any long run that came after it.  So a user's Compare
-  waits for one fit of another user's sweep, not for the whole sweep, and
-  the sweeps themselves still finish in the order they started.
+  Choose k sweep) is ``heavy(long=True)`` and calls :func:`give_way` between
+  two of its fits: when a short fit (Compare, Segments, EM) waits for a slot,
+  the long run lends it its slot for that fit and then goes on, ahead of any
+  long run that came after it.  And while a short fit runs, every long run
+  pauses at its next pass over the rows (it keeps its slot), leaving the cores
+  and the interpreter's lock to the short fit.  So a user's Compare waits for
+  one fit of another user's sweep, not for the whole sweep, and runs at the
+  speed it has alone; the sweeps still finish in the order they started.
 """
 
 import contextlib
 import itertools
 import os
 import threading
+import time
 from collections.abc import Iterator
 
 import streamlit as st
@@ -52,6 +55,8 @@ WAITING = (f"The server is busy: all {MAX_FITS} fitting slots are in use by othe
            "Waiting for a free slot… (your fit starts by itself)")
 #: Seconds between two looks at a run's stop request while it waits for a slot.
 POLL_S = 0.25
+#: Seconds between two looks of a paused long run at the short fits it makes way for.
+PAUSE_S = 0.02
 
 
 class _Slots:
@@ -66,6 +71,8 @@ class _Slots:
         self.n = n
         self._lock = threading.Condition()
         self._held = 0
+        self._short = 0        # slots held by short fits
+        self._paused = 0       # long runs holding a slot, paused while a short fit runs
         self._waiting: list[tuple[bool, int]] = []
         self._tickets = itertools.count()
 
@@ -73,6 +80,11 @@ class _Slots:
     def held(self) -> int:
         """Slots in use now."""
         return self._held
+
+    @property
+    def active(self) -> int:
+        """Slots whose fit is running now (not paused)."""
+        return self._held - self._paused
 
     def ticket(self) -> int:
         return next(self._tickets)
@@ -83,7 +95,7 @@ class _Slots:
         While waiting, :func:`gmm_core.mixture.checkpoint` is called every
         :data:`POLL_S` seconds: a run that is no longer wanted leaves the queue.
         """
-        if self.try_take():
+        if self.try_take(place):
             return
         with self._lock:
             self._waiting.append(place)
@@ -96,6 +108,7 @@ class _Slots:
                     if self._held < self.n and self._waiting[0] == place:
                         self._waiting.pop(0)
                         self._held += 1
+                        self._short += not place[0]
                         self._lock.notify_all()
                         return
                     self._lock.wait(POLL_S)
@@ -107,19 +120,36 @@ class _Slots:
                 self._lock.notify_all()
             raise
 
-    def try_take(self) -> bool:
+    def try_take(self, place: tuple[bool, int] = (False, -1)) -> bool:
         """Take a slot if one is free and nobody waits; whether it was taken."""
         with self._lock:
             if self._held < self.n and not self._waiting:
                 self._held += 1
+                self._short += not place[0]
                 return True
             return False
 
-    def give(self) -> None:
-        """Free a slot."""
+    def give(self, place: tuple[bool, int] = (False, -1)) -> None:
+        """Free the slot ``place`` held."""
         with self._lock:
             self._held -= 1
+            self._short -= not place[0]
             self._lock.notify_all()
+
+    def short_running(self) -> bool:
+        """Whether a short fit holds a slot."""
+        return self._short > 0
+
+    @contextlib.contextmanager
+    def paused(self) -> Iterator[None]:
+        """A long run pauses within: its slot counts as held, its threads as idle."""
+        with self._lock:
+            self._paused += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._paused -= 1
 
     def short_waiting(self) -> bool:
         """Whether a short fit waits for a slot."""
@@ -133,7 +163,7 @@ _local = threading.local()
 
 def _share() -> int:
     """Threads for each pass of a running fit: the cores split among the fits running."""
-    return max(1, CORES // max(1, _slots.held))
+    return max(1, CORES // max(1, _slots.active))
 
 
 def _libraries():
@@ -217,12 +247,13 @@ def heavy(*, long: bool = False) -> Iterator[None]:
         before = getattr(_local, "run", None)
         run = _local.run = {"place": place, "holding": True}
         try:
-            with thread_share(_share), _openmp_share():
+            with thread_share(_share), _openmp_share(), \
+                    stop_when(_wait_for_short_fits) if long else contextlib.nullcontext():
                 yield
         finally:
             _local.run = before
             if run["holding"]:
-                _slots.give()
+                _slots.give(place)
 
 
 def give_way() -> None:
@@ -236,6 +267,25 @@ def give_way() -> None:
     if run is None or not run["place"][0] or not _slots.short_waiting():
         return
     run["holding"] = False
-    _slots.give()
+    _slots.give(run["place"])
     _slots.take(run["place"])
     run["holding"] = True
+
+
+def _wait_for_short_fits() -> bool:
+    """A long run's check between two passes of EM or KMeans: pause while a short fit runs.
+
+    The long run keeps its slot but leaves the cores (and the interpreter's
+    lock) to the short fit; it goes on when no short fit holds a slot, and
+    stops (True) if it is superseded meanwhile.
+    """
+    if not _slots.short_running():
+        return False
+    run = getattr(_local, "run", None)
+    holding = run is not None and run["holding"]    # not while it lent its slot (give_way)
+    with _slots.paused() if holding else contextlib.nullcontext():
+        while _slots.short_running():
+            if superseded():
+                return True
+            time.sleep(PAUSE_S)
+    return False

@@ -204,3 +204,29 @@ def test_a_fits_openmp_threads_follow_its_share_on_its_own_thread(monkeypatch):
     assert seen["fit"] == {1}                   # two fits on two cores: one thread each
     assert seen["other"] == default             # another thread keeps its own count
     assert openmp() == default                  # and so does this one, after the fit
+
+
+def test_a_long_run_pauses_at_its_next_pass_while_a_short_fit_runs(monkeypatch):
+    log = []
+    monkeypatch.setattr(running, "_slots", running._Slots(2))
+    monkeypatch.setattr(running, "get_script_run_ctx", lambda: None)
+    started, active = threading.Event(), []
+
+    def short_fit():
+        with running.heavy():
+            log.append("short starts")
+            started.set()
+            time.sleep(0.3)
+            active.append(running._slots.active)    # the paused long run counts as idle
+            log.append("short ends")
+
+    with running.heavy(long=True):
+        checkpoint()                                # nobody else: goes straight on
+        other = threading.Thread(target=short_fit)
+        other.start()
+        started.wait(5)
+        checkpoint()                                # the next pass waits for the short fit
+        log.append("long goes on")
+    other.join(5)
+    assert log == ["short starts", "short ends", "long goes on"]
+    assert active == [1]
