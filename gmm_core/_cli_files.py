@@ -6,14 +6,18 @@
   output folder, and ``--overwrite`` removes only the files a manifest lists --
   a folder holding anything else is refused, naming what is there;
 * names given on the command line are checked by the model loader's own rule
-  before a fit, so ``fit`` never writes a model its ``assign`` refuses.
+  before a fit, so ``fit`` never writes a model its ``assign`` refuses;
+* the model file is written beside its place and moved there whole
+  (:func:`_write_new_file`): a run that dies leaves the old file or none, never half of one.
 
 Every refusal is a :class:`CliError`: one line for the user, exit status 2.
 """
 
+import contextlib
 import glob
 import json
 import os
+import tempfile
 
 __all__ = ["MANIFEST", "MANIFEST_FORMAT", "CliError"]
 
@@ -23,6 +27,11 @@ MANIFEST_FORMAT = "gmm-core-assign-output"
 
 class CliError(Exception):
     """Bad input from the command line: printed as one line, exit status 2."""
+
+
+def _first_line(exc):
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0]
 
 
 def _listed(names, most=3):
@@ -108,6 +117,42 @@ def _read_manifest(folder):
                        f"{folder!r} cannot be told apart from yours: move them elsewhere or "
                        "choose another --out.") from None
     return set(files)
+
+
+def _write_new_file(path, text, *, replace=False):
+    """Write ``text`` to ``path`` whole or not at all (FileExistsError if it exists).
+
+    The text goes to a hidden file in the same folder first, then takes the
+    name at once: by a hard link, which fails rather than replace a file that
+    appeared meanwhile, or under ``replace`` by ``os.replace``.  Where hard
+    links are not allowed, the name is claimed empty (``"x"``) and replaced.
+    """
+    folder, name = os.path.split(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp's 0600 is too private for a model file
+        if not replace:
+            try:
+                os.link(tmp, path)
+                return
+            except FileExistsError:
+                raise
+            except OSError:  # no hard links here: claim the name, then fill it at once
+                open(path, "x").close()
+        os.replace(tmp, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+
+
+def _umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _write_manifest(folder, files, model_path, complete):

@@ -18,13 +18,18 @@ columns plus ``label`` (component index), ``segment`` (its name) and one
 and NaN probabilities.
 
 Both start a local Dask cluster (one single-threaded worker per core, listening on 127.0.0.1
-only) unless ``--scheduler ADDRESS`` names a running one.  Progress, and the warnings of the
-fit and of Dask, go to standard error (``--quiet``: errors only); bad input -- a path that
-matches nothing, a column that is missing or not numeric, a model file that is not one --
-ends with a one-line message and exit status 2.  Needs ``pip install -r requirements-scale.txt``.
+only) unless ``--scheduler ADDRESS`` names a running one (:mod:`gmm_core._cli_cluster`).
+Progress, and the warnings of the fit and of Dask, go to standard error (``--quiet``: errors
+only); bad input -- a path that matches nothing, a column that is missing or not numeric, a
+model file that is not one -- ends with a one-line message and exit status 2.  A worker that
+dies mid-run costs only time: Dask runs its lost tasks again on the others and the local
+cluster starts a new one, and the fit ends with the same model; when Dask gives up (the same
+task's workers died four times, or no worker of the local cluster ran for a minute) the run
+ends with a one-line message and exit status 3.  Needs ``pip install -r requirements-scale.txt``.
 
 Neither command destroys what it did not write: :mod:`gmm_core._cli_files` holds the rules
-(``--out`` never meets an input; ``--overwrite`` removes only what a manifest lists).
+(``--out`` never meets an input; ``--overwrite`` removes only what a manifest lists; the model
+file appears whole or not at all).
 """
 
 from __future__ import annotations
@@ -37,28 +42,32 @@ import sys
 import time
 import warnings
 from collections.abc import Iterable, Sequence
-from contextlib import contextmanager, redirect_stdout
 from typing import Any
 
 import numpy as np
 
+from gmm_core._cli_cluster import _client, _log, _progress, _quiet
 from gmm_core._cli_files import (
     MANIFEST,
     CliError,
     _check_loadable_names,
     _check_out_apart,
+    _first_line,
     _local_path,
     _plan_out_folder,
     _write_manifest,
+    _write_new_file,
 )
 from gmm_core.errors import DataError
 from gmm_core.mixture import INIT_METHODS
+from gmm_core.mixture._dask import lost_work
 from gmm_core.mixture._typing import CovarianceType, Scaling
 from gmm_core.outputs.model_file import MAX_COMPONENTS, MAX_FEATURES, ModelFileError, SegmentModel
 
 __all__ = ["main", "fit_command", "assign_command", "read_table"]
 
 EXIT_BAD_INPUT = 2
+EXIT_WORK_LOST = 3  # Dask gave up recomputing what dead workers held
 PARQUET = (".parquet", ".pq", ".parq")
 CSV = (".csv", ".csv.gz", ".csv.bz2", ".csv.zip", ".tsv", ".txt")
 
@@ -192,111 +201,6 @@ def _chosen_columns(args):
     return chosen or None
 
 
-def _first_line(exc):
-    text = str(exc).strip() or type(exc).__name__
-    return text.splitlines()[0]
-
-
-# ---------------------------------------------------------------- cluster and output
-#: The loggers Dask and distributed write their warnings to (on standard error).
-DASK_LOGGERS = ("distributed", "dask", "bokeh", "tornado")
-#: What a worker process started under ``--quiet`` inherits: no warnings, Dask logs at ERROR.
-QUIET_ENV = {"PYTHONWARNINGS": "ignore", "DASK_LOGGING__DISTRIBUTED": "error"}
-
-
-@contextmanager
-def _quiet(quiet):
-    """Under ``--quiet``, for this run: warnings ignored, Dask's loggers (which print e.g.
-    "Detected different `run_spec`") at ERROR, put back after; new workers get :data:`QUIET_ENV`.
-    """
-    if not quiet:
-        yield
-        return
-    import logging
-
-    names = {n for n in logging.root.manager.loggerDict if n.split(".")[0] in DASK_LOGGERS}
-    loggers = [logging.getLogger(n) for n in sorted(names | set(DASK_LOGGERS))]
-    saved = [lg.level for lg in loggers], {v: os.environ.get(v) for v in QUIET_ENV}
-    for lg in loggers:
-        lg.setLevel(logging.ERROR)
-    os.environ.update(QUIET_ENV)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            yield
-    finally:
-        for lg, level in zip(loggers, saved[0], strict=True):
-            lg.setLevel(level)
-        for var, value in saved[1].items():
-            if value is None:
-                os.environ.pop(var, None)
-            else:
-                os.environ[var] = value
-
-
-def _log(args, message):
-    if not args.quiet:
-        print(message, file=sys.stderr, flush=True)
-
-
-@contextmanager
-def _client(args):
-    """A Client of ``--scheduler``'s cluster, or of a local one started for this run."""
-    from distributed import Client
-
-    if args.scheduler:
-        try:
-            client = Client(args.scheduler, timeout="10s")
-        except (OSError, TimeoutError) as exc:
-            raise CliError(f"Cannot reach the Dask scheduler at {args.scheduler!r}: "
-                           f"{_first_line(exc)}") from None
-        with client:
-            n_workers = len(client.scheduler_info(n_workers=-1)["workers"])
-            _log(args, f"Dask cluster {args.scheduler}: {n_workers} worker(s)")
-            _share_package(client, args)
-            yield client
-        return
-    from gmm_core.mixture import local_cluster
-
-    n_workers = args.workers or len(os.sched_getaffinity(0))
-    with local_cluster(n_workers) as cluster, Client(cluster) as client:
-        _log(args, f"local Dask cluster: {n_workers} worker(s)")
-        yield client
-
-
-def _share_package(client, args):
-    """Upload this gmm_core (as a zip on their path) to workers that cannot import it."""
-    import tempfile
-    import zipfile
-
-    # a lambda travels by value: a function of this module could not be unpickled there
-    found = client.run(lambda: __import__("importlib.util").util.find_spec("gmm_core"))
-    lacking = [w for w, spec in found.items() if spec is None]
-    if not lacking:
-        return
-    package = os.path.dirname(os.path.abspath(__file__))
-    with tempfile.TemporaryDirectory() as tmp:
-        path = os.path.join(tmp, "gmm_core.zip")
-        with zipfile.ZipFile(path, "w") as zf:
-            for name in sorted(os.listdir(package)):
-                if name.endswith(".py"):
-                    zf.write(os.path.join(package, name), f"gmm_core/{name}")
-        client.upload_file(path)
-    _log(args, f"uploaded gmm_core to {len(lacking)} worker(s) that lacked it")
-
-
-def _progress(args, future):
-    """Wait for ``future``, drawing distributed's text progress bar on standard error."""
-    if args.quiet:
-        future.result()
-        return
-    from distributed import progress
-    with redirect_stdout(sys.stderr):
-        progress(future)
-    print(file=sys.stderr)
-    future.result()
-
-
 # ---------------------------------------------------------------- fit
 def _cmd_fit(args):
     from gmm_core.data.scaling import Scaler
@@ -375,9 +279,8 @@ def _cmd_fit(args):
     except ModelFileError as exc:
         raise CliError(f"The fitted model would not load back ({exc}); "
                        f"{args.out!r} was not written.") from None
-    try:  # "x": a file that appeared during the fit is not replaced either
-        with open(args.out, "w" if args.overwrite else "x", encoding="utf-8") as fh:
-            fh.write(text)
+    try:  # a file that appeared during the fit is not replaced either
+        _write_new_file(args.out, text, replace=args.overwrite)
     except FileExistsError:
         raise CliError(f"The model file {args.out!r} appeared during the fit: choose another "
                        "--out, or add --overwrite to replace it.") from None
@@ -579,7 +482,7 @@ def _positive_int(text):
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status (2 for bad input)."""
+    """Run the command line; returns the exit status (2 for bad input, 3 for lost work)."""
     args = _parser().parse_args(argv)
     try:
         with _quiet(args.quiet):
@@ -597,4 +500,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # workers died more often than Dask recomputes their work
+        message = lost_work(exc)
+        if message is None:
+            raise
+        print(f"error: {message}", file=sys.stderr)
+        return EXIT_WORK_LOST
     return EXIT_BAD_INPUT

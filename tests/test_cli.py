@@ -591,3 +591,4 @@ def test_local_cluster_listens_on_loopback_only():
     assert {urlparse(cluster.scheduler_address).port, info["services"]["dashboard"]} <= ports
     assert worker_ports <= ports
     assert {ip for _, ip, _ in opened} == {"127.0.0.1"}, sorted(opened)
+

@@ -25,8 +25,13 @@ def main(argv=None):
                    help="seconds to wait after the tabs close (Streamlit keeps a closed tab's "
                         "session 120 s)")
     p.add_argument("--root", help="the app checkout to serve (default: this one)")
-    f = sub.add_parser("faults", help="a tab closed during a fit; a server restart under a tab")
+    f = sub.add_parser("faults", help="a tab closed during a fit; a server restart under a "
+                                      "tab; a Dask worker killed during a CLI fit")
     f.add_argument("--megabytes", type=float, default=20.0, help="the long fit's table")
+    f.add_argument("--only", action="append", choices=faults.FAULTS,
+                   help="run only this fault (repeatable; default: all)")
+    f.add_argument("--rows", type=int, default=2_000_000,
+                   help="rows of the CLI fit a Dask worker is killed in (2 million: about 20 s)")
     f.add_argument("--root", help="the app checkout to serve (default: this one)")
     c = sub.add_parser("crowd", help="N users through upload, Compare, Choose k, Segments: "
                                      "alone, then all at once; a latency table")
@@ -56,7 +61,8 @@ def main(argv=None):
                            megabytes=args.megabytes, linger=args.linger, root=args.root,
                            log=args.log)
     elif args.what == "faults":
-        figures = faults.run(megabytes=args.megabytes, root=args.root, log=args.log)
+        figures = faults.run(megabytes=args.megabytes, root=args.root, log=args.log,
+                             only=args.only, rows=args.rows)
     elif args.what == "crowd":
         figures = crowd.run(sessions=args.sessions, low=args.low, high=args.high,
                             alone=args.alone, root=args.root, env=_env(args.env), log=args.log,

@@ -1,4 +1,5 @@
-"""The fault checks: a tab closed in the middle of a fit, and a server restarted under a tab.
+"""The fault checks: a tab closed in the middle of a fit, a server restarted under a tab,
+and a Dask worker killed in the middle of a command-line fit.
 
 * **tab closed** -- a tab uploads a table of broad overlapping groups
   (``megabytes`` MB), opens Compare, asks for :data:`RESTARTS` restarts (a fit
@@ -12,12 +13,16 @@
   tab reconnects by itself; the check reads whether a notice shows without a
   click, then changes the seed on Compare (a user's next step) and reads what
   is loaded and what the page says.
+* **Dask worker killed** -- :mod:`benchmarks.load.dask_worker`: ``python -m
+  gmm_core fit`` on 3 workers, one killed during iteration 3; the model against
+  an undisturbed run's, and the ending when Dask may not recompute.
 """
 
 import contextlib
 import tempfile
 import time
 
+from benchmarks.load import dask_worker
 from benchmarks.load.server import Server, customers_csv, launch_browser
 from benchmarks.load.soak import TIMEOUT_MS, open_page, open_tab, settle, upload
 
@@ -115,6 +120,14 @@ def restart(*, root=None, log=None, say=print):
     return figures
 
 
-def run(*, megabytes=20.0, root=None, log=None, say=print):
-    return dict(tab_closed=tab_closed(megabytes=megabytes, root=root, log=log, say=say),
-                restart=restart(root=root, log=log, say=say))
+#: The faults, in the order ``python -m benchmarks.load faults`` runs them.
+FAULTS = ("tab_closed", "restart", "dask_worker_killed")
+
+
+def run(*, megabytes=20.0, root=None, log=None, only=None, rows=2_000_000, say=print):
+    """Every fault of :data:`FAULTS`, or only those named in ``only``; their figures by name."""
+    checks = dict(
+        tab_closed=lambda: tab_closed(megabytes=megabytes, root=root, log=log, say=say),
+        restart=lambda: restart(root=root, log=log, say=say),
+        dask_worker_killed=lambda: dask_worker.dask_worker_killed(rows=rows, say=say))
+    return {name: checks[name]() for name in FAULTS if not only or name in only}

@@ -510,3 +510,17 @@ def _warm_passes():
             summarize(X, p, w, n_threads=1, engine="numba")
         for what in ("log_resp", "log_prob_norm", "log_density", "labels"):
             log_prob_blocks(X, p, what=what, n_threads=1, engine="numba")
+        _warm_gaps(X, p)
+
+
+def _warm_gaps(X, params):
+    """The kernels of rows with gaps (``_missing``'s compiled pass), on two patterns."""
+    grouping = (np.arange(len(X), dtype=np.int32), np.array([0, len(X) // 2, len(X)]),
+                np.array([[True, True], [True, False]]))
+    gaps = _kernels.gap_plan(params, "numba")
+    for w in (None, np.ones(len(X))):
+        gaps.stats(X, w, *grouping, 0, len(X))
+    for what in ("log_resp", "log_prob_norm", "log_density", "labels"):
+        out = np.empty((len(X), 2) if what in ("log_resp", "log_density") else len(X),
+                       dtype=np.int64 if what == "labels" else np.float64)
+        gaps.outputs(X, *grouping, 0, len(X), what, out)

@@ -42,6 +42,17 @@ The cluster is whichever Dask uses: a ``distributed.Client`` if one is
 active, otherwise the local threaded scheduler.  Dask is imported inside the
 functions here, never when ``gmm_core`` is imported.
 
+**A worker that dies.**  Every task here is pure and reads what it needs
+from the graph (the rows from their files or chunks, the parameters as a
+literal); nothing is scattered or persisted between iterations.  So when a
+worker dies -- killed, out of memory, its machine gone -- the scheduler runs
+its lost tasks again on the others (a :func:`local_cluster`'s nanny also starts
+a new worker), and the pass returns the very same sums: the reduction tree is
+fixed by the graph, not by which worker ran what.  Only when the workers
+running one task die more often than ``distributed.scheduler.allowed-failures``
+(3) allows, or no worker is left for :data:`NO_WORKERS_TIMEOUT`, does the
+computation fail; :func:`lost_work` says so in one line.
+
 **Workers and glibc.**  Dask's nanny starts workers with
 ``MALLOC_TRIM_THRESHOLD_=65536``, which hands freed memory back to the OS at
 once -- and makes the E-step, whose per-block temporaries are a few MB, about
@@ -80,12 +91,16 @@ if TYPE_CHECKING:
 
     from gmm_core.mixture._estimator import GaussianMixture, Iteration
 
-__all__ = ["INIT_SAMPLE_ROWS", "WORKER_MALLOC_ENV", "DaskRows", "as_dask_matrix",
-           "local_cluster", "summarize", "fit"]
+__all__ = ["INIT_SAMPLE_ROWS", "NO_WORKERS_TIMEOUT", "WORKER_MALLOC_ENV", "DaskRows",
+           "as_dask_matrix", "local_cluster", "lost_work", "one_line_peer_losses", "summarize",
+           "fit"]
 
 INIT_SAMPLE_ROWS = 100_000  # rows drawn once per fit for init_params
 LOOPBACK = "127.0.0.1"  # where local_cluster listens: this machine only
 SPLIT_EVERY = 16  # chunk statistics summed per node of the reduction tree
+#: How long a :func:`local_cluster`'s tasks wait with no worker running before they fail
+#: (``distributed.scheduler.no-workers-timeout``; Dask's default is to wait for ever).
+NO_WORKERS_TIMEOUT = "60s"
 WORKER_MALLOC_ENV = {"MALLOC_TRIM_THRESHOLD_": str(32 << 20),
                      "MALLOC_MMAP_THRESHOLD_": str(16 << 20)}
 
@@ -100,6 +115,11 @@ def local_cluster(n_workers: int | None = None, **kwargs: Any) -> distributed.Lo
     their nannies, and the dashboard (on a free port; ``cluster.dashboard_link``
     names it): a cluster that runs whatever it is sent must not be reachable
     from other machines.  Pass ``dashboard_address=None`` for no dashboard.
+
+    A worker that dies is started again by its nanny and its lost tasks run
+    again (see the module notes); should every worker be gone for
+    :data:`NO_WORKERS_TIMEOUT`, the tasks fail rather than wait for ever
+    (unless ``distributed.scheduler.no-workers-timeout`` is set already).
     """
     import os
 
@@ -108,11 +128,79 @@ def local_cluster(n_workers: int | None = None, **kwargs: Any) -> distributed.Lo
 
     env = dict(dask.config.get("distributed.nanny.pre-spawn-environ", default={}))
     env.update(WORKER_MALLOC_ENV)
+    timeout = dask.config.get("distributed.scheduler.no-workers-timeout", default=None)
     options = dict(n_workers=n_workers or len(os.sched_getaffinity(0)), threads_per_worker=1,
                    processes=True, host=LOOPBACK, dashboard_address=f"{LOOPBACK}:0")
     options.update(kwargs)
-    with dask.config.set({"distributed.nanny.pre-spawn-environ": env}):
+    with dask.config.set({"distributed.nanny.pre-spawn-environ": env,
+                          "distributed.scheduler.no-workers-timeout":
+                              timeout or NO_WORKERS_TIMEOUT}):
         return LocalCluster(**options)
+
+
+def one_line_peer_losses(client: distributed.Client) -> None:
+    """Have ``client``'s workers, and those that join later, note a dead peer in one line.
+
+    A worker that was fetching a result from one that died logs "Worker stream
+    died during communication" with the traceback of the closed socket, though
+    nothing is wrong: the scheduler has the result computed again.  After this,
+    that note keeps its first line and the error's text, and loses the traceback.
+    The plugin travels by value, so workers need not import ``gmm_core``.
+    """
+    import logging
+
+    from distributed import WorkerPlugin
+
+    def shorten(record):
+        if record.exc_info and str(record.msg).startswith("Worker stream died"):
+            record.msg, record.args = f"{record.getMessage()} ({record.exc_info[1]})", ()
+            record.exc_info = record.exc_text = None
+        return True
+
+    class OneLinePeerLosses(WorkerPlugin):
+        name = "gmm-core-one-line-peer-losses"
+
+        def setup(self, worker):
+            logging.getLogger("distributed.worker").addFilter(shorten)
+
+    client.register_plugin(OneLinePeerLosses())
+
+
+def lost_work(exc: BaseException) -> str | None:
+    """What Dask's failure ``exc`` means, in one line, if workers dying caused it; else None.
+
+    Dask runs a dead worker's tasks again by itself; it gives up -- and
+    ``compute`` raises -- when the workers running one task died more often
+    than ``distributed.scheduler.allowed-failures`` allows
+    (``KilledWorker``), or no worker ran for ``no-workers-timeout``.
+
+    >>> from distributed.scheduler import NoWorkerError
+    >>> print(lost_work(NoWorkerError("('read', 3)", 60.0)))
+    A Dask worker died and its work could not be recomputed: no worker was running for \
+60.00 s; run again (and if it happens again, see the workers' logs: out of memory?)
+    >>> lost_work(ValueError("not a Dask failure")) is None
+    True
+    """
+    import sys
+
+    if "distributed" not in sys.modules:  # then exc cannot be one of its failures
+        return None
+    from dask.utils import format_time
+    from distributed.scheduler import KilledWorker, NoValidWorkerError, NoWorkerError
+
+    if isinstance(exc, KilledWorker):
+        n = exc.allowed_failures + 1
+        why = (f"{n} worker{'s' if n > 1 else ''} died while running one of its tasks (the "
+               f"last at {exc.last_worker.address}), more than the scheduler allows "
+               f"(distributed.scheduler.allowed-failures = {exc.allowed_failures})")
+    elif isinstance(exc, NoWorkerError):
+        why = f"no worker was running for {format_time(exc.timeout)}"
+    elif isinstance(exc, NoValidWorkerError):
+        why = f"no worker able to run its tasks was running for {format_time(exc.timeout)}"
+    else:
+        return None
+    return (f"A Dask worker died and its work could not be recomputed: {why}; run again "
+            "(and if it happens again, see the workers' logs: out of memory?)")
 
 
 # ---------------------------------------------------------------- input

@@ -3,7 +3,9 @@
 :mod:`gmm_core.mixture._blocked` is the documented numpy implementation of one EM
 pass; :mod:`gmm_core.mixture._compiled` computes the same statistics and outputs
 fused over each block of rows, compiled by numba, without the GIL.  This module
-chooses between them and translates the numpy path's per-iteration constants
+chooses between them (and, for rows with gaps, between numpy's pattern-by-pattern
+pass of :mod:`gmm_core.mixture._missing` and :mod:`gmm_core.mixture._compiled_gaps`)
+and translates the numpy path's per-iteration constants
 (``_blocked._Prepared``) into the compiled kernels' arrays -- the maths is not
 repeated here.
 
@@ -38,8 +40,10 @@ import threading
 
 import numpy as np
 
-__all__ = ["ENV", "BLAS_MIN_FEATURES", "Plan", "compiled", "engine", "plan", "claim_warm_up",
-           "warm_up_done"]
+from gmm_core.mixture._params import moment_shift
+
+__all__ = ["ENV", "BLAS_MIN_FEATURES", "Plan", "GapPlan", "compiled", "engine", "plan",
+           "gap_plan", "claim_warm_up", "warm_up_done"]
 
 ENV = "GMM_EXPLORER_KERNEL"
 #: ``full`` covariances with this many features or more run numpy's batched dgemm path.
@@ -68,9 +72,10 @@ def compiled():
                 if where is not None and "numba" not in sys.modules:
                     os.environ["NUMBA_CACHE_DIR"] = where
                 try:
-                    from gmm_core.mixture import _compiled
+                    from gmm_core.mixture import _compiled, _compiled_gaps
                 except ImportError:  # numba missing or broken: numpy's path
-                    _compiled = None
+                    _compiled = _compiled_gaps = None
+                _STATE["gaps"] = _compiled_gaps
                 _STATE["module"] = _compiled
     return _STATE["module"]
 
@@ -182,6 +187,88 @@ def plan(prep, engine_name=None):
     if prep.kernel == "full" and prep.means.shape[1] >= BLAS_MIN_FEATURES:
         return None
     return Plan(prep, module)
+
+
+class GapPlan:
+    """One pass over rows with gaps as :mod:`gmm_core.mixture._compiled_gaps` takes it.
+
+    Built from the full mixture's parameters: the kernels restrict it to each
+    pattern's columns themselves.  ``with_weights=False`` leaves the log weights
+    out (the components' own densities).
+    """
+
+    def __init__(self, params, module, *, with_weights=True):
+        self.module = module
+        ct = self.covariance_type = params.covariance_type
+        k, d = params.means.shape
+        self.shift = moment_shift(ct, params.means, params.weights, params.precisions_cholesky)
+        with np.errstate(divide="ignore"):  # a weight of 0 (given as weights_init)
+            log_w = np.log(params.weights) if with_weights else np.zeros(k)
+        covs, var, prec = np.zeros((1, 1, 1)), np.zeros((1, 1)), np.zeros((1, 1))
+        if ct == "full":
+            kind, covs, self.s2_shape = module.FULL, params.covariances, (k, d, d)
+        elif ct == "tied":
+            kind, covs, self.s2_shape = module.TIED, params.covariances[None], (1, d, d)
+        else:
+            kind, self.s2_shape = module.DIAG, (k, 1, d)
+            var, prec = params.covariances, params.precisions_cholesky
+            if ct == "spherical":
+                var, prec = (np.repeat(a[:, None], d, axis=1) for a in (var, prec))
+        self.n_components, self.n_features = k, d
+        self.args = (kind, *map(_ro, (log_w, params.means, covs, var, prec,
+                                      np.broadcast_to(self.shift, (k, d)))),
+                     ct == "tied" and self.shift.ndim == 2)
+
+    @staticmethod
+    def _grouping(order, bounds, observed):
+        return _ro(order, order.dtype), _ro(bounds, np.int64), _ro(observed, np.bool_)
+
+    def stats(self, X, sample_weight, order, bounds, observed, start, stop):
+        """``(nk, s1, s2, total_weight, ll_sum)`` of grouped positions ``start .. stop``.
+
+        ``None`` when a pattern's ``Sigma_oo`` does not factor.
+        """
+        k, d = self.n_components, self.n_features
+        nk, s1, s2, sums = np.zeros(k), np.zeros((k, d)), np.zeros(self.s2_shape), np.zeros(2)
+        fail = np.zeros(1, dtype=np.int64)
+        w = np.zeros(0) if sample_weight is None else sample_weight
+        self.module.stats(_ro(X), _ro(w), sample_weight is not None,
+                          *self._grouping(order, bounds, observed), start, stop, *self.args,
+                          nk, s1, s2, sums, fail)
+        if fail[0]:
+            return None
+        s2 = {"full": s2, "tied": s2[0]}.get(self.covariance_type, s2[:, 0, :])
+        return nk, s1, s2, float(sums[0]), float(sums[1])
+
+    def outputs(self, X, order, bounds, observed, start, stop, what, out):
+        """Write ``what`` of grouped positions ``start .. stop`` at their rows; False on failure."""
+        m = self.module
+        code = {"log_resp": m.LOG_RESP, "log_prob_norm": m.LOG_PROB_NORM,
+                "log_density": m.LOG_DENSITY, "labels": m.LABELS}[what]
+        out2 = out if out.ndim == 2 else np.zeros((1, 1))
+        out1 = out if out.ndim == 1 and what != "labels" else np.zeros(1)
+        labels = out if what == "labels" else np.zeros(1, dtype=np.int64)
+        fail = np.zeros(1, dtype=np.int64)
+        m.outputs(_ro(X), *self._grouping(order, bounds, observed), start, stop, code,
+                  *self.args, out2, out1, labels, fail)
+        return not fail[0]
+
+
+def gap_plan(params, engine_name=None, *, with_weights=True):
+    """The compiled plan of a pass over rows with gaps, or ``None`` for numpy's path.
+
+    As :func:`plan` chooses for complete rows (numpy's path while a background
+    warm-up runs), but whatever the number of features: numpy's pass over rows
+    with gaps pays Python's cost per pattern, and patterns multiply with D
+    (200,000 rows, K = 10, ``full``, 10 % missing, two threads: D = 16, 5,227
+    patterns, 1.80 s a pass against 0.25 s compiled; D = 24, 27,547 patterns,
+    11.6 s against 1.7 s).
+    """
+    if engine_name is None and _STATE.get("warming"):
+        return None
+    if (engine_name or engine()) != "numba" or compiled() is None:
+        return None
+    return GapPlan(params, _STATE["gaps"], with_weights=with_weights)
 
 
 def claim_warm_up(background):

@@ -36,6 +36,12 @@ the grouped rows (a pattern may be cut between two), each gathers a chunk of
 rows at a time and keeps one running sum, so memory per iteration does not
 grow with N; the grouping keeps one int32 row index per row.
 
+That numpy pass is the reference and the fallback.  When the compiled
+kernels run (:func:`gmm_core.mixture._kernels.gap_plan`), each worker instead makes one call of
+:mod:`gmm_core.mixture._compiled_gaps`, which does all three steps for every
+pattern of its run -- the marginal's factorisation, the rows gathered block
+by block, the lift -- without returning to Python.
+
 Rows with every cell missing carry no information and are refused.  The
 functions here trust their inputs (float64 rows, NaN only where missing).
 """
@@ -47,7 +53,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from gmm_core.errors import DataError
-from gmm_core.mixture import _blocked
+from gmm_core.mixture import _blocked, _kernels
 from gmm_core.mixture._params import GMMParams, SufficientStats, moment_shift
 
 __all__ = ["Patterns", "Marginal", "group_rows", "marginal", "lift", "summarize", "log_prob",
@@ -151,13 +157,20 @@ def _block_patterns(X):
     """
     width = -(-X.shape[1] // 8)
     for first in range(0, X.shape[0], _GROUP_ROWS):
-        packed = np.packbits(np.isnan(X[first:first + _GROUP_ROWS]), axis=1)
-        keys = np.ascontiguousarray(packed).view(f"V{width}")[:, 0]
+        packed = np.ascontiguousarray(np.packbits(np.isnan(X[first:first + _GROUP_ROWS]),
+                                                  axis=1))
+        if width <= 8:  # the bytes read as one unsigned integer sort the same, and faster
+            dtype = {1: np.uint8, 2: np.uint16}.get(width, np.uint32 if width <= 4 else np.uint64)
+            keys = np.zeros(len(packed), dtype=dtype)
+            for i in range(width):
+                keys |= packed[:, i].astype(dtype) << dtype(8 * (width - 1 - i))
+        else:
+            keys = packed.view(f"V{width}")[:, 0]
         order = np.argsort(keys, kind="stable")
         sorted_keys = keys[order]
         starts = np.flatnonzero(np.concatenate([[True], sorted_keys[1:] != sorted_keys[:-1]]))
         stops = np.append(starts[1:], len(keys))
-        yield first, order, [(sorted_keys[a].tobytes(), int(a), int(b))
+        yield first, order, [(packed[order[a]].tobytes(), int(a), int(b))
                              for a, b in zip(starts, stops, strict=True)]
 
 
@@ -350,43 +363,65 @@ def _each_run(X, params, patterns, task, n_threads):
                          n_threads or _blocked.default_n_threads())
 
 
-def summarize(X, params, sample_weight=None, patterns=None, *, n_threads=None):
+def summarize(X, params, sample_weight=None, patterns=None, *, n_threads=None, engine=None):
     """One EM pass over rows with gaps: the expected sufficient statistics.
 
     ``patterns`` is :func:`group_rows` of ``X`` (computed when not given).  With
     no missing cell this is :func:`gmm_core.mixture._blocked.summarize` itself.
     Each worker lifts a pattern's statistics once its run of the pattern is
     summed (:func:`lift` is linear, so lifting parts and adding them is lifting
-    the sum).
+    the sum).  ``engine`` as for :func:`gmm_core.mixture._blocked.summarize`: by
+    default the compiled kernels of :mod:`gmm_core.mixture._compiled_gaps` run
+    the whole pass, one call per worker; ``"numpy"`` runs the code here.
     """
     patterns = group_rows(X) if patterns is None else patterns
     if patterns.complete:
-        return _blocked.summarize(X, params, sample_weight, n_threads=n_threads)
+        return _blocked.summarize(X, params, sample_weight, n_threads=n_threads, engine=engine)
+    plan = _kernels.gap_plan(params, engine)
+    if plan is not None:
+        got = _compiled_run(X, patterns, n_threads, lambda a, b: plan.stats(
+            X, sample_weight, patterns.order, patterns.bounds, patterns.observed, a, b))
+        if got is not None:
+            nk, s1, s2, total, ll = (sum(part) for part in zip(*got, strict=True))
+            return SufficientStats(params.covariance_type, plan.shift, nk, s1, s2, total, ll)
+        # a Sigma_oo that does not factor in the loops: numpy's path names the component
     shift = moment_shift(params.covariance_type, params.means, params.weights,
                          params.precisions_cholesky)
 
     def task(marg, sub, blocks):
         stats = sum(_blocked.summarize(x, sub, None if sample_weight is None
-                                       else sample_weight[rows], block_size=len(x), n_threads=1)
+                                       else sample_weight[rows], block_size=len(x), n_threads=1,
+                                       engine=engine)
                     for rows, x in blocks)  # one kernel block per call, on this thread
         return stats if marg is None else lift(stats, params, marg, shift)
 
     return sum(_each_run(X, params, patterns, task, n_threads))
 
 
-def log_prob(X, params, patterns=None, *, what="log_resp", n_threads=None):
+def _compiled_run(X, patterns, n_threads, work):
+    """``work(start, stop)`` over the workers' runs of the grouped rows; ``None`` if one failed."""
+    parts = _blocked._run(work, int(patterns.bounds[-1]), CHUNK_ROWS,
+                          n_threads or _blocked.default_n_threads(), blas=False)
+    return None if any(part is None or part is False for part in parts) else parts
+
+
+def log_prob(X, params, patterns=None, *, what="log_resp", n_threads=None, engine=None):
     """:func:`gmm_core.mixture._blocked.log_prob_blocks` of rows with gaps (observed columns)."""
     patterns = group_rows(X) if patterns is None else patterns
     if patterns.complete:
-        return _blocked.log_prob_blocks(X, params, what=what, n_threads=n_threads)
+        return _blocked.log_prob_blocks(X, params, what=what, n_threads=n_threads, engine=engine)
     n, k = X.shape[0], params.n_components
     shape = (n, k) if what in ("log_resp", "log_density") else (n,)
     out = np.empty(shape, dtype=np.int64 if what == "labels" else np.float64)
+    plan = _kernels.gap_plan(params, engine, with_weights=what != "log_density")
+    if plan is not None and _compiled_run(X, patterns, n_threads, lambda a, b: plan.outputs(
+            X, patterns.order, patterns.bounds, patterns.observed, a, b, what, out)):
+        return out
 
     def task(marg, sub, blocks):
         for rows, x in blocks:
             out[rows] = _blocked.log_prob_blocks(x, sub, what=what, block_size=len(x),
-                                                 n_threads=1)
+                                                 n_threads=1, engine=engine)
 
     _each_run(X, params, patterns, task, n_threads)
     return out

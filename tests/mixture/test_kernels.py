@@ -186,7 +186,7 @@ def test_warm_up_compiles_every_kernel_once_per_process():
     """While the background warm-up runs, passes take numpy's path instead of waiting."""
     code = (
         "import numpy as np\n"
-        "from gmm_core.mixture import _blocked, _compiled, _kernels\n"
+        "from gmm_core.mixture import _blocked, _compiled, _compiled_gaps, _kernels\n"
         "from gmm_core.mixture._params import GMMParams\n"
         "p = GMMParams(np.ones(1), np.zeros((1, 2)), np.ones(1), np.ones(1), 'spherical')\n"
         "thread = _blocked.warm_up()\n"
@@ -194,7 +194,8 @@ def test_warm_up_compiles_every_kernel_once_per_process():
         "assert thread.is_alive() and not _blocked.is_compiled(p)\n"
         "thread.join()\n"
         "assert _blocked.is_compiled(p)\n"
-        "for f in (_compiled.stats, _compiled.outputs, _compiled.mirror):\n"
+        "for f in (_compiled.stats, _compiled.outputs, _compiled.mirror, _compiled_gaps.stats,\n"
+        "          _compiled_gaps.outputs):\n"
         "    assert len(f.signatures) == 1, (f, f.signatures)\n"
         "print('warm')\n")
     assert _fresh_process(code) == "warm"

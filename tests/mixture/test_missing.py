@@ -325,15 +325,16 @@ def test_group_rows_keeps_each_pattern_in_row_order():
                    (True, True, True): [3]}
 
 
-@pytest.mark.parametrize("n_features", [3, 70])
+@pytest.mark.parametrize("n_features", [3, 10, 20, 40, 70])
 def test_group_rows_matches_a_dictionary_of_masks(n_features, monkeypatch):
-    """Against the obvious grouping, with masks wider than 8 bytes and blocks of 50 rows."""
+    """Against the obvious grouping, blocks of 50 rows: masks of 1, 2, 3 and 5 bytes (sorted as
+    one integer) and wider than 8 bytes (sorted as bytes)."""
     from gmm_core.mixture import _missing
 
     monkeypatch.setattr(_missing, "_GROUP_ROWS", 50)
     rng = np.random.RandomState(0)
     X = rng.normal(size=(333, n_features))
-    X[rng.uniform(size=X.shape) < (0.4 if n_features == 3 else 0.02)] = np.nan
+    X[rng.uniform(size=X.shape) < (0.4 if n_features == 3 else 1.0 / n_features)] = np.nan
     X[np.isnan(X).all(axis=1), 0] = 1.0
     expected = {}
     for i, row in enumerate(X):
