@@ -182,14 +182,14 @@ _LIBRARIES = {}
 
 
 def one_blas_thread() -> None:
-    """BLAS runs one thread a call, for the whole server (called once, at app start).
+    """BLAS runs one thread a call, for the whole server (app.py calls it at every run).
 
     The fits' parallelism is their own threads (a share of the cores each); a
     BLAS call that starts threads of its own beside them takes cores another
     user's fit holds, and OpenBLAS's threads spin while they wait for work.
     """
     libraries = _libraries()
-    if libraries is not None and "blas" not in _LIBRARIES:
+    if libraries is not None:   # again at every run: cheap, and mends a limit another restored
         _LIBRARIES["blas"] = libraries.limit(limits=1, user_api="blas")   # kept: never restored
 
 
