@@ -446,7 +446,7 @@ def neighbour(*, small_rows=10_000, large_rows=200_000, repeats=5, root=None, en
 
     from playwright.sync_api import sync_playwright
 
-    run_log = tempfile.NamedTemporaryFile(prefix="gmm-runs-", suffix=".jsonl", delete=False).name
+    run_log = _run_log(log)
     server = Server(**({"root": root} if root else {}), env=env, log=log, run_log=run_log)
     own = browser is None
     with server, (sync_playwright() if own else nullcontext()) as pw:
@@ -470,6 +470,8 @@ def neighbour(*, small_rows=10_000, large_rows=200_000, repeats=5, root=None, en
         finally:
             if own:
                 browser.close()
+    if not log:
+        pathlib.Path(run_log).unlink(missing_ok=True)
     felt_alone, felt_during = [f for f, _ in alone], [f for f, _ in during]
     figures = dict(small_rows=small_rows, large_rows=large_rows, repeats=repeats,
                    alone_felt=felt_alone, alone_server=[s for _, s in alone],
