@@ -10,7 +10,7 @@ import pathlib
 import streamlit as st
 
 from gmm_core.mixture import warm_up
-from ui import memory, saved, session, widgets
+from ui import memory, running, saved, session, widgets
 
 #: The page icon, shipped with the app: a ``:material/...:`` icon here made the browser fetch
 #: a font from the internet on every load.
@@ -19,6 +19,8 @@ ICON = str(pathlib.Path(__file__).with_name("assets") / "icon.png")
 # The compiled EM kernels load (or, once ever, compile) in a background thread, once per
 # process, so that no user's first fit waits for them.
 warm_up()
+# BLAS runs one thread a call: the fits' parallelism is their own share of the cores (ui.running).
+running.one_blas_thread()
 # Memory: the allocator gives freed pages back and closed tabs' sessions go (a thread, once per
 # process); widgets that are gone take their callbacks, and what those held, with them
 # (ui.session.release_stale_widgets).

@@ -134,18 +134,23 @@ def model_sweep(fingerprint, _X, scaling, k_max, types, n_init, seed, features=N
     total = k_max * len(types) * n_init
     limit = f"(at most {sweep_limit / 60:.0f} minutes in all)"
     bar = st.progress(0.0, text=f"Fitting {total} mixtures and {k_max} KMeans… {limit}")
+
+    def fitted(share, text):  # after each fit: the bar, then a short fit that waits goes first
+        bar.progress(share, text=text)
+        running.give_way()
+
     try:
-        with running.heavy():
+        with running.heavy(long=True):
             sel = choose_k.model_sweep(
                 _X, range(1, k_max + 1), types, scaling=scaling, n_init=n_init,
                 random_state=seed, max_time=sweep_limit, fit_max_time=fit_limit,
-                feature_names=features, progress=lambda done, of: bar.progress(
-                    done / (of + k_max), text=f"Fitted {done} of {of} mixtures… {limit}"))
+                feature_names=features, progress=lambda done, of: fitted(
+                    done / (of + k_max), f"Fitted {done} of {of} mixtures… {limit}"))
             km = choose_k.kmeans_sweep(
                 _X, range(1, k_max + 1), scaling=scaling, random_state=seed,
-                max_time=fit_limit, progress=lambda done, of: bar.progress(
+                max_time=fit_limit, progress=lambda done, of: fitted(
                     (total + done) / (total + of),
-                    text=f"Fitted {total} mixtures; KMeans for comparison, {done} of {of}…"))
+                    f"Fitted {total} mixtures; KMeans for comparison, {done} of {of}…"))
         return sel, km
     finally:
         bar.empty()

@@ -5,7 +5,11 @@ import json
 import pathlib
 import sys
 
-from benchmarks.load import faults, soak
+from benchmarks.load import crowd, faults, soak
+
+
+def _env(pairs):
+    return dict(p.split("=", 1) for p in pairs)
 
 
 def main(argv=None):
@@ -29,7 +33,26 @@ def main(argv=None):
     f.add_argument("--rows", type=int, default=2_000_000,
                    help="rows of the CLI fit a Dask worker is killed in (2 million: about 20 s)")
     f.add_argument("--root", help="the app checkout to serve (default: this one)")
-    for q in (p, f):
+    c = sub.add_parser("crowd", help="N users through upload, Compare, Choose k, Segments: "
+                                     "alone, then all at once; a latency table")
+    c.add_argument("--sessions", type=int, default=8)
+    c.add_argument("--low", type=int, default=10_000, help="the smallest upload's rows")
+    c.add_argument("--high", type=int, default=50_000, help="the largest upload's rows")
+    c.add_argument("--no-alone", dest="alone", action="store_false",
+                   help="skip the one-user runs (no table: only the own-data check)")
+    c.add_argument("--limit", type=float, default=900.0, help="seconds a flow may take")
+    c.add_argument("--nice", type=int, default=0,
+                   help="the browser's priority (19: it runs on what the server leaves idle)")
+    n = sub.add_parser("neighbour", help="one user's Compare, alone and beside another user's "
+                                         "long Choose k")
+    n.add_argument("--small", type=int, default=10_000, help="the Compare user's rows")
+    n.add_argument("--large", type=int, default=200_000, help="the Choose k user's rows")
+    n.add_argument("--repeats", type=int, default=5, help="Compare fits, alone and beside")
+    for q in (c, n):
+        q.add_argument("--root", help="the app checkout to serve (default: this one)")
+        q.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
+                       help="an environment variable for the server (repeatable)")
+    for q in (p, f, c, n):
         q.add_argument("--out", help="also write the figures to this JSON file")
         q.add_argument("--log", help="the server's log file")
     args = parser.parse_args(argv)
@@ -40,6 +63,14 @@ def main(argv=None):
     elif args.what == "faults":
         figures = faults.run(megabytes=args.megabytes, root=args.root, log=args.log,
                              only=args.only, rows=args.rows)
+    elif args.what == "crowd":
+        figures = crowd.run(sessions=args.sessions, low=args.low, high=args.high,
+                            alone=args.alone, root=args.root, env=_env(args.env), log=args.log,
+                            limit=args.limit, nice=args.nice)
+    elif args.what == "neighbour":
+        figures = crowd.neighbour(small_rows=args.small, large_rows=args.large,
+                                  repeats=args.repeats, root=args.root, env=_env(args.env),
+                                  log=args.log)
     if args.out:
         pathlib.Path(args.out).write_text(json.dumps(figures, indent=2))
     return 0

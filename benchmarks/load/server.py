@@ -21,6 +21,9 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run", "--disable-sync"]
 HOST = "127.0.0.1"
+#: Runs ``streamlit`` with every script run logged (``Server(run_log=...)``); run by its path,
+#: so that the served checkout's packages come first on ``sys.path``, not this one's.
+TIMED = pathlib.Path(__file__).with_name("timed.py")
 
 
 def free_port():
@@ -32,17 +35,22 @@ def free_port():
 class Server:
     """``streamlit run app.py`` from ``root`` on a free loopback port (a context manager)."""
 
-    def __init__(self, root=ROOT, *, env=None, log=None, options=(), port=None):
+    def __init__(self, root=ROOT, *, env=None, log=None, options=(), port=None, run_log=None):
         self.root, self.env, self.options = pathlib.Path(root), dict(env or {}), list(options)
         self.log_path = pathlib.Path(log) if log else None
         self.proc, self.url, self.port = None, None, port
+        self.run_log = pathlib.Path(run_log) if run_log else None
 
     def start(self, timeout=90):
         port = self.port = self.port or free_port()
         log = open(self.log_path, "a") if self.log_path else subprocess.DEVNULL
         env = {**os.environ, **self.env}
+        streamlit = ["-m", "streamlit"]
+        if self.run_log:  # the same server, its script runs timed (benchmarks.load.timed)
+            env["GMM_RUN_LOG"] = str(self.run_log)
+            streamlit = [str(TIMED)]
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+            [sys.executable, *streamlit, "run", "app.py", "--server.port", str(port),
              "--server.address", HOST, "--server.headless", "true",
              "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
              *self.options],
@@ -93,14 +101,15 @@ def rss_mb(pid):
     raise RuntimeError(f"no VmRSS for process {pid}")
 
 
-def customers_csv(seed, megabytes=5.0, *, clustered=True):
+def customers_csv(seed, megabytes=5.0, *, clustered=True, rows=None):
     """A distinct customers export of about ``megabytes`` MB (ID, three numbers, a region).
 
-    ``clustered=False`` draws six broad, overlapping groups instead of three
+    ``rows``, when given, is the exact number of rows instead (about 35.5 bytes
+    each).  ``clustered=False`` draws six broad, overlapping groups instead of three
     clear ones: EM needs more iterations (a long fit, for the fault checks).
     """
     rng = np.random.default_rng(seed)
-    n = int(megabytes * 1e6 / 35.5)
+    n = int(megabytes * 1e6 / 35.5) if rows is None else int(rows)
     if clustered:
         centres = rng.uniform(10, 90, size=(3, 3))
         values = centres[rng.integers(0, 3, n)] + rng.normal(0, 6, size=(n, 3))

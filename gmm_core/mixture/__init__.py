@@ -35,6 +35,8 @@ How the package is laid out (every piece written once):
 ``_trajectory``             :func:`fit_trajectory`: that loop, recorded
 ``_selection``              :func:`select_model`: the one grid loop
 ``_labels``                 label switching, uncertainty, anomaly scores
+``_stop``, ``_share``       a fit stopped, or held to a share of the cores,
+                            from outside (a server with many users)
 ==========================  ===============================================
 
 This package imports nothing of gmm_core but :mod:`gmm_core.errors`, Dask
@@ -76,6 +78,7 @@ from gmm_core.mixture._selection import (
     plain_fit,
     select_model,
 )
+from gmm_core.mixture._share import thread_share
 from gmm_core.mixture._stop import checkpoint, stop_when
 from gmm_core.mixture._trajectory import Step, Trajectory, fit_trajectory
 from gmm_core.mixture._validation import check_random_state, is_dask_collection
@@ -92,8 +95,8 @@ __all__ = [
     "SKIPPED", "CRITERIA", "best_row", "degenerate_components", "describe_degenerate",
     "align_labels", "anomaly_score", "canonical_order", "canonicalize",
     "label_mapping", "uncertainty",
-    # stopping a fit from outside
-    "checkpoint", "stop_when",
+    # stopping a fit from outside, and its share of the cores
+    "checkpoint", "stop_when", "thread_share",
     # input, scale-out, and the compiled kernels loaded ahead of the first fit
     "warm_up", "check_random_state", "is_dask_collection", "as_dask_matrix", "local_cluster",
     "fit_dask",

@@ -36,7 +36,7 @@ from contextlib import nullcontext
 
 import numpy as np
 
-from gmm_core.mixture import _kernels
+from gmm_core.mixture import _kernels, _share
 from gmm_core.mixture._params import (
     GMMParams,
     SufficientStats,
@@ -76,11 +76,12 @@ def default_block_size(n_components, n_features, covariance_type="full"):
 
 
 def default_n_threads():
-    """Worker threads: the cores this process may use."""
+    """Worker threads: the cores this process may use, or its caller's share of them."""
     try:
-        return max(1, len(os.sched_getaffinity(0)))
+        cores = max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # pragma: no cover - not on Linux
-        return max(1, os.cpu_count() or 1)
+        cores = max(1, os.cpu_count() or 1)
+    return _share.threads(cores)
 
 
 SMALL_D = 4  # full covariance up to this many features: elementwise kernels, no BLAS
