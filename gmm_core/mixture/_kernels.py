@@ -36,6 +36,7 @@ repeated here.
 True
 """
 
+import hashlib
 import importlib
 import os
 import pathlib
@@ -46,8 +47,9 @@ import numpy as np
 
 from gmm_core.mixture._params import moment_shift
 
-__all__ = ["ENV", "BLAS_MIN_FEATURES", "Plan", "GapPlan", "compiled", "kmeans_kernels",
-           "engine", "plan", "gap_plan", "claim_warm_up", "warm_up_done"]
+__all__ = ["ENV", "BLAS_MIN_FEATURES", "CACHE_STAMP", "drop_stale_cache", "Plan", "GapPlan",
+           "compiled", "kmeans_kernels", "engine", "plan", "gap_plan", "claim_warm_up",
+           "warm_up_done"]
 
 ENV = "GMM_EXPLORER_KERNEL"
 #: ``full`` covariances with this many features or more run numpy's batched dgemm path.
@@ -67,6 +69,42 @@ def _cache_dir():
     return os.path.join(base, "gmm-explorer", "numba")
 
 
+#: Beside numba's cache files: the digest of the compiled sources they were made from.
+CACHE_STAMP = "gmm-kernels.sha256"
+
+
+def drop_stale_cache(package: pathlib.Path) -> bool:
+    """Drop numba's cached kernels of ``package``'s ``_compiled*.py`` when any of them changed.
+
+    numba checks a cached kernel against its own file only, not against the
+    kernels it calls from another file (:mod:`~gmm_core.mixture._compiled_gaps`
+    calls :mod:`~gmm_core.mixture._compiled`'s): after an update of
+    ``_compiled.py`` alone, the cached gap pass would still run the old block
+    kernels.  So one digest of all the compiled sources is kept beside the cache
+    (in ``package/__pycache__``, :data:`CACHE_STAMP`); when it differs, every
+    cached ``_compiled*`` kernel is deleted and compiled afresh.  Returns whether
+    it deleted.  A read-only or missing cache folder is left alone.
+    """
+    folder = package / "__pycache__"
+    sources = sorted(package.glob("_compiled*.py"))
+    digest = hashlib.sha256(b"".join(p.name.encode() + p.read_bytes() for p in sources))
+    stamp = folder / CACHE_STAMP
+    try:
+        if stamp.read_text() == digest.hexdigest():
+            return False
+    except OSError:
+        pass
+    try:
+        stale = sorted(folder.glob("_compiled*.nb[ic]"))
+        for path in stale:
+            path.unlink(missing_ok=True)
+        if folder.is_dir():
+            stamp.write_text(digest.hexdigest())
+    except OSError:
+        return False
+    return bool(stale)
+
+
 def _load(key, name):
     """Import the compiled module ``name`` once (``None`` when numba cannot be imported)."""
     if key not in _STATE:
@@ -75,6 +113,9 @@ def _load(key, name):
                 where = _cache_dir()
                 if where is not None and "numba" not in sys.modules:
                     os.environ["NUMBA_CACHE_DIR"] = where
+                if not os.environ.get("NUMBA_CACHE_DIR") and not _STATE.get("checked"):
+                    drop_stale_cache(pathlib.Path(__file__).parent)  # the in-tree cache
+                    _STATE["checked"] = True
                 try:
                     module = importlib.import_module(f"gmm_core.mixture.{name}")
                 except ImportError:  # numba missing or broken: numpy's path

@@ -208,3 +208,35 @@ def test_a_read_only_package_caches_kernels_in_the_user_cache(monkeypatch, tmp_p
     assert _kernels._cache_dir() == os.path.join(str(tmp_path), "gmm-explorer", "numba")
     monkeypatch.setenv("NUMBA_CACHE_DIR", "/somewhere/else")  # the user's own choice wins
     assert _kernels._cache_dir() is None
+
+
+def test_a_changed_compiled_source_drops_every_cached_kernel(tmp_path):
+    """numba re-checks a cached kernel against its own file only: a kernel of one file that
+    calls another file's must not run stale code after that other file changed."""
+    from gmm_core.mixture._kernels import CACHE_STAMP, drop_stale_cache
+
+    (tmp_path / "_compiled.py").write_text("A = 1\n")
+    (tmp_path / "_compiled_gaps.py").write_text("from _compiled import A\n")
+    (tmp_path / "other.py").write_text("")
+    cache = tmp_path / "__pycache__"
+    cache.mkdir()
+    kept = cache / "other.f-1.py311.nbi"
+    kept.write_text("")
+
+    def cached():
+        names = ["_compiled.f-1.py311.nbi", "_compiled_gaps.g-2.py311.1.nbc"]
+        for name in names:
+            (cache / name).write_text("")
+        return [cache / n for n in names]
+
+    files = cached()
+    assert drop_stale_cache(tmp_path)  # no stamp yet: nothing proves the cache fresh
+    assert not any(f.exists() for f in files) and kept.exists()
+    assert (cache / CACHE_STAMP).exists()
+    files = cached()
+    assert not drop_stale_cache(tmp_path)  # same sources: the cache stays
+    assert all(f.exists() for f in files)
+    (tmp_path / "_compiled.py").write_text("A = 2\n")  # only the callee's file changes
+    assert drop_stale_cache(tmp_path)
+    assert not any(f.exists() for f in files) and kept.exists()
+    assert not drop_stale_cache(tmp_path / "missing")  # no folder: nothing to do, no error
