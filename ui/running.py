@@ -204,13 +204,15 @@ def _openmp_share():
     return libraries.limit(limits=_share(), user_api="openmp")
 
 
-def superseded() -> bool:
+def superseded(ctx: object | None = None) -> bool:
     """Whether this run's result is no longer wanted: its session stops or has a newer run.
 
-    A rerun that only refreshes a fragment (the EM page's timer) does not count:
-    Streamlit lets the current run finish for it.
+    ``ctx``: the run's script context (default: this thread's -- a worker
+    thread has none, so :func:`heavy` binds the script thread's).  A rerun that
+    only refreshes a fragment (the EM page's timer) does not count: Streamlit
+    lets the current run finish for it.
     """
-    requests = getattr(get_script_run_ctx(), "script_requests", None)
+    requests = getattr(ctx or get_script_run_ctx(), "script_requests", None)
     state = getattr(requests, "_state", None)
     name = getattr(state, "name", None)
     if name == "STOP":
@@ -231,7 +233,8 @@ def heavy(*, long: bool = False) -> Iterator[None]:
     waiting for a slot) when the run is superseded.
     """
     place = (long, _slots.ticket())
-    with stop_when(superseded):
+    ctx = get_script_run_ctx()  # bound here: a fit's worker threads (stability) ask it too
+    with stop_when(lambda: superseded(ctx)):
         note = None
 
         def show_waiting():

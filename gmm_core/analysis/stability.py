@@ -45,6 +45,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from gmm_core.analysis.guarded import fit_mixture, scale_for_fit
+from gmm_core.mixture import inherit_stops
 from gmm_core.mixture._typing import CovarianceType, InitMethod, Scaling
 
 __all__ = ["FOUND", "STABLE", "N_BOOT", "MAX_RESAMPLE_ROWS", "STABILITY_TIME_LIMIT",
@@ -198,8 +199,14 @@ def segment_stability(X: ArrayLike, n_components: int, *, covariance_type: Covar
         centres = np.stack([_observed_mean(X[distinct][new == c]) for c in best])
         return J.max(axis=1), share, centres
 
+    carried = inherit_stops()  # a caller's stop (a closed tab) reaches the pool's fits too
+
+    def stoppable(seed):
+        with carried():
+            return one(seed)
+
     with ThreadPoolExecutor(max_workers=max(1, int(n_jobs))) as pool:
-        done = [r for r in pool.map(one, seeds) if r is not None]
+        done = [r for r in pool.map(stoppable, seeds) if r is not None]
     jac = np.array([r[0] for r in done]).reshape(len(done), k)
     shares = np.array([r[1] for r in done]).reshape(len(done), k)
     centres = np.array([r[2] for r in done]).reshape(len(done), k, d)

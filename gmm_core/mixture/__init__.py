@@ -79,7 +79,7 @@ from gmm_core.mixture._selection import (
     select_model,
 )
 from gmm_core.mixture._share import thread_share
-from gmm_core.mixture._stop import checkpoint, stop_when
+from gmm_core.mixture._stop import checkpoint, inherit_stops, stop_when
 from gmm_core.mixture._trajectory import Step, Trajectory, fit_trajectory
 from gmm_core.mixture._validation import check_random_state, is_dask_collection
 
@@ -96,7 +96,7 @@ __all__ = [
     "align_labels", "anomaly_score", "canonical_order", "canonicalize",
     "label_mapping", "uncertainty",
     # stopping a fit from outside, and its share of the cores
-    "checkpoint", "stop_when", "thread_share",
+    "checkpoint", "inherit_stops", "stop_when", "thread_share",
     # input, scale-out, and the compiled kernels loaded ahead of the first fit
     "warm_up", "check_random_state", "is_dask_collection", "as_dask_matrix", "local_cluster",
     "fit_dask",

@@ -23,11 +23,11 @@ stopped after 2
 
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 
 from gmm_core.errors import FitInterrupted
 
-__all__ = ["checkpoint", "stop_when"]
+__all__ = ["checkpoint", "stop_when", "inherit_stops"]
 
 _local = threading.local()
 
@@ -41,6 +41,37 @@ def stop_when(check: Callable[[], bool]) -> Iterator[None]:
         yield
     finally:
         _local.checks = checks
+
+
+def inherit_stops() -> Callable[[], AbstractContextManager[None]]:
+    """This thread's checks, for work it hands to other threads: ``with carried(): ...`` there.
+
+    A worker thread starts with no checks, so a fit it runs for a caller would
+    never stop; call this on the caller's thread and enter what it returns in
+    the worker.  (The checks must not depend on the thread they run on.)
+
+    >>> import concurrent.futures
+    >>> def work(carried):
+    ...     with carried():
+    ...         checkpoint()
+    >>> with stop_when(lambda: True):
+    ...     carried = inherit_stops()
+    >>> with concurrent.futures.ThreadPoolExecutor(1) as pool:
+    ...     pool.submit(work, carried).exception() is not None
+    True
+    """
+    checks = getattr(_local, "checks", ())
+
+    @contextmanager
+    def carried() -> Iterator[None]:
+        before = getattr(_local, "checks", ())
+        _local.checks = (*before, *checks)
+        try:
+            yield
+        finally:
+            _local.checks = before
+
+    return carried
 
 
 def checkpoint() -> None:

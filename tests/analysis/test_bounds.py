@@ -13,6 +13,7 @@ import pytest
 import gmm_core.analysis.guarded as guarded
 from gmm_core.analysis.choose_k import kmeans_sweep
 from gmm_core.analysis.compare import compare_models
+from gmm_core.analysis.stability import segment_stability
 from gmm_core.errors import FitInterrupted
 from gmm_core.mixture import GaussianMixture, checkpoint, kmeans, stop_when
 
@@ -62,6 +63,21 @@ def test_checks_belong_to_their_thread(blobs):
         with pytest.raises(FitInterrupted):
             checkpoint()
     assert outcome["gmm"].converged_
+
+
+def test_the_stability_bootstraps_fits_on_its_pool_threads_stop_too(blobs):
+    """The bootstrap fits on worker threads, which start with no checks of their own: a
+    closed tab must stop them as well (the check says stop only when a pool thread asks)."""
+    main = threading.current_thread()
+    asked = []
+
+    def check():
+        asked.append(threading.current_thread())
+        return threading.current_thread() is not main
+
+    with stop_when(check), pytest.raises(FitInterrupted):
+        segment_stability(blobs, 4, n_boot=6, n_jobs=2)
+    assert any(t is not main for t in asked)
 
 
 class _Clock:

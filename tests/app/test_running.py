@@ -15,7 +15,7 @@ import types
 import pytest
 
 from gmm_core.errors import FitInterrupted
-from gmm_core.mixture import _share, checkpoint
+from gmm_core.mixture import _share, checkpoint, inherit_stops
 from ui import running
 
 
@@ -48,6 +48,31 @@ def test_a_heavy_block_stops_at_its_next_checkpoint_once_superseded(monkeypatch)
         checkpoint()
     assert running._slots.try_take()   # the slot was given back
     running._slots.give()
+
+
+def test_a_heavy_blocks_stop_reaches_the_worker_threads_it_hands_fits_to(monkeypatch):
+    """Streamlit's script context belongs to the script thread; a worker thread (the
+    stability bootstrap's pool) has none, so the stop check is bound to the run's context."""
+    ctx, script = _ctx("CONTINUE"), threading.current_thread()
+    monkeypatch.setattr(running, "get_script_run_ctx",
+                        lambda: ctx if threading.current_thread() is script else None)
+    outcome = []
+
+    def work(carried):
+        with carried():
+            try:
+                checkpoint()
+            except FitInterrupted:
+                outcome.append("stopped")
+
+    with running.heavy():
+        carried = inherit_stops()
+        ctx.script_requests._state.name = "STOP"   # the tab closes
+        worker = threading.Thread(target=work, args=(carried,))
+        worker.start()
+        worker.join()
+        ctx.script_requests._state.name = "CONTINUE"
+    assert outcome == ["stopped"]
 
 
 class _Note:
