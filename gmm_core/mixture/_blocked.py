@@ -295,6 +295,14 @@ def is_compiled(params: GMMParams, engine: str | None = None) -> bool:
     return _kernels.plan(_Prepared(params), engine) is not None
 
 
+def _pass_setup(params, block_size, n_threads):
+    """A pass's per-iteration constants, and its block size and threads (defaults filled)."""
+    return (_Prepared(params),
+            block_size or default_block_size(params.n_components, params.n_features,
+                                             params.covariance_type),
+            n_threads or default_n_threads())
+
+
 def summarize(X: np.ndarray, params: GMMParams, sample_weight: np.ndarray | None = None, *,
               block_size: int | None = None, n_threads: int | None = None,
               engine: str | None = None) -> SufficientStats:
@@ -327,11 +335,8 @@ def summarize(X: np.ndarray, params: GMMParams, sample_weight: np.ndarray | None
     >>> bool(np.allclose(fast.s2, ref.s2, rtol=1e-12))
     True
     """
-    prep = _Prepared(params)
+    prep, block_size, n_threads = _pass_setup(params, block_size, n_threads)
     n_samples = X.shape[0]
-    block_size = block_size or default_block_size(params.n_components, params.n_features,
-                                                  params.covariance_type)
-    n_threads = n_threads or default_n_threads()
 
     compiled = _kernels.plan(prep, engine)
     if compiled is not None:  # the same statistics, fused and compiled
@@ -428,11 +433,8 @@ def posterior_summary(X: np.ndarray, params: GMMParams, *, block_size: int | Non
     >>> bool(np.isclose(entropy, -np.sum(resp * np.log(resp))))
     True
     """
-    prep = _Prepared(params)
+    prep, block_size, n_threads = _pass_setup(params, block_size, n_threads)
     n_samples = X.shape[0]
-    block_size = block_size or default_block_size(params.n_components, params.n_features,
-                                                  params.covariance_type)
-    n_threads = n_threads or default_n_threads()
     labels = np.empty(n_samples, dtype=np.int64)
     compiled = _kernels.plan(prep, engine)
     if compiled is not None:

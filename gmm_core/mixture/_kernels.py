@@ -171,6 +171,17 @@ def _ro(a, dtype=np.float64):
     return view
 
 
+def _output_arrays(module, what, out, args):
+    """The compiled ``outputs``' arguments after the rows: ``what``'s code, the plan's
+    ``args``, and ``out`` in the slot ``what`` writes (placeholders in the other two)."""
+    code = {"log_resp": module.LOG_RESP, "log_prob_norm": module.LOG_PROB_NORM,
+            "log_density": module.LOG_DENSITY, "labels": module.LABELS}[what]
+    out2 = out if out.ndim == 2 else np.zeros((1, 1))
+    out1 = out if out.ndim == 1 and what != "labels" else np.zeros(1)
+    labels = out if what == "labels" else np.zeros(1, dtype=np.int64)
+    return (code, *args, out2, out1, labels)
+
+
 class Plan:
     """One pass's constants as the compiled kernels take them (from a ``_Prepared``)."""
 
@@ -228,12 +239,7 @@ class Plan:
     def outputs(self, X, start, stop, what, out):
         """Write ``what`` (``_blocked.log_prob_blocks``' names) of rows ``start .. stop``."""
         m = self.module
-        code = {"log_resp": m.LOG_RESP, "log_prob_norm": m.LOG_PROB_NORM,
-                "log_density": m.LOG_DENSITY, "labels": m.LABELS}[what]
-        out2 = out if out.ndim == 2 else np.zeros((1, 1))
-        out1 = out if out.ndim == 1 and what != "labels" else np.zeros(1)
-        labels = out if what == "labels" else np.zeros(1, dtype=np.int64)
-        m.outputs(_ro(X), start, stop, code, *self.args, out2, out1, labels)
+        m.outputs(_ro(X), start, stop, *_output_arrays(m, what, out, self.args))
 
     def summary(self, X, start, stop, labels):
         """Labels of rows ``start .. stop`` into ``labels``; returns their ``(ll_sum, entropy)``."""
@@ -314,14 +320,9 @@ class GapPlan:
     def outputs(self, X, order, bounds, observed, start, stop, what, out):
         """Write ``what`` of grouped positions ``start .. stop`` at their rows; False on failure."""
         m = self.module
-        code = {"log_resp": m.LOG_RESP, "log_prob_norm": m.LOG_PROB_NORM,
-                "log_density": m.LOG_DENSITY, "labels": m.LABELS}[what]
-        out2 = out if out.ndim == 2 else np.zeros((1, 1))
-        out1 = out if out.ndim == 1 and what != "labels" else np.zeros(1)
-        labels = out if what == "labels" else np.zeros(1, dtype=np.int64)
         fail = np.zeros(1, dtype=np.int64)
-        m.outputs(_ro(X), *self._grouping(order, bounds, observed), start, stop, code,
-                  *self.args, out2, out1, labels, fail)
+        m.outputs(_ro(X), *self._grouping(order, bounds, observed), start, stop,
+                  *_output_arrays(m, what, out, self.args), fail)
         return not fail[0]
 
 
