@@ -68,6 +68,32 @@ def init_arrays(X, k, covariance_type, seed=1):
     return weights, means, precisions[covariance_type]
 
 
+def assert_stats_close(got, ref, *, nk_atol_share=0.0):
+    """Two passes' sufficient statistics equal to 1e-10, at the data's scale where a sum is ~0.
+
+    ``nk_atol_share``: an absolute tolerance on ``nk`` as a share of the total weight (a
+    component of weight 0 has ``nk`` ~0).
+    """
+    scale = np.abs(ref.s2).max()  # s1 about the means can be ~0: compare at the data's scale
+    np.testing.assert_allclose(got.nk, ref.nk, rtol=1e-10, atol=nk_atol_share * ref.total_weight)
+    np.testing.assert_allclose(got.s1, ref.s1, rtol=1e-10, atol=1e-10 * np.sqrt(scale))
+    np.testing.assert_allclose(got.s2, ref.s2, rtol=1e-10, atol=1e-10 * scale)
+    np.testing.assert_array_equal(got.shift, ref.shift)
+    assert got.total_weight == pytest.approx(ref.total_weight, rel=1e-12)
+    assert got.log_likelihood_sum == pytest.approx(ref.log_likelihood_sum, rel=1e-10)
+
+
+def broken_kernels(what):
+    """A stand-in compiled module that fails the test if any kernel of it is reached."""
+    from gmm_core.mixture._kernels import ENV
+
+    class Broken:
+        def __getattr__(self, name):
+            raise AssertionError(f"compiled {what} {name} called under {ENV}=numpy")
+
+    return Broken()
+
+
 @pytest.fixture
 def blob_data():
     return blobs()

@@ -200,16 +200,7 @@ def _cpu(pid):
 
 def tree_cpu(pid):
     """CPU seconds used so far by process ``pid`` and its live descendants (its readers)."""
-    children = _children()
-    total, todo = 0.0, [pid]
-    while todo:
-        pid = todo.pop()
-        try:
-            total += _cpu(pid)
-        except (OSError, IndexError, ValueError):
-            continue
-        todo += children.get(pid, [])
-    return total
+    return _walk_cpu([pid], _children())
 
 
 def _children():
@@ -224,17 +215,12 @@ def _children():
     return children
 
 
-def harness_cpu(server_pid):
-    """CPU seconds used so far by this process and its children but the server: the browser.
-
-    Counts the live processes (Playwright's driver, Chromium and its renderers) and
-    this one; read it before the tabs close (a closed tab's renderer takes its count).
-    """
-    children = _children()
-    total, todo = time.process_time(), list(children.get(os.getpid(), []))
+def _walk_cpu(todo, children, skip=None):
+    """CPU seconds of the live processes ``todo`` and their descendants, but ``skip``'s tree."""
+    total = 0.0
     while todo:
         pid = todo.pop()
-        if pid == server_pid:
+        if pid == skip:
             continue
         try:
             total += _cpu(pid)
@@ -242,6 +228,17 @@ def harness_cpu(server_pid):
             continue
         todo += children.get(pid, [])
     return total
+
+
+def harness_cpu(server_pid):
+    """CPU seconds used so far by this process and its children but the server: the browser.
+
+    Counts the live processes (Playwright's driver, Chromium and its renderers) and
+    this one; read it before the tabs close (a closed tab's renderer takes its count).
+    """
+    children = _children()
+    return time.process_time() + _walk_cpu(list(children.get(os.getpid(), [])), children,
+                                           skip=server_pid)
 
 
 def _in_thread(main):

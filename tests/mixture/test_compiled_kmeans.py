@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import silhouette_score as sklearn_silhouette
 
-from conftest import blobs
+from conftest import blobs, broken_kernels
 from gmm_core import GaussianMixture, make_customers
 from gmm_core.analysis import choose_k
 from gmm_core.mixture import _blocked, _hierarchical, _kernels, _kmeans, _selection
@@ -104,11 +104,7 @@ def test_a_grid_row_scores_a_fit_as_its_model_does():
 def test_forcing_numpy_never_calls_the_compiled_kmeans_kernels(monkeypatch):
     monkeypatch.setenv(_kernels.ENV, "numpy")
 
-    class Broken:
-        def __getattr__(self, name):
-            raise AssertionError(f"compiled kernel {name} called under {_kernels.ENV}=numpy")
-
-    monkeypatch.setitem(_kernels._STATE, "kmeans_module", Broken())
+    monkeypatch.setitem(_kernels._STATE, "kmeans_module", broken_kernels("kernel"))
     X, labels = blobs(n_per=50)
     _, found = _kmeans.kmeans(X, 3, random_state=np.random.RandomState(0))
     assert _kmeans.silhouette_score(X, found) == pytest.approx(sklearn_silhouette(X, found))
